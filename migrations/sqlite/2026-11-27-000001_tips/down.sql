@@ -1,0 +1,3 @@
+DROP TABLE outbox;
+DROP TABLE tips;
+DROP TABLE articles;

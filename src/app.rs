@@ -1,0 +1,209 @@
+//! Wiring: the shared state, every route in one table, and the server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::error::{InternalError, JsonPayloadError, UrlencodedError};
+use actix_web::http::StatusCode;
+use actix_web::{middleware, web, HttpRequest, HttpServer, ResponseError};
+
+use crate::articles::{self, Article};
+use crate::config::Settings;
+use crate::db::{DbError, Pool};
+use crate::domain::TipReference;
+use crate::secrets::Keys;
+use crate::submission::{self, rate_limit::SubmissionLimiter, ValidTip};
+use crate::web::client::ClientKey;
+use crate::web::{self as webutil, Format, WebError};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub pool: Pool,
+    pub keys: Keys,
+    pub limiter: SubmissionLimiter,
+}
+
+impl AppState {
+    pub fn client_key(&self, req: &HttpRequest) -> ClientKey {
+        ClientKey::from_request(
+            req,
+            &self.keys,
+            self.settings.server.client_ip_header.as_deref(),
+        )
+    }
+
+    /// Stores a valid tip and its notification; see [`submission::store`].
+    pub async fn accept(
+        &self,
+        article: Article,
+        tip: ValidTip,
+        client: ClientKey,
+    ) -> Result<TipReference, DbError> {
+        let settings = self.settings.clone();
+        let reference = self
+            .pool
+            .run(move |conn| submission::store(conn, &settings, &article, &tip, &client))
+            .await?;
+        tracing::info!(kind = "tip", "tip accepted");
+        Ok(reference)
+    }
+}
+
+/// A running tipdesk: the HTTP server and its background tasks.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database (migrating it), binds the listener and prepares
+    /// the server. Nothing is served until [`Application::run`].
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = Pool::connect(&settings.database)?;
+        let keys = Keys::load(
+            settings.security.secret_key.as_ref(),
+            &settings.storage.data_dir,
+        )?;
+        if settings.demo.seed_article {
+            if let Some(id) = pool.with(|conn| articles::seed_demo(conn))? {
+                tracing::info!(article = %id, "seeded the demo article");
+            }
+        }
+        let listener = TcpListener::bind(settings.server.bind).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot listen on {} (server.bind): {e}",
+                settings.server.bind
+            )
+        })?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            limiter: SubmissionLimiter::new(&settings.limits),
+            settings: Arc::new(settings),
+            pool,
+            keys,
+        });
+        let workers = match state.settings.server.workers {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        let limiter = state.limiter.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                limiter.forget_idle();
+            }
+        });
+        let server = HttpServer::new(move || {
+            actix_web::App::new()
+                .app_data(state.clone())
+                .configure(|cfg| routes(cfg, state.settings.server.max_body_bytes))
+                .wrap(middleware::from_fn(webutil::request_id::middleware))
+        })
+        .workers(workers)
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    /// The port actually bound (useful when `server.bind` asks for port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is asked to stop.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Every route tipdesk serves, in one place.
+pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
+    use submission::routes as tip;
+
+    let form = web::FormConfig::default()
+        .limit(max_body)
+        .error_handler(form_error);
+    let json = web::JsonConfig::default()
+        .limit(max_body)
+        .content_type_required(true)
+        .error_handler(json_error);
+    let path = web::PathConfig::default().error_handler(|err, _| {
+        InternalError::from_response(
+            err,
+            WebError::not_found(Format::Html, "There is no page at this address.").error_response(),
+        )
+        .into()
+    });
+
+    cfg.app_data(path)
+        .route("/", web::get().to(webutil::landing::page))
+        .route("/static/tipdesk.css", web::get().to(webutil::stylesheet))
+        .service(
+            web::resource("/articles/{article_id}/tip")
+                .app_data(form.clone())
+                .route(web::get().to(tip::form_page))
+                .route(web::post().to(tip::submit_page)),
+        )
+        .service(
+            web::resource("/embed/articles/{article_id}/tip")
+                .app_data(form)
+                .route(web::get().to(tip::form_embed))
+                .route(web::post().to(tip::submit_embed)),
+        )
+        .service(
+            web::resource("/api/v1/articles/{article_id}/tips")
+                .app_data(json)
+                .route(web::post().to(tip::submit_json)),
+        )
+        .default_service(web::to(webutil::not_found));
+}
+
+fn form_error(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+    let e = match &err {
+        UrlencodedError::Overflow { .. } | UrlencodedError::UnknownLength => WebError::new(
+            Format::Html,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "What you sent is too large for this form. Please shorten your message and try again.",
+        ),
+        UrlencodedError::ContentType => WebError::new(
+            Format::Html,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "This form accepts only application/x-www-form-urlencoded submissions.",
+        ),
+        _ => WebError::bad_request(
+            Format::Html,
+            "The form data could not be read. Please go back and send it again.",
+        ),
+    };
+    InternalError::from_response(err, e.error_response()).into()
+}
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let e = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            WebError::new(
+                Format::Json,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "The request body is too large.",
+            )
+        }
+        JsonPayloadError::ContentType => WebError::new(
+            Format::Json,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the tip as JSON with Content-Type: application/json.",
+        ),
+        JsonPayloadError::Deserialize(e) => {
+            WebError::bad_request(Format::Json, format!("The body is not valid JSON: {e}"))
+        }
+        _ => WebError::bad_request(Format::Json, "The request body could not be read."),
+    };
+    InternalError::from_response(err, e.error_response()).into()
+}

@@ -1,0 +1,458 @@
+//! Settings: `config/default.toml` (compiled in), then an optional file, then
+//! `TIPDESK_<SECTION>__<KEY>` environment variables. Everything is checked
+//! once, here, and handed to the rest of the program as typed values.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use url::Url;
+
+/// The built-in defaults: exactly the shipped `config/default.toml`.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// Everything tipdesk can be told, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub storage: StorageSettings,
+    pub database: DatabaseSettings,
+    pub security: SecuritySettings,
+    pub limits: LimitSettings,
+    pub log: LogSettings,
+    pub demo: DemoSettings,
+    pub desks: BTreeMap<String, DeskSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub bind: SocketAddr,
+    pub public_url: Url,
+    pub workers: usize,
+    /// Lower-cased header name, or `None` to use the TCP peer address.
+    pub client_ip_header: Option<String>,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct StorageSettings {
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    pub pool_size: u32,
+}
+
+/// Which engine to use, chosen by the scheme of `database.url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A file path, relative to the working directory unless absolute.
+    Sqlite(PathBuf),
+    /// A libpq connection URL.
+    Postgres(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct SecuritySettings {
+    /// `None`: generate one and keep it under `var/`.
+    pub secret_key: Option<SecretString>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LimitSettings {
+    pub per_client_per_minute: u32,
+    pub per_client_burst: u32,
+    pub min_fill_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoSettings {
+    pub seed_article: bool,
+}
+
+/// One desk: who is mailed, and which article sections it owns.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskSettings {
+    pub name: String,
+    pub emails: Vec<String>,
+    #[serde(default)]
+    pub sections: Vec<String>,
+}
+
+/// A setting that cannot be used, named by its key.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration key `{key}`: {problem}")]
+pub struct ConfigError {
+    pub key: String,
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(key: &str, problem: impl Into<String>) -> Self {
+        Self {
+            key: key.to_owned(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the defaults, then `file` if given, then the process environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let env: config::Map<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("TIPDESK_") && k.contains("__"))
+            .collect();
+        Self::load_from(file, env)
+    }
+
+    /// Like [`Settings::load`], with the environment given explicitly (tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: config::Map<String, String>,
+    ) -> anyhow::Result<Self> {
+        let mut builder = config::Config::builder().add_source(config::File::from_str(
+            DEFAULT_TOML,
+            config::FileFormat::Toml,
+        ));
+        if let Some(path) = file {
+            if !path.is_file() {
+                anyhow::bail!("configuration file {} does not exist", path.display());
+            }
+            builder = builder.add_source(
+                config::File::from(path)
+                    .format(config::FileFormat::Toml)
+                    .required(true),
+            );
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("TIPDESK")
+                .prefix_separator("_")
+                .separator("__")
+                .source(Some(env)),
+        );
+        let raw: RawSettings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        Ok(raw.validate()?)
+    }
+
+    /// The desk that owns `section`: the one listing it, else `default`.
+    pub fn desk_for_section(&self, section: &str) -> (&str, &DeskSettings) {
+        self.desks
+            .iter()
+            .find(|(key, desk)| {
+                key.as_str() != "default"
+                    && desk
+                        .sections
+                        .iter()
+                        .any(|s| s.eq_ignore_ascii_case(section))
+            })
+            .or_else(|| self.desks.get_key_value("default"))
+            .map(|(k, d)| (k.as_str(), d))
+            // validate() guarantees a default desk exists.
+            .unwrap_or_else(|| unreachable!("validated settings have a default desk"))
+    }
+}
+
+// What the files and environment say, before validation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    server: RawServer,
+    storage: RawStorage,
+    database: RawDatabase,
+    security: RawSecurity,
+    limits: LimitsRaw,
+    log: RawLog,
+    demo: RawDemo,
+    desks: BTreeMap<String, DeskSettings>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    bind: String,
+    public_url: String,
+    workers: usize,
+    client_ip_header: String,
+    max_body_bytes: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    data_dir: PathBuf,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDatabase {
+    url: String,
+    pool_size: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecurity {
+    secret_key: SecretString,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsRaw {
+    per_client_per_minute: u32,
+    per_client_burst: u32,
+    min_fill_seconds: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLog {
+    format: String,
+    level: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDemo {
+    seed_article: bool,
+}
+
+impl RawSettings {
+    fn validate(self) -> Result<Settings, ConfigError> {
+        use secrecy::ExposeSecret;
+
+        let bind = self.server.bind.parse::<SocketAddr>().map_err(|_| {
+            ConfigError::new(
+                "server.bind",
+                format!("`{}` is not an address:port", self.server.bind),
+            )
+        })?;
+        let public_url = Url::parse(&self.server.public_url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "server.public_url",
+                    format!("`{}` is not an http(s) URL", self.server.public_url),
+                )
+            })?;
+        let header = self.server.client_ip_header.trim().to_ascii_lowercase();
+        if !header.is_empty() && actix_web::http::header::HeaderName::try_from(&header).is_err() {
+            return Err(ConfigError::new(
+                "server.client_ip_header",
+                "not a valid HTTP header name",
+            ));
+        }
+        if self.server.max_body_bytes < 1024 {
+            return Err(ConfigError::new(
+                "server.max_body_bytes",
+                "must be at least 1024",
+            ));
+        }
+
+        if self.storage.data_dir.as_os_str().is_empty() {
+            return Err(ConfigError::new("storage.data_dir", "must not be empty"));
+        }
+        let url = parse_database_url(&self.database.url)?;
+        if self.database.pool_size == 0 {
+            return Err(ConfigError::new("database.pool_size", "must be at least 1"));
+        }
+
+        let secret = self.security.secret_key;
+        let secret_key = if secret.expose_secret().is_empty() {
+            None
+        } else if secret.expose_secret().len() < 32 {
+            return Err(ConfigError::new(
+                "security.secret_key",
+                "must be at least 32 characters (or empty to generate one)",
+            ));
+        } else {
+            Some(secret)
+        };
+
+        if self.limits.per_client_per_minute == 0 {
+            return Err(ConfigError::new(
+                "limits.per_client_per_minute",
+                "must be at least 1",
+            ));
+        }
+        if self.limits.per_client_burst == 0 {
+            return Err(ConfigError::new(
+                "limits.per_client_burst",
+                "must be at least 1",
+            ));
+        }
+        if self.limits.min_fill_seconds >= crate::submission::token::MAX_FORM_AGE_SECONDS {
+            return Err(ConfigError::new(
+                "limits.min_fill_seconds",
+                "must be shorter than a day",
+            ));
+        }
+
+        let format = match self.log.format.as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::new(
+                    "log.format",
+                    format!("`{other}` is neither \"text\" nor \"json\""),
+                ))
+            }
+        };
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return Err(ConfigError::new("log.level", "not a valid tracing filter"));
+        }
+
+        if !self.desks.contains_key("default") {
+            return Err(ConfigError::new(
+                "desks.default",
+                "a desk keyed `default` must exist to receive tips of unowned sections",
+            ));
+        }
+        for (key, desk) in &self.desks {
+            if desk.emails.is_empty() {
+                return Err(ConfigError::new(
+                    &format!("desks.{key}.emails"),
+                    "list at least one address",
+                ));
+            }
+            for email in &desk.emails {
+                if !validator::ValidateEmail::validate_email(email) {
+                    return Err(ConfigError::new(
+                        &format!("desks.{key}.emails"),
+                        format!("`{email}` is not an email address"),
+                    ));
+                }
+            }
+        }
+
+        Ok(Settings {
+            server: ServerSettings {
+                bind,
+                public_url,
+                workers: self.server.workers,
+                client_ip_header: (!header.is_empty()).then_some(header),
+                max_body_bytes: self.server.max_body_bytes,
+            },
+            storage: StorageSettings {
+                data_dir: self.storage.data_dir,
+            },
+            database: DatabaseSettings {
+                url,
+                pool_size: self.database.pool_size,
+            },
+            security: SecuritySettings { secret_key },
+            limits: LimitSettings {
+                per_client_per_minute: self.limits.per_client_per_minute,
+                per_client_burst: self.limits.per_client_burst,
+                min_fill_seconds: self.limits.min_fill_seconds,
+            },
+            log: LogSettings {
+                format,
+                level: self.log.level,
+            },
+            demo: DemoSettings {
+                seed_article: self.demo.seed_article,
+            },
+            desks: self.desks,
+        })
+    }
+}
+
+fn parse_database_url(raw: &str) -> Result<DatabaseUrl, ConfigError> {
+    if let Some(path) = raw.strip_prefix("sqlite://") {
+        if path.is_empty() {
+            return Err(ConfigError::new(
+                "database.url",
+                "sqlite:// needs a file path",
+            ));
+        }
+        return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+    }
+    if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+        return Ok(DatabaseUrl::Postgres(raw.to_owned()));
+    }
+    Err(ConfigError::new(
+        "database.url",
+        "must start with sqlite:// or postgres://",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> config::Map<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_match_the_documented_file() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s.server.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            s.database.url,
+            DatabaseUrl::Sqlite(PathBuf::from("var/tipdesk.db"))
+        );
+        assert_eq!(s.limits.min_fill_seconds, 3);
+    }
+
+    #[test]
+    fn environment_overrides_and_bad_values_name_the_key() {
+        let s =
+            Settings::load_from(None, env(&[("TIPDESK_SERVER__BIND", "127.0.0.1:9000")])).unwrap();
+        assert_eq!(s.server.bind.port(), 9000);
+
+        let err = Settings::load_from(None, env(&[("TIPDESK_SERVER__BIND", "nine")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("server.bind"), "{err}");
+
+        let err = Settings::load_from(None, env(&[("TIPDESK_DATABASE__URL", "mysql://x")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("database.url"), "{err}");
+
+        let err = Settings::load_from(None, env(&[("TIPDESK_LIMITS__PER_CLIENT_BURST", "lots")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("per_client_burst"), "{err}");
+    }
+
+    #[test]
+    fn section_routing_falls_back_to_the_default_desk() {
+        let mut s = Settings::load_from(None, env(&[])).unwrap();
+        s.desks.insert(
+            "world".into(),
+            DeskSettings {
+                name: "World".into(),
+                emails: vec!["world@example.org".into()],
+                sections: vec!["International".into()],
+            },
+        );
+        assert_eq!(s.desk_for_section("international").0, "world");
+        assert_eq!(s.desk_for_section("Sport").0, "default");
+    }
+}

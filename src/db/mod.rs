@@ -1,0 +1,259 @@
+//! The database: one schema, two engines. SQLite is the embedded default,
+//! PostgreSQL serves several instances on one database.
+//!
+//! Queries are written once against `schema.rs` and compiled for each engine
+//! by [`db_run!`] / [`db_write!`], which hand the body a concrete
+//! connection. We chose that over diesel's `MultiConnection` because write
+//! transactions must be `BEGIN IMMEDIATE` on SQLite (a deferred transaction
+//! that reads and then writes fails with SQLITE_BUSY under concurrent
+//! writers instead of waiting) and the job queue needs PostgreSQL's
+//! `FOR UPDATE SKIP LOCKED`; both need the native connection type. All
+//! engine-specific SQL lives in this module.
+
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::{DatabaseSettings, DatabaseUrl};
+
+#[cfg(feature = "postgres")]
+use diesel::pg::PgConnection;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+#[cfg(feature = "postgres")]
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgresql");
+
+/// A pool of connections to whichever engine is configured.
+#[derive(Clone)]
+pub enum Pool {
+    Sqlite(diesel::r2d2::Pool<ConnectionManager<SqliteConnection>>),
+    #[cfg(feature = "postgres")]
+    Pg(diesel::r2d2::Pool<ConnectionManager<PgConnection>>),
+}
+
+/// A connection to whichever engine is configured. Repository functions
+/// take `&mut Conn` and dispatch with [`db_run!`]; [`db_write!`] opens a
+/// transaction and hands its body a `Conn` again, so repository functions
+/// compose inside one transaction.
+pub enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    #[cfg(feature = "postgres")]
+    Pg(&'a mut PgConnection),
+}
+
+enum Pooled {
+    Sqlite(PooledConnection<ConnectionManager<SqliteConnection>>),
+    #[cfg(feature = "postgres")]
+    Pg(PooledConnection<ConnectionManager<PgConnection>>),
+}
+
+impl Pooled {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Self::Sqlite(c) => Conn::Sqlite(c),
+            #[cfg(feature = "postgres")]
+            Self::Pg(c) => Conn::Pg(c),
+        }
+    }
+}
+
+/// Why the database could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// Every connection is busy (or the server is unreachable): try later.
+    #[error("no database connection available")]
+    Unavailable(#[source] diesel::r2d2::PoolError),
+    #[error("database query failed")]
+    Query(#[from] diesel::result::Error),
+    #[error("database task failed")]
+    Task(#[source] tokio::task::JoinError),
+}
+
+/// Runs `$body` with `$conn` rebound to the concrete connection (`&mut
+/// SqliteConnection` or `&mut PgConnection`), given a `&mut Conn`. The body
+/// is compiled once per engine.
+#[macro_export]
+macro_rules! db_run {
+    ($conn:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite($conn) => {
+                let $conn: &mut ::diesel::sqlite::SqliteConnection = &mut **$conn;
+                $body
+            }
+            #[cfg(feature = "postgres")]
+            $crate::db::Conn::Pg($conn) => {
+                let $conn: &mut ::diesel::pg::PgConnection = &mut **$conn;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` in a write transaction, with `$conn` rebound to a
+/// `&mut Conn` of that transaction. `BEGIN IMMEDIATE` on SQLite, so
+/// concurrent writers queue on the busy timeout instead of failing. The
+/// body returns `Result<T, E>` with `E: From<diesel::result::Error>`; an
+/// `Err` rolls everything back.
+#[macro_export]
+macro_rules! db_write {
+    ($conn:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite(c) => {
+                ::diesel::sqlite::SqliteConnection::immediate_transaction(&mut **c, |c| {
+                    let $conn = &mut $crate::db::Conn::Sqlite(c);
+                    $body
+                })
+            }
+            #[cfg(feature = "postgres")]
+            $crate::db::Conn::Pg(c) => ::diesel::Connection::transaction(&mut **c, |c| {
+                let $conn = &mut $crate::db::Conn::Pg(c);
+                $body
+            }),
+        }
+    };
+}
+
+impl Pool {
+    /// Opens the configured database, creating a SQLite file (and its
+    /// folder) if needed, and applies pending migrations.
+    pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        let pool = match &settings.url {
+            DatabaseUrl::Sqlite(path) => Self::open_sqlite(path, settings.pool_size)?,
+            #[cfg(feature = "postgres")]
+            DatabaseUrl::Postgres(url) => Self::Pg(
+                diesel::r2d2::Pool::builder()
+                    .max_size(settings.pool_size)
+                    .connection_timeout(Duration::from_secs(10))
+                    .build(ConnectionManager::new(url))?,
+            ),
+            #[cfg(not(feature = "postgres"))]
+            DatabaseUrl::Postgres(_) => anyhow::bail!(
+                "database.url is a PostgreSQL URL, but this tipdesk was built without the `postgres` feature"
+            ),
+        };
+        pool.migrate()?;
+        Ok(pool)
+    }
+
+    fn open_sqlite(path: &Path, size: u32) -> anyhow::Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        let path = path
+            .to_str()
+            .ok_or_else(|| anyhow::anyhow!("database.url: the SQLite path is not UTF-8"))?;
+        let pool = diesel::r2d2::Pool::builder()
+            .max_size(size)
+            .connection_timeout(Duration::from_secs(10))
+            .connection_customizer(Box::new(SqlitePragmas))
+            .build(ConnectionManager::<SqliteConnection>::new(path))?;
+        // WAL lets readers (the form, the dashboard) run beside the writer;
+        // it is a property of the file, so set it once.
+        pool.get()?.batch_execute("PRAGMA journal_mode = WAL;")?;
+        Ok(Self::Sqlite(pool))
+    }
+
+    fn get(&self) -> Result<Pooled, DbError> {
+        match self {
+            Self::Sqlite(p) => p.get().map(Pooled::Sqlite),
+            #[cfg(feature = "postgres")]
+            Self::Pg(p) => p.get().map(Pooled::Pg),
+        }
+        .map_err(DbError::Unavailable)
+    }
+
+    /// Runs blocking database work on this thread (CLI commands, start-up).
+    pub fn with<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        E: From<DbError>,
+        F: FnOnce(&mut Conn<'_>) -> Result<T, E>,
+    {
+        let mut pooled = self.get()?;
+        work(&mut pooled.conn())
+    }
+
+    /// Runs blocking database work off the async executor.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut Conn<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let pool = self.clone();
+        tokio::task::spawn_blocking(move || pool.with(work))
+            .await
+            .map_err(|e| E::from(DbError::Task(e)))?
+    }
+
+    /// Which engine this pool talks to, for logs and diagnostics.
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            #[cfg(feature = "postgres")]
+            Self::Pg(_) => "postgresql",
+        }
+    }
+
+    fn migrate(&self) -> anyhow::Result<()> {
+        let mut conn = self.get()?;
+        match &mut conn {
+            Pooled::Sqlite(c) => {
+                c.run_pending_migrations(SQLITE_MIGRATIONS)
+                    .map_err(|e| anyhow::anyhow!("migrating the SQLite database: {e}"))?;
+            }
+            #[cfg(feature = "postgres")]
+            Pooled::Pg(c) => {
+                // Instances starting together must not migrate at once.
+                c.batch_execute("SELECT pg_advisory_lock(7461706465736b)")?;
+                let result = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ());
+                c.batch_execute("SELECT pg_advisory_unlock(7461706465736b)")?;
+                result.map_err(|e| anyhow::anyhow!("migrating the PostgreSQL database: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// True when every embedded migration has been applied.
+    pub fn is_migrated(&self) -> Result<bool, DbError> {
+        let mut conn = self.get()?;
+        let pending = match &mut conn {
+            Pooled::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+            #[cfg(feature = "postgres")]
+            Pooled::Pg(c) => c.has_pending_migration(PG_MIGRATIONS),
+        };
+        pending
+            .map(|p| !p)
+            .map_err(|_| DbError::Query(diesel::result::Error::NotFound))
+    }
+}
+
+/// Per-connection SQLite settings.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(
+            // busy_timeout: writers wait for each other instead of failing.
+            // synchronous=FULL: a commit is on disk before we answer, so an
+            // accepted tip survives a power cut, not just a crash.
+            // secure_delete: deleted tips are overwritten, not left in free pages.
+            "PRAGMA busy_timeout = 10000;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// The current time as stored in the database (UTC, no zone).
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}

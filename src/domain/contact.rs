@@ -1,0 +1,65 @@
+use std::fmt;
+
+use super::text::check_text;
+
+/// A way to reach the reader: an email address, a phone number or a
+/// messenger handle (anything else a person writes down, e.g. "@source on
+/// Signal"). Kept exactly as written.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Contact {
+    Email(String),
+    Phone(String),
+    Handle(String),
+}
+
+impl Contact {
+    pub const MAX_CHARS: usize = 254;
+
+    /// `None` when the reader left the field blank.
+    pub fn parse(raw: &str) -> Result<Option<Self>, String> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        check_text(raw, "Your contact", Self::MAX_CHARS, false)?;
+        // "@handle" is a messenger name; "x@y" is meant as an email.
+        if trimmed.contains('@')
+            && !trimmed.starts_with('@')
+            && !trimmed.contains(char::is_whitespace)
+        {
+            if !validator::ValidateEmail::validate_email(&trimmed) {
+                return Err(format!(
+                    "“{trimmed}” is not a valid email address. Check it, or give a phone number or messenger handle instead."
+                ));
+            }
+            return Ok(Some(Self::Email(raw.to_owned())));
+        }
+        let phone_chars = |c: char| c.is_ascii_digit() || " +-().".contains(c);
+        let digits = trimmed.chars().filter(char::is_ascii_digit).count();
+        if trimmed.chars().all(phone_chars) && (7..=20).contains(&digits) {
+            return Ok(Some(Self::Phone(raw.to_owned())));
+        }
+        Ok(Some(Self::Handle(raw.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email(s) | Self::Phone(s) | Self::Handle(s) => s,
+        }
+    }
+
+    /// Stored beside the value so the desk knows how to reach out.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Email(_) => "email",
+            Self::Phone(_) => "phone",
+            Self::Handle(_) => "handle",
+        }
+    }
+}
+
+impl fmt::Debug for Contact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Contact::{}([redacted])", self.kind())
+    }
+}

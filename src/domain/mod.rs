@@ -1,0 +1,15 @@
+//! Typed values a tip is made of. Input is parsed into these once, at the
+//! edge; past that point nothing re-validates a raw string.
+//!
+//! Parsers never alter what a reader wrote: text is accepted exactly as
+//! given or refused with a message the reader can act on.
+
+mod article_id;
+mod contact;
+mod text;
+mod tip;
+
+pub use article_id::ArticleId;
+pub use contact::Contact;
+pub use text::{Quote, ReaderName, TipMessage};
+pub use tip::{TipKind, TipReference, TipStatus};

@@ -1,0 +1,123 @@
+//! Free text from readers. Any script is welcome; what is refused is what no
+//! person types on purpose (control characters) and what is too long.
+
+use std::fmt;
+
+/// Checks a reader's text without changing it. `multiline` allows line
+/// breaks and tabs; everything else in Unicode's control range is refused
+/// because it corrupts displays and logs and is never part of real prose.
+pub(crate) fn check_text(
+    raw: &str,
+    field: &str,
+    max_chars: usize,
+    multiline: bool,
+) -> Result<(), String> {
+    let count = raw.chars().count();
+    if count > max_chars {
+        return Err(format!(
+            "{field} is too long: {count} characters, at most {max_chars}."
+        ));
+    }
+    let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
+    if let Some(bad) = raw.chars().find(|&c| c.is_control() && !allowed(c)) {
+        let what = if matches!(bad, '\n' | '\r') {
+            "a line break".to_owned()
+        } else {
+            format!("an invisible control character (U+{:04X})", bad as u32)
+        };
+        return Err(format!(
+            "{field} contains {what}, which cannot be accepted here. Please remove it."
+        ));
+    }
+    Ok(())
+}
+
+macro_rules! text_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        // Readers' words stay out of logs, even by accident through `{:?}`.
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "([{} chars redacted])"), self.0.chars().count())
+            }
+        }
+    };
+}
+
+text_type!(
+    /// What the reader knows: the body of a tip.
+    TipMessage
+);
+text_type!(
+    /// The passage of the article a correction is about.
+    Quote
+);
+text_type!(
+    /// How the reader would like to be addressed.
+    ReaderName
+);
+
+impl TipMessage {
+    pub const MIN_CHARS: usize = 10;
+    pub const MAX_CHARS: usize = 10_000;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let meaningful = raw.trim().chars().count();
+        if meaningful == 0 {
+            return Err("Please tell us what you know.".into());
+        }
+        if meaningful < Self::MIN_CHARS {
+            return Err(format!(
+                "Please write at least {} characters so the desk can follow up.",
+                Self::MIN_CHARS
+            ));
+        }
+        check_text(raw, "Your message", Self::MAX_CHARS, true)?;
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+impl Quote {
+    pub const MAX_CHARS: usize = 2_000;
+
+    /// `None` when the reader left the field blank.
+    pub fn parse(raw: &str) -> Result<Option<Self>, String> {
+        if raw.trim().is_empty() {
+            return Ok(None);
+        }
+        check_text(raw, "The quoted passage", Self::MAX_CHARS, true)?;
+        Ok(Some(Self(raw.to_owned())))
+    }
+}
+
+impl ReaderName {
+    pub const MAX_CHARS: usize = 200;
+
+    /// `None` when the reader left the field blank.
+    pub fn parse(raw: &str) -> Result<Option<Self>, String> {
+        if raw.trim().is_empty() {
+            return Ok(None);
+        }
+        check_text(raw, "Your name", Self::MAX_CHARS, false)?;
+        Ok(Some(Self(raw.to_owned())))
+    }
+}

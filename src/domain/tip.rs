@@ -1,0 +1,128 @@
+use std::fmt;
+
+use rand::Rng;
+
+/// What a reader says their tip is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TipKind {
+    NewInformation,
+    Correction,
+    Other,
+}
+
+impl TipKind {
+    pub const ALL: [TipKind; 3] = [Self::NewInformation, Self::Correction, Self::Other];
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+            .ok_or_else(|| {
+                "Choose what kind of tip this is: new_information, correction or other.".into()
+            })
+    }
+
+    /// The wire and database name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NewInformation => "new_information",
+            Self::Correction => "correction",
+            Self::Other => "other",
+        }
+    }
+
+    /// How the form and emails say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NewInformation => "New information",
+            Self::Correction => "Correction",
+            Self::Other => "Something else",
+        }
+    }
+}
+
+/// Where a tip is in the desk's workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TipStatus {
+    New,
+    InReview,
+    Verified,
+    NotVerified,
+    Actioned,
+    Closed,
+    Spam,
+    Duplicate,
+}
+
+impl TipStatus {
+    pub const ALL: [TipStatus; 8] = [
+        Self::New,
+        Self::InReview,
+        Self::Verified,
+        Self::NotVerified,
+        Self::Actioned,
+        Self::Closed,
+        Self::Spam,
+        Self::Duplicate,
+    ];
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| format!("`{raw}` is not a tip status."))
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::InReview => "in_review",
+            Self::Verified => "verified",
+            Self::NotVerified => "not_verified",
+            Self::Actioned => "actioned",
+            Self::Closed => "closed",
+            Self::Spam => "spam",
+            Self::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// The reference a reader is given for their tip, e.g. `TD-7K3M-Q9XH-2B4N`.
+/// Random, so it reveals neither how many tips exist nor when.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct TipReference(String);
+
+// Crockford's base32: no I, L, O or U to misread over the phone.
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+impl TipReference {
+    pub fn generate() -> Self {
+        let mut rng = rand::thread_rng();
+        let mut pick = || ALPHABET[rng.gen_range(0..32)] as char;
+        // 60 random bits: collisions stay negligible at millions of tips, and
+        // the unique index catches the rest.
+        let mut group = || (0..4).map(|_| pick()).collect::<String>();
+        let (a, b, c) = (group(), group(), group());
+        Self(format!("TD-{a}-{b}-{c}"))
+    }
+
+    pub fn from_stored(raw: String) -> Self {
+        Self(raw)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TipReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for TipReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

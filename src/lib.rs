@@ -1,0 +1,18 @@
+//! tipdesk: the service behind a newsroom's "Know more about this story?"
+//! box. Readers send tips about an article; the desk that owns the
+//! article's section is told and triages them.
+//!
+//! Capabilities: [`submission`] (readers), [`notifications`] (the desk's
+//! email), [`articles`]; over shared [`db`], [`domain`], [`config`], [`web`].
+
+pub mod app;
+pub mod articles;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod notifications;
+pub mod secrets;
+pub mod submission;
+pub mod telemetry;
+pub mod web;

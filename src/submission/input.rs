@@ -1,0 +1,198 @@
+//! A tip as the reader sent it, and the parse into typed values. The same
+//! field names and rules serve the HTML form and the JSON API.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::domain::{Contact, Quote, ReaderName, TipKind, TipMessage};
+
+/// A message per field, keyed by the field's public name.
+pub type FieldErrors = BTreeMap<&'static str, String>;
+
+/// The reader's input, unparsed; kept so a form can be shown again as typed.
+#[derive(Default, Clone, Deserialize)]
+pub struct TipInput {
+    pub kind: Option<String>,
+    pub message: Option<String>,
+    pub quote: Option<String>,
+    pub name: Option<String>,
+    pub contact: Option<String>,
+    pub consent: Option<String>,
+}
+
+// The reader's words never reach a log, even through `{:?}`.
+impl std::fmt::Debug for TipInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TipInput([redacted])")
+    }
+}
+
+/// A tip whose every field is valid.
+#[derive(Debug, Clone)]
+pub struct ValidTip {
+    pub kind: TipKind,
+    pub message: TipMessage,
+    pub quote: Option<Quote>,
+    pub name: Option<ReaderName>,
+    pub contact: Option<Contact>,
+    /// The reader agreed to be contacted (only meaningful with a contact).
+    pub consent: bool,
+}
+
+impl TipInput {
+    /// Whether the consent box was ticked. Browsers send "on" for a checked
+    /// box and nothing for an unchecked one.
+    pub fn consent_given(&self) -> bool {
+        matches!(
+            self.consent.as_deref().map(str::trim),
+            Some("on" | "true" | "yes" | "1")
+        )
+    }
+
+    /// Parses every field, collecting one message per wrong field.
+    pub fn parse(&self) -> Result<ValidTip, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let kind = match self.kind.as_deref().filter(|k| !k.is_empty()) {
+            None => Some(TipKind::NewInformation),
+            Some(raw) => record(&mut errors, "kind", TipKind::parse(raw)),
+        };
+        let message = record(
+            &mut errors,
+            "message",
+            TipMessage::parse(self.message.as_deref().unwrap_or("")),
+        );
+        let quote = record(
+            &mut errors,
+            "quote",
+            Quote::parse(self.quote.as_deref().unwrap_or("")),
+        );
+        let name = record(
+            &mut errors,
+            "name",
+            ReaderName::parse(self.name.as_deref().unwrap_or("")),
+        );
+        let contact = record(
+            &mut errors,
+            "contact",
+            Contact::parse(self.contact.as_deref().unwrap_or("")),
+        );
+        let consent = self.consent_given();
+        if matches!(contact, Some(Some(_))) && !consent {
+            errors.insert(
+                "consent",
+                "Tick this box so we may contact you, or leave the contact field empty.".into(),
+            );
+        }
+        match (kind, message, quote, name, contact) {
+            (Some(kind), Some(message), Some(quote), Some(name), Some(contact))
+                if errors.is_empty() =>
+            {
+                Ok(ValidTip {
+                    kind,
+                    message,
+                    quote,
+                    name,
+                    consent: consent && contact.is_some(),
+                    contact,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// Reads a JSON object. Wrong types become field messages, not a
+    /// failed request: a newsroom's developer should see what to fix.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let serde_json::Value::Object(map) = value else {
+            errors.insert("body", "Send a JSON object with the tip's fields.".into());
+            return Err(errors);
+        };
+        let mut text = |field: &'static str| match map.get(field) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                errors.insert(field, format!("`{field}` must be a string."));
+                None
+            }
+        };
+        let input = Self {
+            kind: text("kind"),
+            message: text("message"),
+            quote: text("quote"),
+            name: text("name"),
+            contact: text("contact"),
+            consent: None,
+        };
+        let consent = match map.get("consent") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
+            Some(_) => {
+                errors.insert("consent", "`consent` must be true or false.".into());
+                None
+            }
+        };
+        if errors.is_empty() {
+            Ok(Self { consent, ..input })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn record<T>(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    result: Result<T, String>,
+) -> Option<T> {
+    result.map_err(|e| errors.insert(field, e)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(message: &str) -> TipInput {
+        TipInput {
+            message: Some(message.into()),
+            ..TipInput::default()
+        }
+    }
+
+    #[test]
+    fn a_contact_needs_consent() {
+        let mut tip = input("The minister was not in Kabul that day.");
+        tip.contact = Some("reader@example.org".into());
+        let errors = tip.parse().unwrap_err();
+        assert!(errors.contains_key("consent"));
+        tip.consent = Some("on".into());
+        let valid = tip.parse().unwrap();
+        assert!(valid.consent);
+        assert_eq!(valid.contact.unwrap().kind(), "email");
+    }
+
+    #[test]
+    fn every_wrong_field_is_reported_at_once() {
+        let tip = TipInput {
+            kind: Some("rumour".into()),
+            message: Some("short".into()),
+            contact: Some("not@an@email".into()),
+            consent: Some("on".into()),
+            ..TipInput::default()
+        };
+        let errors = tip.parse().unwrap_err();
+        assert_eq!(
+            errors.keys().copied().collect::<Vec<_>>(),
+            vec!["contact", "kind", "message"]
+        );
+    }
+
+    #[test]
+    fn json_type_errors_name_the_field() {
+        let v = serde_json::json!({"message": 5, "consent": "yes"});
+        let errors = TipInput::from_json(&v).unwrap_err();
+        assert!(errors["message"].contains("string"));
+        assert!(errors["consent"].contains("true or false"));
+    }
+}

@@ -1,0 +1,340 @@
+//! The reader-facing routes: the form (as a page and embedded), its POST,
+//! and the JSON API. Handlers only translate between HTTP and [`super`].
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::input::{FieldErrors, TipInput};
+use super::token;
+use crate::app::AppState;
+use crate::articles::{self, Article};
+use crate::domain::{ArticleId, TipKind, TipReference};
+use crate::web::{html, Format, WebError};
+
+/// A full page of its own, or the minimal version for an iframe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Page,
+    Embed,
+}
+
+impl Layout {
+    fn form_path(self, article: &str) -> String {
+        match self {
+            Self::Page => format!("/articles/{article}/tip"),
+            Self::Embed => format!("/embed/articles/{article}/tip"),
+        }
+    }
+}
+
+/// The HTML form's fields: the tip, plus the two anti-bot fields.
+#[derive(Deserialize)]
+pub struct FormPost {
+    kind: Option<String>,
+    message: Option<String>,
+    quote: Option<String>,
+    name: Option<String>,
+    contact: Option<String>,
+    consent: Option<String>,
+    /// The honeypot: hidden from people, so anything in it came from a bot
+    /// (or, rarely, a browser's autofill).
+    website: Option<String>,
+    form_token: Option<String>,
+}
+
+impl FormPost {
+    fn into_parts(self) -> (TipInput, Option<String>, Option<String>) {
+        let tip = TipInput {
+            kind: self.kind,
+            message: self.message,
+            quote: self.quote,
+            name: self.name,
+            contact: self.contact,
+            consent: self.consent,
+        };
+        (tip, self.website, self.form_token)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "submission/form.html")]
+struct FormPage<'a> {
+    embed: bool,
+    article: &'a Article,
+    action: String,
+    input: &'a TipInput,
+    errors: &'a FieldErrors,
+    notice: Option<&'a str>,
+    token: String,
+}
+
+impl FormPage<'_> {
+    fn value<'s>(&'s self, field: &str) -> &'s str {
+        let v = match field {
+            "message" => &self.input.message,
+            "quote" => &self.input.quote,
+            "name" => &self.input.name,
+            "contact" => &self.input.contact,
+            _ => &None,
+        };
+        v.as_deref().unwrap_or("")
+    }
+
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    fn kinds(&self) -> Vec<(&'static str, &'static str, bool)> {
+        let chosen = self.input.kind.as_deref().unwrap_or("new_information");
+        TipKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label(), k.as_str() == chosen))
+            .collect()
+    }
+
+    fn consent_checked(&self) -> bool {
+        self.input.consent_given()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "submission/thanks.html")]
+struct ThanksPage<'a> {
+    embed: bool,
+    article: &'a Article,
+    reference: &'a TipReference,
+    form_path: String,
+}
+
+#[derive(Template)]
+#[template(path = "submission/slow_down.html")]
+struct SlowDownPage {
+    embed: bool,
+    seconds: u64,
+}
+
+async fn load_article(state: &AppState, raw_id: &str, format: Format) -> Result<Article, WebError> {
+    let missing = || {
+        WebError::not_found(
+            format,
+            "We could not find this article. The link may be incomplete or the article may have been removed.",
+        )
+    };
+    let id = ArticleId::parse(raw_id).map_err(|_| missing())?;
+    state
+        .pool
+        .run(move |conn| articles::find(conn, &id))
+        .await
+        .map_err(|e| WebError::from_db(format, e))?
+        .ok_or_else(missing)
+}
+
+fn render_form(
+    state: &AppState,
+    layout: Layout,
+    status: StatusCode,
+    article: &Article,
+    input: &TipInput,
+    errors: &FieldErrors,
+    notice: Option<&str>,
+) -> HttpResponse {
+    // The article was found by a valid ID, so this parse cannot fail.
+    let token = ArticleId::parse(&article.id)
+        .map(|id| token::issue(&state.keys, &id))
+        .unwrap_or_default();
+    html(
+        status,
+        &FormPage {
+            embed: layout == Layout::Embed,
+            article,
+            action: layout.form_path(&article.id),
+            input,
+            errors,
+            notice,
+            token,
+        },
+    )
+}
+
+/// `GET /articles/{id}/tip`
+pub async fn form_page(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    show_form(&state, Layout::Page, &path).await
+}
+
+/// `GET /embed/articles/{id}/tip`
+pub async fn form_embed(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    show_form(&state, Layout::Embed, &path).await
+}
+
+async fn show_form(state: &AppState, layout: Layout, id: &str) -> Result<HttpResponse, WebError> {
+    let article = load_article(state, id, Format::Html).await?;
+    Ok(render_form(
+        state,
+        layout,
+        StatusCode::OK,
+        &article,
+        &TipInput::default(),
+        &FieldErrors::new(),
+        None,
+    ))
+}
+
+/// `POST /articles/{id}/tip`
+pub async fn submit_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<FormPost>,
+) -> Result<HttpResponse, WebError> {
+    submit_form(&state, &req, Layout::Page, &path, form.into_inner()).await
+}
+
+/// `POST /embed/articles/{id}/tip`
+pub async fn submit_embed(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: web::Form<FormPost>,
+) -> Result<HttpResponse, WebError> {
+    submit_form(&state, &req, Layout::Embed, &path, form.into_inner()).await
+}
+
+async fn submit_form(
+    state: &AppState,
+    req: &HttpRequest,
+    layout: Layout,
+    id: &str,
+    form: FormPost,
+) -> Result<HttpResponse, WebError> {
+    let client = state.client_key(req);
+    if let Err(wait) = state.limiter.check(&client) {
+        let seconds = wait.as_secs().max(1);
+        tracing::info!(reason = "rate_limited", "tip refused");
+        return Ok(with_retry_after(
+            html(
+                StatusCode::TOO_MANY_REQUESTS,
+                &SlowDownPage {
+                    embed: layout == Layout::Embed,
+                    seconds,
+                },
+            ),
+            seconds,
+        ));
+    }
+    let article = load_article(state, id, Format::Html).await?;
+    let (input, honeypot, form_token) = form.into_parts();
+    let refuse = |notice: &str, errors: &FieldErrors| {
+        render_form(
+            state,
+            layout,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &article,
+            &input,
+            errors,
+            Some(notice),
+        )
+    };
+
+    if honeypot.is_some_and(|h| !h.is_empty()) {
+        tracing::info!(reason = "honeypot", "tip refused");
+        return Ok(refuse(
+            "A field that should stay empty was filled in (browsers sometimes do this automatically). Your text is below; please send it again.",
+            &FieldErrors::new(),
+        ));
+    }
+    let article_id =
+        ArticleId::parse(&article.id).map_err(|e| WebError::bad_request(Format::Html, e))?;
+    if let Err(e) = token::verify(
+        &state.keys,
+        &article_id,
+        form_token.as_deref(),
+        state.settings.limits.min_fill_seconds,
+    ) {
+        tracing::info!(reason = e.reason(), "tip refused");
+        return Ok(refuse(e.message(), &FieldErrors::new()));
+    }
+    let tip = match input.parse() {
+        Ok(tip) => tip,
+        Err(errors) => {
+            tracing::info!(reason = "invalid", fields = ?errors.keys().collect::<Vec<_>>(), "tip refused");
+            return Ok(refuse(
+                "Some of what you entered needs another look. The fields below say what to change.",
+                &errors,
+            ));
+        }
+    };
+    let reference = state
+        .accept(article.clone(), tip, client)
+        .await
+        .map_err(|e| WebError::from_db(Format::Html, e))?;
+    Ok(html(
+        StatusCode::OK,
+        &ThanksPage {
+            embed: layout == Layout::Embed,
+            article: &article,
+            reference: &reference,
+            form_path: layout.form_path(&article.id),
+        },
+    ))
+}
+
+/// `POST /api/v1/articles/{id}/tips`
+pub async fn submit_json(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, WebError> {
+    let client = state.client_key(&req);
+    if let Err(wait) = state.limiter.check(&client) {
+        let seconds = wait.as_secs().max(1);
+        tracing::info!(reason = "rate_limited", "tip refused");
+        return Err(WebError::new(
+            Format::Json,
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("Too many tips from this client. Try again in {seconds} seconds."),
+        )
+        .with_header("retry-after", seconds.to_string()));
+    }
+    let article = load_article(&state, &path, Format::Json).await?;
+    let invalid = |fields: FieldErrors| {
+        tracing::info!(reason = "invalid", fields = ?fields.keys().collect::<Vec<_>>(), "tip refused");
+        let mut e = WebError::new(
+            Format::Json,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "Some fields are not valid; `fields` says what to change.",
+        );
+        e.fields = fields;
+        e
+    };
+    let tip = TipInput::from_json(&body)
+        .map_err(invalid)?
+        .parse()
+        .map_err(invalid)?;
+    let reference = state
+        .accept(article, tip, client)
+        .await
+        .map_err(|e| WebError::from_db(Format::Json, e))?;
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "reference": reference.as_str(),
+        "message": "Thank you. The desk responsible for this article has your tip.",
+    })))
+}
+
+fn with_retry_after(mut res: HttpResponse, seconds: u64) -> HttpResponse {
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&seconds.to_string()) {
+        res.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, v);
+    }
+    res
+}

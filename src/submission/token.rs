@@ -1,0 +1,167 @@
+//! The form token: when the form was served, signed with the site key.
+//! Bots that post the instant they fetch a form, or replay one form for
+//! days, are refused; people, who take longer than a few seconds to write a
+//! tip, never notice it. The JSON API has no token.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use subtle::ConstantTimeEq;
+
+use crate::domain::ArticleId;
+use crate::secrets::{hmac_sha256, Keys};
+
+/// A form older than this is refused: one day.
+pub const MAX_FORM_AGE_SECONDS: u64 = 24 * 60 * 60;
+
+/// Why a form token was refused, in words for the reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenError {
+    Missing,
+    TooFast,
+    Expired,
+}
+
+impl TokenError {
+    pub fn message(&self) -> &'static str {
+        match self {
+            Self::Missing => "This form could not be verified — it may have been changed on the way. Your text is below; please send it again.",
+            Self::TooFast => "That was sent faster than a person can write, so we held it back. Please check your tip below and send it again.",
+            Self::Expired => "This form was opened more than a day ago and has expired. Your text is below; please send it again.",
+        }
+    }
+
+    /// For metrics and logs: why a submission was refused.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Missing => "form_token_invalid",
+            Self::TooFast => "form_token_too_fast",
+            Self::Expired => "form_token_expired",
+        }
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn mac(keys: &Keys, article: &ArticleId, issued: u64) -> [u8; 32] {
+    hmac_sha256(
+        keys.form_token(),
+        &[article.as_str().as_bytes(), b"|", &issued.to_be_bytes()],
+    )
+}
+
+/// A token for a form about `article`, issued now.
+pub fn issue(keys: &Keys, article: &ArticleId) -> String {
+    issue_at(keys, article, now_secs())
+}
+
+fn issue_at(keys: &Keys, article: &ArticleId, issued: u64) -> String {
+    let tag = mac(keys, article, issued);
+    format!("{issued}.{}", URL_SAFE_NO_PAD.encode(&tag[..16]))
+}
+
+/// Checks a posted token: genuine, for this article, at least
+/// `min_fill_seconds` old and at most a day.
+pub fn verify(
+    keys: &Keys,
+    article: &ArticleId,
+    token: Option<&str>,
+    min_fill_seconds: u64,
+) -> Result<(), TokenError> {
+    verify_at(keys, article, token, min_fill_seconds, now_secs())
+}
+
+fn verify_at(
+    keys: &Keys,
+    article: &ArticleId,
+    token: Option<&str>,
+    min_fill_seconds: u64,
+    now: u64,
+) -> Result<(), TokenError> {
+    let (issued, tag) = token
+        .and_then(|t| t.split_once('.'))
+        .ok_or(TokenError::Missing)?;
+    let issued: u64 = issued.parse().map_err(|_| TokenError::Missing)?;
+    let tag = URL_SAFE_NO_PAD
+        .decode(tag)
+        .map_err(|_| TokenError::Missing)?;
+    let expected = mac(keys, article, issued);
+    if tag.len() != 16 || !bool::from(tag.ct_eq(&expected[..16])) {
+        return Err(TokenError::Missing);
+    }
+    let age = now.checked_sub(issued).ok_or(TokenError::Missing)?;
+    if age < min_fill_seconds {
+        return Err(TokenError::TooFast);
+    }
+    if age > MAX_FORM_AGE_SECONDS {
+        return Err(TokenError::Expired);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (Keys, ArticleId) {
+        (
+            Keys::from_secret(b"0123456789abcdef0123456789abcdef"),
+            ArticleId::parse("story-1").unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_token_is_accepted_only_inside_its_window() {
+        let (keys, article) = setup();
+        let t = issue_at(&keys, &article, 1_000_000);
+        assert_eq!(
+            verify_at(&keys, &article, Some(&t), 3, 1_000_001),
+            Err(TokenError::TooFast)
+        );
+        assert_eq!(verify_at(&keys, &article, Some(&t), 3, 1_000_003), Ok(()));
+        assert_eq!(
+            verify_at(
+                &keys,
+                &article,
+                Some(&t),
+                3,
+                1_000_000 + MAX_FORM_AGE_SECONDS + 1
+            ),
+            Err(TokenError::Expired)
+        );
+    }
+
+    #[test]
+    fn forged_or_moved_tokens_are_refused() {
+        let (keys, article) = setup();
+        let t = issue_at(&keys, &article, 1_000_000);
+        let other = ArticleId::parse("story-2").unwrap();
+        assert_eq!(
+            verify_at(&keys, &other, Some(&t), 0, 1_000_010),
+            Err(TokenError::Missing)
+        );
+        let backdated = t.replacen("1000000", "999000", 1);
+        assert_eq!(
+            verify_at(&keys, &article, Some(&backdated), 0, 1_000_010),
+            Err(TokenError::Missing)
+        );
+        let other_keys = Keys::from_secret(b"another secret of thirty-two chars!!");
+        assert_eq!(
+            verify_at(&other_keys, &article, Some(&t), 0, 1_000_010),
+            Err(TokenError::Missing)
+        );
+        assert_eq!(
+            verify_at(&keys, &article, None, 0, 1_000_010),
+            Err(TokenError::Missing)
+        );
+        assert_eq!(
+            verify_at(&keys, &article, Some("garbage"), 0, 1_000_010),
+            Err(TokenError::Missing)
+        );
+    }
+}

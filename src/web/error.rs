@@ -1,0 +1,155 @@
+//! Errors as readers and API clients see them: a status, a message a person
+//! can act on, and the request id. Unexpected failures are logged in full
+//! and shown as a plain "something went wrong" — never internals.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use serde::Serialize;
+
+use crate::db::DbError;
+
+/// Whether the client wants a page or JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Html,
+    Json,
+}
+
+/// An error answer.
+#[derive(Debug)]
+pub struct WebError {
+    pub status: StatusCode,
+    /// Machine-readable code for JSON clients, e.g. `not_found`.
+    pub code: &'static str,
+    pub message: String,
+    pub fields: BTreeMap<&'static str, String>,
+    pub format: Format,
+    /// Extra headers (e.g. `Retry-After`).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl WebError {
+    pub fn new(
+        format: Format,
+        status: StatusCode,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+            fields: BTreeMap::new(),
+            format,
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn not_found(format: Format, message: impl Into<String>) -> Self {
+        Self::new(format, StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn bad_request(format: Format, message: impl Into<String>) -> Self {
+        Self::new(format, StatusCode::BAD_REQUEST, "bad_request", message)
+    }
+
+    /// Logs `err` with its whole cause chain; the client sees none of it.
+    pub fn internal(format: Format, err: &(dyn std::error::Error + 'static)) -> Self {
+        let mut chain = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        tracing::error!(error = %chain, "request failed");
+        Self::new(
+            format,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Something went wrong on our side. Nothing you did caused it; please try again in a moment.",
+        )
+    }
+
+    /// Database trouble: overload is a 503 the client may retry.
+    pub fn from_db(format: Format, err: DbError) -> Self {
+        match err {
+            DbError::Unavailable(_) => {
+                tracing::warn!("database pool exhausted");
+                let mut e = Self::new(
+                    format,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "We are very busy right now. Please try again in a few seconds.",
+                );
+                e.headers.push(("retry-after", "5".into()));
+                e
+            }
+            other => Self::internal(format, &other),
+        }
+    }
+
+    pub fn with_header(mut self, name: &'static str, value: String) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+impl std::fmt::Display for WebError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.code)
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorJson<'a> {
+    error: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    fields: &'a BTreeMap<&'static str, String>,
+    request_id: Option<String>,
+}
+
+/// The plain error page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub embed: bool,
+    pub title: &'a str,
+    pub message: &'a str,
+    pub request_id: Option<String>,
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let request_id = super::request_id::current();
+        let mut builder = HttpResponse::build(self.status);
+        for (name, value) in &self.headers {
+            builder.insert_header((*name, value.as_str()));
+        }
+        match self.format {
+            Format::Json => builder.json(ErrorJson {
+                error: self.code,
+                message: &self.message,
+                fields: &self.fields,
+                request_id,
+            }),
+            Format::Html => {
+                let page = ErrorPage {
+                    embed: false,
+                    title: self.status.canonical_reason().unwrap_or("Error"),
+                    message: &self.message,
+                    request_id,
+                };
+                super::html(self.status, &page)
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! `GET /`: a small page that says what this is and links to the forms.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::{html, Format, WebError};
+use crate::app::AppState;
+use crate::articles::{self, Article};
+
+#[derive(Template)]
+#[template(path = "landing.html")]
+struct Landing {
+    embed: bool,
+    articles: Vec<Article>,
+}
+
+pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
+    let articles = state
+        .pool
+        .run(|conn| articles::latest(conn, 20))
+        .await
+        .map_err(|e| WebError::from_db(Format::Html, e))?;
+    Ok(html(
+        StatusCode::OK,
+        &Landing {
+            embed: false,
+            articles,
+        },
+    ))
+}

@@ -1,0 +1,48 @@
+//! HTTP plumbing shared by every capability: rendering, errors, request
+//! ids, client identity, static assets.
+
+pub mod client;
+pub mod error;
+pub mod landing;
+pub mod request_id;
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use askama::Template;
+
+pub use error::{Format, WebError};
+
+/// Renders an auto-escaping template into a response.
+pub fn html(status: StatusCode, page: &impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(body) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Err(err) => {
+            tracing::error!(error = %err, "template failed to render");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("Something went wrong on our side. Please try again in a moment.")
+        }
+    }
+}
+
+const STYLESHEET: &str = include_str!("../../templates/static/tipdesk.css");
+
+/// `GET /static/tipdesk.css`. Compiled in, so the binary runs anywhere.
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .body(STYLESHEET)
+}
+
+/// Any path no route claims.
+pub async fn not_found() -> HttpResponse {
+    use actix_web::ResponseError;
+    WebError::not_found(
+        Format::Html,
+        "There is no page at this address. Check the link you followed.",
+    )
+    .error_response()
+}
