@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::error::{InternalError, JsonPayloadError, UrlencodedError};
+use actix_web::error::{InternalError, JsonPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{middleware, web, HttpRequest, HttpServer, ResponseError};
 
@@ -68,7 +68,7 @@ impl Application {
             &settings.storage.data_dir,
         )?;
         if settings.demo.seed_article {
-            if let Some(id) = pool.with(|conn| articles::seed_demo(conn))? {
+            if let Some(id) = pool.with(articles::seed_demo)? {
                 tracing::info!(article = %id, "seeded the demo article");
             }
         }
@@ -109,6 +109,11 @@ impl Application {
         Ok(Self { port, server })
     }
 
+    /// Stops the server from outside (tests, embedders).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// The port actually bound (useful when `server.bind` asks for port 0).
     pub fn port(&self) -> u16 {
         self.port
@@ -124,9 +129,7 @@ impl Application {
 pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
     use submission::routes as tip;
 
-    let form = web::FormConfig::default()
-        .limit(max_body)
-        .error_handler(form_error);
+    let form = web::PayloadConfig::new(max_body);
     let json = web::JsonConfig::default()
         .limit(max_body)
         .content_type_required(true)
@@ -160,28 +163,6 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .route(web::post().to(tip::submit_json)),
         )
         .default_service(web::to(webutil::not_found));
-}
-
-fn form_error(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
-    let e = match &err {
-        UrlencodedError::Overflow { .. } | UrlencodedError::UnknownLength => WebError::new(
-            Format::Html,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            "What you sent is too large for this form. Please shorten your message and try again.",
-        ),
-        UrlencodedError::ContentType => WebError::new(
-            Format::Html,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "This form accepts only application/x-www-form-urlencoded submissions.",
-        ),
-        _ => WebError::bad_request(
-            Format::Html,
-            "The form data could not be read. Please go back and send it again.",
-        ),
-    };
-    InternalError::from_response(err, e.error_response()).into()
 }
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

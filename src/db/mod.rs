@@ -26,6 +26,9 @@ use crate::config::{DatabaseSettings, DatabaseUrl};
 use diesel::pg::PgConnection;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// Advisory lock key held while migrating ("tipdesk" in ASCII).
+#[cfg(feature = "postgres")]
+const MIGRATION_LOCK: i64 = 0x0074_6970_6465_736b;
 #[cfg(feature = "postgres")]
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgresql");
 
@@ -210,9 +213,9 @@ impl Pool {
             #[cfg(feature = "postgres")]
             Pooled::Pg(c) => {
                 // Instances starting together must not migrate at once.
-                c.batch_execute("SELECT pg_advisory_lock(7461706465736b)")?;
+                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
                 let result = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ());
-                c.batch_execute("SELECT pg_advisory_unlock(7461706465736b)")?;
+                c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
                 result.map_err(|e| anyhow::anyhow!("migrating the PostgreSQL database: {e}"))?;
             }
         }

@@ -11,6 +11,7 @@ use super::token;
 use crate::app::AppState;
 use crate::articles::{self, Article};
 use crate::domain::{ArticleId, TipKind, TipReference};
+use crate::web::form::StrictForm;
 use crate::web::{html, Format, WebError};
 
 /// A full page of its own, or the minimal version for an iframe.
@@ -192,9 +193,9 @@ pub async fn submit_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<FormPost>,
+    StrictForm(form): StrictForm<FormPost>,
 ) -> Result<HttpResponse, WebError> {
-    submit_form(&state, &req, Layout::Page, &path, form.into_inner()).await
+    submit_form(&state, &req, Layout::Page, &path, form).await
 }
 
 /// `POST /embed/articles/{id}/tip`
@@ -202,9 +203,9 @@ pub async fn submit_embed(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: web::Form<FormPost>,
+    StrictForm(form): StrictForm<FormPost>,
 ) -> Result<HttpResponse, WebError> {
-    submit_form(&state, &req, Layout::Embed, &path, form.into_inner()).await
+    submit_form(&state, &req, Layout::Embed, &path, form).await
 }
 
 async fn submit_form(

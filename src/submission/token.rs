@@ -60,7 +60,9 @@ pub fn issue(keys: &Keys, article: &ArticleId) -> String {
     issue_at(keys, article, now_secs())
 }
 
-fn issue_at(keys: &Keys, article: &ArticleId, issued: u64) -> String {
+/// A token as if issued at `issued` (seconds since the epoch).
+#[doc(hidden)]
+pub fn issue_at(keys: &Keys, article: &ArticleId, issued: u64) -> String {
     let tag = mac(keys, article, issued);
     format!("{issued}.{}", URL_SAFE_NO_PAD.encode(&tag[..16]))
 }

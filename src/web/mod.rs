@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod error;
+pub mod form;
 pub mod landing;
 pub mod request_id;
 

@@ -1,0 +1,146 @@
+//! `tipdesk articles import`: CSV and JSON, all or nothing, with line
+//! numbers for what is wrong; and imported articles served safely.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+fn import(app: &TestApp, file: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tipdesk"))
+        .args(["articles", "import"])
+        .arg(file)
+        .env_remove("TIPDESK_CONFIG")
+        .env("TIPDESK_DATABASE__URL", app.db.url_string())
+        .env("TIPDESK_SECURITY__SECRET_KEY", SECRET)
+        .output()
+        .expect("run tipdesk")
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, content: &str) -> std::path::PathBuf {
+    let path = dir.path().join(name);
+    std::fs::write(&path, content).unwrap();
+    path
+}
+
+async fn title_of(app: &TestApp, id: &str) -> Option<String> {
+    let res = app.get(&format!("/articles/{id}/tip")).await;
+    if res.status() == StatusCode::NOT_FOUND {
+        return None;
+    }
+    let body = res.text().await.unwrap();
+    extract_attr(&body, "target=\"_top\">").map(|_| body)
+}
+
+async fn a_csv_file_is_upserted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(
+        &dir,
+        "articles.csv",
+        "id,title,url,section\n\
+         kabul-2026-11-27,\"Flooding in Kabul, dozens displaced\",https://news.example/kabul,International\n\
+         budget.vote_2,Budget vote delayed,https://news.example/budget,Politics\n",
+    );
+    let out = import(&app, &csv);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 2"));
+    let page = title_of(&app, "kabul-2026-11-27").await.expect("imported");
+    assert!(page.contains("Flooding in Kabul, dozens displaced"));
+
+    // Importing again updates in place.
+    let csv = write(
+        &dir,
+        "again.csv",
+        "id,title,url,section\nbudget.vote_2,Budget vote held after all,https://news.example/budget,Politics\n",
+    );
+    assert!(import(&app, &csv).status.success());
+    let page = title_of(&app, "budget.vote_2").await.expect("still there");
+    assert!(page.contains("Budget vote held after all"));
+    assert!(!page.contains("Budget vote delayed"));
+}
+
+async fn a_json_file_is_upserted(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let json = write(
+        &dir,
+        "articles.json",
+        r#"[{"id": "herat-quake", "title": "Aftershocks in Herat", "url": "https://news.example/herat", "section": "International"}]"#,
+    );
+    let out = import(&app, &json);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(title_of(&app, "herat-quake")
+        .await
+        .unwrap()
+        .contains("Aftershocks in Herat"));
+}
+
+async fn a_malformed_row_names_its_line_and_nothing_is_imported(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "bad-id.csv",
+            "id,title,url,section\nfine-1,Fine,https://news.example/1,Politics\nbad id!,Bad,https://news.example/2,Politics\n",
+            "line 3",
+        ),
+        (
+            "bad-url.csv",
+            "id,title,url,section\nfine-1,Fine,https://news.example/1,Politics\nfine-2,Fine,https://news.example/2,Politics\nfine-3,Fine,not-a-url,Politics\n",
+            "line 4",
+        ),
+        (
+            "short-row.csv",
+            "id,title,url,section\nfine-1,Fine,https://news.example/1\n",
+            "line 2",
+        ),
+        ("no-header.csv", "fine-1,Fine,https://news.example/1,Politics\n", "line 1"),
+        (
+            "bad.json",
+            "[\n  {\"id\": \"fine-1\", \"title\": \"Fine\", \"url\": \"https://news.example/1\", \"section\": \"P\"},\n  {\"id\": \"no/slashes\", \"title\": \"Bad\", \"url\": \"https://news.example/2\", \"section\": \"P\"}\n]",
+            "line 3",
+        ),
+        ("broken.json", "[\n{\"id\": \"fine-1\",\n", "line"),
+    ];
+    for (name, content, says) in cases {
+        let out = import(&app, &write(&dir, name, content));
+        assert!(!out.status.success(), "{name} must fail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{name}: {stderr}");
+        assert!(
+            title_of(&app, "fine-1").await.is_none(),
+            "{name}: nothing imported"
+        );
+    }
+}
+
+async fn hostile_titles_are_escaped_on_the_form(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(
+        &dir,
+        "hostile.csv",
+        "id,title,url,section\nxss,\"<script>alert('x')</script> & \"\"quotes\"\"\",https://news.example/x?a=1&b=\"\"2\"\",Politics\n",
+    );
+    assert!(import(&app, &csv).status.success());
+    let body = app.get("/articles/xss/tip").await.text().await.unwrap();
+    assert!(!body.contains("<script>alert"));
+    assert!(body.contains("&#60;script&#62;alert("));
+}
+
+crate::both_backends!(
+    a_csv_file_is_upserted,
+    a_json_file_is_upserted,
+    a_malformed_row_names_its_line_and_nothing_is_imported,
+    hostile_titles_are_escaped_on_the_form,
+);

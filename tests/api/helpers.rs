@@ -1,0 +1,330 @@
+//! `TestApp::spawn`: the real application on a random port, with a fresh
+//! database of its own (a SQLite file in a temporary folder, or a new
+//! PostgreSQL database), driven over HTTP.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use tipdesk::app::Application;
+use tipdesk::config::{DatabaseUrl, Settings};
+use tipdesk::db::{schema, Pool};
+
+pub const DEMO_ARTICLE: &str = "csto-extremist-groups-afghanistan";
+pub const SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
+/// Which engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(Backend)` once per engine: `sqlite::NAME` and
+/// `postgres::NAME`. The PostgreSQL ones are ignored, with the reason
+/// shown, unless TIPDESK_TEST_POSTGRES_URL was set at build time.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                #[cfg_attr(
+                    not(tipdesk_pg),
+                    ignore = "PostgreSQL suite skipped: set TIPDESK_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
+                )]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            )+
+        }
+    };
+}
+
+/// A fresh database for one test, removed again when dropped.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    _dir: tempfile::TempDir,
+    pg_name: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn create(backend: Backend) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => Self {
+                url: DatabaseUrl::Sqlite(dir.path().join("tipdesk.db")),
+                _dir: dir,
+                pg_name: None,
+            },
+            Backend::Postgres => {
+                let admin = std::env::var("TIPDESK_TEST_POSTGRES_URL")
+                    .expect("TIPDESK_TEST_POSTGRES_URL must name a PostgreSQL server");
+                let name = format!("tipdesk_t_{}", hex::encode(rand::random::<[u8; 6]>()));
+                create_pg_database(&admin, &name);
+                let url = replace_db_name(&admin, &name);
+                Self {
+                    url: DatabaseUrl::Postgres(url),
+                    _dir: dir,
+                    pg_name: Some((admin, name)),
+                }
+            }
+        }
+    }
+
+    pub fn url_string(&self) -> String {
+        match &self.url {
+            DatabaseUrl::Sqlite(p) => format!("sqlite://{}", p.display()),
+            DatabaseUrl::Postgres(u) => u.clone(),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.pg_name {
+            drop_pg_database(admin, name);
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn create_pg_database(admin: &str, name: &str) {
+    use diesel::connection::SimpleConnection;
+    let mut conn = diesel::PgConnection::establish(admin).expect("connect to PostgreSQL");
+    conn.batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create test database");
+}
+
+#[cfg(feature = "postgres")]
+fn drop_pg_database(admin: &str, name: &str) {
+    use diesel::connection::SimpleConnection;
+    if let Ok(mut conn) = diesel::PgConnection::establish(admin) {
+        let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    }
+}
+
+#[cfg(not(feature = "postgres"))]
+fn create_pg_database(_: &str, _: &str) {
+    panic!("this build has no PostgreSQL support (feature `postgres`)");
+}
+
+#[cfg(not(feature = "postgres"))]
+fn drop_pg_database(_: &str, _: &str) {}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("TIPDESK_TEST_POSTGRES_URL is a URL");
+    parsed.set_path(name);
+    parsed.to_string()
+}
+
+/// Settings for a test: loopback on a free port, the given database, a
+/// fixed secret, no form delay and limits high enough not to interfere.
+pub fn test_settings(db: &TestDb, data_dir: &std::path::Path) -> Settings {
+    let env: HashMap<String, String> = [
+        ("TIPDESK_SERVER__BIND", "127.0.0.1:0".to_owned()),
+        ("TIPDESK_SERVER__WORKERS", "1".to_owned()),
+        ("TIPDESK_DATABASE__URL", db.url_string()),
+        ("TIPDESK_DATABASE__POOL_SIZE", "4".to_owned()),
+        ("TIPDESK_STORAGE__DATA_DIR", data_dir.display().to_string()),
+        ("TIPDESK_SECURITY__SECRET_KEY", SECRET.to_owned()),
+        ("TIPDESK_LIMITS__MIN_FILL_SECONDS", "0".to_owned()),
+        ("TIPDESK_LIMITS__PER_CLIENT_PER_MINUTE", "10000".to_owned()),
+        ("TIPDESK_LIMITS__PER_CLIENT_BURST", "10000".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    Settings::load_from(None, env).expect("test settings are valid")
+}
+
+/// A running tipdesk and a client for it.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub pool: Pool,
+    handle: actix_web::dev::ServerHandle,
+    pub db: TestDb,
+    _data: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], after `adjust` has changed the settings.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let db = TestDb::create(backend);
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut settings = test_settings(&db, data.path());
+        adjust(&mut settings);
+        let app = Application::build(settings.clone()).expect("application starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        tokio::spawn(app.run());
+        let pool = Pool::connect(&settings.database).expect("test pool");
+        Self {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            pool,
+            handle,
+            db,
+            _data: data,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// Fetches the form and returns the signed token it carries.
+    pub async fn form_token(&self, form_path: &str) -> String {
+        let body = self.get(form_path).await.text().await.expect("form body");
+        extract_attr(&body, "name=\"form_token\" value=\"").expect("form has a token")
+    }
+
+    /// Posts `fields` as a browser would (urlencoded).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST form")
+    }
+
+    /// Fetches a fresh token, then posts the form with it.
+    pub async fn submit_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.form_token(path).await;
+        let mut all = fields.to_vec();
+        all.push(("form_token", &token));
+        self.post_form(path, &all).await
+    }
+
+    pub async fn post_json(&self, article: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/v1/articles/{article}/tips")))
+            .json(body)
+            .send()
+            .await
+            .expect("POST json")
+    }
+
+    /// Every stored tip, oldest first.
+    pub fn tips(&self) -> Vec<StoredTip> {
+        self.pool
+            .with(|conn| {
+                Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn => schema::tips::table
+                    .order(schema::tips::id)
+                    .select((
+                        schema::tips::reference,
+                        schema::tips::article_id,
+                        schema::tips::desk,
+                        schema::tips::kind,
+                        schema::tips::message,
+                        schema::tips::quote,
+                        schema::tips::reader_name,
+                        schema::tips::contact,
+                        schema::tips::consent,
+                        schema::tips::client_hash,
+                    ))
+                    .load::<StoredTip>(conn))?)
+            })
+            .expect("read tips")
+    }
+
+    /// Outbox jobs as (tip reference, desk, recipient, state).
+    pub fn outbox(&self) -> Vec<(String, String, String, String)> {
+        self.pool
+            .with(|conn| {
+                Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn => schema::outbox::table
+                    .inner_join(schema::tips::table)
+                    .order(schema::outbox::id)
+                    .select((
+                        schema::tips::reference,
+                        schema::outbox::desk,
+                        schema::outbox::recipient,
+                        schema::outbox::state,
+                    ))
+                    .load(conn))?)
+            })
+            .expect("read outbox")
+    }
+
+    /// Runs raw SQL against the app's database (test set-up only).
+    pub fn execute_sql(&self, sql: &str) {
+        use diesel::connection::SimpleConnection;
+        self.pool
+            .with(|conn| {
+                Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn => conn.batch_execute(sql))?)
+            })
+            .expect("execute SQL");
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting and let the workers (and their pools) go before
+        // the database is dropped.
+        drop(self.handle.stop(false));
+    }
+}
+
+#[derive(Debug, Queryable)]
+pub struct StoredTip {
+    pub reference: String,
+    pub article_id: String,
+    pub desk: String,
+    pub kind: String,
+    pub message: String,
+    pub quote: Option<String>,
+    pub name: Option<String>,
+    pub contact: Option<String>,
+    pub consent: bool,
+    pub client_hash: String,
+}
+
+/// The value after `prefix` up to the next double quote, HTML-unescaped
+/// for the few entities askama emits.
+pub fn extract_attr(html: &str, prefix: &str) -> Option<String> {
+    let start = html.find(prefix)? + prefix.len();
+    let end = html[start..].find('"')? + start;
+    Some(unescape(&html[start..end]))
+}
+
+/// Reverses askama's HTML escaping.
+pub fn unescape(s: &str) -> String {
+    s.replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+}
+
+/// The text inside `<textarea ... name="NAME" ...>…</textarea>`, unescaped.
+pub fn textarea(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\""))?;
+    let open_end = html[at..].find('>')? + at + 1;
+    let close = html[open_end..].find("</textarea>")? + open_end;
+    Some(unescape(&html[open_end..close]))
+}

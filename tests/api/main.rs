@@ -1,0 +1,8 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic on the unexpected
+//! The HTTP test suite: the real app, a fresh database per test, on SQLite
+//! and (when configured) PostgreSQL.
+
+mod helpers;
+
+mod articles;
+mod submission;

@@ -1,0 +1,560 @@
+//! A reader sends a tip: the form as a page, embedded and as JSON; every
+//! way input can be wrong; the anti-abuse checks; and what is stored.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+const PAGE: &str = "/articles/csto-extremist-groups-afghanistan/tip";
+const EMBED: &str = "/embed/articles/csto-extremist-groups-afghanistan/tip";
+const MESSAGE: &str = "The convoy mentioned in paragraph 3 left Kunduz on Tuesday, not Monday.";
+
+async fn the_form_page_names_the_article_and_has_every_field(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for path in [PAGE, EMBED] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains("CSTO Chief Warns of Multiple Extremist Groups Active in Afghanistan")
+        );
+        for field in [
+            "kind",
+            "message",
+            "quote",
+            "name",
+            "contact",
+            "consent",
+            "form_token",
+        ] {
+            assert!(
+                body.contains(&format!("name=\"{field}\"")),
+                "{path} lacks {field}"
+            );
+        }
+        assert!(
+            body.contains(&format!("action=\"{path}\"")),
+            "{path} posts to itself"
+        );
+    }
+    // The embed is minimal: no site header or footer around the form.
+    let embed = app.get(EMBED).await.text().await.unwrap();
+    assert!(!embed.contains("<header"));
+    assert!(app
+        .get(PAGE)
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("<header"));
+}
+
+async fn the_landing_page_links_to_the_demo_article(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let body = app.get("/").await.text().await.unwrap();
+    assert!(body.contains(&format!("href=\"{PAGE}\"")));
+}
+
+async fn a_tip_sent_from_the_page_is_stored_with_its_notification(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let res = app
+        .submit_form(
+            PAGE,
+            &[
+                ("kind", "correction"),
+                ("message", MESSAGE),
+                ("quote", "left Kunduz on Monday"),
+                ("name", "A reader"),
+                ("contact", "reader@example.org"),
+                ("consent", "on"),
+                ("website", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = res.text().await.unwrap();
+    let tips = app.tips();
+    assert_eq!(tips.len(), 1);
+    let tip = &tips[0];
+    assert!(
+        body.contains(&tip.reference),
+        "the thank-you page shows the reference"
+    );
+    assert!(tip.reference.starts_with("TD-"));
+    assert_eq!(tip.article_id, DEMO_ARTICLE);
+    assert_eq!(tip.kind, "correction");
+    assert_eq!(tip.message, MESSAGE);
+    assert_eq!(tip.quote.as_deref(), Some("left Kunduz on Monday"));
+    assert_eq!(tip.name.as_deref(), Some("A reader"));
+    assert_eq!(tip.contact.as_deref(), Some("reader@example.org"));
+    assert!(tip.consent);
+    assert_eq!(tip.desk, "default");
+    // A keyed hash, never the address.
+    assert_eq!(tip.client_hash.len(), 32);
+    assert!(!tip.client_hash.contains("127.0.0.1"));
+    assert_eq!(
+        app.outbox(),
+        vec![(
+            tip.reference.clone(),
+            "default".into(),
+            "desk@localhost".into(),
+            "pending".into()
+        )]
+    );
+}
+
+async fn a_tip_sent_from_the_embed_gets_the_minimal_thank_you(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let res = app.submit_form(EMBED, &[("message", MESSAGE)]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = res.text().await.unwrap();
+    assert!(!body.contains("<header"));
+    let tips = app.tips();
+    assert_eq!(tips.len(), 1);
+    assert!(body.contains(&tips[0].reference));
+    assert_eq!(
+        tips[0].kind, "new_information",
+        "kind defaults to new information"
+    );
+    assert!(!tips[0].consent);
+}
+
+async fn a_tip_sent_as_json_answers_201_with_its_reference(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let res = app
+        .post_json(
+            DEMO_ARTICLE,
+            &json!({"kind": "new_information", "message": MESSAGE, "contact": "@source_on_signal", "consent": true}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let body: serde_json::Value = res.json().await.unwrap();
+    let tips = app.tips();
+    assert_eq!(tips.len(), 1);
+    assert_eq!(body["reference"], tips[0].reference.as_str());
+    assert_eq!(tips[0].contact.as_deref(), Some("@source_on_signal"));
+    assert_eq!(app.outbox().len(), 1);
+}
+
+async fn desks_are_chosen_by_section_with_one_job_per_address(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.desks.insert(
+            "international".into(),
+            tipdesk::config::DeskSettings {
+                name: "International".into(),
+                emails: vec!["intl@example.org".into(), "night-editor@example.org".into()],
+                sections: vec!["International".into()],
+            },
+        );
+    })
+    .await;
+    let res = app
+        .post_json(DEMO_ARTICLE, &json!({"message": MESSAGE}))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let jobs = app.outbox();
+    let recipients: Vec<&str> = jobs.iter().map(|j| j.2.as_str()).collect();
+    assert_eq!(recipients, ["intl@example.org", "night-editor@example.org"]);
+    assert!(jobs
+        .iter()
+        .all(|j| j.1 == "international" && j.3 == "pending"));
+    assert_eq!(app.tips()[0].desk, "international");
+}
+
+async fn text_in_any_script_round_trips_exactly(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let samples = [
+        // Persian, with a zero-width non-joiner inside the word.
+        "این گزارش درست نیست؛ نشست در می‌خانه برگزار نشد و وزیر آن روز در کابل بود.",
+        // Pashto.
+        "دا خبر سم نه دی، کاروان د سه شنبې په ورځ کندز پرېښود.",
+        // Russian.
+        "Колонна вышла из Кундуза во вторник, а не в понедельник.",
+        // Emoji with skin tone and ZWJ sequences, and CRLF line breaks.
+        "Photos attached 👍🏽 from the 👩‍👩‍👧 family\r\nSecond line\r\n\ttabbed",
+        // Leading and trailing space are the reader's, too.
+        "  spaced out on purpose, keep it  ",
+    ];
+    for (i, text) in samples.iter().enumerate() {
+        let name = format!("Имя {i} نام");
+        let res = app
+            .submit_form(PAGE, &[("message", text), ("quote", text), ("name", &name)])
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "form, sample {i}");
+        let res = app
+            .post_json(DEMO_ARTICLE, &json!({"message": text, "name": name}))
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "json, sample {i}");
+    }
+    let tips = app.tips();
+    assert_eq!(tips.len(), samples.len() * 2);
+    for (i, text) in samples.iter().enumerate() {
+        let form = &tips[i * 2];
+        let json = &tips[i * 2 + 1];
+        assert_eq!(form.message, *text);
+        assert_eq!(form.quote.as_deref(), Some(*text));
+        assert_eq!(json.message, *text);
+        assert_eq!(json.name.as_deref(), Some(format!("Имя {i} نام").as_str()));
+    }
+}
+
+async fn wrong_fields_come_back_with_the_input_kept_and_a_message_each(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let typed = "Too short";
+    let res = app
+        .submit_form(
+            PAGE,
+            &[
+                ("kind", "gossip"),
+                ("message", typed),
+                ("name", "Line\nbreak"),
+                ("contact", "someone@invalid@example"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    for field in ["kind", "message", "name", "contact"] {
+        assert!(
+            body.contains(&format!("id=\"{field}-error\"")),
+            "message at {field}"
+        );
+    }
+    assert!(body.contains("at least 10 characters"));
+    assert!(body.contains("not a valid email address"));
+    assert_eq!(
+        textarea(&body, "message").as_deref(),
+        Some(typed),
+        "input kept"
+    );
+    assert_eq!(
+        extract_attr(
+            &body,
+            "name=\"contact\" type=\"text\" dir=\"auto\" value=\""
+        )
+        .as_deref(),
+        Some("someone@invalid@example")
+    );
+    assert!(app.tips().is_empty());
+    assert!(app.outbox().is_empty());
+}
+
+async fn a_contact_without_consent_is_refused_at_the_consent_box(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let res = app
+        .submit_form(
+            PAGE,
+            &[("message", MESSAGE), ("contact", "+93 70 123 4567")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("id=\"consent-error\""));
+    assert_eq!(textarea(&body, "message").as_deref(), Some(MESSAGE));
+    assert!(app.tips().is_empty());
+}
+
+async fn json_bad_input_gets_a_map_of_field_to_message(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let cases = [
+        (json!({}), vec!["message"]),
+        (json!({"message": "   "}), vec!["message"]),
+        (json!({"message": "x".repeat(10_001)}), vec!["message"]),
+        (
+            json!({"message": "bell \u{7} inside a message"}),
+            vec!["message"],
+        ),
+        (json!({"message": MESSAGE, "kind": "rumour"}), vec!["kind"]),
+        (
+            json!({"message": MESSAGE, "contact": "a@b@c", "consent": true}),
+            vec!["contact"],
+        ),
+        (
+            json!({"message": MESSAGE, "contact": "reader@example.org"}),
+            vec!["consent"],
+        ),
+        (
+            json!({"message": 42, "consent": "yes", "name": ["x"]}),
+            vec!["consent", "message", "name"],
+        ),
+        (json!(["not", "an", "object"]), vec!["body"]),
+    ];
+    for (body, fields) in cases {
+        let res = app.post_json(DEMO_ARTICLE, &body).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let answer: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(answer["error"], "validation_failed");
+        let got: Vec<&str> = answer["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(got, fields, "{body}");
+        for field in fields {
+            assert!(!answer["fields"][field].as_str().unwrap().is_empty());
+        }
+    }
+    assert!(app.tips().is_empty());
+}
+
+async fn unknown_articles_are_404_with_a_clear_message(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    for path in [
+        "/articles/no-such-story/tip",
+        "/embed/articles/no-such-story/tip",
+        "/articles/bad%20id!/tip",
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(res
+            .text()
+            .await
+            .unwrap()
+            .contains("could not find this article"));
+    }
+    let res = app
+        .post_form("/articles/no-such-story/tip", &[("message", MESSAGE)])
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = app
+        .post_json("no-such-story", &json!({"message": MESSAGE}))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let answer: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(answer["error"], "not_found");
+    assert!(answer["request_id"].is_string());
+    let res = app
+        .post_json(&"x".repeat(129), &json!({"message": MESSAGE}))
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+async fn oversized_wrongly_typed_and_malformed_bodies_get_4xx(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let huge = "x".repeat(300_000);
+    let res = app.post_form(PAGE, &[("message", huge.as_str())]).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(res.text().await.unwrap().contains("too large"));
+    let res = app.post_json(DEMO_ARTICLE, &json!({"message": huge})).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    // JSON sent to the HTML form, and a form sent to the JSON API.
+    let res = app
+        .client
+        .post(app.url(PAGE))
+        .json(&json!({"message": MESSAGE}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let api = app.url(&format!("/api/v1/articles/{DEMO_ARTICLE}/tips"));
+    let res = app
+        .client
+        .post(&api)
+        .form(&[("message", MESSAGE)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let answer: serde_json::Value = res.json().await.unwrap();
+    assert!(answer["message"]
+        .as_str()
+        .unwrap()
+        .contains("application/json"));
+
+    for broken in ["{\"message\": ", "not json", "{\"message\": \"\\ud800\"}"] {
+        let res = app
+            .client
+            .post(&api)
+            .header("content-type", "application/json")
+            .body(broken)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{broken}");
+        let answer: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(answer["error"], "bad_request");
+    }
+
+    // Malformed UTF-8 in a form body.
+    let res = app
+        .client
+        .post(app.url(PAGE))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("message=%FF%FE%FDbroken")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(app.tips().is_empty());
+}
+
+async fn forty_tips_in_a_row_from_one_client_meet_429(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.limits.per_client_per_minute = 6;
+        s.limits.per_client_burst = 5;
+    })
+    .await;
+    let mut accepted = 0;
+    let mut limited = 0;
+    for _ in 0..40 {
+        let res = app
+            .post_json(DEMO_ARTICLE, &json!({"message": MESSAGE}))
+            .await;
+        match res.status() {
+            StatusCode::CREATED => accepted += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                let wait: u64 = res.headers()["retry-after"]
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                assert!((1..=60).contains(&wait));
+                let answer: serde_json::Value = res.json().await.unwrap();
+                assert_eq!(answer["error"], "rate_limited");
+                limited += 1;
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(accepted, 5, "the burst is let through");
+    assert_eq!(limited, 35);
+    assert_eq!(app.tips().len(), 5);
+
+    // The HTML form shares the bucket and says how long to wait.
+    let res = app.post_form(PAGE, &[("message", MESSAGE)]).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
+    assert!(res.text().await.unwrap().contains("Please wait"));
+}
+
+async fn the_honeypot_refuses_with_the_input_kept(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let res = app
+        .submit_form(
+            PAGE,
+            &[("message", MESSAGE), ("website", "http://spam.example")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("should stay empty"));
+    assert_eq!(textarea(&body, "message").as_deref(), Some(MESSAGE));
+    assert!(
+        !body.contains("spam.example"),
+        "the honeypot comes back empty"
+    );
+    assert!(app.tips().is_empty());
+}
+
+async fn the_form_token_refuses_fast_forged_and_stale_posts(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.limits.min_fill_seconds = 2).await;
+    let token = app.form_token(PAGE).await;
+
+    // Sent at once: refused, input kept, a fresh token in the new form.
+    let res = app
+        .post_form(PAGE, &[("message", MESSAGE), ("form_token", &token)])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("faster than a person"));
+    assert_eq!(textarea(&body, "message").as_deref(), Some(MESSAGE));
+
+    // No token, a forged one, one for another article, one a day old.
+    let keys = tipdesk::secrets::Keys::from_secret(SECRET.as_bytes());
+    let article = tipdesk::domain::ArticleId::parse(DEMO_ARTICLE).unwrap();
+    let other = tipdesk::domain::ArticleId::parse("another-story").unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let stale = tipdesk::submission::token::issue_at(&keys, &article, now - 25 * 3600);
+    let moved = tipdesk::submission::token::issue_at(&keys, &other, now - 60);
+    let forged = format!("{}.AAAAAAAAAAAAAAAAAAAAAA", now - 60);
+    for (token, says) in [
+        (None, "could not be verified"),
+        (Some(forged.as_str()), "could not be verified"),
+        (Some(moved.as_str()), "could not be verified"),
+        (Some(stale.as_str()), "more than a day ago"),
+    ] {
+        let mut fields = vec![("message", MESSAGE)];
+        if let Some(t) = token {
+            fields.push(("form_token", t));
+        }
+        let res = app.post_form(PAGE, &fields).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{token:?}");
+        assert!(res.text().await.unwrap().contains(says), "{token:?}");
+    }
+    assert!(app.tips().is_empty());
+
+    // The first token, once a person's few seconds have passed, is fine.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let res = app
+        .post_form(PAGE, &[("message", MESSAGE), ("form_token", &token)])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.tips().len(), 1);
+}
+
+async fn a_failed_outbox_write_leaves_no_tip_behind(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // Make the outbox refuse writes, as a full disk or a crash mid-way would.
+    match backend {
+        Backend::Sqlite => app.execute_sql(
+            "CREATE TRIGGER outbox_refuses BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox unavailable'); END;",
+        ),
+        Backend::Postgres => app.execute_sql(
+            "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'outbox unavailable'; END $$ LANGUAGE plpgsql;
+             CREATE TRIGGER outbox_refuses BEFORE INSERT ON outbox FOR EACH ROW EXECUTE FUNCTION refuse();",
+        ),
+    }
+    let res = app
+        .post_json(DEMO_ARTICLE, &json!({"message": MESSAGE}))
+        .await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let answer: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(answer["error"], "internal_error");
+    assert!(
+        !answer["message"].as_str().unwrap().contains("outbox"),
+        "no internals shown"
+    );
+    assert!(answer["request_id"].is_string());
+    assert!(
+        app.tips().is_empty(),
+        "the tip was rolled back with its job"
+    );
+    assert!(app.outbox().is_empty());
+}
+
+async fn unknown_paths_are_404_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let res = app.get("/nowhere").await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(res.headers().contains_key("x-request-id"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("no page at this address"));
+}
+
+crate::both_backends!(
+    the_form_page_names_the_article_and_has_every_field,
+    the_landing_page_links_to_the_demo_article,
+    a_tip_sent_from_the_page_is_stored_with_its_notification,
+    a_tip_sent_from_the_embed_gets_the_minimal_thank_you,
+    a_tip_sent_as_json_answers_201_with_its_reference,
+    desks_are_chosen_by_section_with_one_job_per_address,
+    text_in_any_script_round_trips_exactly,
+    wrong_fields_come_back_with_the_input_kept_and_a_message_each,
+    a_contact_without_consent_is_refused_at_the_consent_box,
+    json_bad_input_gets_a_map_of_field_to_message,
+    unknown_articles_are_404_with_a_clear_message,
+    oversized_wrongly_typed_and_malformed_bodies_get_4xx,
+    forty_tips_in_a_row_from_one_client_meet_429,
+    the_honeypot_refuses_with_the_input_kept,
+    the_form_token_refuses_fast_forged_and_stale_posts,
+    a_failed_outbox_write_leaves_no_tip_behind,
+    unknown_paths_are_404_pages,
+);
