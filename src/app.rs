@@ -4,6 +4,8 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Notify;
+
 use actix_web::dev::Server;
 use actix_web::error::{InternalError, JsonPayloadError};
 use actix_web::http::StatusCode;
@@ -13,6 +15,7 @@ use crate::articles::{self, Article};
 use crate::config::Settings;
 use crate::db::{DbError, Pool};
 use crate::domain::TipReference;
+use crate::notifications::Worker;
 use crate::secrets::Keys;
 use crate::submission::{self, rate_limit::SubmissionLimiter, ValidTip};
 use crate::web::client::ClientKey;
@@ -24,6 +27,8 @@ pub struct AppState {
     pub pool: Pool,
     pub keys: Keys,
     pub limiter: SubmissionLimiter,
+    /// Wakes this process's notification worker when a tip is stored.
+    pub wake: Arc<Notify>,
 }
 
 impl AppState {
@@ -47,7 +52,8 @@ impl AppState {
             .pool
             .run(move |conn| submission::store(conn, &settings, &article, &tip, &client))
             .await?;
-        tracing::info!(kind = "tip", "tip accepted");
+        self.wake.notify_one();
+        tracing::info!("tip accepted");
         Ok(reference)
     }
 }
@@ -79,11 +85,18 @@ impl Application {
             )
         })?;
         let port = listener.local_addr()?.port();
+        let settings = Arc::new(settings);
+        let wake = Arc::new(Notify::new());
+        if settings.notify.worker {
+            let worker = Worker::new(pool.clone(), settings.clone(), wake.clone())?;
+            tokio::spawn(worker.run());
+        }
         let state = web::Data::new(AppState {
             limiter: SubmissionLimiter::new(&settings.limits),
-            settings: Arc::new(settings),
+            settings,
             pool,
             keys,
+            wake,
         });
         let workers = match state.settings.server.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),

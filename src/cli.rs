@@ -7,7 +7,10 @@ use clap::{Parser, Subcommand};
 
 use crate::app::Application;
 use crate::config::Settings;
-use crate::db::Pool;
+use crate::db::{DbError, Pool};
+use crate::notifications::{outbox, Worker};
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 #[derive(Parser)]
 #[command(name = "tipdesk", version, about = "Reader tips for a newsroom")]
@@ -23,11 +26,39 @@ struct Cli {
 enum Command {
     /// Run the web service.
     Serve,
+    /// Run only the notification worker (several may run at once).
+    Worker,
     /// Manage the articles readers can send tips about.
     Articles {
         #[command(subcommand)]
         command: ArticlesCommand,
     },
+    /// Inspect and steer the desk notification queue.
+    Queue {
+        #[command(subcommand)]
+        command: QueueCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum QueueCommand {
+    /// Count jobs per state.
+    Status {
+        /// Print a JSON object keyed pending, in_flight, retrying, sent, dead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send dead jobs again, with a fresh set of attempts.
+    Retry {
+        /// The job to retry.
+        #[arg(required_unless_present = "all_dead", conflicts_with = "all_dead")]
+        id: Option<i64>,
+        /// Retry every dead job.
+        #[arg(long)]
+        all_dead: bool,
+    },
+    /// Delete a dead job for good.
+    Discard { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -60,6 +91,8 @@ pub fn main() -> ExitCode {
 fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(settings),
+        Command::Worker => worker(settings),
+        Command::Queue { command } => queue(command, settings),
         Command::Articles {
             command: ArticlesCommand::Import { file },
         } => {
@@ -69,6 +102,71 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn worker(settings: Settings) -> anyhow::Result<()> {
+    runtime()?.block_on(async move {
+        let pool = Pool::connect(&settings.database)?;
+        let worker = Worker::new(pool, Arc::new(settings), Arc::new(Notify::new()))?;
+        println!(
+            "tipdesk worker {} is running (Ctrl-C stops it).",
+            worker.id()
+        );
+        tokio::select! {
+            _ = worker.run() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        Ok(())
+    })
+}
+
+fn queue(command: QueueCommand, settings: Settings) -> anyhow::Result<()> {
+    let pool = Pool::connect(&settings.database)?;
+    match command {
+        QueueCommand::Status { json } => {
+            let counts = pool.with(|c| outbox::counts(c).map_err(DbError::from))?;
+            if json {
+                let map: serde_json::Map<String, serde_json::Value> = counts
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), (*v).into()))
+                    .collect();
+                println!("{}", serde_json::Value::Object(map));
+            } else {
+                for (state, n) in counts {
+                    println!("{state:<10} {n:>8}");
+                }
+            }
+        }
+        QueueCommand::Retry { id, all_dead } => {
+            let target = if all_dead { None } else { id };
+            let n = pool.with(|c| outbox::retry_dead(c, target).map_err(DbError::from))?;
+            if n == 0 {
+                anyhow::bail!(match id {
+                    Some(id) if !all_dead => format!(
+                        "job {id} is not dead (or does not exist); only dead jobs can be retried"
+                    ),
+                    _ => "there are no dead jobs".to_owned(),
+                });
+            }
+            println!("{n} job(s) will be sent again");
+        }
+        QueueCommand::Discard { id } => {
+            let n = pool.with(|c| outbox::discard_dead(c, id).map_err(DbError::from))?;
+            if n == 0 {
+                anyhow::bail!(
+                    "job {id} is not dead (or does not exist); only dead jobs can be discarded"
+                );
+            }
+            println!("job {id} discarded");
+        }
+    }
+    Ok(())
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {

@@ -21,6 +21,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub security: SecuritySettings,
     pub limits: LimitSettings,
+    pub mail: MailSettings,
+    pub notify: NotifySettings,
     pub log: LogSettings,
     pub demo: DemoSettings,
     pub desks: BTreeMap<String, DeskSettings>,
@@ -69,6 +71,38 @@ pub struct LimitSettings {
     pub min_fill_seconds: u64,
 }
 
+/// How desk notifications leave tipdesk.
+#[derive(Debug, Clone)]
+pub enum MailTransport {
+    /// Written as `.eml` files into this folder.
+    File(PathBuf),
+    Smtp {
+        url: SecretString,
+        username: Option<String>,
+        password: Option<SecretString>,
+        timeout: std::time::Duration,
+        max_connections: u32,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    pub from: lettre::message::Mailbox,
+}
+
+#[derive(Debug, Clone)]
+pub struct NotifySettings {
+    pub worker: bool,
+    pub lease: std::time::Duration,
+    pub poll: std::time::Duration,
+    pub retry_base: std::time::Duration,
+    pub retry_max: std::time::Duration,
+    pub max_attempts: u32,
+    /// Zero turns digests off.
+    pub digest_window: std::time::Duration,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
@@ -94,6 +128,9 @@ pub struct DeskSettings {
     pub emails: Vec<String>,
     #[serde(default)]
     pub sections: Vec<String>,
+    /// Characters of the tip's text to put in the email; 0 for none.
+    #[serde(default)]
+    pub excerpt_chars: usize,
 }
 
 /// A setting that cannot be used, named by its key.
@@ -181,6 +218,8 @@ struct RawSettings {
     database: RawDatabase,
     security: RawSecurity,
     limits: LimitsRaw,
+    mail: RawMail,
+    notify: RawNotify,
     log: RawLog,
     demo: RawDemo,
     desks: BTreeMap<String, DeskSettings>,
@@ -221,6 +260,31 @@ struct LimitsRaw {
     per_client_per_minute: u32,
     per_client_burst: u32,
     min_fill_seconds: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMail {
+    transport: String,
+    file_dir: PathBuf,
+    from: String,
+    smtp_url: SecretString,
+    smtp_username: String,
+    smtp_password: SecretString,
+    timeout_seconds: u64,
+    max_connections: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotify {
+    worker: bool,
+    lease_seconds: u64,
+    poll_seconds: u64,
+    retry_base_seconds: u64,
+    retry_max_seconds: u64,
+    max_attempts: u32,
+    digest_window_seconds: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -308,6 +372,9 @@ impl RawSettings {
             ));
         }
 
+        let mail = self.mail.validate()?;
+        let notify = self.notify.validate()?;
+
         let format = match self.log.format.as_str() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -366,6 +433,8 @@ impl RawSettings {
                 per_client_burst: self.limits.per_client_burst,
                 min_fill_seconds: self.limits.min_fill_seconds,
             },
+            mail,
+            notify,
             log: LogSettings {
                 format,
                 level: self.log.level,
@@ -374,6 +443,104 @@ impl RawSettings {
                 seed_article: self.demo.seed_article,
             },
             desks: self.desks,
+        })
+    }
+}
+
+impl RawMail {
+    fn validate(self) -> Result<MailSettings, ConfigError> {
+        use secrecy::ExposeSecret;
+        let from = self.from.parse().map_err(|_| {
+            ConfigError::new(
+                "mail.from",
+                format!(
+                    "`{}` is not a mailbox such as \"Desk <desk@example.org>\"",
+                    self.from
+                ),
+            )
+        })?;
+        let transport = match self.transport.as_str() {
+            "file" => {
+                if self.file_dir.as_os_str().is_empty() {
+                    return Err(ConfigError::new("mail.file_dir", "must not be empty"));
+                }
+                MailTransport::File(self.file_dir)
+            }
+            "smtp" => {
+                let url = self.smtp_url.expose_secret();
+                if !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+                    || Url::parse(url).is_err()
+                {
+                    return Err(ConfigError::new(
+                        "mail.smtp_url",
+                        "must be an smtp:// or smtps:// URL",
+                    ));
+                }
+                if self.timeout_seconds == 0 {
+                    return Err(ConfigError::new(
+                        "mail.timeout_seconds",
+                        "must be at least 1",
+                    ));
+                }
+                if self.max_connections == 0 {
+                    return Err(ConfigError::new(
+                        "mail.max_connections",
+                        "must be at least 1",
+                    ));
+                }
+                MailTransport::Smtp {
+                    url: self.smtp_url,
+                    username: (!self.smtp_username.is_empty()).then_some(self.smtp_username),
+                    password: (!self.smtp_password.expose_secret().is_empty())
+                        .then_some(self.smtp_password),
+                    timeout: std::time::Duration::from_secs(self.timeout_seconds),
+                    max_connections: self.max_connections,
+                }
+            }
+            other => {
+                return Err(ConfigError::new(
+                    "mail.transport",
+                    format!("`{other}` is neither \"file\" nor \"smtp\""),
+                ))
+            }
+        };
+        Ok(MailSettings { transport, from })
+    }
+}
+
+impl RawNotify {
+    fn validate(self) -> Result<NotifySettings, ConfigError> {
+        use std::time::Duration;
+        let at_least_one = |key: &str, v: u64| {
+            if v == 0 {
+                Err(ConfigError::new(key, "must be at least 1"))
+            } else {
+                Ok(Duration::from_secs(v))
+            }
+        };
+        let lease = at_least_one("notify.lease_seconds", self.lease_seconds)?;
+        let poll = at_least_one("notify.poll_seconds", self.poll_seconds)?;
+        let retry_base = at_least_one("notify.retry_base_seconds", self.retry_base_seconds)?;
+        if self.retry_max_seconds < self.retry_base_seconds {
+            return Err(ConfigError::new(
+                "notify.retry_max_seconds",
+                "must not be less than notify.retry_base_seconds",
+            ));
+        }
+        if self.max_attempts == 0 {
+            return Err(ConfigError::new(
+                "notify.max_attempts",
+                "must be at least 1",
+            ));
+        }
+        Ok(NotifySettings {
+            worker: self.worker,
+            lease,
+            poll,
+            retry_base,
+            retry_max: Duration::from_secs(self.retry_max_seconds),
+            max_attempts: self.max_attempts,
+            digest_window: Duration::from_secs(self.digest_window_seconds),
         })
     }
 }
@@ -450,6 +617,7 @@ mod tests {
                 name: "World".into(),
                 emails: vec!["world@example.org".into()],
                 sections: vec!["International".into()],
+                excerpt_chars: 0,
             },
         );
         assert_eq!(s.desk_for_section("international").0, "world");

@@ -10,6 +10,7 @@
 //! `FOR UPDATE SKIP LOCKED`; both need the native connection type. All
 //! engine-specific SQL lives in this module.
 
+pub mod queue;
 pub mod schema;
 
 use std::path::Path;
@@ -37,7 +38,7 @@ const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres
 pub enum Pool {
     Sqlite(diesel::r2d2::Pool<ConnectionManager<SqliteConnection>>),
     #[cfg(feature = "postgres")]
-    Pg(diesel::r2d2::Pool<ConnectionManager<PgConnection>>),
+    Pg(diesel::r2d2::Pool<ConnectionManager<PgConnection>>, String),
 }
 
 /// A connection to whichever engine is configured. Repository functions
@@ -134,6 +135,7 @@ impl Pool {
                     .max_size(settings.pool_size)
                     .connection_timeout(Duration::from_secs(10))
                     .build(ConnectionManager::new(url))?,
+                url.clone(),
             ),
             #[cfg(not(feature = "postgres"))]
             DatabaseUrl::Postgres(_) => anyhow::bail!(
@@ -166,7 +168,7 @@ impl Pool {
         match self {
             Self::Sqlite(p) => p.get().map(Pooled::Sqlite),
             #[cfg(feature = "postgres")]
-            Self::Pg(p) => p.get().map(Pooled::Pg),
+            Self::Pg(p, _) => p.get().map(Pooled::Pg),
         }
         .map_err(DbError::Unavailable)
     }
@@ -194,12 +196,22 @@ impl Pool {
             .map_err(|e| E::from(DbError::Task(e)))?
     }
 
+    /// The connection URL, for the LISTEN connection that lives outside
+    /// the pool.
+    #[cfg(feature = "postgres")]
+    fn pg_url(&self) -> String {
+        match self {
+            Self::Pg(_, url) => url.clone(),
+            Self::Sqlite(_) => String::new(),
+        }
+    }
+
     /// Which engine this pool talks to, for logs and diagnostics.
     pub fn engine(&self) -> &'static str {
         match self {
             Self::Sqlite(_) => "sqlite",
             #[cfg(feature = "postgres")]
-            Self::Pg(_) => "postgresql",
+            Self::Pg(..) => "postgresql",
         }
     }
 

@@ -45,6 +45,7 @@ diesel::table! {
         next_attempt_at -> Timestamp,
         lease_until -> Nullable<Timestamp>,
         claim_token -> Nullable<Text>,
+        claimed_by -> Nullable<Text>,
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
@@ -54,4 +55,37 @@ diesel::table! {
 
 diesel::joinable!(tips -> articles (article_id));
 diesel::joinable!(outbox -> tips (tip_id));
-diesel::allow_tables_to_appear_in_same_query!(articles, tips, outbox);
+
+diesel::table! {
+    outbox_attempts (id) {
+        id -> BigInt,
+        job_id -> BigInt,
+        attempted_at -> Timestamp,
+        outcome -> Text,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mailboxes (recipient) {
+        recipient -> Text,
+        last_mailed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    worker_heartbeats (worker_id) {
+        worker_id -> Text,
+        seen_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(outbox_attempts -> outbox (job_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    articles,
+    tips,
+    outbox,
+    outbox_attempts,
+    mailboxes,
+    worker_heartbeats,
+);

@@ -1,4 +1,10 @@
 //! Telling the desk that a tip arrived. Submission writes jobs to the
-//! outbox inside its own transaction; delivery reads them from there.
+//! outbox inside its own transaction; the worker mails them, retrying what
+//! fails for a reason that may pass and keeping what fails for good.
 
+pub mod email;
+pub mod mailer;
 pub mod outbox;
+pub mod worker;
+
+pub use worker::Worker;

@@ -1,13 +1,17 @@
 //! The outbox: one job per recipient per tip, durable before the reader is
-//! told their tip arrived.
+//! told their tip arrived. Every state change a worker makes is fenced on
+//! its claim token, so a worker whose lease ran out cannot overwrite the
+//! work of the one that took over.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::schema::outbox;
-use crate::db::Conn;
+use crate::db::schema::{articles, mailboxes, outbox, outbox_attempts, tips, worker_heartbeats};
+use crate::db::{queue, Conn};
 
-/// States a job moves through. `in_flight` is a claimed job whose lease
-/// has not run out; `retrying` waits for its next attempt.
+/// States a job moves through. `in_flight` is a claimed job (its lease may
+/// have run out, which makes it claimable again); `retrying` waits for its
+/// next attempt after a transient failure.
 pub mod state {
     pub const PENDING: &str = "pending";
     pub const IN_FLIGHT: &str = "in_flight";
@@ -26,9 +30,9 @@ struct NewJob<'a> {
     message_id: String,
     state: &'a str,
     attempts: i32,
-    next_attempt_at: chrono::NaiveDateTime,
-    created_at: chrono::NaiveDateTime,
-    updated_at: chrono::NaiveDateTime,
+    next_attempt_at: NaiveDateTime,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
 }
 
 /// Queues a notification about `tip_id` for each of the desk's addresses,
@@ -62,5 +66,288 @@ pub fn enqueue_tip(
             updated_at: now,
         })
         .collect();
-    crate::db_run!(conn => diesel::insert_into(outbox::table).values(&jobs).execute(conn))
+    let n = crate::db_run!(conn => diesel::insert_into(outbox::table).values(&jobs).execute(conn))?;
+    queue::announce(conn)?;
+    Ok(n)
+}
+
+/// A claimed job with what its email needs. Carries the tip's text only
+/// for desks that opted in to an excerpt.
+#[derive(Debug, Clone, Queryable)]
+pub struct ClaimedJob {
+    pub id: i64,
+    pub tip_id: i64,
+    pub desk: String,
+    pub recipient: String,
+    pub message_id: String,
+    pub attempts: i32,
+    pub kind: String,
+    pub received_at: NaiveDateTime,
+    pub article_id: String,
+    pub article_title: String,
+    pub article_url: String,
+    #[diesel(deserialize_as = String)]
+    pub message: Redacted,
+}
+
+/// A tip's text that must not reach a log through `{:?}`.
+#[derive(Clone)]
+pub struct Redacted(pub String);
+
+impl From<String> for Redacted {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Claims due jobs (see [`queue::claim_due`]) and loads their details.
+pub fn claim(conn: &mut Conn<'_>, req: &queue::ClaimRequest<'_>) -> QueryResult<Vec<ClaimedJob>> {
+    let ids = queue::claim_due(conn, req)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    crate::db_run!(conn => outbox::table
+        .inner_join(tips::table.inner_join(articles::table))
+        .filter(outbox::id.eq_any(&ids))
+        .filter(outbox::claim_token.eq(req.token))
+        .order(outbox::id)
+        .select((
+            outbox::id,
+            outbox::tip_id,
+            outbox::desk,
+            outbox::recipient,
+            outbox::message_id,
+            outbox::attempts,
+            tips::kind,
+            tips::created_at,
+            articles::id,
+            articles::title,
+            articles::url,
+            tips::message,
+        ))
+        .load(conn))
+}
+
+/// A digest window taken by [`reserve_window`]; give it back with
+/// [`release_window`] if no email went out after all.
+#[derive(Debug, Clone)]
+pub struct Reservation {
+    pub recipient: String,
+    pub at: NaiveDateTime,
+    pub previous: Option<NaiveDateTime>,
+}
+
+/// Tries to take the digest window of `recipient`: succeeds when nothing
+/// was mailed to it since `now - window`. Atomic, so of several workers
+/// racing for one address exactly one wins. On failure returns when the
+/// window ends.
+pub fn reserve_window(
+    conn: &mut Conn<'_>,
+    recipient: &str,
+    now: NaiveDateTime,
+    window: chrono::Duration,
+) -> QueryResult<Result<Reservation, NaiveDateTime>> {
+    let reservation = |previous| Reservation {
+        recipient: recipient.to_owned(),
+        at: now,
+        previous,
+    };
+    crate::db_write!(conn => crate::db_run!(conn => {
+        let inserted = diesel::insert_into(mailboxes::table)
+            .values((mailboxes::recipient.eq(recipient), mailboxes::last_mailed_at.eq(now)))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        if inserted == 1 {
+            return Ok(Ok(reservation(None)));
+        }
+        let previous: NaiveDateTime = mailboxes::table
+            .find(recipient)
+            .select(mailboxes::last_mailed_at)
+            .first(conn)?;
+        let taken = diesel::update(
+            mailboxes::table
+                .filter(mailboxes::recipient.eq(recipient))
+                .filter(mailboxes::last_mailed_at.le(now - window)),
+        )
+        .set(mailboxes::last_mailed_at.eq(now))
+        .execute(conn)?;
+        if taken == 1 {
+            return Ok(Ok(reservation(Some(previous))));
+        }
+        Ok(Err(previous + window))
+    }))
+}
+
+/// Gives a window back when its email failed: a failed attempt is not an
+/// email the desk received, so it must not hold back the retry.
+pub fn release_window(conn: &mut Conn<'_>, r: &Reservation) -> QueryResult<()> {
+    let mine = mailboxes::table
+        .filter(mailboxes::recipient.eq(&r.recipient))
+        .filter(mailboxes::last_mailed_at.eq(r.at));
+    crate::db_run!(conn => match r.previous {
+        Some(previous) => diesel::update(mine)
+            .set(mailboxes::last_mailed_at.eq(previous))
+            .execute(conn),
+        None => diesel::delete(mine).execute(conn),
+    })?;
+    Ok(())
+}
+
+/// What happened to one attempt at a group of jobs (one email).
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Sent,
+    /// Try again at `retry_at`, unless the job has used its attempts.
+    Transient {
+        error: String,
+        retry_at: NaiveDateTime,
+    },
+    Permanent {
+        error: String,
+    },
+}
+
+/// Records `outcome` for `jobs`, fenced on `token`: jobs this worker no
+/// longer holds are left alone. Returns how many jobs were updated.
+pub fn record(
+    conn: &mut Conn<'_>,
+    jobs: &[ClaimedJob],
+    token: &str,
+    outcome: &Outcome,
+    max_attempts: u32,
+) -> QueryResult<usize> {
+    let now = crate::db::now();
+    crate::db_write!(conn => {
+        let mut updated = 0;
+        for job in jobs {
+            let attempts = job.attempts + 1;
+            let (new_state, next_at, error, label) = match outcome {
+                Outcome::Sent => (state::SENT, now, None, "sent"),
+                Outcome::Transient { error, retry_at } => {
+                    let exhausted = attempts >= i32::try_from(max_attempts).unwrap_or(i32::MAX);
+                    let s = if exhausted { state::DEAD } else { state::RETRYING };
+                    (s, *retry_at, Some(error.as_str()), "transient")
+                }
+                Outcome::Permanent { error } => (state::DEAD, now, Some(error.as_str()), "permanent"),
+            };
+            let n = crate::db_run!(conn => diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(job.id))
+                    .filter(outbox::claim_token.eq(token))
+                    .filter(outbox::state.eq(state::IN_FLIGHT)),
+            )
+            .set((
+                outbox::state.eq(new_state),
+                outbox::attempts.eq(attempts),
+                outbox::next_attempt_at.eq(next_at),
+                outbox::lease_until.eq(None::<NaiveDateTime>),
+                outbox::claim_token.eq(None::<String>),
+                outbox::claimed_by.eq(None::<String>),
+                outbox::last_error.eq(error),
+                outbox::sent_at.eq(matches!(outcome, Outcome::Sent).then_some(now)),
+                outbox::updated_at.eq(now),
+            ))
+            .execute(conn))?;
+            if n == 1 {
+                crate::db_run!(conn => diesel::insert_into(outbox_attempts::table)
+                    .values((
+                        outbox_attempts::job_id.eq(job.id),
+                        outbox_attempts::attempted_at.eq(now),
+                        outbox_attempts::outcome.eq(label),
+                        outbox_attempts::error.eq(error),
+                    ))
+                    .execute(conn))?;
+            }
+            updated += n;
+        }
+        Ok(updated)
+    })
+}
+
+/// Puts claimed jobs back, due at `at`, without counting an attempt: the
+/// address's digest window is still open.
+pub fn defer(
+    conn: &mut Conn<'_>,
+    jobs: &[ClaimedJob],
+    token: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+    let now = crate::db::now();
+    crate::db_run!(conn => diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .filter(outbox::claim_token.eq(token)),
+    )
+    .set((
+        outbox::state.eq(state::PENDING),
+        outbox::next_attempt_at.eq(at),
+        outbox::lease_until.eq(None::<NaiveDateTime>),
+        outbox::claim_token.eq(None::<String>),
+        outbox::claimed_by.eq(None::<String>),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(conn))
+}
+
+/// Notes that `worker_id` is alive.
+pub fn heartbeat(conn: &mut Conn<'_>, worker_id: &str) -> QueryResult<()> {
+    let now = crate::db::now();
+    crate::db_run!(conn => diesel::insert_into(worker_heartbeats::table)
+        .values((worker_heartbeats::worker_id.eq(worker_id), worker_heartbeats::seen_at.eq(now)))
+        .on_conflict(worker_heartbeats::worker_id)
+        .do_update()
+        .set(worker_heartbeats::seen_at.eq(now))
+        .execute(conn))?;
+    Ok(())
+}
+
+/// Job counts per state, in [`state::ALL`] order.
+pub fn counts(conn: &mut Conn<'_>) -> QueryResult<Vec<(&'static str, i64)>> {
+    let rows: Vec<(String, i64)> = crate::db_run!(conn => outbox::table
+        .group_by(outbox::state)
+        .select((outbox::state, diesel::dsl::count_star()))
+        .load(conn))?;
+    Ok(state::ALL
+        .iter()
+        .map(|s| (*s, rows.iter().find(|(r, _)| r == s).map_or(0, |(_, n)| *n)))
+        .collect())
+}
+
+/// Makes dead jobs due again with a fresh set of attempts. `None` means
+/// every dead job. Returns how many were revived.
+pub fn retry_dead(conn: &mut Conn<'_>, id: Option<i64>) -> QueryResult<usize> {
+    let now = crate::db::now();
+    let ids: Vec<i64> = crate::db_run!(conn => {
+        let mut q = outbox::table.filter(outbox::state.eq(state::DEAD)).into_boxed();
+        if let Some(id) = id {
+            q = q.filter(outbox::id.eq(id));
+        }
+        q.select(outbox::id).load(conn)
+    })?;
+    let n = crate::db_run!(conn => diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+        .set((
+            outbox::state.eq(state::PENDING),
+            outbox::attempts.eq(0),
+            outbox::next_attempt_at.eq(now),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn))?;
+    queue::announce(conn)?;
+    Ok(n)
+}
+
+/// Deletes a dead job (with its attempts). Only dead jobs can go: anything
+/// else may still be delivered.
+pub fn discard_dead(conn: &mut Conn<'_>, id: i64) -> QueryResult<usize> {
+    crate::db_run!(conn => diesel::delete(
+        outbox::table.filter(outbox::id.eq(id)).filter(outbox::state.eq(state::DEAD)),
+    )
+    .execute(conn))
 }

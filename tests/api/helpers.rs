@@ -150,6 +150,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub pool: Pool,
+    pub settings: Settings,
     handle: actix_web::dev::ServerHandle,
     pub db: TestDb,
     _data: tempfile::TempDir,
@@ -165,6 +166,9 @@ impl TestApp {
         let db = TestDb::create(backend);
         let data = tempfile::tempdir().expect("temp dir");
         let mut settings = test_settings(&db, data.path());
+        // Tests drive delivery themselves (see `TestApp::worker`) unless
+        // they turn the built-in worker back on.
+        settings.notify.worker = false;
         adjust(&mut settings);
         let app = Application::build(settings.clone()).expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -178,6 +182,7 @@ impl TestApp {
                 .build()
                 .expect("client"),
             pool,
+            settings,
             handle,
             db,
             _data: data,
@@ -266,6 +271,63 @@ impl TestApp {
             .expect("read outbox")
     }
 
+    /// A notification worker on this app's database and settings.
+    pub fn worker(&self) -> tipdesk::notifications::Worker {
+        tipdesk::notifications::Worker::new(
+            self.pool.clone(),
+            std::sync::Arc::new(self.settings.clone()),
+            std::sync::Arc::new(tokio::sync::Notify::new()),
+        )
+        .expect("worker")
+    }
+
+    /// Every outbox job, oldest first.
+    pub fn jobs(&self) -> Vec<Job> {
+        self.pool
+            .with(|conn| {
+                Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn => schema::outbox::table
+                    .order(schema::outbox::id)
+                    .select((
+                        schema::outbox::id,
+                        schema::outbox::tip_id,
+                        schema::outbox::recipient,
+                        schema::outbox::message_id,
+                        schema::outbox::state,
+                        schema::outbox::attempts,
+                        schema::outbox::last_error,
+                        schema::outbox::claimed_by,
+                    ))
+                    .load::<Job>(conn))?)
+            })
+            .expect("read jobs")
+    }
+
+    /// Errors recorded for a job's attempts, in order.
+    pub fn attempt_errors(&self, job_id: i64) -> Vec<(String, Option<String>)> {
+        self.pool
+            .with(|conn| {
+                Ok::<_, tipdesk::db::DbError>(
+                    tipdesk::db_run!(conn => schema::outbox_attempts::table
+                    .filter(schema::outbox_attempts::job_id.eq(job_id))
+                    .order(schema::outbox_attempts::id)
+                    .select((schema::outbox_attempts::outcome, schema::outbox_attempts::error))
+                    .load(conn))?,
+                )
+            })
+            .expect("read attempts")
+    }
+
+    /// Runs `tipdesk ARGS` against this app's database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tipdesk"))
+            .args(args)
+            .env_remove("TIPDESK_CONFIG")
+            .env("TIPDESK_DATABASE__URL", self.db.url_string())
+            .env("TIPDESK_SECURITY__SECRET_KEY", SECRET)
+            .output()
+            .expect("run tipdesk")
+    }
+
     /// Runs raw SQL against the app's database (test set-up only).
     pub fn execute_sql(&self, sql: &str) {
         use diesel::connection::SimpleConnection;
@@ -283,6 +345,31 @@ impl Drop for TestApp {
         // the database is dropped.
         drop(self.handle.stop(false));
     }
+}
+
+/// Mail over SMTP to `server`, with quick retries for tests.
+pub fn smtp_to(settings: &mut Settings, url: &str) {
+    settings.mail.transport = tipdesk::config::MailTransport::Smtp {
+        url: url.to_owned().into(),
+        username: None,
+        password: None,
+        timeout: std::time::Duration::from_secs(5),
+        max_connections: 2,
+    };
+    settings.notify.retry_base = std::time::Duration::from_secs(1);
+    settings.notify.retry_max = std::time::Duration::from_secs(2);
+}
+
+#[derive(Debug, Clone, Queryable)]
+pub struct Job {
+    pub id: i64,
+    pub tip_id: i64,
+    pub recipient: String,
+    pub message_id: String,
+    pub state: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub claimed_by: Option<String>,
 }
 
 #[derive(Debug, Queryable)]

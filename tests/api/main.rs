@@ -3,6 +3,9 @@
 //! and (when configured) PostgreSQL.
 
 mod helpers;
+#[path = "../common/smtp.rs"]
+mod smtp;
 
 mod articles;
+mod notifications;
 mod submission;

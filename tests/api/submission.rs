@@ -144,6 +144,7 @@ async fn desks_are_chosen_by_section_with_one_job_per_address(backend: Backend) 
                 name: "International".into(),
                 emails: vec!["intl@example.org".into(), "night-editor@example.org".into()],
                 sections: vec!["International".into()],
+                excerpt_chars: 0,
             },
         );
     })

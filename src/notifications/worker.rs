@@ -1,0 +1,325 @@
+//! The delivery worker: claims due jobs with a lease, mails them, and
+//! records the outcome fenced on its claim. No transaction or lock is held
+//! while talking to the mail server.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use rand::Rng;
+use tokio::sync::Notify;
+
+use super::email;
+use super::mailer::Mailer;
+use super::outbox::{self, ClaimedJob, Outcome};
+use crate::config::Settings;
+use crate::db::queue::ClaimRequest;
+use crate::db::{DbError, Pool};
+
+/// Jobs claimed at once.
+const BATCH: i64 = 100;
+/// Jobs one digest may gather.
+const DIGEST_MAX: i64 = 1000;
+
+/// One worker; several may run against one database.
+#[derive(Clone)]
+pub struct Worker {
+    pool: Pool,
+    settings: Arc<Settings>,
+    mailer: Mailer,
+    wake: Arc<Notify>,
+    id: String,
+}
+
+/// What one pass did, for tests and logs.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub claimed: usize,
+    pub emails_sent: usize,
+    pub failed: usize,
+    pub deferred: usize,
+}
+
+impl Worker {
+    /// `wake` is notified when a tip is stored in this process (and, on
+    /// PostgreSQL, by the LISTEN thread when another instance stores one).
+    pub fn new(pool: Pool, settings: Arc<Settings>, wake: Arc<Notify>) -> anyhow::Result<Self> {
+        let mailer = Mailer::new(&settings.mail.transport)?;
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "tipdesk".into());
+        let id = format!(
+            "{host}-{}-{}",
+            std::process::id(),
+            hex::encode(rand::random::<[u8; 3]>())
+        );
+        Ok(Self {
+            pool,
+            settings,
+            mailer,
+            wake,
+            id,
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Works until the process ends: passes while there is work, then
+    /// waits for a wake-up or the poll interval.
+    pub async fn run(self) {
+        tracing::info!(worker = %self.id, "notification worker started");
+        crate::db::queue::listen(&self.pool, self.wake.clone());
+        loop {
+            self.beat().await;
+            match self.pass().await {
+                Ok(p) if p.claimed > 0 => continue,
+                Ok(_) => {
+                    tokio::select! {
+                        _ = self.wake.notified() => {}
+                        _ = tokio::time::sleep(self.settings.notify.poll) => {}
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "notification pass failed; will retry");
+                    tokio::time::sleep(self.settings.notify.poll).await;
+                }
+            }
+        }
+    }
+
+    async fn beat(&self) {
+        let id = self.id.clone();
+        if let Err(e) = self
+            .pool
+            .run(move |conn| outbox::heartbeat(conn, &id).map_err(DbError::from))
+            .await
+        {
+            tracing::warn!(error = %e, "worker heartbeat failed");
+        }
+    }
+
+    /// Passes until nothing is due. Returns the sum of what they did.
+    pub async fn drain(&self) -> Result<Pass, DbError> {
+        let mut total = Pass::default();
+        loop {
+            let p = self.pass().await?;
+            if p.claimed == 0 {
+                return Ok(total);
+            }
+            total.claimed += p.claimed;
+            total.emails_sent += p.emails_sent;
+            total.failed += p.failed;
+            total.deferred += p.deferred;
+        }
+    }
+
+    /// Claims one batch of due jobs and handles it.
+    pub async fn pass(&self) -> Result<Pass, DbError> {
+        let token = hex::encode(rand::random::<[u8; 12]>());
+        let lease = chrono::Duration::from_std(self.settings.notify.lease)
+            .unwrap_or(chrono::Duration::seconds(60));
+        let claim_token = token.clone();
+        let worker = self.id.clone();
+        let jobs = self
+            .pool
+            .run(move |conn| {
+                let now = crate::db::now();
+                let req = ClaimRequest {
+                    now,
+                    lease_until: now + lease,
+                    token: &claim_token,
+                    worker: &worker,
+                    limit: BATCH,
+                    recipient: None,
+                };
+                outbox::claim(conn, &req).map_err(DbError::from)
+            })
+            .await?;
+        let mut pass = Pass {
+            claimed: jobs.len(),
+            ..Pass::default()
+        };
+        if jobs.is_empty() {
+            return Ok(pass);
+        }
+        // One email (or digest) per address; addresses are independent, so
+        // they go out side by side over the pooled connections.
+        let mut groups: BTreeMap<String, Vec<ClaimedJob>> = BTreeMap::new();
+        for job in jobs {
+            groups.entry(job.recipient.clone()).or_default().push(job);
+        }
+        let parallel = match &self.settings.mail.transport {
+            crate::config::MailTransport::Smtp {
+                max_connections, ..
+            } => *max_connections as usize,
+            crate::config::MailTransport::File(_) => 4,
+        };
+        let results: Vec<Result<Pass, DbError>> = futures_util::stream::iter(groups.into_values())
+            .map(|group| self.deliver(group, &token))
+            .buffer_unordered(parallel.max(1))
+            .collect()
+            .await;
+        for r in results {
+            let p = r?;
+            pass.emails_sent += p.emails_sent;
+            pass.failed += p.failed;
+            pass.deferred += p.deferred;
+        }
+        Ok(pass)
+    }
+
+    /// Mails one address's claimed jobs: singly, or as one digest when the
+    /// address's window allows one email and several tips wait.
+    async fn deliver(&self, mut group: Vec<ClaimedJob>, token: &str) -> Result<Pass, DbError> {
+        let window = self.settings.notify.digest_window;
+        let mut pass = Pass::default();
+        if window.is_zero() {
+            for job in group {
+                let p = self.send(vec![job], token, None).await?;
+                pass.emails_sent += p.emails_sent;
+                pass.failed += p.failed;
+            }
+            return Ok(pass);
+        }
+        let recipient = group[0].recipient.clone();
+        let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::minutes(5));
+        let (r, t, w) = (recipient.clone(), token.to_owned(), self.id.clone());
+        let reserved = self
+            .pool
+            .run(move |conn| {
+                let now = crate::db::now();
+                let reserved = outbox::reserve_window(conn, &r, now, window)?;
+                if reserved.is_err() {
+                    return Ok((reserved, Vec::new()));
+                }
+                // Gather everything else due for this address into the email.
+                let more = outbox::claim(
+                    conn,
+                    &ClaimRequest {
+                        now,
+                        lease_until: now + window.max(chrono::Duration::seconds(60)),
+                        token: &t,
+                        worker: &w,
+                        limit: DIGEST_MAX,
+                        recipient: Some(&r),
+                    },
+                )?;
+                Ok::<_, DbError>((reserved, more))
+            })
+            .await?;
+        match reserved {
+            (Err(window_ends), _) => {
+                let t = token.to_owned();
+                pass.deferred = group.len();
+                self.pool
+                    .run(move |conn| {
+                        outbox::defer(conn, &group, &t, window_ends).map_err(DbError::from)
+                    })
+                    .await?;
+                Ok(pass)
+            }
+            (Ok(reservation), more) => {
+                group.extend(more);
+                self.send(group, token, Some(reservation)).await
+            }
+        }
+    }
+
+    async fn send(
+        &self,
+        jobs: Vec<ClaimedJob>,
+        token: &str,
+        window: Option<outbox::Reservation>,
+    ) -> Result<Pass, DbError> {
+        let message = if jobs.len() == 1 {
+            email::single(&self.settings, &jobs[0])
+        } else {
+            email::digest(&self.settings, &jobs)
+        };
+        let outcome = match message {
+            Err(e) => Outcome::Permanent {
+                error: e.to_string(),
+            },
+            Ok(message) => match self.mailer.send(message).await {
+                Ok(()) => Outcome::Sent,
+                Err(f) if f.permanent => Outcome::Permanent { error: f.detail },
+                Err(f) => {
+                    let attempt = jobs.iter().map(|j| j.attempts).max().unwrap_or(0) + 1;
+                    let delay = backoff(
+                        self.settings.notify.retry_base,
+                        self.settings.notify.retry_max,
+                        u32::try_from(attempt).unwrap_or(1),
+                    );
+                    Outcome::Transient {
+                        error: f.detail,
+                        retry_at: crate::db::now()
+                            + chrono::Duration::from_std(delay)
+                                .unwrap_or(chrono::Duration::hours(1)),
+                    }
+                }
+            },
+        };
+        match &outcome {
+            Outcome::Sent => {
+                tracing::info!(jobs = jobs.len(), desk = %jobs[0].desk, "desk notified")
+            }
+            Outcome::Transient { error, .. } => {
+                tracing::warn!(jobs = jobs.len(), error = %error, "delivery failed; will retry")
+            }
+            Outcome::Permanent { error } => {
+                tracing::error!(jobs = jobs.len(), error = %error, "delivery failed permanently")
+            }
+        }
+        let sent = matches!(outcome, Outcome::Sent);
+        let t = token.to_owned();
+        let max_attempts = self.settings.notify.max_attempts;
+        let count = jobs.len();
+        let updated = self
+            .pool
+            .run(move |conn| {
+                if let (Some(w), false) = (&window, sent) {
+                    outbox::release_window(conn, w)?;
+                }
+                outbox::record(conn, &jobs, &t, &outcome, max_attempts).map_err(DbError::from)
+            })
+            .await?;
+        if updated < count {
+            tracing::warn!(
+                lost = count - updated,
+                "some jobs were taken over by another worker after their lease ran out"
+            );
+        }
+        Ok(Pass {
+            emails_sent: usize::from(sent),
+            failed: usize::from(!sent),
+            ..Pass::default()
+        })
+    }
+}
+
+/// Exponential backoff with "equal jitter": half the delay is fixed, half
+/// random, so retries after an outage spread out instead of arriving as one.
+pub fn backoff(base: Duration, max: Duration, attempt: u32) -> Duration {
+    let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+    let full = base.saturating_mul(factor).min(max);
+    let half = full / 2;
+    half + rand::thread_rng().gen_range(Duration::ZERO..=half)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let base = Duration::from_secs(10);
+        let max = Duration::from_secs(300);
+        for attempt in 1..=12 {
+            let d = backoff(base, max, attempt);
+            let full = (base * 2u32.pow(attempt - 1)).min(max);
+            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?}");
+        }
+    }
+}

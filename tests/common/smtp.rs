@@ -1,0 +1,293 @@
+//! A small SMTP server on loopback for the tests: it speaks enough of RFC
+//! 5321 for lettre (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), records what
+//! it receives, and can be told how to answer: accept, a 4xx or 5xx after
+//! DATA, refuse a recipient, hang before answering, or go down entirely.
+//! No crate offers these faults in-process, which is why it is written here.
+
+use std::collections::{HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+
+/// How to answer the end of one message's DATA.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Accept,
+    /// e.g. `(451, "4.3.0 Try again later")`
+    Code(u16, &'static str),
+    /// Never answer (the client times out or is killed meanwhile).
+    Hang,
+}
+
+/// A message as the server received it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
+    /// What the server answered.
+    pub accepted: bool,
+}
+
+impl Received {
+    /// The value of a header (first occurrence, unfolded).
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.data.split("\r\n\r\n").next()?;
+        let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+        unfolded.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    }
+
+    /// The HTML alternative, decoded.
+    pub fn html_part(&self) -> String {
+        let body = self.body_text();
+        let start = body.find("Content-Type: text/html").unwrap_or(0);
+        body[start..].to_owned()
+    }
+
+    /// The body with quoted-printable soft breaks and escapes undone.
+    pub fn body_text(&self) -> String {
+        let body = self.data.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        let joined = body.replace("=\r\n", "");
+        let mut out = Vec::new();
+        let bytes = joined.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'=' && i + 2 < bytes.len() {
+                if let Ok(v) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                    out.push(v);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+#[derive(Default)]
+struct State {
+    script: VecDeque<Reply>,
+    refuse: HashSet<String>,
+    received: Vec<Received>,
+}
+
+/// The server; dropping it (or [`SmtpServer::stop`]) closes the port.
+pub struct SmtpServer {
+    pub addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    changed: Arc<Notify>,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl SmtpServer {
+    pub async fn start() -> Self {
+        Self::start_on("127.0.0.1:0".parse().unwrap()).await
+    }
+
+    /// Starts on a given address (to bring a stopped server back).
+    pub async fn start_on(addr: SocketAddr) -> Self {
+        // A server just stopped on this port may take a moment to let go.
+        let mut tries = 0;
+        let listener = loop {
+            match TcpListener::bind(addr).await {
+                Ok(l) => break l,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("bind SMTP port {addr}: {e}"),
+            }
+        };
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(Mutex::new(State::default()));
+        let changed = Arc::new(Notify::new());
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let (s, c) = (state.clone(), changed.clone());
+        tokio::spawn(async move {
+            let mut st = stopped.clone();
+            loop {
+                tokio::select! {
+                    _ = st.wait_for(|down| *down) => break,
+                    accepted = listener.accept() => {
+                        let Ok((socket, _)) = accepted else { continue };
+                        let (s, c, mut st) = (s.clone(), c.clone(), stopped.clone());
+                        tokio::spawn(async move {
+                            tokio::select! {
+                                _ = session(socket, s, c) => {}
+                                _ = st.wait_for(|down| *down) => {}
+                            }
+                        });
+                    }
+                }
+            }
+        });
+        Self {
+            addr,
+            state,
+            changed,
+            stop,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://{}", self.addr)
+    }
+
+    /// Answers for the next messages, in order; after them, accept.
+    pub fn script(&self, replies: impl IntoIterator<Item = Reply>) {
+        self.state.lock().unwrap().script.extend(replies);
+    }
+
+    /// Refuse this recipient at RCPT with 550.
+    pub fn refuse(&self, address: &str) {
+        self.state.lock().unwrap().refuse.insert(address.to_owned());
+    }
+
+    /// Every message whose DATA was completed, accepted or not.
+    pub fn received(&self) -> Vec<Received> {
+        self.state.lock().unwrap().received.clone()
+    }
+
+    /// Messages the server answered with 250.
+    pub fn accepted(&self) -> Vec<Received> {
+        self.received().into_iter().filter(|m| m.accepted).collect()
+    }
+
+    /// Waits until at least `n` messages were received (accepted or not).
+    pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<Received> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            if tokio::time::timeout_at(deadline, self.changed.notified())
+                .await
+                .is_err()
+            {
+                panic!(
+                    "expected {n} messages within {timeout:?}, got {}",
+                    got.len()
+                );
+            }
+        }
+    }
+
+    /// Closes the port and every open connection: the server is down.
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn session(socket: TcpStream, state: Arc<Mutex<State>>, changed: Arc<Notify>) {
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read);
+    if !say(&mut write, "220 tipdesk-test ESMTP\r\n".into()).await {
+        return;
+    }
+    let (mut from, mut to) = (String::new(), Vec::new());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        match lines.read_line(&mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let cmd = line.trim_end().to_owned();
+        let upper = cmd.to_ascii_uppercase();
+        let answer = if upper.starts_with("EHLO") {
+            "250-tipdesk-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n".to_owned()
+        } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
+            "250 OK\r\n".to_owned()
+        } else if upper.starts_with("RSET") {
+            from.clear();
+            to.clear();
+            "250 OK\r\n".to_owned()
+        } else if upper.starts_with("MAIL FROM:") {
+            from = address(&cmd[10..]);
+            "250 OK\r\n".to_owned()
+        } else if upper.starts_with("RCPT TO:") {
+            let rcpt = address(&cmd[8..]);
+            if state.lock().unwrap().refuse.contains(&rcpt) {
+                "550 5.1.1 No such user here\r\n".to_owned()
+            } else {
+                to.push(rcpt);
+                "250 OK\r\n".to_owned()
+            }
+        } else if upper == "DATA" {
+            if !say(&mut write, "354 End data with <CR><LF>.<CR><LF>\r\n".into()).await {
+                return;
+            }
+            let mut data = String::new();
+            loop {
+                line.clear();
+                match lines.read_line(&mut line).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+                if line == ".\r\n" {
+                    break;
+                }
+                let l = line.strip_prefix('.').unwrap_or(&line);
+                data.push_str(l);
+            }
+            let reply = state
+                .lock()
+                .unwrap()
+                .script
+                .pop_front()
+                .unwrap_or(Reply::Accept);
+            let accepted = reply == Reply::Accept;
+            state.lock().unwrap().received.push(Received {
+                from: from.clone(),
+                to: std::mem::take(&mut to),
+                data,
+                accepted,
+            });
+            changed.notify_waiters();
+            match reply {
+                Reply::Accept => "250 2.0.0 Queued\r\n".to_owned(),
+                Reply::Code(code, text) => format!("{code} {text}\r\n"),
+                Reply::Hang => {
+                    std::future::pending::<()>().await;
+                    unreachable!()
+                }
+            }
+        } else if upper.starts_with("QUIT") {
+            let _ = say(&mut write, "221 Bye\r\n".into()).await;
+            return;
+        } else {
+            "502 Command not implemented\r\n".to_owned()
+        };
+        if !say(&mut write, answer).await {
+            return;
+        }
+    }
+}
+
+fn address(arg: &str) -> String {
+    let arg = arg.trim();
+    let start = arg.find('<').map_or(0, |i| i + 1);
+    let end = arg.find('>').unwrap_or(arg.len());
+    arg[start..end].to_owned()
+}
+
+async fn say(w: &mut tokio::net::tcp::OwnedWriteHalf, text: String) -> bool {
+    w.write_all(text.as_bytes()).await.is_ok()
+}
