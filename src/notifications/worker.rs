@@ -143,19 +143,25 @@ impl Worker {
         if jobs.is_empty() {
             return Ok(pass);
         }
-        // One email (or digest) per address; addresses are independent, so
-        // they go out side by side over the pooled connections.
-        let mut groups: BTreeMap<String, Vec<ClaimedJob>> = BTreeMap::new();
-        for job in jobs {
-            groups.entry(job.recipient.clone()).or_default().push(job);
-        }
+        // Without digests every job is its own email; with them, one email
+        // (or digest) per address. Either way the units are independent and
+        // go out side by side over the pooled connections.
+        let units: Vec<Vec<ClaimedJob>> = if self.settings.notify.digest_window.is_zero() {
+            jobs.into_iter().map(|j| vec![j]).collect()
+        } else {
+            let mut groups: BTreeMap<String, Vec<ClaimedJob>> = BTreeMap::new();
+            for job in jobs {
+                groups.entry(job.recipient.clone()).or_default().push(job);
+            }
+            groups.into_values().collect()
+        };
         let parallel = match &self.settings.mail.transport {
             crate::config::MailTransport::Smtp {
                 max_connections, ..
             } => *max_connections as usize,
             crate::config::MailTransport::File(_) => 4,
         };
-        let results: Vec<Result<Pass, DbError>> = futures_util::stream::iter(groups.into_values())
+        let results: Vec<Result<Pass, DbError>> = futures_util::stream::iter(units)
             .map(|group| self.deliver(group, &token))
             .buffer_unordered(parallel.max(1))
             .collect()
@@ -169,18 +175,13 @@ impl Worker {
         Ok(pass)
     }
 
-    /// Mails one address's claimed jobs: singly, or as one digest when the
-    /// address's window allows one email and several tips wait.
+    /// Mails one unit of claimed jobs: without digests a single job; with
+    /// them, one address's jobs as one email when its window allows.
     async fn deliver(&self, mut group: Vec<ClaimedJob>, token: &str) -> Result<Pass, DbError> {
         let window = self.settings.notify.digest_window;
         let mut pass = Pass::default();
         if window.is_zero() {
-            for job in group {
-                let p = self.send(vec![job], token, None).await?;
-                pass.emails_sent += p.emails_sent;
-                pass.failed += p.failed;
-            }
-            return Ok(pass);
+            return self.send(group, token, None).await;
         }
         let recipient = group[0].recipient.clone();
         let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::minutes(5));

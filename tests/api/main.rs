@@ -5,6 +5,8 @@
 mod helpers;
 #[path = "../common/smtp.rs"]
 mod smtp;
+#[path = "../common/testdb.rs"]
+mod testdb;
 
 mod articles;
 mod notifications;

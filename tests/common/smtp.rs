@@ -4,6 +4,8 @@
 //! DATA, refuse a recipient, hang before answering, or go down entirely.
 //! No crate offers these faults in-process, which is why it is written here.
 
+#![allow(dead_code)] // each test crate uses part of it
+
 use std::collections::{HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
