@@ -140,6 +140,8 @@ impl Application {
 
 /// Every route tipdesk serves, in one place.
 pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
+    use crate::auth::routes as auth;
+    use crate::triage::routes as desk;
     use submission::routes as tip;
 
     let form = web::PayloadConfig::new(max_body);
@@ -169,6 +171,22 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .app_data(form)
                 .route(web::get().to(tip::form_embed))
                 .route(web::post().to(tip::submit_embed)),
+        )
+        .service(
+            web::scope("/desk")
+                .app_data(web::PayloadConfig::new(max_body))
+                .route("", web::get().to(desk::home))
+                .route("/login", web::get().to(auth::login_form))
+                .route("/login", web::post().to(auth::login))
+                .route("/logout", web::post().to(auth::logout))
+                .route("/tips", web::get().to(desk::queue))
+                .route("/tips/{id}", web::get().to(desk::show))
+                .route("/tips/{id}/contact", web::post().to(desk::reveal_contact))
+                .route("/tips/{id}/status", web::post().to(desk::change_status))
+                .route("/tips/{id}/assign", web::post().to(desk::assign))
+                .route("/tips/{id}/notes", web::post().to(desk::add_note))
+                .route("/tips/{id}/labels", web::post().to(desk::set_labels))
+                .route("/audit", web::get().to(desk::audit_trail)),
         )
         .service(
             web::resource("/api/v1/articles/{article_id}/tips")

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `articles import`.
+//! The command line: `serve`, `worker`, `articles`, `queue`, `user`,
+//! `audit`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,6 +10,7 @@ use crate::app::Application;
 use crate::config::Settings;
 use crate::db::{DbError, Pool};
 use crate::notifications::{outbox, Worker};
+use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use tokio::sync::Notify;
 
@@ -38,6 +40,52 @@ enum Command {
         #[command(subcommand)]
         command: QueueCommand,
     },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. Without --password-stdin a strong password is
+    /// generated and printed once.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, editor, viewer or ops
+        #[arg(long)]
+        role: String,
+        /// A desk the account works for (editors and viewers); repeatable.
+        #[arg(long = "desk", value_name = "KEY")]
+        desks: Vec<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account; its sessions end at once.
+    Disable { email: String },
+    /// Set a new password (generated and printed, or from stdin); ends the
+    /// account's sessions and enables it again.
+    ResetPassword {
+        email: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every link of the hash chain; report the first broken one.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +141,21 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Serve => serve(settings),
         Command::Worker => worker(settings),
         Command::Queue { command } => queue(command, settings),
+        Command::User { command } => user(command, settings),
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let pool = Pool::connect(&settings.database)?;
+            match pool.with(|c| crate::audit::verify(c).map_err(DbError::from))? {
+                crate::audit::Verdict::Intact { entries } => {
+                    println!("audit trail intact: {entries} entries verified");
+                    Ok(())
+                }
+                crate::audit::Verdict::Broken { id, reason } => {
+                    anyhow::bail!("audit trail broken at entry {id}: {reason}")
+                }
+            }
+        }
         Command::Articles {
             command: ArticlesCommand::Import { file },
         } => {
@@ -164,6 +227,64 @@ fn queue(command: QueueCommand, settings: Settings) -> anyhow::Result<()> {
                 );
             }
             println!("job {id} discarded");
+        }
+    }
+    Ok(())
+}
+
+/// The password for `user add` / `reset-password`: the first line of stdin,
+/// checked, or a generated one that is printed once.
+fn new_password(from_stdin: bool) -> anyhow::Result<(SecretString, bool)> {
+    if !from_stdin {
+        return Ok((crate::auth::password::generate(), true));
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    crate::auth::password::check_new(&password).map_err(|e| anyhow::anyhow!(e))?;
+    Ok((SecretString::from(password), false))
+}
+
+fn user(command: UserCommand, settings: Settings) -> anyhow::Result<()> {
+    use crate::auth::users;
+    let pool = Pool::connect(&settings.database)?;
+    let actor = crate::audit::Actor::cli();
+    match command {
+        UserCommand::Add {
+            email,
+            name,
+            role,
+            desks,
+            password_stdin,
+        } => {
+            let user = users::NewUser::parse(&settings, &email, &name, &role, &desks)?;
+            let (password, generated) = new_password(password_stdin)?;
+            let hash = crate::auth::password::hash(&password)?;
+            let id = pool.with(|c| users::add(c, &user, &hash, &actor))?;
+            println!(
+                "created {} ({}) as user {id}",
+                user.email,
+                user.role.as_str()
+            );
+            if generated {
+                println!("password (shown only now): {}", password.expose_secret());
+            }
+        }
+        UserCommand::Disable { email } => {
+            pool.with(|c| users::disable(c, &email, &actor))?;
+            println!("disabled {email}; its sessions have ended");
+        }
+        UserCommand::ResetPassword {
+            email,
+            password_stdin,
+        } => {
+            let (password, generated) = new_password(password_stdin)?;
+            let hash = crate::auth::password::hash(&password)?;
+            pool.with(|c| users::set_password(c, &email, &hash, &actor))?;
+            println!("new password set for {email}; its sessions have ended");
+            if generated {
+                println!("password (shown only now): {}", password.expose_secret());
+            }
         }
     }
     Ok(())

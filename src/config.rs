@@ -23,6 +23,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub mail: MailSettings,
     pub notify: NotifySettings,
+    pub auth: AuthSettings,
     pub log: LogSettings,
     pub demo: DemoSettings,
     pub desks: BTreeMap<String, DeskSettings>,
@@ -101,6 +102,12 @@ pub struct NotifySettings {
     pub max_attempts: u32,
     /// Zero turns digests off.
     pub digest_window: std::time::Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub session_idle: std::time::Duration,
+    pub session_max: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,6 +227,7 @@ struct RawSettings {
     limits: LimitsRaw,
     mail: RawMail,
     notify: RawNotify,
+    auth: RawAuth,
     log: RawLog,
     demo: RawDemo,
     desks: BTreeMap<String, DeskSettings>,
@@ -285,6 +293,13 @@ struct RawNotify {
     retry_max_seconds: u64,
     max_attempts: u32,
     digest_window_seconds: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    session_idle_minutes: u64,
+    session_max_hours: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -365,7 +380,7 @@ impl RawSettings {
                 "must be at least 1",
             ));
         }
-        if self.limits.min_fill_seconds >= crate::submission::token::MAX_FORM_AGE_SECONDS {
+        if self.limits.min_fill_seconds >= crate::web::form_token::MAX_FORM_AGE_SECONDS {
             return Err(ConfigError::new(
                 "limits.min_fill_seconds",
                 "must be shorter than a day",
@@ -374,6 +389,22 @@ impl RawSettings {
 
         let mail = self.mail.validate()?;
         let notify = self.notify.validate()?;
+        if self.auth.session_idle_minutes == 0 {
+            return Err(ConfigError::new(
+                "auth.session_idle_minutes",
+                "must be at least 1",
+            ));
+        }
+        if self.auth.session_max_hours == 0 {
+            return Err(ConfigError::new(
+                "auth.session_max_hours",
+                "must be at least 1",
+            ));
+        }
+        let auth = AuthSettings {
+            session_idle: std::time::Duration::from_secs(self.auth.session_idle_minutes * 60),
+            session_max: std::time::Duration::from_secs(self.auth.session_max_hours * 3600),
+        };
 
         let format = match self.log.format.as_str() {
             "text" => LogFormat::Text,
@@ -435,6 +466,7 @@ impl RawSettings {
             },
             mail,
             notify,
+            auth,
             log: LogSettings {
                 format,
                 level: self.log.level,

@@ -3,10 +3,13 @@
 //! article's section is told and triages them.
 //!
 //! Capabilities: [`submission`] (readers), [`notifications`] (the desk's
-//! email), [`articles`]; over shared [`db`], [`domain`], [`config`], [`web`].
+//! email), [`triage`] (the desk's dashboard), [`auth`] (staff accounts),
+//! [`audit`], [`articles`]; over shared [`db`], [`domain`], [`config`], [`web`].
 
 pub mod app;
 pub mod articles;
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -15,4 +18,5 @@ pub mod notifications;
 pub mod secrets;
 pub mod submission;
 pub mod telemetry;
+pub mod triage;
 pub mod web;

@@ -1,5 +1,6 @@
-//! The engine-specific half of the notification queue: claiming due jobs
-//! safely under concurrency, and waking workers when a job is enqueued.
+//! Engine-specific coordination: claiming due jobs safely under
+//! concurrency, waking workers when a job is enqueued, and serialising
+//! appends to the audit chain.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -146,6 +147,20 @@ fn listen_loop(url: &str, wake: &Notify) {
                 wake.notify_one();
             }
             std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// Serialises appends to the audit chain for the rest of the transaction.
+/// SQLite's immediate transaction already does; PostgreSQL takes an
+/// advisory transaction lock.
+pub fn lock_audit_chain(conn: &mut Conn<'_>) -> QueryResult<()> {
+    match conn {
+        Conn::Sqlite(_) => Ok(()),
+        #[cfg(feature = "postgres")]
+        Conn::Pg(c) => {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute("SELECT pg_advisory_xact_lock(7365237361)")
         }
     }
 }

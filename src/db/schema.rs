@@ -30,6 +30,7 @@ diesel::table! {
         client_hash -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        assignee_id -> Nullable<BigInt>,
     }
 }
 
@@ -80,7 +81,94 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        disabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_desks (user_id, desk) {
+        user_id -> BigInt,
+        desk -> Text,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (throttle_key) {
+        throttle_key -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tip_events (id) {
+        id -> BigInt,
+        tip_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        kind -> Text,
+        from_value -> Nullable<Text>,
+        to_value -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tip_labels (tip_id, label) {
+        tip_id -> BigInt,
+        label -> Text,
+    }
+}
+
+diesel::table! {
+    tip_reads (user_id, tip_id) {
+        user_id -> BigInt,
+        tip_id -> BigInt,
+        read_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        target -> Text,
+        details -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
 diesel::joinable!(outbox_attempts -> outbox (job_id));
+diesel::joinable!(user_desks -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(tip_events -> tips (tip_id));
+diesel::joinable!(tip_events -> users (user_id));
+diesel::joinable!(tip_labels -> tips (tip_id));
+diesel::joinable!(tip_reads -> tips (tip_id));
+diesel::joinable!(tips -> users (assignee_id));
 diesel::allow_tables_to_appear_in_same_query!(
     articles,
     tips,
@@ -88,4 +176,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_attempts,
     mailboxes,
     worker_heartbeats,
+    users,
+    user_desks,
+    sessions,
+    login_failures,
+    tip_events,
+    tip_labels,
+    tip_reads,
+    audit_log,
 );

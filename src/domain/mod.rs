@@ -11,5 +11,6 @@ mod tip;
 
 pub use article_id::ArticleId;
 pub use contact::Contact;
+pub(crate) use text::check_text;
 pub use text::{Quote, ReaderName, TipMessage};
 pub use tip::{TipKind, TipReference, TipStatus};

@@ -73,6 +73,34 @@ impl TipStatus {
             .ok_or_else(|| format!("`{raw}` is not a tip status."))
     }
 
+    /// Where a tip may go from here: the workflow new → in review →
+    /// verified / not verified → actioned → closed; spam and duplicate from
+    /// anywhere open; anything finished can be reopened for review.
+    pub fn next_steps(self) -> &'static [TipStatus] {
+        use TipStatus::*;
+        match self {
+            New => &[InReview, Spam, Duplicate],
+            InReview => &[Verified, NotVerified, Spam, Duplicate],
+            Verified | NotVerified => &[Actioned, Closed, InReview],
+            Actioned => &[Closed, InReview],
+            Closed | Spam | Duplicate => &[InReview],
+        }
+    }
+
+    /// How the dashboard says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::New => "New",
+            Self::InReview => "In review",
+            Self::Verified => "Verified",
+            Self::NotVerified => "Not verified",
+            Self::Actioned => "Actioned",
+            Self::Closed => "Closed",
+            Self::Spam => "Spam",
+            Self::Duplicate => "Duplicate",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::New => "new",

@@ -4,7 +4,6 @@
 pub mod input;
 pub mod rate_limit;
 pub mod routes;
-pub mod token;
 
 use diesel::prelude::*;
 

@@ -7,11 +7,11 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::input::{FieldErrors, TipInput};
-use super::token;
 use crate::app::AppState;
 use crate::articles::{self, Article};
 use crate::domain::{ArticleId, TipKind, TipReference};
 use crate::web::form::StrictForm;
+use crate::web::form_token as token;
 use crate::web::{html, Format, WebError};
 
 /// A full page of its own, or the minimal version for an iframe.
@@ -141,10 +141,7 @@ fn render_form(
     errors: &FieldErrors,
     notice: Option<&str>,
 ) -> HttpResponse {
-    // The article was found by a valid ID, so this parse cannot fail.
-    let token = ArticleId::parse(&article.id)
-        .map(|id| token::issue(&state.keys, &id))
-        .unwrap_or_default();
+    let token = token::issue(&state.keys, &article.id);
     html(
         status,
         &FormPage {
@@ -251,11 +248,9 @@ async fn submit_form(
             &FieldErrors::new(),
         ));
     }
-    let article_id =
-        ArticleId::parse(&article.id).map_err(|e| WebError::bad_request(Format::Html, e))?;
     if let Err(e) = token::verify(
         &state.keys,
-        &article_id,
+        &article.id,
         form_token.as_deref(),
         state.settings.limits.min_fill_seconds,
     ) {

@@ -19,49 +19,66 @@ impl<T: DeserializeOwned + 'static> FromRequest for StrictForm<T> {
     type Future = LocalBoxFuture<'static, Result<Self, WebError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_form = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| {
-                v.trim()
-                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-            });
-        let body = web::Bytes::from_request(req, payload);
+        let body = read(req, payload);
         Box::pin(async move {
-            if !is_form {
-                return Err(WebError::new(
-                    Format::Html,
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    "This form accepts only application/x-www-form-urlencoded submissions.",
-                ));
-            }
-            let too_large = || {
-                WebError::new(
+            let bytes = body.await?;
+            parse(&bytes).map(StrictForm)
+        })
+    }
+}
+
+/// Parses a body already checked by [`read`] into `T`.
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WebError> {
+    serde_urlencoded::from_bytes(bytes).map_err(|_| unreadable())
+}
+
+fn unreadable() -> WebError {
+    WebError::bad_request(
+        Format::Html,
+        "The form data could not be read (it is not valid UTF-8 text). Please go back and send it again.",
+    )
+}
+
+/// Reads a urlencoded body: 415 for another content type, 413 past the
+/// resource's `web::PayloadConfig` limit, 400 when not valid UTF-8.
+pub fn read(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> LocalBoxFuture<'static, Result<web::Bytes, WebError>> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    let body = web::Bytes::from_request(req, payload);
+    Box::pin(async move {
+        if !is_form {
+            return Err(WebError::new(
+                Format::Html,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "This form accepts only application/x-www-form-urlencoded submissions.",
+            ));
+        }
+        let too_large = || {
+            WebError::new(
                     Format::Html,
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "too_large",
                     "What you sent is too large for this form. Please shorten your message and try again.",
                 )
-            };
-            // The size limit is the resource's `web::PayloadConfig`.
-            let bytes = body.await.map_err(|_| too_large())?;
-            let unreadable = || {
-                WebError::bad_request(
-                    Format::Html,
-                    "The form data could not be read (it is not valid UTF-8 text). Please go back and send it again.",
-                )
-            };
-            if !decodes_as_utf8(&bytes) {
-                return Err(unreadable());
-            }
-            serde_urlencoded::from_bytes(&bytes)
-                .map(StrictForm)
-                .map_err(|_| unreadable())
-        })
-    }
+        };
+        // The size limit is the resource's `web::PayloadConfig`.
+        let bytes = body.await.map_err(|_| too_large())?;
+        if !decodes_as_utf8(&bytes) {
+            return Err(unreadable());
+        }
+        Ok(bytes)
+    })
 }
 
 /// True when every percent-decoded name and value is valid UTF-8.

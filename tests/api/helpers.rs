@@ -333,3 +333,92 @@ pub fn textarea(html: &str, name: &str) -> Option<String> {
     let close = html[open_end..].find("</textarea>")? + open_end;
     Some(unescape(&html[open_end..close]))
 }
+
+/// Creates a staff account directly (as `tipdesk user add` does) and
+/// returns its password.
+pub fn add_user(app: &TestApp, email: &str, role: &str, desks: &[&str]) -> String {
+    use secrecy::ExposeSecret;
+    let desks: Vec<String> = desks.iter().map(|d| (*d).to_owned()).collect();
+    let name = email.split('@').next().unwrap_or(email);
+    let user = tipdesk::auth::users::NewUser::parse(&app.settings, email, name, role, &desks)
+        .expect("valid user");
+    let password = tipdesk::auth::password::generate();
+    let hash = tipdesk::auth::password::hash(&password).expect("hash");
+    app.pool
+        .with(|c| tipdesk::auth::users::add(c, &user, &hash, &tipdesk::audit::Actor::cli()))
+        .expect("add user");
+    password.expose_secret().to_owned()
+}
+
+/// A browser-like client for the desk: its own cookie jar, and the CSRF
+/// token of its session.
+pub struct DeskClient {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+impl DeskClient {
+    pub fn new(app: &TestApp) -> Self {
+        Self {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: app.address.clone(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// Signs in through the login form; returns the response to the POST.
+    pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        let page = self
+            .get("/desk/login")
+            .await
+            .text()
+            .await
+            .expect("login page");
+        let csrf = extract_attr(&page, "name=\"csrf_token\" value=\"").expect("login csrf");
+        self.client
+            .post(format!("{}/desk/login", self.base))
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", csrf.as_str()),
+            ])
+            .send()
+            .await
+            .expect("POST login")
+    }
+
+    /// The session's CSRF token, read from a desk page.
+    pub async fn csrf(&self) -> String {
+        let page = self
+            .get("/desk/tips")
+            .await
+            .text()
+            .await
+            .expect("tips page");
+        extract_attr(&page, "name=\"csrf_token\" value=\"").expect("session csrf")
+    }
+
+    /// Posts a desk form with the session's CSRF token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.csrf().await;
+        let mut all = fields.to_vec();
+        all.push(("csrf_token", &csrf));
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(&all)
+            .send()
+            .await
+            .expect("POST")
+    }
+}

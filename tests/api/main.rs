@@ -9,5 +9,6 @@ mod smtp;
 mod testdb;
 
 mod articles;
+mod desk;
 mod notifications;
 mod submission;

@@ -464,14 +464,13 @@ async fn the_form_token_refuses_fast_forged_and_stale_posts(backend: Backend) {
 
     // No token, a forged one, one for another article, one a day old.
     let keys = tipdesk::secrets::Keys::from_secret(SECRET.as_bytes());
-    let article = tipdesk::domain::ArticleId::parse(DEMO_ARTICLE).unwrap();
-    let other = tipdesk::domain::ArticleId::parse("another-story").unwrap();
+    let (article, other) = (DEMO_ARTICLE, "another-story");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs();
-    let stale = tipdesk::submission::token::issue_at(&keys, &article, now - 25 * 3600);
-    let moved = tipdesk::submission::token::issue_at(&keys, &other, now - 60);
+    let stale = tipdesk::web::form_token::issue_at(&keys, article, now - 25 * 3600);
+    let moved = tipdesk::web::form_token::issue_at(&keys, other, now - 60);
     let forged = format!("{}.AAAAAAAAAAAAAAAAAAAAAA", now - 60);
     for (token, says) in [
         (None, "could not be verified"),

@@ -1,7 +1,8 @@
-//! The form token: when the form was served, signed with the site key.
-//! Bots that post the instant they fetch a form, or replay one form for
-//! days, are refused; people, who take longer than a few seconds to write a
-//! tip, never notice it. The JSON API has no token.
+//! Form tokens: when a form was served and for what, signed with the site
+//! key. On the reader's form they refuse bots that post the instant they
+//! fetch it or replay one form for days (people, who take longer than a few
+//! seconds to write a tip, never notice); on the staff login form they are
+//! the CSRF token. Stateless, so they verify on any instance.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -9,7 +10,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use subtle::ConstantTimeEq;
 
-use crate::domain::ArticleId;
 use crate::secrets::{hmac_sha256, Keys};
 
 /// A form older than this is refused: one day.
@@ -48,39 +48,39 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn mac(keys: &Keys, article: &ArticleId, issued: u64) -> [u8; 32] {
+fn mac(keys: &Keys, scope: &str, issued: u64) -> [u8; 32] {
     hmac_sha256(
         keys.form_token(),
-        &[article.as_str().as_bytes(), b"|", &issued.to_be_bytes()],
+        &[scope.as_bytes(), b"|", &issued.to_be_bytes()],
     )
 }
 
-/// A token for a form about `article`, issued now.
-pub fn issue(keys: &Keys, article: &ArticleId) -> String {
-    issue_at(keys, article, now_secs())
+/// A token for a form in `scope` (e.g. an article ID), issued now.
+pub fn issue(keys: &Keys, scope: &str) -> String {
+    issue_at(keys, scope, now_secs())
 }
 
 /// A token as if issued at `issued` (seconds since the epoch).
 #[doc(hidden)]
-pub fn issue_at(keys: &Keys, article: &ArticleId, issued: u64) -> String {
-    let tag = mac(keys, article, issued);
+pub fn issue_at(keys: &Keys, scope: &str, issued: u64) -> String {
+    let tag = mac(keys, scope, issued);
     format!("{issued}.{}", URL_SAFE_NO_PAD.encode(&tag[..16]))
 }
 
-/// Checks a posted token: genuine, for this article, at least
+/// Checks a posted token: genuine, for this scope, at least
 /// `min_fill_seconds` old and at most a day.
 pub fn verify(
     keys: &Keys,
-    article: &ArticleId,
+    scope: &str,
     token: Option<&str>,
     min_fill_seconds: u64,
 ) -> Result<(), TokenError> {
-    verify_at(keys, article, token, min_fill_seconds, now_secs())
+    verify_at(keys, scope, token, min_fill_seconds, now_secs())
 }
 
 fn verify_at(
     keys: &Keys,
-    article: &ArticleId,
+    scope: &str,
     token: Option<&str>,
     min_fill_seconds: u64,
     now: u64,
@@ -92,7 +92,7 @@ fn verify_at(
     let tag = URL_SAFE_NO_PAD
         .decode(tag)
         .map_err(|_| TokenError::Missing)?;
-    let expected = mac(keys, article, issued);
+    let expected = mac(keys, scope, issued);
     if tag.len() != 16 || !bool::from(tag.ct_eq(&expected[..16])) {
         return Err(TokenError::Missing);
     }
@@ -110,26 +110,26 @@ fn verify_at(
 mod tests {
     use super::*;
 
-    fn setup() -> (Keys, ArticleId) {
+    fn setup() -> (Keys, &'static str) {
         (
             Keys::from_secret(b"0123456789abcdef0123456789abcdef"),
-            ArticleId::parse("story-1").unwrap(),
+            "story-1",
         )
     }
 
     #[test]
     fn a_token_is_accepted_only_inside_its_window() {
         let (keys, article) = setup();
-        let t = issue_at(&keys, &article, 1_000_000);
+        let t = issue_at(&keys, article, 1_000_000);
         assert_eq!(
-            verify_at(&keys, &article, Some(&t), 3, 1_000_001),
+            verify_at(&keys, article, Some(&t), 3, 1_000_001),
             Err(TokenError::TooFast)
         );
-        assert_eq!(verify_at(&keys, &article, Some(&t), 3, 1_000_003), Ok(()));
+        assert_eq!(verify_at(&keys, article, Some(&t), 3, 1_000_003), Ok(()));
         assert_eq!(
             verify_at(
                 &keys,
-                &article,
+                article,
                 Some(&t),
                 3,
                 1_000_000 + MAX_FORM_AGE_SECONDS + 1
@@ -141,28 +141,28 @@ mod tests {
     #[test]
     fn forged_or_moved_tokens_are_refused() {
         let (keys, article) = setup();
-        let t = issue_at(&keys, &article, 1_000_000);
-        let other = ArticleId::parse("story-2").unwrap();
+        let t = issue_at(&keys, article, 1_000_000);
+        let other = "story-2";
         assert_eq!(
-            verify_at(&keys, &other, Some(&t), 0, 1_000_010),
+            verify_at(&keys, other, Some(&t), 0, 1_000_010),
             Err(TokenError::Missing)
         );
         let backdated = t.replacen("1000000", "999000", 1);
         assert_eq!(
-            verify_at(&keys, &article, Some(&backdated), 0, 1_000_010),
+            verify_at(&keys, article, Some(&backdated), 0, 1_000_010),
             Err(TokenError::Missing)
         );
         let other_keys = Keys::from_secret(b"another secret of thirty-two chars!!");
         assert_eq!(
-            verify_at(&other_keys, &article, Some(&t), 0, 1_000_010),
+            verify_at(&other_keys, article, Some(&t), 0, 1_000_010),
             Err(TokenError::Missing)
         );
         assert_eq!(
-            verify_at(&keys, &article, None, 0, 1_000_010),
+            verify_at(&keys, article, None, 0, 1_000_010),
             Err(TokenError::Missing)
         );
         assert_eq!(
-            verify_at(&keys, &article, Some("garbage"), 0, 1_000_010),
+            verify_at(&keys, article, Some("garbage"), 0, 1_000_010),
             Err(TokenError::Missing)
         );
     }

@@ -1,0 +1,12 @@
+DROP TABLE audit_log;
+DROP TABLE tip_reads;
+DROP TABLE tip_labels;
+DROP TABLE tip_events;
+DROP INDEX tips_article_newest;
+DROP INDEX tips_assignee_newest;
+DROP INDEX tips_status_newest;
+ALTER TABLE tips DROP COLUMN assignee_id;
+DROP TABLE login_failures;
+DROP TABLE sessions;
+DROP TABLE user_desks;
+DROP TABLE users;

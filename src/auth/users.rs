@@ -1,0 +1,208 @@
+//! Managing staff accounts (`tipdesk user ...`). Every change is audited.
+
+use diesel::prelude::*;
+use secrecy::SecretString;
+
+use super::{password, session, Role};
+use crate::audit::{self, Actor};
+use crate::config::Settings;
+use crate::db::schema::{user_desks, users};
+use crate::db::{Conn, DbError};
+
+/// A staff account as listed.
+#[derive(Debug, Clone, Queryable)]
+pub struct Account {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub disabled: bool,
+}
+
+/// Why an account change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no account with the email {0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<diesel::result::Error> for UserError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
+
+/// A new account, checked.
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub desks: Vec<String>,
+}
+
+impl NewUser {
+    pub fn parse(
+        settings: &Settings,
+        email: &str,
+        name: &str,
+        role: &str,
+        desks: &[String],
+    ) -> Result<Self, UserError> {
+        let email = email.trim().to_lowercase();
+        if !validator::ValidateEmail::validate_email(&email) {
+            return Err(UserError::Invalid(format!(
+                "`{email}` is not an email address"
+            )));
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+            return Err(UserError::Invalid(
+                "a name is 1 to 200 characters on one line".into(),
+            ));
+        }
+        let role = Role::parse(role).map_err(UserError::Invalid)?;
+        for desk in desks {
+            if !settings.desks.contains_key(desk) {
+                let known: Vec<&str> = settings.desks.keys().map(String::as_str).collect();
+                return Err(UserError::Invalid(format!(
+                    "there is no desk `{desk}` (configured desks: {})",
+                    known.join(", ")
+                )));
+            }
+        }
+        if role.needs_desks() && desks.is_empty() {
+            return Err(UserError::Invalid(format!(
+                "an {} works for at least one desk: add --desk KEY",
+                role.as_str()
+            )));
+        }
+        Ok(Self {
+            email,
+            name: name.to_owned(),
+            role,
+            desks: if role.needs_desks() {
+                desks.to_vec()
+            } else {
+                Vec::new()
+            },
+        })
+    }
+}
+
+/// Creates an account with a password hash.
+pub fn add(
+    conn: &mut Conn<'_>,
+    user: &NewUser,
+    password_hash: &str,
+    actor: &Actor,
+) -> Result<i64, UserError> {
+    let now = crate::db::now();
+    let result = crate::db_write!(conn => {
+        let id: i64 = crate::db_run!(conn => diesel::insert_into(users::table)
+            .values((
+                users::email.eq(&user.email),
+                users::name.eq(&user.name),
+                users::role.eq(user.role.as_str()),
+                users::password_hash.eq(password_hash),
+                users::disabled.eq(false),
+                users::created_at.eq(now),
+                users::updated_at.eq(now),
+            ))
+            .returning(users::id)
+            .get_result(conn))?;
+        for desk in &user.desks {
+            crate::db_run!(conn => diesel::insert_into(user_desks::table)
+                .values((user_desks::user_id.eq(id), user_desks::desk.eq(desk)))
+                .execute(conn))?;
+        }
+        audit::record(
+            conn,
+            actor,
+            "user.add",
+            &format!("user:{id}"),
+            &format!("{} as {} for desks [{}]", user.email, user.role.as_str(), user.desks.join(", ")),
+        )?;
+        Ok::<_, diesel::result::Error>(id)
+    });
+    match result {
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Err(UserError::Invalid(format!(
+            "an account with the email {} exists already",
+            user.email
+        ))),
+        other => Ok(other?),
+    }
+}
+
+/// The account with this email (any case), enabled or not.
+pub fn find(conn: &mut Conn<'_>, email: &str) -> QueryResult<Option<(Account, String)>> {
+    let email = email.trim().to_lowercase();
+    crate::db_run!(conn => users::table
+        .filter(users::email.eq(&email))
+        .select(((users::id, users::email, users::name, users::role, users::disabled), users::password_hash))
+        .first(conn)
+        .optional())
+}
+
+/// Disables an account and ends its sessions at once.
+pub fn disable(conn: &mut Conn<'_>, email: &str, actor: &Actor) -> Result<(), UserError> {
+    let (account, _) = find(conn, email)?.ok_or_else(|| UserError::NotFound(email.to_owned()))?;
+    crate::db_write!(conn => {
+        crate::db_run!(conn => diesel::update(users::table.find(account.id))
+            .set((users::disabled.eq(true), users::updated_at.eq(crate::db::now())))
+            .execute(conn))?;
+        let ended = session::end_all(conn, account.id)?;
+        audit::record(conn, actor, "user.disable", &format!("user:{}", account.id), &format!("{}; {ended} session(s) ended", account.email))
+    })?;
+    Ok(())
+}
+
+/// Sets a new password (enabling the account) and ends its sessions.
+pub fn set_password(
+    conn: &mut Conn<'_>,
+    email: &str,
+    password_hash: &str,
+    actor: &Actor,
+) -> Result<(), UserError> {
+    let (account, _) = find(conn, email)?.ok_or_else(|| UserError::NotFound(email.to_owned()))?;
+    crate::db_write!(conn => {
+        crate::db_run!(conn => diesel::update(users::table.find(account.id))
+            .set((
+                users::password_hash.eq(password_hash),
+                users::disabled.eq(false),
+                users::updated_at.eq(crate::db::now()),
+            ))
+            .execute(conn))?;
+        session::end_all(conn, account.id)?;
+        audit::record(conn, actor, "user.reset_password", &format!("user:{}", account.id), &account.email)
+    })?;
+    Ok(())
+}
+
+/// Enabled editors and admins who may be assigned tips of `desk`.
+pub fn assignable(conn: &mut Conn<'_>, desk: &str) -> QueryResult<Vec<(i64, String)>> {
+    crate::db_run!(conn => users::table
+        .left_join(user_desks::table.on(user_desks::user_id.eq(users::id).and(user_desks::desk.eq(desk))))
+        .filter(users::disabled.eq(false))
+        .filter(
+            users::role.eq("admin")
+                .or(users::role.eq("editor").and(user_desks::desk.is_not_null())),
+        )
+        .order(users::name)
+        .select((users::id, users::name))
+        .load(conn))
+}
+
+/// Hashes a password off the async executor's threads (argon2 takes tens
+/// of milliseconds by design).
+pub async fn hash_blocking(password: SecretString) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || password::hash(&password)).await?
+}

@@ -1,0 +1,423 @@
+//! The desk's half of tipdesk: finding tips, reading them, and moving them
+//! through the workflow. Every change is written with its audit entry in
+//! one transaction. Who may see or change what is decided by the caller
+//! with [`crate::auth::Staff`]; these functions trust their arguments.
+
+pub mod routes;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::audit::{self, Actor};
+use crate::db::schema::{articles, tip_events, tip_labels, tip_reads, tips, users};
+use crate::db::Conn;
+use crate::domain::{TipKind, TipStatus};
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// Which tips the queue shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub status: Option<TipStatus>,
+    pub desk: Option<String>,
+    pub article: Option<String>,
+    pub kind: Option<TipKind>,
+    pub assignee: Option<AssigneeFilter>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub text: Option<String>,
+    /// Keyset pagination: tips older than this id.
+    pub before: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Nobody,
+    User(i64),
+}
+
+/// One line of the queue.
+#[derive(Debug, Clone, Queryable)]
+pub struct QueueRow {
+    pub id: i64,
+    pub reference: String,
+    pub article_title: String,
+    pub desk: String,
+    pub kind: String,
+    pub status: String,
+    pub created_at: NaiveDateTime,
+    pub assignee: Option<String>,
+    pub read_at: Option<NaiveDateTime>,
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Builds the filtered tips query for one engine; used by the list and the
+/// counts so both always agree.
+macro_rules! filtered {
+    ($scope:expr, $me:expr, $f:expr, $with_status:expr) => {{
+        let f: &Filters = $f;
+        let mut q = tips::table
+            .inner_join(articles::table)
+            .left_join(users::table)
+            .left_join(
+                tip_reads::table.on(tip_reads::tip_id
+                    .eq(tips::id)
+                    .and(tip_reads::user_id.eq($me))),
+            )
+            .into_boxed();
+        if let Some(desks) = $scope {
+            q = q.filter(tips::desk.eq_any(desks));
+        }
+        if $with_status {
+            if let Some(s) = f.status {
+                q = q.filter(tips::status.eq(s.as_str()));
+            }
+        }
+        if let Some(d) = &f.desk {
+            q = q.filter(tips::desk.eq(d));
+        }
+        if let Some(a) = &f.article {
+            q = q.filter(tips::article_id.eq(a));
+        }
+        if let Some(k) = f.kind {
+            q = q.filter(tips::kind.eq(k.as_str()));
+        }
+        match f.assignee {
+            Some(AssigneeFilter::Nobody) => q = q.filter(tips::assignee_id.is_null()),
+            Some(AssigneeFilter::User(id)) => q = q.filter(tips::assignee_id.eq(id)),
+            None => {}
+        }
+        if let Some(from) = f.from {
+            q = q.filter(tips::created_at.ge(from.and_time(chrono::NaiveTime::MIN)));
+        }
+        if let Some(to) = f.to {
+            if let Some(next) = to.succ_opt() {
+                q = q.filter(tips::created_at.lt(next.and_time(chrono::NaiveTime::MIN)));
+            }
+        }
+        if let Some(text) = &f.text {
+            q = q.filter(lower(tips::message).like(like_pattern(text)).escape('\\'));
+        }
+        q
+    }};
+}
+
+/// A page of the queue, newest first, and the id to continue before.
+pub fn list(
+    conn: &mut Conn<'_>,
+    scope: Option<&[String]>,
+    me: i64,
+    f: &Filters,
+    limit: i64,
+) -> QueryResult<(Vec<QueueRow>, Option<i64>)> {
+    let rows: Vec<QueueRow> = crate::db_run!(conn => {
+        let mut q = filtered!(scope, me, f, true);
+        if let Some(b) = f.before {
+            q = q.filter(tips::id.lt(b));
+        }
+        q.order(tips::id.desc())
+            .limit(limit + 1)
+            .select((
+                tips::id,
+                tips::reference,
+                articles::title,
+                tips::desk,
+                tips::kind,
+                tips::status,
+                tips::created_at,
+                users::name.nullable(),
+                tip_reads::read_at.nullable(),
+            ))
+            .load(conn)
+    })?;
+    let more = rows.len() as i64 > limit;
+    let rows: Vec<QueueRow> = rows.into_iter().take(limit as usize).collect();
+    let next = if more {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// How many tips match the filters (status aside), per status.
+pub fn status_counts(
+    conn: &mut Conn<'_>,
+    scope: Option<&[String]>,
+    me: i64,
+    f: &Filters,
+) -> QueryResult<Vec<(TipStatus, i64)>> {
+    // One indexed count per status: diesel cannot group a boxed join.
+    TipStatus::ALL
+        .iter()
+        .map(|s| {
+            let n: i64 = crate::db_run!(conn => filtered!(scope, me, f, false)
+                .filter(tips::status.eq(s.as_str()))
+                .count()
+                .get_result(conn))?;
+            Ok((*s, n))
+        })
+        .collect()
+}
+
+/// A tip with what its page shows. The contact is not loaded here: it is
+/// read only by [`reveal_contact`], which audits the reading.
+#[derive(Debug, Clone, Queryable)]
+pub struct TipView {
+    pub id: i64,
+    pub reference: String,
+    pub desk: String,
+    pub kind: String,
+    pub status: String,
+    pub message: String,
+    pub quote: Option<String>,
+    pub reader_name: Option<String>,
+    pub contact_kind: Option<String>,
+    pub consent: bool,
+    pub created_at: NaiveDateTime,
+    pub assignee_id: Option<i64>,
+    pub article_id: String,
+    pub article_title: String,
+    pub article_url: String,
+}
+
+/// An entry of a tip's history.
+#[derive(Debug, Clone, Queryable)]
+pub struct Event {
+    pub kind: String,
+    pub from_value: Option<String>,
+    pub to_value: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub who: Option<String>,
+}
+
+pub fn get(conn: &mut Conn<'_>, id: i64) -> QueryResult<Option<TipView>> {
+    crate::db_run!(conn => tips::table
+        .inner_join(articles::table)
+        .filter(tips::id.eq(id))
+        .select((
+            tips::id,
+            tips::reference,
+            tips::desk,
+            tips::kind,
+            tips::status,
+            tips::message,
+            tips::quote,
+            tips::reader_name,
+            tips::contact_kind,
+            tips::consent,
+            tips::created_at,
+            tips::assignee_id,
+            articles::id,
+            articles::title,
+            articles::url,
+        ))
+        .first(conn)
+        .optional())
+}
+
+/// Just the desk of a tip, for access checks before an action.
+pub fn desk_of(conn: &mut Conn<'_>, id: i64) -> QueryResult<Option<String>> {
+    crate::db_run!(conn => tips::table.find(id).select(tips::desk).first(conn).optional())
+}
+
+pub fn history(conn: &mut Conn<'_>, id: i64) -> QueryResult<Vec<Event>> {
+    crate::db_run!(conn => tip_events::table
+        .left_join(users::table)
+        .filter(tip_events::tip_id.eq(id))
+        .order(tip_events::id)
+        .select((
+            tip_events::kind,
+            tip_events::from_value,
+            tip_events::to_value,
+            tip_events::created_at,
+            users::name.nullable(),
+        ))
+        .load(conn))
+}
+
+pub fn labels(conn: &mut Conn<'_>, id: i64) -> QueryResult<Vec<String>> {
+    crate::db_run!(conn => tip_labels::table
+        .filter(tip_labels::tip_id.eq(id))
+        .order(tip_labels::label)
+        .select(tip_labels::label)
+        .load(conn))
+}
+
+/// Notes that `user` has opened the tip (the unread marker).
+pub fn mark_read(conn: &mut Conn<'_>, user: i64, tip: i64) -> QueryResult<()> {
+    let now = crate::db::now();
+    crate::db_run!(conn => diesel::insert_into(tip_reads::table)
+        .values((tip_reads::user_id.eq(user), tip_reads::tip_id.eq(tip), tip_reads::read_at.eq(now)))
+        .on_conflict((tip_reads::user_id, tip_reads::tip_id))
+        .do_nothing()
+        .execute(conn))?;
+    Ok(())
+}
+
+fn event(
+    conn: &mut Conn<'_>,
+    tip: i64,
+    actor: &Actor,
+    kind: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> QueryResult<()> {
+    crate::db_run!(conn => diesel::insert_into(tip_events::table)
+        .values((
+            tip_events::tip_id.eq(tip),
+            tip_events::user_id.eq(actor.id),
+            tip_events::kind.eq(kind),
+            tip_events::from_value.eq(from),
+            tip_events::to_value.eq(to),
+            tip_events::created_at.eq(crate::db::now()),
+        ))
+        .execute(conn))?;
+    Ok(())
+}
+
+fn touch(conn: &mut Conn<'_>, tip: i64) -> QueryResult<()> {
+    crate::db_run!(conn => diesel::update(tips::table.find(tip)).set(tips::updated_at.eq(crate::db::now())).execute(conn))?;
+    Ok(())
+}
+
+/// Reads the reader's contact, recording that it was read.
+pub fn reveal_contact(conn: &mut Conn<'_>, actor: &Actor, tip: i64) -> QueryResult<Option<String>> {
+    crate::db_write!(conn => {
+        let contact: Option<String> = crate::db_run!(conn => tips::table.find(tip).select(tips::contact).first(conn))?;
+        audit::record(conn, actor, "tip.contact_revealed", &format!("tip:{tip}"), "")?;
+        Ok(contact)
+    })
+}
+
+/// Why a workflow change was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Moves a tip to `to`, if the workflow allows it from where it is.
+pub fn change_status(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    tip: i64,
+    to: TipStatus,
+) -> Result<(), ChangeError> {
+    crate::db_write!(conn => {
+        let current: String = crate::db_run!(conn => tips::table.find(tip).select(tips::status).first(conn))?;
+        let from = TipStatus::parse(&current).map_err(ChangeError::Invalid)?;
+        if !from.next_steps().contains(&to) {
+            let allowed: Vec<&str> = from.next_steps().iter().map(|s| s.label()).collect();
+            return Err(ChangeError::Invalid(format!(
+                "A tip that is {} can move to: {}.",
+                from.label().to_lowercase(),
+                allowed.join(", ")
+            )));
+        }
+        crate::db_run!(conn => diesel::update(tips::table.find(tip))
+            .set((tips::status.eq(to.as_str()), tips::updated_at.eq(crate::db::now())))
+            .execute(conn))?;
+        event(conn, tip, actor, "status", Some(from.as_str()), Some(to.as_str()))?;
+        audit::record(conn, actor, "tip.status", &format!("tip:{tip}"), &format!("{} -> {}", from.as_str(), to.as_str()))?;
+        Ok(())
+    })
+}
+
+/// Assigns a tip (or, with `None`, unassigns it). The caller checks that
+/// the assignee works for the tip's desk.
+pub fn assign(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    tip: i64,
+    to: Option<(i64, String)>,
+) -> QueryResult<()> {
+    crate::db_write!(conn => {
+        crate::db_run!(conn => diesel::update(tips::table.find(tip))
+            .set(tips::assignee_id.eq(to.as_ref().map(|(id, _)| *id)))
+            .execute(conn))?;
+        touch(conn, tip)?;
+        let name = to.as_ref().map(|(_, n)| n.as_str());
+        event(conn, tip, actor, "assign", None, name)?;
+        audit::record(
+            conn,
+            actor,
+            "tip.assign",
+            &format!("tip:{tip}"),
+            &to.as_ref().map_or("unassigned".to_owned(), |(id, _)| format!("user:{id}")),
+        )
+    })
+}
+
+/// Adds an internal note.
+pub fn add_note(conn: &mut Conn<'_>, actor: &Actor, tip: i64, body: &str) -> QueryResult<()> {
+    crate::db_write!(conn => {
+        event(conn, tip, actor, "note", None, Some(body))?;
+        touch(conn, tip)?;
+        audit::record(conn, actor, "tip.note", &format!("tip:{tip}"), &format!("{} characters", body.chars().count()))
+    })
+}
+
+/// Replaces a tip's labels.
+pub fn set_labels(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    tip: i64,
+    labels: &[String],
+) -> QueryResult<()> {
+    crate::db_write!(conn => {
+        let before: Vec<String> = crate::db_run!(conn => tip_labels::table
+            .filter(tip_labels::tip_id.eq(tip))
+            .order(tip_labels::label)
+            .select(tip_labels::label)
+            .load(conn))?;
+        crate::db_run!(conn => diesel::delete(tip_labels::table.filter(tip_labels::tip_id.eq(tip))).execute(conn))?;
+        for label in labels {
+            crate::db_run!(conn => diesel::insert_into(tip_labels::table)
+                .values((tip_labels::tip_id.eq(tip), tip_labels::label.eq(label)))
+                .execute(conn))?;
+        }
+        touch(conn, tip)?;
+        let (from, to) = (before.join(", "), labels.join(", "));
+        event(conn, tip, actor, "labels", Some(&from), Some(&to))?;
+        audit::record(conn, actor, "tip.labels", &format!("tip:{tip}"), &format!("[{from}] -> [{to}]"))
+    })
+}
+
+/// A note is any text up to 10,000 characters, kept as written.
+pub fn check_note(body: &str) -> Result<(), String> {
+    if body.trim().is_empty() {
+        return Err("Write a note first.".into());
+    }
+    crate::domain::check_text(body, "A note", 10_000, true)
+}
+
+/// Labels as typed: comma-separated, trimmed, deduplicated, each 1–40
+/// characters on one line.
+pub fn parse_labels(raw: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for label in raw.split(',').map(str::trim).filter(|l| !l.is_empty()) {
+        if label.chars().count() > 40 || label.chars().any(char::is_control) {
+            return Err(format!(
+                "“{label}” is not a label: at most 40 characters on one line."
+            ));
+        }
+        if !out.iter().any(|l| l == label) {
+            out.push(label.to_owned());
+        }
+    }
+    if out.len() > 20 {
+        return Err("At most 20 labels per tip.".into());
+    }
+    Ok(out)
+}
