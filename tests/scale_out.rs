@@ -3,7 +3,8 @@
 //! sent across three `tipdesk serve` processes while one of them is killed
 //! with SIGKILL. Every accepted tip must be stored, every desk notification
 //! must reach the SMTP server, and the only duplicates allowed are jobs the
-//! killed instance had in flight.
+//! killed instance had in flight. Before that: a reader's form and a desk
+//! session each cross instances.
 
 #[path = "common/smtp.rs"]
 mod smtp;
