@@ -1,0 +1,498 @@
+//! A real headless Chromium for tests, driven over WebDriver.
+//!
+//! [`Browser::start`] launches its own `chromedriver` on a free port and
+//! opens a session in a fresh profile; dropping the [`Browser`] ends both,
+//! Chromium included. The methods panic with the page's URL and the CSS
+//! selector at hand, so a failing test says where it went wrong.
+
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// How long to wait for chromedriver to answer, and for a page or an
+/// element to appear: generous, for a loaded CI machine.
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A headless Chromium session with its own chromedriver and profile.
+pub struct Browser {
+    client: Client,
+    // Field order is drop order: the driver (and Chromium with it) goes
+    // before the profile folder is removed.
+    _driver: ChromeDriver,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium session. Panics, saying
+    /// how to install them, when they are not installed.
+    pub async fn start() -> Self {
+        for path in [CHROMIUM, CHROMEDRIVER] {
+            assert!(
+                Path::new(path).exists(),
+                "{path} is missing: the browser tests need Debian's chromium and \
+                 chromium-driver. Install them with `scripts/install-browser` \
+                 (as root), then run the tests again."
+            );
+        }
+        let driver = ChromeDriver::start().await;
+        let profile = tempfile::tempdir().expect("temp dir for the Chromium profile");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".to_owned(),
+            json!({
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new",
+                    // Root in a container: Chromium's sandbox cannot start.
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    // No internet here: nothing may try to reach out.
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-dev-shm-usage",
+                    format!("--user-data-dir={}", profile.path().display()),
+                    "--window-size=1200,900",
+                ],
+            }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "chromedriver could not start Chromium: {e}\n{}",
+                    driver.log_tail()
+                )
+            });
+        Self {
+            client,
+            _driver: driver,
+            _profile: profile,
+        }
+    }
+
+    /// The fantoccini client, for what the helpers here do not cover.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Opens `url` and waits until it has loaded.
+    pub async fn goto(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("could not open {url}: {e}"));
+    }
+
+    /// The address of the page now shown.
+    pub async fn current_url(&self) -> url::Url {
+        self.client.current_url().await.expect("current URL")
+    }
+
+    /// The path of the page shown in the current frame (WebDriver's own
+    /// current URL is always the top page's).
+    pub async fn path(&self) -> String {
+        match self
+            .client
+            .execute("return window.location.pathname;", vec![])
+            .await
+        {
+            Ok(Value::String(path)) => path,
+            other => panic!("could not read the page's path: {other:?}"),
+        }
+    }
+
+    /// The page's `<title>`.
+    pub async fn title(&self) -> String {
+        self.client.title().await.expect("page title")
+    }
+
+    /// The first element matching `css`, waiting for it to appear.
+    pub async fn find(&self, css: &str) -> Element {
+        match self
+            .client
+            .wait()
+            .at_most(TIMEOUT)
+            .for_element(Locator::Css(css))
+            .await
+        {
+            Ok(element) => element,
+            Err(e) => panic!(
+                "no element matches `{css}` on {}: {e}",
+                self.where_am_i().await
+            ),
+        }
+    }
+
+    /// Whether an element matches `css` now (no waiting).
+    pub async fn exists(&self, css: &str) -> bool {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(_) => true,
+            Err(e) if e.is_no_such_element() => false,
+            Err(e) => panic!("looking for `{css}`: {e}"),
+        }
+    }
+
+    /// Replaces the content of the field at `css` with `text`, typed key
+    /// by key as a person would.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("could not clear `{css}`: {e}"));
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("could not type into `{css}`: {e}"));
+    }
+
+    /// Clicks the element at `css`.
+    pub async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("could not click `{css}`: {e}"));
+    }
+
+    /// Clicks the element at `css` (a submit button or a link) and waits
+    /// until the page it leads to has loaded.
+    pub async fn click_and_wait(&self, css: &str) {
+        // A mark on the current document: gone once another one loaded.
+        self.client
+            .execute("window.__tipdesk_old_page = true;", vec![])
+            .await
+            .expect("mark the page");
+        self.click(css).await;
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let state = self
+                .client
+                .execute(
+                    "return window.__tipdesk_old_page === true ? 'old' : document.readyState;",
+                    vec![],
+                )
+                .await;
+            // An error means the page is being replaced just now.
+            if let Ok(Value::String(s)) = &state {
+                if s == "complete" {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "clicking `{css}` did not lead to a new page within {TIMEOUT:?} ({})",
+                self.where_am_i().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The visible text of the element at `css`.
+    pub async fn text_of(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("could not read the text of `{css}`: {e}"))
+    }
+
+    /// The current value of the form field at `css` (what is in the box
+    /// now, not the HTML attribute it started with).
+    pub async fn value_of(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .unwrap_or_else(|e| panic!("could not read the value of `{css}`: {e}"))
+            .unwrap_or_default()
+    }
+
+    /// The HTML attribute `name` of the element at `css`, if it has one.
+    pub async fn attr_of(&self, css: &str, name: &str) -> Option<String> {
+        self.find(css)
+            .await
+            .attr(name)
+            .await
+            .unwrap_or_else(|e| panic!("could not read `{name}` of `{css}`: {e}"))
+    }
+
+    /// Whether the checkbox or radio button at `css` is ticked.
+    pub async fn is_checked(&self, css: &str) -> bool {
+        self.find(css)
+            .await
+            .is_selected()
+            .await
+            .unwrap_or_else(|e| panic!("could not read the state of `{css}`: {e}"))
+    }
+
+    /// The computed CSS `property` of the element at `css`.
+    pub async fn css_of(&self, css: &str, property: &str) -> String {
+        self.find(css)
+            .await
+            .css_value(property)
+            .await
+            .unwrap_or_else(|e| panic!("could not read `{property}` of `{css}`: {e}"))
+    }
+
+    /// Enters the first `<iframe>` matching `css`: later calls act inside
+    /// it until [`Browser::leave_frame`].
+    pub async fn enter_frame(&self, css: &str) {
+        self.find(css)
+            .await
+            .enter_frame()
+            .await
+            .unwrap_or_else(|e| panic!("could not enter the frame `{css}`: {e}"));
+    }
+
+    /// Back from a frame to the page around it.
+    pub async fn leave_frame(&self) {
+        self.client
+            .enter_parent_frame()
+            .await
+            .expect("leave the frame");
+    }
+
+    /// Saves a PNG of the whole page (not just the window) as
+    /// `target/screenshots/NAME.png` and returns its path. For people
+    /// looking at a run; nothing compares it.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        // Grow the window to the page's height for the shot, then restore.
+        let hidden = self
+            .client
+            .execute(
+                "return Math.max(0, document.documentElement.scrollHeight - window.innerHeight);",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_u64())
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(0);
+        let (width, height) = self.client.get_window_size().await.expect("window size");
+        let (width, height) = (
+            u32::try_from(width).unwrap_or(1200),
+            u32::try_from(height).unwrap_or(900),
+        );
+        if hidden > 0 {
+            self.client
+                .set_window_size(width, height + hidden)
+                .await
+                .expect("grow the window");
+        }
+        let png = self.client.screenshot().await;
+        if hidden > 0 {
+            self.client
+                .set_window_size(width, height)
+                .await
+                .expect("restore the window");
+        }
+        let png = png.expect("screenshot");
+        let dir = screenshot_dir();
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("could not create {}: {e}", dir.display()));
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png)
+            .unwrap_or_else(|e| panic!("could not write {}: {e}", path.display()));
+        path
+    }
+
+    /// Ends the session: Chromium quits. Dropping the browser does the
+    /// same, less politely.
+    pub async fn close(self) {
+        // Best effort: the driver is killed on drop in any case.
+        let _ = self.client.clone().close().await;
+    }
+
+    async fn where_am_i(&self) -> String {
+        match self.client.current_url().await {
+            Ok(url) => url.to_string(),
+            Err(e) => format!("an unknown page ({e})"),
+        }
+    }
+}
+
+/// `target/screenshots`, under CARGO_TARGET_DIR when that is set.
+fn screenshot_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+        .join("screenshots")
+}
+
+/// A chromedriver process of our own, in a process group of its own so
+/// that it and the Chromium it started can be ended together.
+struct ChromeDriver {
+    child: Child,
+    url: String,
+    log: tempfile::NamedTempFile,
+}
+
+impl ChromeDriver {
+    async fn start() -> Self {
+        // The port may be taken between our look and chromedriver's bind;
+        // a driver that exits at once gets another try on a new port.
+        let mut failures = String::new();
+        for _ in 0..3 {
+            let port = free_port();
+            let log = tempfile::NamedTempFile::new().expect("chromedriver log file");
+            let child = Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .arg(format!("--log-path={}", log.path().display()))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .unwrap_or_else(|e| panic!("could not run {CHROMEDRIVER}: {e}"));
+            let mut driver = Self {
+                child,
+                url: format!("http://127.0.0.1:{port}"),
+                log,
+            };
+            match driver.wait_until_ready().await {
+                Ready::Yes => return driver,
+                Ready::Exited => failures.push_str(&driver.log_tail()),
+                Ready::Silent => panic!(
+                    "chromedriver did not answer on {} within {TIMEOUT:?}\n{}",
+                    driver.url,
+                    driver.log_tail()
+                ),
+            }
+        }
+        panic!("chromedriver exited at start three times\n{failures}");
+    }
+
+    /// Polls `/status` until chromedriver says it is ready, or it exits.
+    async fn wait_until_ready(&mut self) -> Ready {
+        let http = reqwest::Client::new();
+        let status = format!("{}/status", self.url);
+        let deadline = Instant::now() + TIMEOUT;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return Ready::Exited;
+            }
+            if let Ok(res) = http.get(&status).send().await {
+                if let Ok(body) = res.json::<Value>().await {
+                    if body["value"]["ready"] == Value::Bool(true) {
+                        return Ready::Yes;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ready::Silent
+    }
+
+    /// The end of chromedriver's log, for failure messages.
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(self.log.path()).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+        format!("chromedriver log ({}):\n{tail}", self.log.path().display())
+    }
+}
+
+impl Drop for ChromeDriver {
+    fn drop(&mut self) {
+        // The whole group: chromedriver and every Chromium process it
+        // started, since a test that panicked never closed its session.
+        // (In `sh`'s kill, a negative number names a process group.)
+        let _ = Command::new("sh")
+            .args(["-c", "kill -KILL -\"$0\"", &self.child.id().to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+enum Ready {
+    Yes,
+    /// chromedriver exited (typically: the port was taken).
+    Exited,
+    /// Running but not answering.
+    Silent,
+}
+
+/// A TCP port that was free a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free local port")
+}
+
+/// A page of another site, served on loopback for as long as this value
+/// lives: a newsroom's article holding an embed, say. (A `data:` URL will
+/// not do: Chromium's Local Network Access checks count it as a public
+/// page, which may not frame a loopback address.)
+pub struct HostPage {
+    url: String,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl HostPage {
+    /// Serves `html` to every request on a free port.
+    pub async fn serve(html: String) -> Self {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a local port for the host page");
+        let url = format!(
+            "http://{}/",
+            listener.local_addr().expect("host page address")
+        );
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\n\
+             content-length: {}\r\nconnection: close\r\n\r\n{html}",
+            html.len()
+        );
+        let server = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let response = response.clone();
+                tokio::spawn(async move {
+                    // Read the request head, whatever it asks for.
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let _ = stream.write_all(response.as_bytes()).await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        Self { url, server }
+    }
+
+    /// Where the page is served.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for HostPage {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
