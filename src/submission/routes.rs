@@ -140,8 +140,9 @@ fn render_form(
     input: &TipInput,
     errors: &FieldErrors,
     notice: Option<&str>,
+    keep_token: Option<&str>,
 ) -> HttpResponse {
-    let token = token::issue(&state.keys, &article.id);
+    let token = keep_token.map_or_else(|| token::issue(&state.keys, &article.id), str::to_owned);
     html(
         status,
         &FormPage {
@@ -181,6 +182,7 @@ async fn show_form(state: &AppState, layout: Layout, id: &str) -> Result<HttpRes
         &article,
         &TipInput::default(),
         &FieldErrors::new(),
+        None,
         None,
     ))
 }
@@ -229,7 +231,7 @@ async fn submit_form(
     }
     let article = load_article(state, id, Format::Html).await?;
     let (input, honeypot, form_token) = form.into_parts();
-    let refuse = |notice: &str, errors: &FieldErrors| {
+    let refuse = |notice: &str, errors: &FieldErrors, keep_token: Option<&str>| {
         render_form(
             state,
             layout,
@@ -238,6 +240,7 @@ async fn submit_form(
             &input,
             errors,
             Some(notice),
+            keep_token,
         )
     };
 
@@ -246,24 +249,37 @@ async fn submit_form(
         return Ok(refuse(
             "A field that should stay empty was filled in (browsers sometimes do this automatically). Your text is below; please send it again.",
             &FieldErrors::new(),
+            None,
         ));
     }
-    if let Err(e) = token::verify(
+    // Both checks run, so the reader learns everything to fix at once.
+    let timing = token::verify(
         &state.keys,
         &article.id,
         form_token.as_deref(),
         state.settings.limits.min_fill_seconds,
-    ) {
-        tracing::info!(reason = e.reason(), "tip refused");
-        return Ok(refuse(e.message(), &FieldErrors::new()));
-    }
-    let tip = match input.parse() {
-        Ok(tip) => tip,
-        Err(errors) => {
-            tracing::info!(reason = "invalid", fields = ?errors.keys().collect::<Vec<_>>(), "tip refused");
+    );
+    let tip = match (timing, input.parse()) {
+        (Ok(()), Ok(tip)) => tip,
+        (timing, parsed) => {
+            let errors = parsed.err().unwrap_or_default();
+            let notice = match &timing {
+                Err(e) => {
+                    tracing::info!(reason = e.reason(), "tip refused");
+                    e.message()
+                }
+                Ok(()) => {
+                    tracing::info!(reason = "invalid", fields = ?errors.keys().collect::<Vec<_>>(), "tip refused");
+                    "Some of what you entered needs another look. The fields below say what to change."
+                }
+            };
+            // A genuine token keeps its original time: a reader who fixes a
+            // field and resends at once has still spent the time writing.
+            let genuine = matches!(timing, Ok(()) | Err(token::TokenError::TooFast));
             return Ok(refuse(
-                "Some of what you entered needs another look. The fields below say what to change.",
+                notice,
                 &errors,
+                form_token.as_deref().filter(|_| genuine),
             ));
         }
     };

@@ -497,6 +497,59 @@ async fn the_form_token_refuses_fast_forged_and_stale_posts(backend: Backend) {
     assert_eq!(app.tips().len(), 1);
 }
 
+async fn a_quick_fix_after_a_refusal_is_not_held_back_as_too_fast(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.limits.min_fill_seconds = 2).await;
+    let token = app.form_token(PAGE).await;
+    // Sent too fast and with a wrong field: both are reported at once.
+    let res = app
+        .post_form(
+            PAGE,
+            &[
+                ("message", MESSAGE),
+                ("contact", "a@example.org"),
+                ("form_token", &token),
+            ],
+        )
+        .await;
+    let body = res.text().await.unwrap();
+    assert!(body.contains("faster than a person"));
+    assert!(body.contains("id=\"consent-error\""));
+    assert_eq!(
+        extract_attr(&body, "name=\"form_token\" value=\"").unwrap(),
+        token,
+        "original time kept"
+    );
+
+    // The reader took their time; the form comes back for the consent box...
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let res = app
+        .post_form(
+            PAGE,
+            &[
+                ("message", MESSAGE),
+                ("contact", "a@example.org"),
+                ("form_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = extract_attr(&res.text().await.unwrap(), "name=\"form_token\" value=\"").unwrap();
+    // ...and ticking it and resending at once is accepted.
+    let res = app
+        .post_form(
+            PAGE,
+            &[
+                ("message", MESSAGE),
+                ("contact", "a@example.org"),
+                ("consent", "on"),
+                ("form_token", &again),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.tips().len(), 1);
+}
+
 async fn a_failed_outbox_write_leaves_no_tip_behind(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     // Make the outbox refuse writes, as a full disk or a crash mid-way would.
@@ -555,6 +608,7 @@ crate::both_backends!(
     forty_tips_in_a_row_from_one_client_meet_429,
     the_honeypot_refuses_with_the_input_kept,
     the_form_token_refuses_fast_forged_and_stale_posts,
+    a_quick_fix_after_a_refusal_is_not_held_back_as_too_fast,
     a_failed_outbox_write_leaves_no_tip_behind,
     unknown_paths_are_404_pages,
 );
