@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::db::{DbError, Pool};
 use crate::domain::TipReference;
 use crate::notifications::Worker;
+use crate::ops::Metrics;
 use crate::secrets::Keys;
 use crate::submission::{self, rate_limit::SubmissionLimiter, ValidTip};
 use crate::web::client::ClientKey;
@@ -29,6 +30,7 @@ pub struct AppState {
     pub limiter: SubmissionLimiter,
     /// Wakes this process's notification worker when a tip is stored.
     pub wake: Arc<Notify>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
@@ -48,13 +50,21 @@ impl AppState {
         client: ClientKey,
     ) -> Result<TipReference, DbError> {
         let settings = self.settings.clone();
+        let kind = tip.kind;
         let reference = self
             .pool
             .run(move |conn| submission::store(conn, &settings, &article, &tip, &client))
             .await?;
         self.wake.notify_one();
-        tracing::info!("tip accepted");
+        self.metrics.tip_accepted(kind.as_str());
+        tracing::info!(kind = kind.as_str(), "tip accepted");
         Ok(reference)
+    }
+
+    /// Counts and logs a refused submission (never its content).
+    pub fn refused(&self, reason: &str) {
+        self.metrics.tip_rejected(reason);
+        tracing::info!(reason, "tip refused");
     }
 }
 
@@ -87,16 +97,24 @@ impl Application {
         let port = listener.local_addr()?.port();
         let settings = Arc::new(settings);
         let wake = Arc::new(Notify::new());
+        let metrics = Arc::new(Metrics::new());
         if settings.notify.worker {
-            let worker = Worker::new(pool.clone(), settings.clone(), wake.clone())?;
+            let worker = Worker::new(
+                pool.clone(),
+                settings.clone(),
+                wake.clone(),
+                metrics.clone(),
+            )?;
             tokio::spawn(worker.run());
         }
+        tokio::spawn(retention_loop(pool.clone(), settings.clone()));
         let state = web::Data::new(AppState {
             limiter: SubmissionLimiter::new(&settings.limits),
             settings,
             pool,
             keys,
             wake,
+            metrics,
         });
         let workers = match state.settings.server.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -138,9 +156,32 @@ impl Application {
     }
 }
 
+/// Applies the retention settings a minute after start-up (out of the way
+/// of start-up itself) and every hour after that.
+async fn retention_loop(pool: Pool, settings: Arc<Settings>) {
+    let first = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut tick = tokio::time::interval_at(first, Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let r = settings.retention.clone();
+        let actor = crate::audit::Actor {
+            id: None,
+            label: "retention".into(),
+        };
+        match pool
+            .run(move |c| crate::ops::retention::purge(c, &r, &actor).map_err(DbError::from))
+            .await
+        {
+            Ok(done) => tracing::info!(%done, "retention applied"),
+            Err(e) => tracing::warn!(error = %e, "retention failed; will try again in an hour"),
+        }
+    }
+}
+
 /// Every route tipdesk serves, in one place.
 pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
     use crate::auth::routes as auth;
+    use crate::ops::routes as ops;
     use crate::triage::routes as desk;
     use submission::routes as tip;
 
@@ -160,6 +201,15 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
     cfg.app_data(path)
         .route("/", web::get().to(webutil::landing::page))
         .route("/static/tipdesk.css", web::get().to(webutil::stylesheet))
+        .route("/healthz", web::get().to(ops::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
+        .service(
+            web::scope("/ops")
+                .app_data(web::PayloadConfig::new(max_body))
+                .route("/queue", web::get().to(ops::queue))
+                .route("/queue/jobs/{id}/{action}", web::post().to(ops::act)),
+        )
         .service(
             web::resource("/articles/{article_id}/tip")
                 .app_data(form.clone())

@@ -45,6 +45,8 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Apply the retention settings now and say what was removed.
+    Purge,
     /// Check the audit trail.
     Audit {
         #[command(subcommand)]
@@ -142,6 +144,15 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Worker => worker(settings),
         Command::Queue { command } => queue(command, settings),
         Command::User { command } => user(command, settings),
+        Command::Purge => {
+            let pool = Pool::connect(&settings.database)?;
+            let done = pool.with(|c| {
+                crate::ops::retention::purge(c, &settings.retention, &crate::audit::Actor::cli())
+                    .map_err(DbError::from)
+            })?;
+            println!("{done}");
+            Ok(())
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -176,7 +187,12 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 fn worker(settings: Settings) -> anyhow::Result<()> {
     runtime()?.block_on(async move {
         let pool = Pool::connect(&settings.database)?;
-        let worker = Worker::new(pool, Arc::new(settings), Arc::new(Notify::new()))?;
+        let worker = Worker::new(
+            pool,
+            Arc::new(settings),
+            Arc::new(Notify::new()),
+            Arc::new(crate::ops::Metrics::new()),
+        )?;
         println!(
             "tipdesk worker {} is running (Ctrl-C stops it).",
             worker.id()
@@ -193,22 +209,50 @@ fn queue(command: QueueCommand, settings: Settings) -> anyhow::Result<()> {
     let pool = Pool::connect(&settings.database)?;
     match command {
         QueueCommand::Status { json } => {
-            let counts = pool.with(|c| outbox::counts(c).map_err(DbError::from))?;
+            let (health, jobs) = pool.with(|c| {
+                Ok::<_, DbError>((
+                    crate::ops::queue_health(c)?,
+                    crate::ops::problem_jobs(c, 50)?,
+                ))
+            })?;
             if json {
-                let map: serde_json::Map<String, serde_json::Value> = counts
+                let map: serde_json::Map<String, serde_json::Value> = health
+                    .counts
                     .iter()
                     .map(|(k, v)| ((*k).to_owned(), (*v).into()))
                     .collect();
                 println!("{}", serde_json::Value::Object(map));
             } else {
-                for (state, n) in counts {
+                for (state, n) in &health.counts {
                     println!("{state:<10} {n:>8}");
+                }
+                match health.oldest_pending_seconds {
+                    Some(s) => println!("oldest waiting job: {s:.0} s"),
+                    None => println!("oldest waiting job: none"),
+                }
+                match health.heartbeat_age_seconds {
+                    Some(s) => println!("last worker heartbeat: {s:.0} s ago"),
+                    None => println!("last worker heartbeat: never"),
+                }
+                for j in jobs {
+                    println!(
+                        "job {:>6}  {:<8}  tip {:>6}  desk {}  to {}  attempts {}  last reply: {}",
+                        j.id,
+                        j.state,
+                        j.tip_id,
+                        j.desk,
+                        j.recipient,
+                        j.attempts,
+                        j.last_error.as_deref().unwrap_or("-")
+                    );
                 }
             }
         }
         QueueCommand::Retry { id, all_dead } => {
             let target = if all_dead { None } else { id };
-            let n = pool.with(|c| outbox::retry_dead(c, target).map_err(DbError::from))?;
+            let n = pool.with(|c| {
+                outbox::retry_dead(c, target, &crate::audit::Actor::cli()).map_err(DbError::from)
+            })?;
             if n == 0 {
                 anyhow::bail!(match id {
                     Some(id) if !all_dead => format!(
@@ -220,7 +264,9 @@ fn queue(command: QueueCommand, settings: Settings) -> anyhow::Result<()> {
             println!("{n} job(s) will be sent again");
         }
         QueueCommand::Discard { id } => {
-            let n = pool.with(|c| outbox::discard_dead(c, id).map_err(DbError::from))?;
+            let n = pool.with(|c| {
+                outbox::discard_dead(c, id, &crate::audit::Actor::cli()).map_err(DbError::from)
+            })?;
             if n == 0 {
                 anyhow::bail!(
                     "job {id} is not dead (or does not exist); only dead jobs can be discarded"

@@ -24,6 +24,8 @@ pub struct Settings {
     pub mail: MailSettings,
     pub notify: NotifySettings,
     pub auth: AuthSettings,
+    pub ops: OpsSettings,
+    pub retention: RetentionSettings,
     pub log: LogSettings,
     pub demo: DemoSettings,
     pub desks: BTreeMap<String, DeskSettings>,
@@ -108,6 +110,23 @@ pub struct NotifySettings {
 pub struct AuthSettings {
     pub session_idle: std::time::Duration,
     pub session_max: std::time::Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct OpsSettings {
+    /// `None`: /metrics only for loopback clients.
+    pub metrics_token: Option<SecretString>,
+    pub worker_stale: std::time::Duration,
+}
+
+/// Days to keep things; 0 keeps them forever.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    pub spam_days: u32,
+    pub closed_days: u32,
+    pub sent_jobs_days: u32,
+    pub client_hash_days: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,6 +247,8 @@ struct RawSettings {
     mail: RawMail,
     notify: RawNotify,
     auth: RawAuth,
+    ops: RawOps,
+    retention: RetentionSettings,
     log: RawLog,
     demo: RawDemo,
     desks: BTreeMap<String, DeskSettings>,
@@ -293,6 +314,13 @@ struct RawNotify {
     retry_max_seconds: u64,
     max_attempts: u32,
     digest_window_seconds: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOps {
+    metrics_token: SecretString,
+    worker_stale_seconds: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -406,6 +434,24 @@ impl RawSettings {
             session_max: std::time::Duration::from_secs(self.auth.session_max_hours * 3600),
         };
 
+        if self.ops.worker_stale_seconds == 0 {
+            return Err(ConfigError::new(
+                "ops.worker_stale_seconds",
+                "must be at least 1",
+            ));
+        }
+        let token = self.ops.metrics_token;
+        if !token.expose_secret().is_empty() && token.expose_secret().len() < 16 {
+            return Err(ConfigError::new(
+                "ops.metrics_token",
+                "must be at least 16 characters (or empty for loopback-only access)",
+            ));
+        }
+        let ops = OpsSettings {
+            metrics_token: (!token.expose_secret().is_empty()).then_some(token),
+            worker_stale: std::time::Duration::from_secs(self.ops.worker_stale_seconds),
+        };
+
         let format = match self.log.format.as_str() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -467,6 +513,8 @@ impl RawSettings {
             mail,
             notify,
             auth,
+            ops,
+            retention: self.retention,
             log: LogSettings {
                 format,
                 level: self.log.level,

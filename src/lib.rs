@@ -4,7 +4,7 @@
 //!
 //! Capabilities: [`submission`] (readers), [`notifications`] (the desk's
 //! email), [`triage`] (the desk's dashboard), [`auth`] (staff accounts),
-//! [`audit`], [`articles`]; over shared [`db`], [`domain`], [`config`], [`web`].
+//! [`audit`], [`ops`] (queue, health, metrics, retention), [`articles`]; over shared [`db`], [`domain`], [`config`], [`web`].
 
 pub mod app;
 pub mod articles;
@@ -15,6 +15,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod notifications;
+pub mod ops;
 pub mod secrets;
 pub mod submission;
 pub mod telemetry;

@@ -19,7 +19,6 @@ const LOGIN_SCOPE: &str = "desk-login";
 #[derive(Template)]
 #[template(path = "desk/login.html")]
 struct LoginPage<'a> {
-    embed: bool,
     email: &'a str,
     next: &'a str,
     csrf: String,
@@ -49,7 +48,6 @@ fn login_page(
     let mut res = html(
         status,
         &LoginPage {
-            embed: false,
             email,
             next,
             csrf: form_token::issue(&state.keys, LOGIN_SCOPE),

@@ -314,13 +314,23 @@ pub fn same_site(req: &HttpRequest, settings: &Settings) -> Result<(), WebError>
         )
     };
     let h = req.headers();
-    if h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+    let fetch_site = h.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if fetch_site == Some("cross-site") {
         return Err(refuse());
     }
     let Some(origin) = h.get(header::ORIGIN) else {
         return Ok(());
     };
     let origin = origin.to_str().map_err(|_| refuse())?;
+    // Under `Referrer-Policy: no-referrer` browsers send `Origin: null`
+    // even for our own forms; they then say same-origin in Sec-Fetch-Site.
+    if origin == "null" {
+        return if fetch_site == Some("same-origin") {
+            Ok(())
+        } else {
+            Err(refuse())
+        };
+    }
     let parsed = url::Url::parse(origin).map_err(|_| refuse())?;
     let authority = |u: &url::Url| {
         u.host_str().map(|host| match u.port_or_known_default() {

@@ -6,6 +6,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use crate::audit::{self, Actor};
 use crate::db::schema::{articles, mailboxes, outbox, outbox_attempts, tips, worker_heartbeats};
 use crate::db::{queue, Conn};
 
@@ -321,8 +322,19 @@ pub fn counts(conn: &mut Conn<'_>) -> QueryResult<Vec<(&'static str, i64)>> {
 }
 
 /// Makes dead jobs due again with a fresh set of attempts. `None` means
-/// every dead job. Returns how many were revived.
-pub fn retry_dead(conn: &mut Conn<'_>, id: Option<i64>) -> QueryResult<usize> {
+/// every dead job. Returns how many were revived; audited.
+pub fn retry_dead(conn: &mut Conn<'_>, id: Option<i64>, actor: &Actor) -> QueryResult<usize> {
+    crate::db_write!(conn => {
+        let n = retry_dead_unaudited(conn, id)?;
+        if n > 0 {
+            let target = id.map_or("queue".to_owned(), |i| format!("job:{i}"));
+            audit::record(conn, actor, "queue.retry", &target, &format!("{n} dead job(s) queued again"))?;
+        }
+        Ok(n)
+    })
+}
+
+fn retry_dead_unaudited(conn: &mut Conn<'_>, id: Option<i64>) -> QueryResult<usize> {
     let now = crate::db::now();
     let ids: Vec<i64> = crate::db_run!(conn => {
         let mut q = outbox::table.filter(outbox::state.eq(state::DEAD)).into_boxed();
@@ -343,11 +355,17 @@ pub fn retry_dead(conn: &mut Conn<'_>, id: Option<i64>) -> QueryResult<usize> {
     Ok(n)
 }
 
-/// Deletes a dead job (with its attempts). Only dead jobs can go: anything
-/// else may still be delivered.
-pub fn discard_dead(conn: &mut Conn<'_>, id: i64) -> QueryResult<usize> {
-    crate::db_run!(conn => diesel::delete(
-        outbox::table.filter(outbox::id.eq(id)).filter(outbox::state.eq(state::DEAD)),
-    )
-    .execute(conn))
+/// Deletes a dead job (with its attempts); audited. Only dead jobs can go:
+/// anything else may still be delivered.
+pub fn discard_dead(conn: &mut Conn<'_>, id: i64, actor: &Actor) -> QueryResult<usize> {
+    crate::db_write!(conn => {
+        let n = crate::db_run!(conn => diesel::delete(
+            outbox::table.filter(outbox::id.eq(id)).filter(outbox::state.eq(state::DEAD)),
+        )
+        .execute(conn))?;
+        if n > 0 {
+            audit::record(conn, actor, "queue.discard", &format!("job:{id}"), "dead job discarded")?;
+        }
+        Ok(n)
+    })
 }

@@ -16,6 +16,7 @@ use super::outbox::{self, ClaimedJob, Outcome};
 use crate::config::Settings;
 use crate::db::queue::ClaimRequest;
 use crate::db::{DbError, Pool};
+use crate::ops::Metrics;
 
 /// Jobs claimed at once.
 const BATCH: i64 = 100;
@@ -29,6 +30,7 @@ pub struct Worker {
     settings: Arc<Settings>,
     mailer: Mailer,
     wake: Arc<Notify>,
+    metrics: Arc<Metrics>,
     id: String,
 }
 
@@ -44,7 +46,12 @@ pub struct Pass {
 impl Worker {
     /// `wake` is notified when a tip is stored in this process (and, on
     /// PostgreSQL, by the LISTEN thread when another instance stores one).
-    pub fn new(pool: Pool, settings: Arc<Settings>, wake: Arc<Notify>) -> anyhow::Result<Self> {
+    pub fn new(
+        pool: Pool,
+        settings: Arc<Settings>,
+        wake: Arc<Notify>,
+        metrics: Arc<Metrics>,
+    ) -> anyhow::Result<Self> {
         let mailer = Mailer::new(&settings.mail.transport)?;
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "tipdesk".into());
         let id = format!(
@@ -57,6 +64,7 @@ impl Worker {
             settings,
             mailer,
             wake,
+            metrics,
             id,
         })
     }
@@ -263,12 +271,15 @@ impl Worker {
         };
         match &outcome {
             Outcome::Sent => {
+                self.metrics.email_sent();
                 tracing::info!(jobs = jobs.len(), desk = %jobs[0].desk, "desk notified")
             }
             Outcome::Transient { error, .. } => {
+                self.metrics.email_failed(false);
                 tracing::warn!(jobs = jobs.len(), error = %error, "delivery failed; will retry")
             }
             Outcome::Permanent { error } => {
+                self.metrics.email_failed(true);
                 tracing::error!(jobs = jobs.len(), error = %error, "delivery failed permanently")
             }
         }

@@ -132,16 +132,33 @@ async fn load_article(state: &AppState, raw_id: &str, format: Format) -> Result<
         .ok_or_else(missing)
 }
 
+/// Why the form is shown again, and with what.
+struct Refusal<'a> {
+    input: &'a TipInput,
+    errors: &'a FieldErrors,
+    notice: &'a str,
+    /// The posted token, when genuine: its original time is kept.
+    keep_token: Option<&'a str>,
+}
+
 fn render_form(
     state: &AppState,
     layout: Layout,
-    status: StatusCode,
     article: &Article,
-    input: &TipInput,
-    errors: &FieldErrors,
-    notice: Option<&str>,
-    keep_token: Option<&str>,
+    refusal: Option<Refusal<'_>>,
 ) -> HttpResponse {
+    let empty_input = TipInput::default();
+    let no_errors = FieldErrors::new();
+    let (status, input, errors, notice, keep_token) = match &refusal {
+        None => (StatusCode::OK, &empty_input, &no_errors, None, None),
+        Some(r) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            r.input,
+            r.errors,
+            Some(r.notice),
+            r.keep_token,
+        ),
+    };
     let token = keep_token.map_or_else(|| token::issue(&state.keys, &article.id), str::to_owned);
     html(
         status,
@@ -175,16 +192,7 @@ pub async fn form_embed(
 
 async fn show_form(state: &AppState, layout: Layout, id: &str) -> Result<HttpResponse, WebError> {
     let article = load_article(state, id, Format::Html).await?;
-    Ok(render_form(
-        state,
-        layout,
-        StatusCode::OK,
-        &article,
-        &TipInput::default(),
-        &FieldErrors::new(),
-        None,
-        None,
-    ))
+    Ok(render_form(state, layout, &article, None))
 }
 
 /// `POST /articles/{id}/tip`
@@ -217,7 +225,7 @@ async fn submit_form(
     let client = state.client_key(req);
     if let Err(wait) = state.limiter.check(&client) {
         let seconds = wait.as_secs().max(1);
-        tracing::info!(reason = "rate_limited", "tip refused");
+        state.refused("rate_limited");
         return Ok(with_retry_after(
             html(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -235,17 +243,18 @@ async fn submit_form(
         render_form(
             state,
             layout,
-            StatusCode::UNPROCESSABLE_ENTITY,
             &article,
-            &input,
-            errors,
-            Some(notice),
-            keep_token,
+            Some(Refusal {
+                input: &input,
+                errors,
+                notice,
+                keep_token,
+            }),
         )
     };
 
     if honeypot.is_some_and(|h| !h.is_empty()) {
-        tracing::info!(reason = "honeypot", "tip refused");
+        state.refused("honeypot");
         return Ok(refuse(
             "A field that should stay empty was filled in (browsers sometimes do this automatically). Your text is below; please send it again.",
             &FieldErrors::new(),
@@ -265,11 +274,11 @@ async fn submit_form(
             let errors = parsed.err().unwrap_or_default();
             let notice = match &timing {
                 Err(e) => {
-                    tracing::info!(reason = e.reason(), "tip refused");
+                    state.refused(e.reason());
                     e.message()
                 }
                 Ok(()) => {
-                    tracing::info!(reason = "invalid", fields = ?errors.keys().collect::<Vec<_>>(), "tip refused");
+                    state.refused("invalid");
                     "Some of what you entered needs another look. The fields below say what to change."
                 }
             };
@@ -308,7 +317,7 @@ pub async fn submit_json(
     let client = state.client_key(&req);
     if let Err(wait) = state.limiter.check(&client) {
         let seconds = wait.as_secs().max(1);
-        tracing::info!(reason = "rate_limited", "tip refused");
+        state.refused("rate_limited");
         return Err(WebError::new(
             Format::Json,
             StatusCode::TOO_MANY_REQUESTS,
@@ -319,7 +328,7 @@ pub async fn submit_json(
     }
     let article = load_article(&state, &path, Format::Json).await?;
     let invalid = |fields: FieldErrors| {
-        tracing::info!(reason = "invalid", fields = ?fields.keys().collect::<Vec<_>>(), "tip refused");
+        state.refused("invalid");
         let mut e = WebError::new(
             Format::Json,
             StatusCode::UNPROCESSABLE_ENTITY,

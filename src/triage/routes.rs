@@ -159,6 +159,18 @@ impl QueuePage<'_> {
         self.query.link(None, None)
     }
 
+    fn all_statuses(&self) -> bool {
+        blank(&self.query.status).is_none()
+    }
+
+    fn kind_label(&self, raw: &str) -> &'static str {
+        TipKind::parse(raw).map_or("Tip", TipKind::label)
+    }
+
+    fn status_label(&self, raw: &str) -> &'static str {
+        TipStatus::parse(raw).map_or("Unknown", TipStatus::label)
+    }
+
     fn statuses(&self) -> &'static [TipStatus] {
         &TipStatus::ALL
     }

@@ -53,7 +53,7 @@ impl std::fmt::Debug for ClientKey {
 /// The client's address. With a proxy header configured, the right-most
 /// entry is used: it is the one our own proxy appended, while entries to
 /// its left come from the client and can be forged.
-fn client_ip(req: &HttpRequest, header: Option<&str>) -> Option<IpAddr> {
+pub fn client_ip(req: &HttpRequest, header: Option<&str>) -> Option<IpAddr> {
     if let Some(name) = header {
         return req
             .headers()

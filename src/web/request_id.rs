@@ -27,6 +27,9 @@ pub async fn middleware(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = hex::encode(rand::random::<[u8; 8]>());
+    let state = req
+        .app_data::<actix_web::web::Data<crate::app::AppState>>()
+        .cloned();
     let span = tracing::info_span!(
         "request",
         request_id = %id,
@@ -45,7 +48,11 @@ pub async fn middleware(
         .unwrap_or_else(|| "unmatched".into());
     span.record("route", route.as_str());
     let status = res.status().as_u16();
-    let millis = started.elapsed().as_secs_f64() * 1000.0;
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(state) = state {
+        state.metrics.http(&route, status, seconds);
+    }
+    let millis = seconds * 1000.0;
     span.in_scope(|| tracing::info!(status, millis, "handled"));
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut()

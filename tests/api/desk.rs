@@ -464,10 +464,21 @@ async fn state_changes_need_the_csrf_token_and_a_same_site_origin(backend: Backe
         .unwrap()
         .contains("badge status\">New"));
 
+    // `Origin: null` (sent under Referrer-Policy: no-referrer) passes only
+    // when the browser vouches for same-origin.
+    let null_cross = editor
+        .client
+        .post(&url)
+        .header("origin", "null")
+        .form(&[("status", "in_review"), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(null_cross.status(), StatusCode::FORBIDDEN);
     let same = editor
         .client
         .post(&url)
-        .header("origin", editor.base.clone())
+        .header("origin", "null")
         .header("sec-fetch-site", "same-origin")
         .form(&[("status", "in_review"), ("csrf_token", csrf.as_str())])
         .send()

@@ -189,12 +189,18 @@ impl TestApp {
             .expect("read outbox")
     }
 
+    /// A scratch folder that lives as long as the app.
+    pub fn db_dir(&self) -> std::path::PathBuf {
+        self._data.path().to_path_buf()
+    }
+
     /// A notification worker on this app's database and settings.
     pub fn worker(&self) -> tipdesk::notifications::Worker {
         tipdesk::notifications::Worker::new(
             self.pool.clone(),
             std::sync::Arc::new(self.settings.clone()),
             std::sync::Arc::new(tokio::sync::Notify::new()),
+            std::sync::Arc::new(tipdesk::ops::Metrics::new()),
         )
         .expect("worker")
     }

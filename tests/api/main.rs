@@ -11,4 +11,5 @@ mod testdb;
 mod articles;
 mod desk;
 mod notifications;
+mod ops;
 mod submission;

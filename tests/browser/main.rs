@@ -16,4 +16,5 @@ mod testdb;
 #[allow(dead_code)] // a toolkit for this crate's tests: not all of it is used yet
 mod driver;
 
+mod desk;
 mod tip_form;

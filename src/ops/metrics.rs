@@ -1,0 +1,203 @@
+//! Prometheus metrics. Counters are per process (scrape every instance);
+//! the queue gauges are read from the shared database at scrape time, so
+//! any instance reports the whole queue.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteStatus {
+    route: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Route {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Kind {
+    kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Reason {
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Class {
+    class: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct State {
+    state: String,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.25 ms to about 8 s.
+    Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
+}
+
+/// Every metric tipdesk exports; see docs/operations.md for each.
+pub struct Metrics {
+    registry: Registry,
+    http_requests: Family<RouteStatus, Counter>,
+    http_duration: Family<Route, Histogram, fn() -> Histogram>,
+    tips_accepted: Family<Kind, Counter>,
+    tips_rejected: Family<Reason, Counter>,
+    emails_sent: Counter,
+    emails_failed: Family<Class, Counter>,
+    outbox_jobs: Family<State, Gauge>,
+    oldest_pending: Gauge<f64, AtomicU64>,
+    heartbeat_age: Gauge<f64, AtomicU64>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let http_requests = Family::<RouteStatus, Counter>::default();
+        let http_duration = Family::<Route, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        let tips_accepted = Family::<Kind, Counter>::default();
+        let tips_rejected = Family::<Reason, Counter>::default();
+        let emails_sent = Counter::default();
+        let emails_failed = Family::<Class, Counter>::default();
+        let outbox_jobs = Family::<State, Gauge>::default();
+        let oldest_pending = Gauge::<f64, AtomicU64>::default();
+        let heartbeat_age = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "tipdesk_http_requests",
+            "HTTP requests answered, by route pattern and status code",
+            http_requests.clone(),
+        );
+        registry.register(
+            "tipdesk_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route pattern",
+            http_duration.clone(),
+        );
+        registry.register(
+            "tipdesk_tips_accepted",
+            "Tips stored, by kind",
+            tips_accepted.clone(),
+        );
+        registry.register(
+            "tipdesk_tips_rejected",
+            "Tip submissions refused, by reason",
+            tips_rejected.clone(),
+        );
+        registry.register(
+            "tipdesk_emails_sent",
+            "Desk emails (single or digest) the mail server accepted",
+            emails_sent.clone(),
+        );
+        registry.register(
+            "tipdesk_emails_failed",
+            "Desk emails that failed, by class (transient: retried; permanent: dead)",
+            emails_failed.clone(),
+        );
+        registry.register(
+            "tipdesk_outbox_jobs",
+            "Notification jobs in the queue, by state",
+            outbox_jobs.clone(),
+        );
+        registry.register(
+            "tipdesk_outbox_oldest_pending_seconds",
+            "Age of the oldest job not yet delivered (pending, in flight or retrying); 0 when none",
+            oldest_pending.clone(),
+        );
+        registry.register(
+            "tipdesk_worker_heartbeat_age_seconds",
+            "Seconds since any notification worker last reported in; +Inf when none ever did",
+            heartbeat_age.clone(),
+        );
+        Self {
+            registry,
+            http_requests,
+            http_duration,
+            tips_accepted,
+            tips_rejected,
+            emails_sent,
+            emails_failed,
+            outbox_jobs,
+            oldest_pending,
+            heartbeat_age,
+        }
+    }
+
+    pub fn http(&self, route: &str, status: u16, seconds: f64) {
+        self.http_requests
+            .get_or_create(&RouteStatus {
+                route: route.to_owned(),
+                status: status.to_string(),
+            })
+            .inc();
+        self.http_duration
+            .get_or_create(&Route {
+                route: route.to_owned(),
+            })
+            .observe(seconds);
+    }
+
+    pub fn tip_accepted(&self, kind: &str) {
+        self.tips_accepted
+            .get_or_create(&Kind {
+                kind: kind.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn tip_rejected(&self, reason: &str) {
+        self.tips_rejected
+            .get_or_create(&Reason {
+                reason: reason.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn email_sent(&self) {
+        self.emails_sent.inc();
+    }
+
+    pub fn email_failed(&self, permanent: bool) {
+        let class = if permanent { "permanent" } else { "transient" };
+        self.emails_failed
+            .get_or_create(&Class {
+                class: class.into(),
+            })
+            .inc();
+    }
+
+    /// Renders everything, after setting the queue gauges from `queue`.
+    pub fn render(&self, queue: &super::QueueHealth) -> String {
+        for (state, n) in &queue.counts {
+            self.outbox_jobs
+                .get_or_create(&State {
+                    state: (*state).to_owned(),
+                })
+                .set(*n);
+        }
+        self.oldest_pending
+            .set(queue.oldest_pending_seconds.unwrap_or(0.0));
+        self.heartbeat_age
+            .set(queue.heartbeat_age_seconds.unwrap_or(f64::INFINITY));
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}

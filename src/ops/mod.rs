@@ -1,0 +1,119 @@
+//! For the people who keep tipdesk running: the queue's health, readiness,
+//! metrics and retention. Nothing here reads a tip's text or a reader's
+//! details; jobs are shown by their metadata only.
+
+pub mod metrics;
+pub mod retention;
+pub mod routes;
+
+use chrono::{NaiveDateTime, Timelike};
+use diesel::prelude::*;
+
+use crate::db::schema::{outbox, outbox_attempts, worker_heartbeats};
+use crate::db::Conn;
+use crate::notifications::outbox::state;
+
+pub use metrics::Metrics;
+
+/// The queue at a glance.
+#[derive(Debug, Clone, Default)]
+pub struct QueueHealth {
+    pub counts: Vec<(&'static str, i64)>,
+    /// Age of the oldest job not yet delivered; `None` when there is none.
+    pub oldest_pending_seconds: Option<f64>,
+    /// Since a worker last reported in; `None` when none ever did.
+    pub heartbeat_age_seconds: Option<f64>,
+}
+
+/// A job that needs attention: dead, or waiting to be retried.
+#[derive(Debug, Clone, Queryable)]
+pub struct ProblemJob {
+    pub id: i64,
+    pub tip_id: i64,
+    pub desk: String,
+    pub recipient: String,
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+}
+
+/// Delivery attempts in one hour.
+#[derive(Debug, Clone, Default)]
+pub struct Hour {
+    pub start: Option<NaiveDateTime>,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+fn age(now: NaiveDateTime, then: NaiveDateTime) -> f64 {
+    (now - then).num_milliseconds().max(0) as f64 / 1000.0
+}
+
+pub fn queue_health(conn: &mut Conn<'_>) -> QueryResult<QueueHealth> {
+    let now = crate::db::now();
+    let counts = crate::notifications::outbox::counts(conn)?;
+    let oldest: Option<NaiveDateTime> = crate::db_run!(conn => outbox::table
+        .filter(outbox::state.eq_any([state::PENDING, state::IN_FLIGHT, state::RETRYING]))
+        .select(diesel::dsl::min(outbox::created_at))
+        .first(conn))?;
+    let beat: Option<NaiveDateTime> = crate::db_run!(conn => worker_heartbeats::table
+        .select(diesel::dsl::max(worker_heartbeats::seen_at))
+        .first(conn))?;
+    Ok(QueueHealth {
+        counts,
+        oldest_pending_seconds: oldest.map(|t| age(now, t)),
+        heartbeat_age_seconds: beat.map(|t| age(now, t)),
+    })
+}
+
+/// Dead and retrying jobs, most recently changed first.
+pub fn problem_jobs(conn: &mut Conn<'_>, limit: i64) -> QueryResult<Vec<ProblemJob>> {
+    crate::db_run!(conn => outbox::table
+        .filter(outbox::state.eq_any([state::DEAD, state::RETRYING]))
+        .order(outbox::updated_at.desc())
+        .limit(limit)
+        .select((
+            outbox::id,
+            outbox::tip_id,
+            outbox::desk,
+            outbox::recipient,
+            outbox::state,
+            outbox::attempts,
+            outbox::next_attempt_at,
+            outbox::last_error,
+        ))
+        .load(conn))
+}
+
+/// Sent and failed attempts per hour over the last 24 hours, oldest first.
+pub fn last_day(conn: &mut Conn<'_>) -> QueryResult<Vec<Hour>> {
+    let now = crate::db::now();
+    let this_hour = now
+        .with_minute(0)
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(now);
+    let start = this_hour - chrono::Duration::hours(23);
+    let rows: Vec<(NaiveDateTime, String)> = crate::db_run!(conn => outbox_attempts::table
+        .filter(outbox_attempts::attempted_at.ge(start))
+        .select((outbox_attempts::attempted_at, outbox_attempts::outcome))
+        .load(conn))?;
+    let mut hours: Vec<Hour> = (0..24)
+        .map(|i| Hour {
+            start: Some(start + chrono::Duration::hours(i)),
+            ..Hour::default()
+        })
+        .collect();
+    for (at, outcome) in rows {
+        let i = usize::try_from((at - start).num_hours())
+            .unwrap_or(0)
+            .min(23);
+        if outcome == "sent" {
+            hours[i].sent += 1;
+        } else {
+            hours[i].failed += 1;
+        }
+    }
+    Ok(hours)
+}

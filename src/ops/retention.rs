@@ -1,0 +1,79 @@
+//! Retention: what tipdesk forgets, and when. Run hourly by `tipdesk serve`
+//! and on demand by `tipdesk purge`; every purge that removed something is
+//! recorded in the audit trail.
+
+use diesel::prelude::*;
+
+use crate::audit::{self, Actor};
+use crate::config::RetentionSettings;
+use crate::db::schema::{login_failures, outbox, sessions, tips};
+use crate::db::Conn;
+use crate::domain::TipStatus;
+use crate::notifications::outbox::state;
+
+/// What one purge removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub spam_tips: usize,
+    pub closed_tips: usize,
+    pub sent_jobs: usize,
+    pub client_hashes: usize,
+}
+
+impl std::fmt::Display for Purged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "removed {} spam or duplicate tip(s), {} closed tip(s), {} delivered notification job(s); cleared {} client hash(es)",
+            self.spam_tips, self.closed_tips, self.sent_jobs, self.client_hashes
+        )
+    }
+}
+
+fn days_ago(days: u32) -> Option<chrono::NaiveDateTime> {
+    (days > 0).then(|| crate::db::now() - chrono::Duration::days(i64::from(days)))
+}
+
+/// Applies the retention settings once.
+pub fn purge(conn: &mut Conn<'_>, r: &RetentionSettings, actor: &Actor) -> QueryResult<Purged> {
+    crate::db_write!(conn => {
+        let mut done = Purged::default();
+        if let Some(cutoff) = days_ago(r.spam_days) {
+            let statuses = [TipStatus::Spam.as_str(), TipStatus::Duplicate.as_str()];
+            done.spam_tips = crate::db_run!(conn => diesel::delete(
+                tips::table.filter(tips::status.eq_any(statuses)).filter(tips::updated_at.lt(cutoff)),
+            )
+            .execute(conn))?;
+        }
+        if let Some(cutoff) = days_ago(r.closed_days) {
+            done.closed_tips = crate::db_run!(conn => diesel::delete(
+                tips::table.filter(tips::status.eq(TipStatus::Closed.as_str())).filter(tips::updated_at.lt(cutoff)),
+            )
+            .execute(conn))?;
+        }
+        if let Some(cutoff) = days_ago(r.sent_jobs_days) {
+            done.sent_jobs = crate::db_run!(conn => diesel::delete(
+                outbox::table.filter(outbox::state.eq(state::SENT)).filter(outbox::sent_at.lt(cutoff)),
+            )
+            .execute(conn))?;
+        }
+        if let Some(cutoff) = days_ago(r.client_hash_days) {
+            done.client_hashes = crate::db_run!(conn => diesel::update(
+                tips::table.filter(tips::created_at.lt(cutoff)).filter(tips::client_hash.ne("")),
+            )
+            .set(tips::client_hash.eq(""))
+            .execute(conn))?;
+        }
+        // Housekeeping that needs no setting: dead sessions, old failures.
+        let now = crate::db::now();
+        crate::db_run!(conn => diesel::delete(sessions::table.filter(sessions::expires_at.lt(now))).execute(conn))?;
+        crate::db_run!(conn => diesel::delete(
+            login_failures::table.filter(login_failures::last_failure_at.lt(now - chrono::Duration::days(1))),
+        )
+        .execute(conn))?;
+        if done != Purged::default() {
+            audit::record(conn, actor, "retention.purge", "tips", &done.to_string())?;
+        }
+        Ok(done)
+    })
+}

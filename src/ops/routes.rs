@@ -1,0 +1,287 @@
+//! `/healthz`, `/readyz`, `/metrics` and the queue page `/ops/queue`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use subtle::ConstantTimeEq;
+
+use super::{Hour, ProblemJob, QueueHealth};
+use crate::app::AppState;
+use crate::auth::{Protected, Staff};
+use crate::db::DbError;
+use crate::notifications::outbox;
+use crate::web::{html, Format, WebError};
+
+/// `GET /healthz`: the process answers.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body("ok\n")
+}
+
+/// `GET /readyz`: the database answers and is migrated, and a worker has
+/// reported in recently. 503 with what is wrong otherwise.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pool.clone();
+    let migrated = tokio::task::spawn_blocking(move || pool.is_migrated()).await;
+    let database = match migrated {
+        Ok(Ok(true)) => "ok".to_owned(),
+        Ok(Ok(false)) => "migrations are pending".to_owned(),
+        _ => "unreachable".to_owned(),
+    };
+    let stale = state.settings.ops.worker_stale.as_secs_f64();
+    let worker = if database == "ok" {
+        match state
+            .pool
+            .run(|c| super::queue_health(c).map_err(DbError::from))
+            .await
+        {
+            Ok(QueueHealth {
+                heartbeat_age_seconds: Some(age),
+                ..
+            }) if age <= stale => "ok".to_owned(),
+            Ok(QueueHealth {
+                heartbeat_age_seconds: Some(age),
+                ..
+            }) => format!("no notification worker has reported in for {age:.0} s"),
+            Ok(_) => "no notification worker has reported in yet".to_owned(),
+            Err(_) => "unknown (the database did not answer)".to_owned(),
+        }
+    } else {
+        "unknown (the database is not ready)".to_owned()
+    };
+    let ready = database == "ok" && worker == "ok";
+    let body = serde_json::json!({
+        "status": if ready { "ready" } else { "not_ready" },
+        "checks": { "database": database, "worker": worker },
+    });
+    let mut res = if ready {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
+    res.insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+/// `GET /metrics`: Prometheus text, for the bearer of `ops.metrics_token`,
+/// or without one configured, for loopback clients only.
+pub async fn metrics(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let refuse = |status: StatusCode, message: &str| {
+        WebError::new(Format::Json, status, "forbidden", message)
+    };
+    match &state.settings.ops.metrics_token {
+        Some(token) => {
+            let sent = req
+                .headers()
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or("");
+            if !bool::from(sent.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+                return Err(refuse(
+                    StatusCode::UNAUTHORIZED,
+                    "Send the metrics token as `Authorization: Bearer …`.",
+                )
+                .with_header("www-authenticate", "Bearer".into()));
+            }
+        }
+        None => {
+            let ip = crate::web::client::client_ip(
+                &req,
+                state.settings.server.client_ip_header.as_deref(),
+            );
+            if !ip.is_some_and(|ip| ip.is_loopback()) {
+                return Err(refuse(
+                    StatusCode::FORBIDDEN,
+                    "Metrics are served to loopback clients only; set ops.metrics_token to read them from elsewhere.",
+                ));
+            }
+        }
+    }
+    let health = state
+        .pool
+        .run(|c| super::queue_health(c).map_err(DbError::from))
+        .await
+        .map_err(|e| WebError::from_db(Format::Json, e))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(state.metrics.render(&health)))
+}
+
+/// One bar pair of the 24-hour chart, in SVG units.
+struct Bar {
+    x: i64,
+    sent: i64,
+    failed: i64,
+    sent_y: i64,
+    sent_h: i64,
+    failed_y: i64,
+    failed_h: i64,
+    label: String,
+}
+
+const CHART_H: i64 = 120;
+
+fn bars(hours: &[Hour]) -> Vec<Bar> {
+    let max = hours
+        .iter()
+        .map(|h| h.sent.max(h.failed))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    hours
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let scale = |n: i64| (n * CHART_H + max - 1) / max;
+            let (sh, fh) = (scale(h.sent), scale(h.failed));
+            Bar {
+                x: i as i64 * 26 + 4,
+                sent: h.sent,
+                failed: h.failed,
+                sent_y: CHART_H - sh,
+                sent_h: sh,
+                failed_y: CHART_H - fh,
+                failed_h: fh,
+                label: h
+                    .start
+                    .map(|t| t.format("%H:00").to_string())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "ops/queue.html")]
+struct QueuePage<'a> {
+    staff: &'a Staff,
+    health: QueueHealth,
+    jobs: Vec<ProblemJob>,
+    bars: Vec<Bar>,
+    stale_after: u64,
+}
+
+impl QueuePage<'_> {
+    fn oldest(&self) -> String {
+        self.health
+            .oldest_pending_seconds
+            .map_or("none waiting".to_owned(), |s| format!("{s:.0} s"))
+    }
+
+    fn heartbeat(&self) -> String {
+        self.health
+            .heartbeat_age_seconds
+            .map_or("no worker has reported in".to_owned(), |s| {
+                format!("{s:.0} s ago")
+            })
+    }
+
+    fn worker_stale(&self) -> bool {
+        self.health
+            .heartbeat_age_seconds
+            .is_none_or(|s| s > self.stale_after as f64)
+    }
+}
+
+fn ops_only(staff: &Staff) -> Result<(), WebError> {
+    if staff.sees_ops() {
+        Ok(())
+    } else {
+        Err(WebError::new(
+            Format::Html,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "The queue page is for ops and admins.",
+        ))
+    }
+}
+
+/// `GET /ops/queue`
+pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, WebError> {
+    ops_only(&staff)?;
+    let (health, jobs, hours) = state
+        .pool
+        .run(|c| {
+            Ok::<_, DbError>((
+                super::queue_health(c)?,
+                super::problem_jobs(c, 200)?,
+                super::last_day(c)?,
+            ))
+        })
+        .await
+        .map_err(|e| WebError::from_db(Format::Html, e))?;
+    let mut res = html(
+        StatusCode::OK,
+        &QueuePage {
+            staff: &staff,
+            health,
+            jobs,
+            bars: bars(&hours),
+            stale_after: state.settings.ops.worker_stale.as_secs(),
+        },
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+/// `POST /ops/queue/jobs/{id}/retry` and `/discard`: act on a dead job.
+pub async fn act(
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+    p: Protected<NoFields>,
+) -> Result<HttpResponse, WebError> {
+    ops_only(&p.staff)?;
+    let (id, action) = path.into_inner();
+    let actor = p.staff.actor();
+    let retry = match action.as_str() {
+        "retry" => true,
+        "discard" => false,
+        _ => {
+            return Err(WebError::not_found(
+                Format::Html,
+                "Jobs can be retried or discarded.",
+            ))
+        }
+    };
+    let n = state
+        .pool
+        .run(move |c| {
+            if retry {
+                outbox::retry_dead(c, Some(id), &actor)
+            } else {
+                outbox::discard_dead(c, id, &actor)
+            }
+            .map_err(DbError::from)
+        })
+        .await
+        .map_err(|e| WebError::from_db(Format::Html, e))?;
+    if n == 0 {
+        return Err(WebError::new(
+            Format::Html,
+            StatusCode::CONFLICT,
+            "not_dead",
+            "That job is not dead (any more), so there is nothing to do.",
+        ));
+    }
+    if retry {
+        state.wake.notify_one();
+    }
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/ops/queue"))
+        .finish())
+}
