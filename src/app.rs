@@ -238,6 +238,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .route("/tips/{id}/labels", web::post().to(desk::set_labels))
                 .route("/audit", web::get().to(desk::audit_trail)),
         )
+        .route("/api/v1/openapi.json", web::get().to(tip::openapi))
         .service(
             web::resource("/api/v1/articles/{article_id}/tips")
                 .app_data(json)

@@ -359,3 +359,11 @@ fn with_retry_after(mut res: HttpResponse, seconds: u64) -> HttpResponse {
     }
     res
 }
+
+/// `GET /api/v1/openapi.json`: the JSON API described for newsrooms' own
+/// front ends (and schema-driven fuzzers).
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(include_str!("openapi.json"))
+}
