@@ -132,6 +132,7 @@ impl Application {
             actix_web::App::new()
                 .app_data(state.clone())
                 .configure(|cfg| routes(cfg, state.settings.server.max_body_bytes))
+                .wrap(middleware::from_fn(webutil::headers::middleware))
                 .wrap(middleware::from_fn(webutil::request_id::middleware))
         })
         .workers(workers)

@@ -25,6 +25,7 @@ pub struct Settings {
     pub notify: NotifySettings,
     pub auth: AuthSettings,
     pub ops: OpsSettings,
+    pub embed: EmbedSettings,
     pub retention: RetentionSettings,
     pub log: LogSettings,
     pub demo: DemoSettings,
@@ -117,6 +118,13 @@ pub struct OpsSettings {
     /// `None`: /metrics only for loopback clients.
     pub metrics_token: Option<SecretString>,
     pub worker_stale: std::time::Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbedSettings {
+    /// Exact origins (scheme://host[:port]) of the newsroom's pages.
+    pub allowed_origins: Vec<String>,
 }
 
 /// Days to keep things; 0 keeps them forever.
@@ -248,6 +256,7 @@ struct RawSettings {
     notify: RawNotify,
     auth: RawAuth,
     ops: RawOps,
+    embed: EmbedSettings,
     retention: RetentionSettings,
     log: RawLog,
     demo: RawDemo,
@@ -452,6 +461,22 @@ impl RawSettings {
             worker_stale: std::time::Duration::from_secs(self.ops.worker_stale_seconds),
         };
 
+        for origin in &self.embed.allowed_origins {
+            let ok = Url::parse(origin).ok().is_some_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.has_host()
+                    && u.path() == "/"
+                    && !origin.ends_with('/')
+                    && u.query().is_none()
+            });
+            if !ok {
+                return Err(ConfigError::new(
+                    "embed.allowed_origins",
+                    format!("`{origin}` is not an origin such as https://www.newsroom.example"),
+                ));
+            }
+        }
+
         let format = match self.log.format.as_str() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -514,6 +539,7 @@ impl RawSettings {
             notify,
             auth,
             ops,
+            embed: self.embed,
             retention: self.retention,
             log: LogSettings {
                 format,

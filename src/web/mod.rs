@@ -5,6 +5,7 @@ pub mod client;
 pub mod error;
 pub mod form;
 pub mod form_token;
+pub mod headers;
 pub mod landing;
 pub mod request_id;
 

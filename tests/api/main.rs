@@ -12,4 +12,5 @@ mod articles;
 mod desk;
 mod notifications;
 mod ops;
+mod security;
 mod submission;

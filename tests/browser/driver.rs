@@ -448,13 +448,44 @@ pub struct HostPage {
     server: tokio::task::JoinHandle<()>,
 }
 
+/// A port taken for a host page whose origin must be known before the page
+/// (e.g. to allow it in tipdesk's `embed.allowed_origins`).
+pub struct HostSlot {
+    listener: tokio::net::TcpListener,
+}
+
+impl HostSlot {
+    /// `http://127.0.0.1:PORT`, as a browser sends it in `Origin`.
+    pub fn origin(&self) -> String {
+        format!(
+            "http://{}",
+            self.listener.local_addr().expect("host page address")
+        )
+    }
+
+    /// Serves `html` to every request on this port.
+    pub async fn serve(self, html: String) -> HostPage {
+        HostPage::serve_on(self.listener, html)
+    }
+}
+
 impl HostPage {
+    /// Takes a free port for a page served later.
+    pub async fn bind() -> HostSlot {
+        HostSlot {
+            listener: tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind a local port for the host page"),
+        }
+    }
+
     /// Serves `html` to every request on a free port.
     pub async fn serve(html: String) -> Self {
+        Self::bind().await.serve(html).await
+    }
+
+    fn serve_on(listener: tokio::net::TcpListener, html: String) -> Self {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a local port for the host page");
         let url = format!(
             "http://{}/",
             listener.local_addr().expect("host page address")

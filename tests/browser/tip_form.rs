@@ -182,16 +182,24 @@ async fn a_refused_form_keeps_the_text_and_says_what_to_fix() {
 
 #[tokio::test]
 async fn the_embed_works_inside_an_article_iframe_without_the_site_around_it() {
-    let app = spawn_app().await;
+    // A newsroom's article with the embed in it, on another origin that
+    // tipdesk is told to allow.
+    let slot = HostPage::bind().await;
+    let origin = slot.origin();
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.limits.min_fill_seconds = 1;
+        s.embed.allowed_origins = vec![origin];
+    })
+    .await;
     let browser = Browser::start().await;
-    // A newsroom's article with the embed in it, on another origin.
-    let host = HostPage::serve(format!(
-        r#"<!doctype html><meta charset="utf-8"><title>Article</title>
+    let host = slot
+        .serve(format!(
+            r#"<!doctype html><meta charset="utf-8"><title>Article</title>
 <h1>The article</h1>
 <iframe id="tips" src="{}" width="420" height="820"></iframe>"#,
-        app.url(EMBED)
-    ))
-    .await;
+            app.url(EMBED)
+        ))
+        .await;
 
     browser.goto(host.url()).await;
     browser.enter_frame("iframe#tips").await;
@@ -236,5 +244,26 @@ async fn the_embed_works_inside_an_article_iframe_without_the_site_around_it() {
     assert_eq!(tips.len(), 1);
     assert_eq!(tips[0].reference, reference);
     assert_eq!(tips[0].kind, "new_information");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn a_site_that_is_not_allowed_cannot_frame_the_form() {
+    let app = spawn_app().await; // embed.allowed_origins is empty
+    let browser = Browser::start().await;
+    let host = HostPage::serve(format!(
+        r#"<!doctype html><meta charset="utf-8"><title>Elsewhere</title>
+<h1>Someone else's page</h1>
+<iframe id="tips" src="{}" width="420" height="820"></iframe>"#,
+        app.url(EMBED)
+    ))
+    .await;
+    browser.goto(host.url()).await;
+    assert_eq!(browser.text_of("h1").await, "Someone else's page");
+    browser.enter_frame("iframe#tips").await;
+    assert!(
+        !browser.exists("textarea[name=message]").await,
+        "the browser must refuse to show the form in a frame of a site not in embed.allowed_origins"
+    );
     browser.close().await;
 }
