@@ -17,6 +17,7 @@ use crate::db::{DbError, Pool};
 use crate::domain::TipReference;
 use crate::notifications::Worker;
 use crate::ops::Metrics;
+use crate::privacy::Keyring;
 use crate::secrets::Keys;
 use crate::submission::{self, rate_limit::SubmissionLimiter, ValidTip};
 use crate::web::client::ClientKey;
@@ -31,6 +32,8 @@ pub struct AppState {
     /// Wakes this process's notification worker when a tip is stored.
     pub wake: Arc<Notify>,
     pub metrics: Arc<Metrics>,
+    /// Seals and opens readers' names and contacts.
+    pub keyring: Keyring,
 }
 
 impl AppState {
@@ -50,10 +53,13 @@ impl AppState {
         client: ClientKey,
     ) -> Result<TipReference, DbError> {
         let settings = self.settings.clone();
+        let (keys, keyring) = (self.keys.clone(), self.keyring.clone());
         let kind = tip.kind;
         let reference = self
             .pool
-            .run(move |conn| submission::store(conn, &settings, &article, &tip, &client))
+            .run(move |conn| {
+                submission::store(conn, &settings, &keys, &keyring, &article, &tip, &client)
+            })
             .await?;
         self.wake.notify_one();
         self.metrics.tip_accepted(kind.as_str());
@@ -83,6 +89,7 @@ impl Application {
             settings.security.secret_key.as_ref(),
             &settings.storage.data_dir,
         )?;
+        let keyring = Keyring::load(&settings)?;
         if settings.demo.seed_article {
             if let Some(id) = pool.with(articles::seed_demo)? {
                 tracing::info!(article = %id, "seeded the demo article");
@@ -115,6 +122,7 @@ impl Application {
             keys,
             wake,
             metrics,
+            keyring,
         });
         let workers = match state.settings.server.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),

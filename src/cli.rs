@@ -47,6 +47,11 @@ enum Command {
     },
     /// Apply the retention settings now and say what was removed.
     Purge,
+    /// Manage the keys that encrypt readers' names and contacts.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Check the audit trail.
     Audit {
         #[command(subcommand)]
@@ -82,6 +87,14 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a new key current (for a generated key ring; a configured one
+    /// is changed in privacy.encryption_keys first) and re-encrypt every
+    /// stored name and contact with it.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -144,6 +157,29 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         Command::Worker => worker(settings),
         Command::Queue { command } => queue(command, settings),
         Command::User { command } => user(command, settings),
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let pool = Pool::connect(&settings.database)?;
+            let mut ring = crate::privacy::Keyring::load(&settings)?;
+            if settings.privacy.encryption_keys.is_none() {
+                ring.add_generated_key()?;
+            }
+            let changed = pool.with(|c| crate::privacy::reseal_all(c, &ring))?;
+            let id = ring.current_id().to_owned();
+            pool.with(|c| {
+                crate::db_write!(c => crate::audit::record(
+                    c,
+                    &crate::audit::Actor::cli(),
+                    "keys.rotate",
+                    "tips",
+                    &format!("{changed} tip(s) re-encrypted with key {id}"),
+                ))
+                .map_err(DbError::from)
+            })?;
+            println!("current key: {id}; re-encrypted {changed} tip(s)");
+            Ok(())
+        }
         Command::Purge => {
             let pool = Pool::connect(&settings.database)?;
             let done = pool.with(|c| {

@@ -17,6 +17,7 @@ pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub server: ServerSettings,
+    pub privacy: PrivacySettings,
     pub storage: StorageSettings,
     pub database: DatabaseSettings,
     pub security: SecuritySettings,
@@ -40,6 +41,12 @@ pub struct ServerSettings {
     /// Lower-cased header name, or `None` to use the TCP peer address.
     pub client_ip_header: Option<String>,
     pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct PrivacySettings {
+    /// "ID:BASE64" entries, current first; `None`: the generated key ring.
+    pub encryption_keys: Option<SecretString>,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +80,7 @@ pub struct LimitSettings {
     pub per_client_per_minute: u32,
     pub per_client_burst: u32,
     pub min_fill_seconds: u64,
+    pub duplicate_window: std::time::Duration,
 }
 
 /// How desk notifications leave tipdesk.
@@ -248,6 +256,7 @@ impl Settings {
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     server: RawServer,
+    privacy: RawPrivacy,
     storage: RawStorage,
     database: RawDatabase,
     security: RawSecurity,
@@ -275,6 +284,12 @@ struct RawServer {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawPrivacy {
+    encryption_keys: SecretString,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawStorage {
     data_dir: PathBuf,
 }
@@ -298,6 +313,7 @@ struct LimitsRaw {
     per_client_per_minute: u32,
     per_client_burst: u32,
     min_fill_seconds: u64,
+    duplicate_window_minutes: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -522,6 +538,19 @@ impl RawSettings {
                 client_ip_header: (!header.is_empty()).then_some(header),
                 max_body_bytes: self.server.max_body_bytes,
             },
+            privacy: PrivacySettings {
+                encryption_keys: {
+                    let keys = self.privacy.encryption_keys;
+                    if keys.expose_secret().trim().is_empty() {
+                        None
+                    } else {
+                        crate::privacy::Keyring::parse(keys.expose_secret()).map_err(|e| {
+                            ConfigError::new("privacy.encryption_keys", e.to_string())
+                        })?;
+                        Some(keys)
+                    }
+                },
+            },
             storage: StorageSettings {
                 data_dir: self.storage.data_dir,
             },
@@ -534,6 +563,9 @@ impl RawSettings {
                 per_client_per_minute: self.limits.per_client_per_minute,
                 per_client_burst: self.limits.per_client_burst,
                 min_fill_seconds: self.limits.min_fill_seconds,
+                duplicate_window: std::time::Duration::from_secs(
+                    self.limits.duplicate_window_minutes * 60,
+                ),
             },
             mail,
             notify,

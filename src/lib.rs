@@ -16,6 +16,7 @@ pub mod db;
 pub mod domain;
 pub mod notifications;
 pub mod ops;
+pub mod privacy;
 pub mod secrets;
 pub mod submission;
 pub mod telemetry;

@@ -14,6 +14,7 @@ use sha2::Sha256;
 pub struct Keys {
     form_token: [u8; 32],
     client_hash: [u8; 32],
+    fingerprint: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -27,6 +28,7 @@ impl Keys {
         Self {
             form_token: derive(secret, b"tipdesk form token v1"),
             client_hash: derive(secret, b"tipdesk client hash v1"),
+            fingerprint: derive(secret, b"tipdesk tip fingerprint v1"),
         }
     }
 
@@ -70,6 +72,10 @@ impl Keys {
 
     pub(crate) fn client_hash(&self) -> &[u8; 32] {
         &self.client_hash
+    }
+
+    pub(crate) fn fingerprint(&self) -> &[u8; 32] {
+        &self.fingerprint
     }
 }
 

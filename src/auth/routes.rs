@@ -33,7 +33,11 @@ pub struct NextQuery {
 /// Where to go after login: only back into the desk, never off-site.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with("/desk/") && !n.starts_with("//") && !n.contains('\\') => n,
+        Some(n)
+            if n.starts_with("/desk/") && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n
+        }
         _ => "/desk/tips",
     }
 }
@@ -87,7 +91,16 @@ pub async fn login(
     StrictForm(form): StrictForm<LoginForm>,
 ) -> Result<HttpResponse, WebError> {
     session::same_site(&req, &state.settings)?;
-    let email = form.email.unwrap_or_default().trim().to_lowercase();
+    // No account's email holds control characters; replacing them keeps
+    // the throttle key and the audit entry storable by every engine.
+    let email: String = form
+        .email
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
     let next = safe_next(form.next.as_deref()).to_owned();
     if form_token::verify(&state.keys, LOGIN_SCOPE, form.csrf_token.as_deref(), 0).is_err() {
         return Ok(login_page(

@@ -164,3 +164,17 @@ pub fn lock_audit_chain(conn: &mut Conn<'_>) -> QueryResult<()> {
         }
     }
 }
+
+/// Serialises writers that share `key` for the rest of the transaction
+/// (used so two identical submissions racing each other store one tip).
+/// SQLite's immediate transaction already serialises all writers.
+pub fn lock_key(conn: &mut Conn<'_>, key: i64) -> QueryResult<()> {
+    match conn {
+        Conn::Sqlite(_) => Ok(()),
+        #[cfg(feature = "postgres")]
+        Conn::Pg(c) => {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute(&format!("SELECT pg_advisory_xact_lock({key})"))
+        }
+    }
+}

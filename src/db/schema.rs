@@ -31,6 +31,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         assignee_id -> Nullable<BigInt>,
+        fingerprint -> Text,
     }
 }
 

@@ -13,6 +13,8 @@ use crate::db::schema::tips;
 use crate::db::{Conn, DbError};
 use crate::domain::{TipReference, TipStatus};
 use crate::notifications::outbox;
+use crate::privacy::Keyring;
+use crate::secrets::{hmac_sha256, Keys};
 use crate::web::client::ClientKey;
 
 pub use input::{FieldErrors, TipInput, ValidTip};
@@ -26,21 +28,27 @@ struct NewTip<'a> {
     kind: &'a str,
     message: &'a str,
     quote: Option<&'a str>,
-    reader_name: Option<&'a str>,
-    contact: Option<&'a str>,
+    /// Sealed with the privacy key ring.
+    reader_name: Option<String>,
+    /// Sealed with the privacy key ring.
+    contact: Option<String>,
     contact_kind: Option<&'a str>,
     consent: bool,
     status: &'a str,
     client_hash: &'a str,
+    fingerprint: &'a str,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
 }
 
 /// Stores `tip` and queues the desk's notification in one transaction.
-/// When this returns `Ok`, both are durable; on `Err`, neither exists.
+/// When this returns `Ok`, both are durable; on `Err`, neither exists. The
+/// reader's name and contact are stored sealed with `keys`.
 pub fn store(
     conn: &mut Conn<'_>,
     settings: &Settings,
+    secrets: &Keys,
+    keys: &Keyring,
     article: &Article,
     tip: &ValidTip,
     client: &ClientKey,
@@ -51,6 +59,9 @@ pub fn store(
         .public_url
         .host_str()
         .unwrap_or("tipdesk.invalid");
+    let fp = fingerprint(secrets, article, tip, client);
+    let lock = i64::from_str_radix(&fp[..15], 16).unwrap_or(0);
+    let window = chrono::Duration::from_std(settings.limits.duplicate_window).unwrap_or_default();
     // A reference collision is a one-in-2^60 event; try again with a new one.
     let mut attempts = 0;
     loop {
@@ -63,25 +74,43 @@ pub fn store(
             kind: tip.kind.as_str(),
             message: tip.message.as_str(),
             quote: tip.quote.as_ref().map(|q| q.as_str()),
-            reader_name: tip.name.as_ref().map(|n| n.as_str()),
-            contact: tip.contact.as_ref().map(|c| c.as_str()),
+            reader_name: tip
+                .name
+                .as_ref()
+                .map(|n| keys.seal("name", reference.as_str(), n.as_str())),
+            contact: tip
+                .contact
+                .as_ref()
+                .map(|c| keys.seal("contact", reference.as_str(), c.as_str())),
             contact_kind: tip.contact.as_ref().map(|c| c.kind()),
             consent: tip.consent,
             status: TipStatus::New.as_str(),
             client_hash: client.as_str(),
+            fingerprint: &fp,
             created_at: now,
             updated_at: now,
         };
         let result = crate::db_write!(conn => {
+            crate::db::queue::lock_key(conn, lock)?;
+            let earlier: Option<String> = crate::db_run!(conn => tips::table
+                .filter(tips::fingerprint.eq(&fp))
+                .filter(tips::created_at.gt(now - window))
+                .select(tips::reference)
+                .first(conn)
+                .optional())?;
+            if let Some(first) = earlier {
+                tracing::info!("identical resubmission answered with the stored tip");
+                return Ok(TipReference::from_stored(first));
+            }
             let tip_id: i64 = crate::db_run!(conn => diesel::insert_into(tips::table)
                 .values(&row)
                 .returning(tips::id)
                 .get_result(conn))?;
             outbox::enqueue_tip(conn, tip_id, desk_key, &desk.emails, mail_domain)?;
-            Ok::<_, diesel::result::Error>(())
+            Ok::<_, diesel::result::Error>(reference.clone())
         });
         match result {
-            Ok(()) => return Ok(reference),
+            Ok(stored) => return Ok(stored),
             Err(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
@@ -89,4 +118,28 @@ pub fn store(
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// A keyed hash of what makes two submissions the same tip: the article,
+/// every field as written, and the sender. Keyed, so it reveals nothing.
+fn fingerprint(secrets: &Keys, article: &Article, tip: &ValidTip, client: &ClientKey) -> String {
+    let fields = [
+        article.id.as_str(),
+        tip.kind.as_str(),
+        tip.message.as_str(),
+        tip.quote.as_ref().map_or("", |q| q.as_str()),
+        tip.name.as_ref().map_or("", |n| n.as_str()),
+        tip.contact.as_ref().map_or("", |c| c.as_str()),
+        client.as_str(),
+    ];
+    let lengths: Vec<[u8; 8]> = fields
+        .iter()
+        .map(|f| (f.len() as u64).to_be_bytes())
+        .collect();
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for (len, field) in lengths.iter().zip(fields) {
+        parts.push(len);
+        parts.push(field.as_bytes());
+    }
+    hex::encode(hmac_sha256(secrets.fingerprint(), &parts))
 }

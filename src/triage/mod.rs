@@ -289,12 +289,20 @@ fn touch(conn: &mut Conn<'_>, tip: i64) -> QueryResult<()> {
     Ok(())
 }
 
-/// Reads the reader's contact, recording that it was read.
-pub fn reveal_contact(conn: &mut Conn<'_>, actor: &Actor, tip: i64) -> QueryResult<Option<String>> {
+/// Reads the reader's (sealed) contact with the tip's reference, recording
+/// that it was read.
+pub fn reveal_contact(
+    conn: &mut Conn<'_>,
+    actor: &Actor,
+    tip: i64,
+) -> QueryResult<Option<(String, String)>> {
     crate::db_write!(conn => {
-        let contact: Option<String> = crate::db_run!(conn => tips::table.find(tip).select(tips::contact).first(conn))?;
+        let (reference, contact): (String, Option<String>) = crate::db_run!(conn => tips::table
+            .find(tip)
+            .select((tips::reference, tips::contact))
+            .first(conn))?;
         audit::record(conn, actor, "tip.contact_revealed", &format!("tip:{tip}"), "")?;
-        Ok(contact)
+        Ok(contact.map(|c| (reference, c)))
     })
 }
 

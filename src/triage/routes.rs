@@ -63,11 +63,30 @@ fn blank(v: &Option<String>) -> Option<&str> {
 
 impl QueueQuery {
     fn filters(&self, staff: &Staff) -> Result<Filters, String> {
+        let texts = [
+            &self.status,
+            &self.desk,
+            &self.article,
+            &self.kind,
+            &self.assignee,
+            &self.from,
+            &self.to,
+            &self.q,
+        ];
+        if texts.iter().any(|t| {
+            t.as_deref()
+                .is_some_and(|t| t.chars().any(char::is_control))
+        }) {
+            return Err("Filters cannot contain control characters.".into());
+        }
         let date = |v: &Option<String>, what: &str| {
             blank(v)
                 .map(|d| {
                     chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                        .map_err(|_| format!("The {what} date must look like 2026-11-27."))
+                        .ok()
+                        // Both engines store years 1 to 9999 only.
+                        .filter(|d| (1900..=9999).contains(&chrono::Datelike::year(d)))
+                        .ok_or_else(|| format!("The {what} date must look like 2026-11-27."))
                 })
                 .transpose()
         };
@@ -294,10 +313,14 @@ async fn tip_page(
         })
         .await
         .map_err(db)?;
-    let Some((tip, events, labels, assignable)) = loaded.filter(|(t, ..)| staff.sees_desk(&t.desk))
+    let Some((mut tip, events, labels, assignable)) =
+        loaded.filter(|(t, ..)| staff.sees_desk(&t.desk))
     else {
         return Err(not_found());
     };
+    tip.reader_name = tip
+        .reader_name
+        .map(|sealed| unseal(state, "name", &tip.reference, &sealed));
     state
         .pool
         .run(move |conn| super::mark_read(conn, me, id).map_err(DbError::from))
@@ -334,6 +357,18 @@ pub async fn show(
         None,
     )
     .await
+}
+
+/// Opens a sealed reader field for display; a failure is logged and shown
+/// as such (it means a key is missing from the ring), never as a 500.
+fn unseal(state: &AppState, field: &str, reference: &str, sealed: &str) -> String {
+    state
+        .keyring
+        .open(field, reference, sealed)
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, field, "cannot open a sealed reader field");
+            "[cannot be decrypted with the configured keys]".to_owned()
+        })
 }
 
 /// Loads the tip's desk and checks the staff member may act on it: 404 for
@@ -382,7 +417,10 @@ pub async fn reveal_contact(
         .run(move |conn| super::reveal_contact(conn, &actor, id).map_err(DbError::from))
         .await
         .map_err(db)?;
-    let shown = contact.unwrap_or_else(|| "The reader left no contact.".into());
+    let shown = match contact {
+        Some((reference, sealed)) => unseal(&state, "contact", &reference, &sealed),
+        None => "The reader left no contact.".into(),
+    };
     tip_page(&state, &p.staff, id, Some(shown), StatusCode::OK, None).await
 }
 

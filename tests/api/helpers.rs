@@ -56,6 +56,9 @@ pub fn test_settings(db: &TestDb, data_dir: &std::path::Path) -> Settings {
         ("TIPDESK_LIMITS__MIN_FILL_SECONDS", "0".to_owned()),
         ("TIPDESK_LIMITS__PER_CLIENT_PER_MINUTE", "10000".to_owned()),
         ("TIPDESK_LIMITS__PER_CLIENT_BURST", "10000".to_owned()),
+        // Tests send the same tip many times on purpose; the duplicate
+        // check has tests of its own.
+        ("TIPDESK_LIMITS__DUPLICATE_WINDOW_MINUTES", "0".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -148,8 +151,27 @@ impl TestApp {
             .expect("POST json")
     }
 
-    /// Every stored tip, oldest first.
+    /// Every stored tip, oldest first, with name and contact decrypted
+    /// (see [`TestApp::raw_tips`] for what the database holds).
     pub fn tips(&self) -> Vec<StoredTip> {
+        let ring = tipdesk::privacy::Keyring::load(&self.settings).expect("key ring");
+        self.raw_tips()
+            .into_iter()
+            .map(|mut t| {
+                t.name = t
+                    .name
+                    .map(|v| ring.open("name", &t.reference, &v).expect("open name"));
+                t.contact = t.contact.map(|v| {
+                    ring.open("contact", &t.reference, &v)
+                        .expect("open contact")
+                });
+                t
+            })
+            .collect()
+    }
+
+    /// Every stored tip exactly as the database holds it.
+    pub fn raw_tips(&self) -> Vec<StoredTip> {
         self.pool
             .with(|conn| {
                 Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn => schema::tips::table
@@ -248,6 +270,7 @@ impl TestApp {
             .env_remove("TIPDESK_CONFIG")
             .env("TIPDESK_DATABASE__URL", self.db.url_string())
             .env("TIPDESK_SECURITY__SECRET_KEY", SECRET)
+            .env("TIPDESK_STORAGE__DATA_DIR", self.db_dir())
             .output()
             .expect("run tipdesk")
     }

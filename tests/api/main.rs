@@ -10,7 +10,9 @@ mod testdb;
 
 mod articles;
 mod desk;
+mod hostile;
 mod notifications;
 mod ops;
+mod privacy;
 mod security;
 mod submission;

@@ -550,6 +550,78 @@ async fn a_quick_fix_after_a_refusal_is_not_held_back_as_too_fast(backend: Backe
     assert_eq!(app.tips().len(), 1);
 }
 
+async fn identical_resubmissions_store_one_tip_and_get_the_first_answer(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.limits.duplicate_window = std::time::Duration::from_secs(600);
+        s.server.client_ip_header = Some("x-forwarded-for".into());
+    })
+    .await;
+    let body = json!({"message": MESSAGE, "name": "Same reader", "contact": "same@example.org", "consent": true});
+    let send = |ip: &'static str, body: serde_json::Value| {
+        app.client
+            .post(app.url(&format!("/api/v1/articles/{DEMO_ARTICLE}/tips")))
+            .header("x-forwarded-for", ip)
+            .json(&body)
+            .send()
+    };
+    // Ten at once, as a retrying client or a double click would.
+    let answers =
+        futures_util::future::join_all((0..10).map(|_| send("203.0.113.5", body.clone()))).await;
+    let mut references = std::collections::HashSet::new();
+    for res in answers {
+        let res = res.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let v: serde_json::Value = res.json().await.unwrap();
+        references.insert(v["reference"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(references.len(), 1, "every resend got the first answer");
+    assert_eq!(app.tips().len(), 1);
+    assert_eq!(app.outbox().len(), 1, "the desk is told once");
+
+    // The same form posted twice (a double click on Send).
+    let token = app.form_token(PAGE).await;
+    let form = [
+        ("message", "A different tip, sent from the page twice."),
+        ("form_token", token.as_str()),
+    ];
+    let first = app
+        .client
+        .post(app.url(PAGE))
+        .header("x-forwarded-for", "203.0.113.5")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let second = app
+        .client
+        .post(app.url(PAGE))
+        .header("x-forwarded-for", "203.0.113.5")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let (a, b) = (first.text().await.unwrap(), second.text().await.unwrap());
+    let reference = |page: &str| {
+        extract_attr(page, "class=\"reference\">")
+            .map(|_| page[page.find("TD-").unwrap()..][..17].to_owned())
+    };
+    assert_eq!(reference(&a), reference(&b));
+    assert_eq!(app.tips().len(), 2);
+
+    // Another sender, or another text, is another tip.
+    assert_eq!(
+        send("198.51.100.1", body.clone()).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    let mut changed = body.clone();
+    changed["message"] = json!("The convoy left on Wednesday, I was wrong before.");
+    assert_eq!(
+        send("203.0.113.5", changed).await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(app.tips().len(), 4);
+}
+
 async fn a_failed_outbox_write_leaves_no_tip_behind(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     // Make the outbox refuse writes, as a full disk or a crash mid-way would.
@@ -609,6 +681,7 @@ crate::both_backends!(
     the_honeypot_refuses_with_the_input_kept,
     the_form_token_refuses_fast_forged_and_stale_posts,
     a_quick_fix_after_a_refusal_is_not_held_back_as_too_fast,
+    identical_resubmissions_store_one_tip_and_get_the_first_answer,
     a_failed_outbox_write_leaves_no_tip_behind,
     unknown_paths_are_404_pages,
 );

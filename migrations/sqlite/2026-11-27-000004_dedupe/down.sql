@@ -1,0 +1,2 @@
+DROP INDEX tips_fingerprint;
+ALTER TABLE tips DROP COLUMN fingerprint;
