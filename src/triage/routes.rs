@@ -9,8 +9,9 @@ use serde::Deserialize;
 use super::{AssigneeFilter, ChangeError, Event, Filters, QueueRow, TipView};
 use crate::app::AppState;
 use crate::audit;
+use crate::audit::Actor;
 use crate::auth::{users, Protected, Staff};
-use crate::db::DbError;
+use crate::db::{Conn, DbError};
 use crate::domain::{TipKind, TipStatus};
 use crate::web::{html, Format, WebError};
 
@@ -424,6 +425,46 @@ pub async fn reveal_contact(
     tip_page(&state, &p.staff, id, Some(shown), StatusCode::OK, None).await
 }
 
+/// Applies a workflow change to tip `id`: a refusal (from the form or the
+/// workflow) shows the tip again with the reason (422); success returns to
+/// the tip.
+async fn apply<F>(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    change: Result<F, String>,
+) -> Result<HttpResponse, WebError>
+where
+    F: FnOnce(&mut Conn<'_>, &Actor) -> Result<(), ChangeError> + Send + 'static,
+{
+    let refused = |msg: String| async move {
+        tip_page(
+            state,
+            staff,
+            id,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(&msg),
+        )
+        .await
+    };
+    let change = match change {
+        Ok(f) => f,
+        Err(msg) => return refused(msg).await,
+    };
+    let actor = staff.actor();
+    let result = state
+        .pool
+        .run(move |conn| Ok::<_, DbError>(change(conn, &actor)))
+        .await
+        .map_err(db)?;
+    match result {
+        Ok(()) => Ok(back_to(id)),
+        Err(ChangeError::Invalid(msg)) => refused(msg).await,
+        Err(ChangeError::Db(e)) => Err(db(e)),
+    }
+}
+
 #[derive(Deserialize)]
 pub struct StatusForm {
     status: Option<String>,
@@ -437,41 +478,9 @@ pub async fn change_status(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     may_change(&state, &p.staff, id).await?;
-    let to = match TipStatus::parse(p.form.status.as_deref().unwrap_or("")) {
-        Ok(s) => s,
-        Err(e) => {
-            return tip_page(
-                &state,
-                &p.staff,
-                id,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&e),
-            )
-            .await
-        }
-    };
-    let actor = p.staff.actor();
-    let result = state
-        .pool
-        .run(move |conn| Ok::<_, DbError>(super::change_status(conn, &actor, id, to)))
-        .await
-        .map_err(db)?;
-    match result {
-        Ok(()) => Ok(back_to(id)),
-        Err(ChangeError::Invalid(msg)) => {
-            tip_page(
-                &state,
-                &p.staff,
-                id,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&msg),
-            )
-            .await
-        }
-        Err(ChangeError::Db(e)) => Err(db(e)),
-    }
+    let to = TipStatus::parse(p.form.status.as_deref().unwrap_or(""));
+    let change = to.map(|to| move |c: &mut Conn<'_>, a: &Actor| super::change_status(c, a, id, to));
+    apply(&state, &p.staff, id, change).await
 }
 
 #[derive(Deserialize)]
@@ -487,45 +496,30 @@ pub async fn assign(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let desk = may_change(&state, &p.staff, id).await?;
-    let wanted = p
-        .form
-        .assignee
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
     let candidates = state
         .pool
         .run(move |conn| users::assignable(conn, &desk).map_err(DbError::from))
         .await
         .map_err(db)?;
-    let to = match wanted {
-        None => None,
-        Some(raw) => match raw
+    let to = match p
+        .form
+        .assignee
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => Ok(None),
+        Some(raw) => raw
             .parse::<i64>()
             .ok()
             .and_then(|u| candidates.into_iter().find(|(i, _)| *i == u))
-        {
-            Some(found) => Some(found),
-            None => {
-                return tip_page(
-                    &state,
-                    &p.staff,
-                    id,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some("Tips can be assigned only to editors of their desk."),
-                )
-                .await
-            }
-        },
+            .map(Some)
+            .ok_or_else(|| "Tips can be assigned only to editors of their desk.".to_owned()),
     };
-    let actor = p.staff.actor();
-    state
-        .pool
-        .run(move |conn| super::assign(conn, &actor, id, to).map_err(DbError::from))
-        .await
-        .map_err(db)?;
-    Ok(back_to(id))
+    let change = to.map(|to| {
+        move |c: &mut Conn<'_>, a: &Actor| super::assign(c, a, id, to).map_err(ChangeError::from)
+    });
+    apply(&state, &p.staff, id, change).await
 }
 
 #[derive(Deserialize)]
@@ -542,24 +536,12 @@ pub async fn add_note(
     let id = path.into_inner();
     may_change(&state, &p.staff, id).await?;
     let body = p.form.body.unwrap_or_default();
-    if let Err(e) = super::check_note(&body) {
-        return tip_page(
-            &state,
-            &p.staff,
-            id,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(&e),
-        )
-        .await;
-    }
-    let actor = p.staff.actor();
-    state
-        .pool
-        .run(move |conn| super::add_note(conn, &actor, id, &body).map_err(DbError::from))
-        .await
-        .map_err(db)?;
-    Ok(back_to(id))
+    let change = super::check_note(&body).map(|()| {
+        move |c: &mut Conn<'_>, a: &Actor| {
+            super::add_note(c, a, id, &body).map_err(ChangeError::from)
+        }
+    });
+    apply(&state, &p.staff, id, change).await
 }
 
 #[derive(Deserialize)]
@@ -575,27 +557,13 @@ pub async fn set_labels(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     may_change(&state, &p.staff, id).await?;
-    let labels = match super::parse_labels(p.form.labels.as_deref().unwrap_or("")) {
-        Ok(l) => l,
-        Err(e) => {
-            return tip_page(
-                &state,
-                &p.staff,
-                id,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(&e),
-            )
-            .await
+    let labels = super::parse_labels(p.form.labels.as_deref().unwrap_or(""));
+    let change = labels.map(|labels| {
+        move |c: &mut Conn<'_>, a: &Actor| {
+            super::set_labels(c, a, id, &labels).map_err(ChangeError::from)
         }
-    };
-    let actor = p.staff.actor();
-    state
-        .pool
-        .run(move |conn| super::set_labels(conn, &actor, id, &labels).map_err(DbError::from))
-        .await
-        .map_err(db)?;
-    Ok(back_to(id))
+    });
+    apply(&state, &p.staff, id, change).await
 }
 
 #[derive(Template)]
