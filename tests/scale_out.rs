@@ -280,3 +280,73 @@ async fn three_instances_lose_nothing_when_one_is_killed() {
         let _ = i.child.wait();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(tipdesk_pg),
+    ignore = "PostgreSQL suite skipped: set TIPDESK_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
+)]
+async fn a_worker_on_another_instance_is_woken_by_notify_not_by_polling() {
+    let db = testdb::TestDb::create(testdb::Backend::Postgres);
+    let db_url = db.url_string();
+    let smtp = smtp::SmtpServer::start().await;
+    let data = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    // A web instance without a worker...
+    let port = free_port();
+    let mut web = Command::new(env!("CARGO_BIN_EXE_tipdesk"))
+        .arg("serve")
+        .env_remove("TIPDESK_CONFIG")
+        .env("TIPDESK_SERVER__BIND", format!("127.0.0.1:{port}"))
+        .env("TIPDESK_DATABASE__URL", &db_url)
+        .env("TIPDESK_STORAGE__DATA_DIR", data.path())
+        .env("TIPDESK_SECURITY__SECRET_KEY", SECRET)
+        .env("TIPDESK_NOTIFY__WORKER", "false")
+        .env("TIPDESK_LOG__LEVEL", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    wait_until_up(&client, &url).await;
+    // ...and a worker elsewhere that would poll only every ten minutes, so
+    // only LISTEN/NOTIFY can bring it the tip.
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_tipdesk"))
+        .arg("worker")
+        .env_remove("TIPDESK_CONFIG")
+        .env("TIPDESK_DATABASE__URL", &db_url)
+        .env("TIPDESK_MAIL__TRANSPORT", "smtp")
+        .env("TIPDESK_MAIL__SMTP_URL", smtp.url())
+        .env("TIPDESK_NOTIFY__POLL_SECONDS", "600")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Once it has reported in, its first pass is over and it is waiting.
+    let mut conn = diesel::PgConnection::establish(&db_url).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let beats: i64 = tipdesk::db::schema::worker_heartbeats::table
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        if beats > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the worker never reported in");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let res = client
+        .post(format!(
+            "{url}/api/v1/articles/csto-extremist-groups-afghanistan/tips"
+        ))
+        .json(&serde_json::json!({"message": "A tip that must wake the other instance's worker."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    smtp.wait_for(1, Duration::from_secs(20)).await;
+    for child in [&mut worker, &mut web] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
