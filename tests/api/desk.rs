@@ -522,6 +522,38 @@ async fn disabling_a_user_ends_their_live_session_and_logout_ends_it_too(backend
     );
 }
 
+async fn sessions_end_when_idle_and_at_their_absolute_limit(backend: Backend) {
+    let idle = TestApp::spawn_with(backend, |s| {
+        s.auth.session_idle = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let editor = signed_in(&idle, "intl@example.org", "admin", &[]).await;
+    assert_eq!(editor.get("/desk/tips").await.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    assert_eq!(
+        editor.get("/desk/tips").await.status(),
+        StatusCode::SEE_OTHER,
+        "idle too long"
+    );
+
+    let capped = TestApp::spawn_with(backend, |s| {
+        s.auth.session_max = std::time::Duration::from_secs(2);
+    })
+    .await;
+    let busy = signed_in(&capped, "admin@example.org", "admin", &[]).await;
+    // Busy all along, yet the session ends at its absolute limit.
+    for _ in 0..4 {
+        assert_eq!(busy.get("/desk/tips").await.status(), StatusCode::OK);
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        busy.get("/desk/tips").await.status(),
+        StatusCode::SEE_OTHER,
+        "past the absolute limit"
+    );
+}
+
 async fn a_logged_out_session_cookie_cannot_be_replayed(backend: Backend) {
     let app = newsroom(backend).await;
     let password = add_user(&app, "admin@example.org", "admin", &[]);
@@ -875,6 +907,7 @@ crate::both_backends!(
     viewers_read_but_cannot_write,
     state_changes_need_the_csrf_token_and_a_same_site_origin,
     disabling_a_user_ends_their_live_session_and_logout_ends_it_too,
+    sessions_end_when_idle_and_at_their_absolute_limit,
     a_logged_out_session_cookie_cannot_be_replayed,
     the_workflow_records_who_did_what,
     the_queue_filters_counts_marks_unread_and_pages,
