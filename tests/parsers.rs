@@ -203,6 +203,38 @@ fn tip_object() -> impl Strategy<Value = Value> {
         .prop_map(|members| Value::Object(members.into_iter().collect()))
 }
 
+/// A tip with a plausible message and the other fields anything textual,
+/// so the field rules behind the reader see many near-valid tips.
+fn tip_like() -> impl Strategy<Value = Value> {
+    let maybe = || prop::option::of(text());
+    (
+        maybe(),
+        "[a-zA-Zа-яا-ی ]{10,60}",
+        maybe(),
+        maybe(),
+        maybe(),
+        prop::option::of(any::<bool>()),
+    )
+        .prop_map(|(kind, message, quote, name, contact, consent)| {
+            let mut map = serde_json::Map::new();
+            map.insert("message".into(), message.into());
+            for (field, value) in [
+                ("kind", kind),
+                ("quote", quote),
+                ("name", name),
+                ("contact", contact),
+            ] {
+                if let Some(v) = value {
+                    map.insert(field.into(), v.into());
+                }
+            }
+            if let Some(c) = consent {
+                map.insert("consent".into(), c.into());
+            }
+            Value::Object(map)
+        })
+}
+
 /// The fields `from_json` must refuse for their type.
 fn wrongly_typed(value: &Value) -> BTreeSet<&'static str> {
     let Value::Object(map) = value else {
@@ -357,11 +389,11 @@ fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
 }
 
 proptest! {
-    #![proptest_config(cases(256))]
+    #![proptest_config(cases(512))]
 
     #[test]
     fn the_json_reader_never_panics_and_names_exactly_the_wrong_fields(
-        value in prop_oneof![json_value(), tip_object()],
+        value in prop_oneof![json_value(), tip_object(), tip_like()],
     ) {
         match TipInput::from_json(&value) {
             Err(errors) => {

@@ -29,7 +29,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for StrictForm<T> {
 
 /// Parses a body already checked by [`read`] into `T`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WebError> {
-    serde_urlencoded::from_bytes(bytes).map_err(|_| unreadable())
+    serde_urlencoded::from_bytes(bytes).map_err(|_| {
+        WebError::bad_request(
+            Format::Html,
+            "The form data could not be read (a field was sent twice or is malformed). Please go back and send it again.",
+        )
+    })
 }
 
 fn unreadable() -> WebError {
