@@ -237,6 +237,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .route("", web::get().to(desk::home))
                 .route("/login", web::get().to(auth::login_form))
                 .route("/login", web::post().to(auth::login))
+                .route("/login/totp", web::post().to(auth::login_totp))
                 .route("/logout", web::post().to(auth::logout))
                 .route("/tips", web::get().to(desk::queue))
                 .route("/tips/{id}", web::get().to(desk::show))

@@ -87,6 +87,20 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Two-factor login (TOTP, any authenticator app) for an account.
+    Totp {
+        #[command(subcommand)]
+        command: TotpCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TotpCommand {
+    /// Give the account a new second factor (replacing any earlier one);
+    /// prints the secret and 10 recovery codes, only this once.
+    Enable { email: String },
+    /// Remove the account's second factor and recovery codes.
+    Disable { email: String },
 }
 
 #[derive(Subcommand)]
@@ -173,11 +187,11 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                     &crate::audit::Actor::cli(),
                     "keys.rotate",
                     "tips",
-                    &format!("{changed} tip(s) re-encrypted with key {id}"),
+                    &format!("{changed} record(s) re-encrypted with key {id}"),
                 ))
                 .map_err(DbError::from)
             })?;
-            println!("current key: {id}; re-encrypted {changed} tip(s)");
+            println!("current key: {id}; re-encrypted {changed} record(s)");
             Ok(())
         }
         Command::Purge => {
@@ -367,6 +381,33 @@ fn user(command: UserCommand, settings: Settings) -> anyhow::Result<()> {
             if generated {
                 println!("password (shown only now): {}", password.expose_secret());
             }
+        }
+        UserCommand::Totp {
+            command: TotpCommand::Enable { email },
+        } => {
+            let keyring = crate::privacy::Keyring::load(&settings)?;
+            let e = pool.with(|c| crate::auth::totp::enable(c, &keyring, &email, &actor))?;
+            if e.replaced {
+                println!(
+                    "the earlier second factor of {email} and its recovery codes no longer work"
+                );
+            }
+            println!("two-factor login enabled for {email}; shown only now:");
+            println!(
+                "otpauth URI (scan as a QR code or paste into the app): {}",
+                e.uri
+            );
+            println!("secret (to type into the app by hand): {}", e.secret);
+            println!("recovery codes (each works once, instead of the app's code):");
+            for code in &e.recovery_codes {
+                println!("  {code}");
+            }
+        }
+        UserCommand::Totp {
+            command: TotpCommand::Disable { email },
+        } => {
+            pool.with(|c| crate::auth::totp::disable(c, &email, &actor))?;
+            println!("two-factor login disabled for {email}");
         }
     }
     Ok(())

@@ -119,6 +119,9 @@ pub struct NotifySettings {
 pub struct AuthSettings {
     pub session_idle: std::time::Duration,
     pub session_max: std::time::Duration,
+    /// Every login needs a second factor; accounts without one are refused
+    /// until an admin enrols them (`tipdesk user totp enable`).
+    pub require_totp: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -353,6 +356,7 @@ struct RawOps {
 struct RawAuth {
     session_idle_minutes: u64,
     session_max_hours: u64,
+    require_totp: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -457,6 +461,7 @@ impl RawSettings {
         let auth = AuthSettings {
             session_idle: std::time::Duration::from_secs(self.auth.session_idle_minutes * 60),
             session_max: std::time::Duration::from_secs(self.auth.session_max_hours * 3600),
+            require_totp: self.auth.require_totp,
         };
 
         if self.ops.worker_stale_seconds == 0 {

@@ -209,8 +209,9 @@ fn write_private(path: &Path, text: &str) -> Result<(), PrivacyError> {
     Ok(())
 }
 
-/// Re-seals every stored name and contact that is not sealed with the
-/// current key (values stored before encryption are sealed too). Runs in
+/// Re-seals every stored name and contact, and every staff TOTP secret,
+/// that is not sealed with the current key (values stored before
+/// encryption are sealed too). Returns how many rows changed. Runs in
 /// batches, each its own transaction, so it can be interrupted and rerun.
 pub fn reseal_all(conn: &mut crate::db::Conn<'_>, ring: &Keyring) -> anyhow::Result<usize> {
     use crate::db::schema::tips;
@@ -236,7 +237,7 @@ pub fn reseal_all(conn: &mut crate::db::Conn<'_>, ring: &Keyring) -> anyhow::Res
             .select((tips::id, tips::reference, tips::reader_name, tips::contact))
             .load(conn))?;
         let Some(last) = batch.last() else {
-            return Ok(changed);
+            return Ok(changed + reseal_totp_secrets(conn, ring)?);
         };
         after = last.0;
         let mut updates = Vec::new();
@@ -261,6 +262,36 @@ pub fn reseal_all(conn: &mut crate::db::Conn<'_>, ring: &Keyring) -> anyhow::Res
             Ok::<_, diesel::result::Error>(())
         })?;
     }
+}
+
+/// Re-seals staff accounts' TOTP secrets (field "totp", bound to
+/// `user:{id}`) that are not sealed with the current key.
+fn reseal_totp_secrets(conn: &mut crate::db::Conn<'_>, ring: &Keyring) -> anyhow::Result<usize> {
+    use crate::db::schema::users;
+    use diesel::prelude::*;
+
+    let rows: Vec<(i64, Option<String>)> = crate::db_run!(conn => users::table
+        .filter(users::totp_secret.is_not_null())
+        .select((users::id, users::totp_secret))
+        .load(conn))?;
+    let mut updates = Vec::new();
+    for (id, secret) in rows {
+        let Some(sealed) = secret.filter(|s| !ring.is_current(s)) else {
+            continue;
+        };
+        let reference = format!("user:{id}");
+        let plain = ring.open("totp", &reference, &sealed)?;
+        updates.push((id, ring.seal("totp", &reference, &plain)));
+    }
+    crate::db_write!(conn => {
+        for (id, sealed) in &updates {
+            crate::db_run!(conn => diesel::update(users::table.find(id))
+                .set(users::totp_secret.eq(sealed))
+                .execute(conn))?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    Ok(updates.len())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod password;
 pub mod routes;
 pub mod session;
 pub mod throttle;
+pub mod totp;
 pub mod users;
 
 pub use session::{Protected, Staff};

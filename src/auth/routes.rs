@@ -1,4 +1,5 @@
-//! `/desk/login` and `/desk/logout`.
+//! `/desk/login` (password, then the second factor if the account has
+//! one) and `/desk/logout`.
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -6,6 +7,7 @@ use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::totp::{self, SecondFactor};
 use super::{password, session, throttle, users, Staff};
 use crate::app::AppState;
 use crate::audit::{self, Actor};
@@ -22,6 +24,14 @@ struct LoginPage<'a> {
     email: &'a str,
     next: &'a str,
     csrf: String,
+    notice: Option<&'a str>,
+}
+
+#[derive(Template)]
+#[template(path = "desk/totp.html")]
+struct TotpPage<'a> {
+    login_token: &'a str,
+    next: &'a str,
     notice: Option<&'a str>,
 }
 
@@ -49,7 +59,7 @@ fn login_page(
     next: &str,
     notice: Option<&str>,
 ) -> HttpResponse {
-    let mut res = html(
+    no_store(html(
         status,
         &LoginPage {
             email,
@@ -57,12 +67,57 @@ fn login_page(
             csrf: form_token::issue(&state.keys, LOGIN_SCOPE),
             notice,
         },
-    );
+    ))
+}
+
+fn no_store(mut res: HttpResponse) -> HttpResponse {
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );
     res
+}
+
+/// The second step: the code from an authenticator app or a recovery code.
+fn totp_page(
+    status: StatusCode,
+    login_token: &str,
+    next: &str,
+    notice: Option<&str>,
+) -> HttpResponse {
+    no_store(html(
+        status,
+        &TotpPage {
+            login_token,
+            next,
+            notice,
+        },
+    ))
+}
+
+fn throttled(mut res: HttpResponse, seconds: i64) -> HttpResponse {
+    if let Ok(v) = header::HeaderValue::from_str(&seconds.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+fn too_many(seconds: i64) -> String {
+    format!("Too many failed attempts. Please wait {seconds} seconds before trying again.")
+}
+
+fn session_max(state: &AppState) -> chrono::Duration {
+    chrono::Duration::from_std(state.settings.auth.session_max)
+        .unwrap_or(chrono::Duration::hours(12))
+}
+
+/// Signed in: the session cookie, and on to where the person was going.
+fn signed_in(state: &AppState, token: &str, next: String) -> HttpResponse {
+    tracing::info!("staff login");
+    HttpResponse::SeeOther()
+        .cookie(session::cookie(&state.settings, Some(token)))
+        .insert_header((header::LOCATION, next))
+        .finish()
 }
 
 /// `GET /desk/login`
@@ -114,30 +169,29 @@ pub async fn login(
     let client = state.client_key(&req);
     let keys = throttle::keys(&email, client.as_str());
     let (k, e) = (keys.clone(), email.clone());
-    let (wait, account) = state
+    let (wait, account, has_totp) = state
         .pool
         .run(move |conn| {
             let wait = throttle::wait(conn, &k, crate::db::now())?;
             let account = users::find(conn, &e)?;
-            Ok::<_, DbError>((wait, account))
+            let has_totp = match &account {
+                Some((a, _)) => totp::enrolled(conn, a.id)?,
+                None => false,
+            };
+            Ok::<_, DbError>((wait, account, has_totp))
         })
         .await
         .map_err(|e| WebError::from_db(Format::Html, e))?;
     if let Some(seconds) = wait {
         tracing::warn!(reason = "throttled", "login refused");
-        let mut res = login_page(
+        let res = login_page(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
             &email,
             &next,
-            Some(&format!(
-                "Too many failed attempts. Please wait {seconds} seconds before trying again."
-            )),
+            Some(&too_many(seconds)),
         );
-        if let Ok(v) = header::HeaderValue::from_str(&seconds.to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(res);
+        return Ok(throttled(res, seconds));
     }
 
     // An unknown or disabled account is checked against a dummy hash, so
@@ -151,9 +205,18 @@ pub async fn login(
         .await
         .unwrap_or(false);
 
-    let max_age = chrono::Duration::from_std(state.settings.auth.session_max)
-        .unwrap_or(chrono::Duration::hours(12));
+    let max_age = session_max(&state);
     let account = account.filter(|_| valid).map(|(a, _)| a);
+    if let Some(a) = &account {
+        // The password was right; the session waits for the second factor.
+        if has_totp {
+            let token = totp::pending_token(&state.keys, a.id);
+            return Ok(totp_page(StatusCode::OK, &token, &next, None));
+        }
+        if state.settings.auth.require_totp {
+            return refuse_without_totp(&state, a, &next).await;
+        }
+    }
     let actor_label = email.clone();
     let outcome = state
         .pool
@@ -177,13 +240,7 @@ pub async fn login(
         .await
         .map_err(|e| WebError::from_db(Format::Html, e))?;
     match outcome {
-        Some(token) => {
-            tracing::info!("staff login");
-            Ok(HttpResponse::SeeOther()
-                .cookie(session::cookie(&state.settings, Some(&token)))
-                .insert_header((header::LOCATION, next))
-                .finish())
-        }
+        Some(token) => Ok(signed_in(&state, &token, next)),
         None => {
             tracing::warn!(reason = "bad_credentials", "login failed");
             Ok(login_page(
@@ -195,6 +252,109 @@ pub async fn login(
             ))
         }
     }
+}
+
+/// `auth.require_totp` is on and this account has no second factor yet:
+/// no session, and a message saying who can fix it.
+async fn refuse_without_totp(
+    state: &AppState,
+    account: &users::Account,
+    next: &str,
+) -> Result<HttpResponse, WebError> {
+    let actor = Actor {
+        id: Some(account.id),
+        label: account.email.clone(),
+    };
+    let target = format!("user:{}", account.id);
+    state
+        .pool
+        .run(move |conn| {
+            crate::db_write!(conn => audit::record(conn, &actor, "login.failed", &target, "no second factor set up, which auth.require_totp requires"))
+                .map_err(DbError::from)
+        })
+        .await
+        .map_err(|e| WebError::from_db(Format::Html, e))?;
+    tracing::warn!(reason = "totp_not_enrolled", "login refused");
+    Ok(login_page(
+        state,
+        StatusCode::FORBIDDEN,
+        &account.email,
+        next,
+        Some(&format!(
+            "This account needs two-factor login, which is not set up yet. Ask an admin to run `tipdesk user totp enable {}`, then sign in again.",
+            account.email
+        )),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct TotpForm {
+    login_token: Option<String>,
+    code: Option<String>,
+    next: Option<String>,
+}
+
+/// `POST /desk/login/totp`: the second step of a login whose password was
+/// right, with a code from an authenticator app or a recovery code.
+pub async fn login_totp(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    StrictForm(form): StrictForm<TotpForm>,
+) -> Result<HttpResponse, WebError> {
+    session::same_site(&req, &state.settings)?;
+    let next = safe_next(form.next.as_deref()).to_owned();
+    let login_token = form.login_token.unwrap_or_default();
+    let expired = |status| {
+        login_page(
+            &state,
+            status,
+            "",
+            &next,
+            Some("This sign-in has expired (the code page lasts five minutes). Please sign in again."),
+        )
+    };
+    let Some(user_id) = totp::pending_user(&state.keys, &login_token) else {
+        return Ok(expired(StatusCode::FORBIDDEN));
+    };
+    let client = state.client_key(&req).as_str().to_owned();
+    let keyring = state.keyring.clone();
+    let code = form.code.unwrap_or_default();
+    let max_age = session_max(&state);
+    let outcome = state
+        .pool
+        .run(move |conn| totp::complete_login(conn, &keyring, user_id, &client, &code, max_age))
+        .await
+        .map_err(|e| match e {
+            totp::TotpError::Db(e) => WebError::from_db(Format::Html, e),
+            other => WebError::internal(Format::Html, &other),
+        })?;
+    Ok(match outcome {
+        SecondFactor::SignedIn { token } => signed_in(&state, &token, next.clone()),
+        SecondFactor::Refused { reused } => {
+            tracing::warn!(reason = "bad_second_factor", "login failed");
+            totp_page(
+                StatusCode::UNAUTHORIZED,
+                &login_token,
+                &next,
+                Some(if reused {
+                    "That code has been used already. Wait for your app to show a new one and enter that."
+                } else {
+                    "That code is not right. Enter the current 6-digit code from your authenticator app, or an unused recovery code."
+                }),
+            )
+        }
+        SecondFactor::Throttled(seconds) => {
+            tracing::warn!(reason = "throttled", "login refused");
+            let res = totp_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                &login_token,
+                &next,
+                Some(&too_many(seconds)),
+            );
+            throttled(res, seconds)
+        }
+        SecondFactor::Expired => expired(StatusCode::FORBIDDEN),
+    })
 }
 
 #[derive(Deserialize)]

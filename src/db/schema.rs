@@ -92,6 +92,16 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        totp_secret -> Nullable<Text>,
+        totp_last_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (user_id, code_hash) {
+        user_id -> BigInt,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -165,6 +175,7 @@ diesel::table! {
 diesel::joinable!(outbox_attempts -> outbox (job_id));
 diesel::joinable!(user_desks -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(tip_events -> tips (tip_id));
 diesel::joinable!(tip_events -> users (user_id));
 diesel::joinable!(tip_labels -> tips (tip_id));
@@ -180,6 +191,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_desks,
     sessions,
+    recovery_codes,
     login_failures,
     tip_events,
     tip_labels,

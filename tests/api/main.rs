@@ -16,3 +16,4 @@ mod ops;
 mod privacy;
 mod security;
 mod submission;
+mod totp;

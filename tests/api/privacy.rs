@@ -93,7 +93,7 @@ async fn rotating_a_generated_key_reencrypts_everything(backend: Backend) {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(text.contains("re-encrypted 2 tip(s)"), "{text}");
+    assert!(text.contains("re-encrypted 2 record(s)"), "{text}");
     let new_id = text
         .split("current key: ")
         .nth(1)
@@ -113,7 +113,7 @@ async fn rotating_a_generated_key_reencrypts_everything(backend: Backend) {
     // Nothing left to do the second time.
     let again = String::from_utf8_lossy(&app.cli(&["keys", "rotate"]).stdout).into_owned();
     assert!(
-        again.contains("re-encrypted 2 tip(s)"),
+        again.contains("re-encrypted 2 record(s)"),
         "a new key again: {again}"
     );
 }
