@@ -62,17 +62,9 @@ fn like_pattern(text: &str) -> String {
 /// Builds the filtered tips query for one engine; used by the list and the
 /// counts so both always agree.
 macro_rules! filtered {
-    ($scope:expr, $me:expr, $f:expr, $with_status:expr) => {{
+    ($base:expr, $scope:expr, $f:expr, $with_status:expr) => {{
         let f: &Filters = $f;
-        let mut q = tips::table
-            .inner_join(articles::table)
-            .left_join(users::table)
-            .left_join(
-                tip_reads::table.on(tip_reads::tip_id
-                    .eq(tips::id)
-                    .and(tip_reads::user_id.eq($me))),
-            )
-            .into_boxed();
+        let mut q = $base.into_boxed();
         if let Some(desks) = $scope {
             q = q.filter(tips::desk.eq_any(desks));
         }
@@ -119,7 +111,18 @@ pub fn list(
     limit: i64,
 ) -> QueryResult<(Vec<QueueRow>, Option<i64>)> {
     let rows: Vec<QueueRow> = crate::db_run!(conn => {
-        let mut q = filtered!(scope, me, f, true);
+        let mut q = filtered!(
+            tips::table
+                .inner_join(articles::table)
+                .left_join(users::table)
+                .left_join(
+                    tip_reads::table
+                        .on(tip_reads::tip_id.eq(tips::id).and(tip_reads::user_id.eq(me))),
+                ),
+            scope,
+            f,
+            true
+        );
         if let Some(b) = f.before {
             q = q.filter(tips::id.lt(b));
         }
@@ -152,14 +155,14 @@ pub fn list(
 pub fn status_counts(
     conn: &mut Conn<'_>,
     scope: Option<&[String]>,
-    me: i64,
     f: &Filters,
 ) -> QueryResult<Vec<(TipStatus, i64)>> {
     // One indexed count per status: diesel cannot group a boxed join.
     TipStatus::ALL
         .iter()
         .map(|s| {
-            let n: i64 = crate::db_run!(conn => filtered!(scope, me, f, false)
+            // Every filter is on `tips` itself, so counting needs no join.
+            let n: i64 = crate::db_run!(conn => filtered!(tips::table, scope, f, false)
                 .filter(tips::status.eq(s.as_str()))
                 .count()
                 .get_result(conn))?;

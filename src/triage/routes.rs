@@ -222,7 +222,7 @@ pub async fn queue(
         .pool
         .run(move |conn| {
             let page = super::list(conn, scope.as_deref(), me, &f, PAGE)?;
-            let counts = super::status_counts(conn, scope.as_deref(), me, &f)?;
+            let counts = super::status_counts(conn, scope.as_deref(), &f)?;
             Ok::<_, DbError>((page, counts))
         })
         .await
