@@ -523,30 +523,30 @@ async fn disabling_a_user_ends_their_live_session_and_logout_ends_it_too(backend
 }
 
 async fn sessions_end_when_idle_and_at_their_absolute_limit(backend: Backend) {
-    let idle = TestApp::spawn_with(backend, |s| {
-        s.auth.session_idle = std::time::Duration::from_secs(1);
-    })
-    .await;
+    use std::time::{Duration, Instant};
+    let idle = TestApp::spawn_with(backend, |s| s.auth.session_idle = Duration::from_secs(2)).await;
     let editor = signed_in(&idle, "intl@example.org", "admin", &[]).await;
     assert_eq!(editor.get("/desk/tips").await.status(), StatusCode::OK);
-    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(
         editor.get("/desk/tips").await.status(),
         StatusCode::SEE_OTHER,
         "idle too long"
     );
 
-    let capped = TestApp::spawn_with(backend, |s| {
-        s.auth.session_max = std::time::Duration::from_secs(2);
-    })
-    .await;
+    let capped =
+        TestApp::spawn_with(backend, |s| s.auth.session_max = Duration::from_secs(4)).await;
+    let started = Instant::now();
     let busy = signed_in(&capped, "admin@example.org", "admin", &[]).await;
     // Busy all along, yet the session ends at its absolute limit.
-    for _ in 0..4 {
+    while started.elapsed() < Duration::from_secs(2) {
         assert_eq!(busy.get("/desk/tips").await.status(), StatusCode::OK);
-        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    tokio::time::sleep(
+        Duration::from_secs(4).saturating_sub(started.elapsed()) + Duration::from_millis(300),
+    )
+    .await;
     assert_eq!(
         busy.get("/desk/tips").await.status(),
         StatusCode::SEE_OTHER,
