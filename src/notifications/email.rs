@@ -34,8 +34,14 @@ struct TipHtml<'a> {
 
 struct DigestArticle {
     title: String,
+    /// How many tips this article drew in the digest.
+    count: usize,
+    /// Links to the first few of them; the dashboard has the rest.
     links: Vec<String>,
 }
+
+/// Links listed per article in a digest; a flood's email stays readable.
+const DIGEST_LINKS: usize = 10;
 
 #[derive(Template)]
 #[template(path = "email/digest.txt")]
@@ -156,9 +162,15 @@ pub fn digest(settings: &Settings, jobs: &[ClaimedJob]) -> Result<Message, Compo
         let link = dashboard(settings, &format!("/desk/tips/{}", job.tip_id));
         let title = one_line(&job.article_title, 300);
         match articles.iter_mut().find(|a| a.title == title) {
-            Some(a) => a.links.push(link),
+            Some(a) => {
+                a.count += 1;
+                if a.links.len() < DIGEST_LINKS {
+                    a.links.push(link);
+                }
+            }
             None => articles.push(DigestArticle {
                 title,
+                count: 1,
                 links: vec![link],
             }),
         }

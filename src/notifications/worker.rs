@@ -20,8 +20,9 @@ use crate::ops::Metrics;
 
 /// Jobs claimed at once.
 const BATCH: i64 = 100;
-/// Jobs one digest may gather.
-const DIGEST_MAX: i64 = 1000;
+/// Jobs one digest may gather: everything waiting for the address during
+/// any realistic flood, so a flood drains in one email per window.
+const DIGEST_MAX: i64 = 50_000;
 
 /// One worker; several may run against one database.
 #[derive(Clone)]

@@ -374,6 +374,42 @@ async fn a_flood_becomes_one_digest(backend: Backend) {
     assert!(!body.contains("bridge closure"));
 }
 
+async fn a_big_flood_is_one_short_digest(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with(backend, |s| {
+        smtp_to(s, &smtp.url());
+        s.notify.digest_window = Duration::from_secs(2);
+    })
+    .await;
+    let worker = app.worker();
+    tip(&app, DEMO_ARTICLE, json!({"message": MESSAGE})).await;
+    worker.drain().await.unwrap();
+    // More tips than one claim takes (100), all for one address.
+    for i in 0..130 {
+        tip(
+            &app,
+            DEMO_ARTICLE,
+            json!({"message": format!("{MESSAGE} #{i}")}),
+        )
+        .await;
+    }
+    worker.drain().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        worker.drain().await.unwrap().emails_sent,
+        1,
+        "one digest for all 130"
+    );
+    assert!(app.jobs().iter().all(|j| j.state == "sent"));
+    let digest = &smtp.accepted()[1];
+    assert_eq!(
+        digest.header("Subject").unwrap(),
+        "130 new tips on 1 article"
+    );
+    let body = digest.body_text();
+    assert!(body.contains("… and 120 more in the dashboard"), "{body}");
+}
+
 async fn no_duplicates_in_normal_operation_and_prompt_wake_up(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let app = TestApp::spawn_with(backend, |s| {
@@ -479,6 +515,7 @@ crate::both_backends!(
     a_server_that_is_down_then_up_gets_the_mail,
     a_worker_killed_before_the_250_is_replaced_after_its_lease,
     a_flood_becomes_one_digest,
+    a_big_flood_is_one_short_digest,
     no_duplicates_in_normal_operation_and_prompt_wake_up,
     a_hostile_article_title_cannot_inject_headers,
     the_file_transport_writes_eml_files,

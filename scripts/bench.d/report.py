@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Turns one run's results (RUN/meta.json, RUN/results.jsonl,
+RUN/commands.txt) into the markdown table of BENCHMARKS.md.
+Usage: report.py RUN [BENCHMARKS.md]  -- with a file, the section between
+<!-- bench:start --> and <!-- bench:end --> is replaced; the table is
+always written to RUN/table.md."""
+import json
+import os
+import statistics
+import sys
+
+run = sys.argv[1]
+target_file = sys.argv[2] if len(sys.argv) > 2 else None
+meta = json.load(open(os.path.join(run, "meta.json")))
+records = [json.loads(l) for l in open(os.path.join(run, "results.jsonl")) if l.strip()]
+commands = open(os.path.join(run, "commands.txt")).read().rstrip("\n")
+
+
+def reps(test):
+    return [r["data"] for r in records if r["test"] == test]
+
+
+def one(test):
+    r = reps(test)
+    return r[-1] if r else None
+
+
+def med(test, key):
+    vals = [d[key] for d in reps(test) if d.get(key) is not None]
+    return statistics.median(vals) if vals else None
+
+
+def fmt(v, unit="", nd=None):
+    if v is None:
+        return "n/a"
+    if nd is None:
+        nd = 0 if abs(v) >= 100 else (1 if abs(v) >= 10 else 2)
+    return f"{v:,.{nd}f}{unit}"
+
+
+def verdict(*conds):
+    if any(c is None for c in conds):
+        return "n/a"
+    return "**met**" if all(conds) else "**missed**"
+
+
+def mon(test):
+    m = one("mon:" + test)
+    if not m:
+        return "", ""
+    return f"{m['proc_cores']:.2f} / {m['machine_busy'] * 100:.0f}%", f"{m['peak_rss_kb'] / 1024:.1f} MB"
+
+
+rows = []
+peaks = []
+
+
+def row(num, what, result, p50, p99, target, verd, test):
+    cpu, rss = mon(test) if test else ("", "")
+    m = one("mon:" + test) if test else None
+    if m:
+        peaks.append(m["peak_rss_kb"] / 1024)
+    rows.append(f"| {num} | {what} | {result} | {p50} | {p99} | {target} | {verd} | {cpu} | {rss} |")
+
+
+def wrk_row(num, what, test, unit, target, check, key="rps"):
+    v, p50, p99 = med(test, key), med(test, "p50_ms"), med(test, "p99_ms")
+    verd = ("n/a" if v is None else check(v, p99)) if check else "—"
+    extra = ""
+    single = [d["seconds"] for d in reps("single:" + test)]
+    if single:
+        extra += f"; one request at a time: {fmt(statistics.median(single) * 1000, ' ms')}"
+    if v is not None and not med(test, "requests"):
+        # No request finished within the run: wrk has no latency to report.
+        row(num, what, f"0 requests finished in {meta['duration']} s" + extra, f"> {meta['duration']} s",
+            f"> {meta['duration']} s", target, "**missed**" if check else "—", test)
+        return
+    errs = sum((med(test, k) or 0) for k in ("err_connect", "err_read", "err_write", "err_timeout"))
+    if errs:
+        extra += f" ({fmt(errs)} socket errors)"
+    row(num, what, fmt(v, unit) + extra, fmt(p50, " ms"), fmt(p99, " ms"), target, verd, test)
+
+
+R = meta["reps"]
+wrk_row("1a", "Form page `GET /embed/…/tip`, keep-alive", "form_ka", " req/s",
+        "≥ 30,000 req/s, p99 < 10 ms",
+        lambda v, p99: verdict(v is not None and v >= 30000, p99 is not None and p99 < 10))
+wrk_row("1b", "Form page, `Connection: close`", "form_close", " req/s", "—", None)
+wrk_row("2a", "JSON tips `POST /api/v1/…/tips`, SQLite (201s)", "json_sqlite", " tips/s",
+        "≥ 2,000 tips/s, p99 < 50 ms",
+        lambda v, p99: verdict(v is not None and v >= 2000, p99 is not None and p99 < 50), key="ok_per_s")
+wrk_row("2b", "JSON tips, PostgreSQL (201s)", "json_pg", " tips/s", "recorded alongside", None, key="ok_per_s")
+wrk_row("2c", "HTML form `POST /embed/…/tip`, SQLite (200 thank-you pages)", "form_post", " tips/s",
+        "≥ 2,000 tips/s, p99 < 50 ms",
+        lambda v, p99: verdict(v is not None and v >= 2000, p99 is not None and p99 < 50), key="ok_per_s")
+# The flood: rejections from the flooder, latency of the legitimate reader.
+fl = "flood"
+legit = reps("legit")
+lp50 = statistics.median([d["p50_ms"] for d in legit]) if legit else None
+lp99 = statistics.median([d["p99_ms"] for d in legit]) if legit else None
+l201 = sum(d["statuses"].get("201", 0) for d in legit)
+lsent = sum(d["sent"] for d in legit)
+wrk_row("3a", "Flood: one client, default limits (429s)", fl, " rejections/s", "≥ 30,000 rejections/s",
+        lambda v, p99: verdict(v is not None and v >= 30000), key="ok_per_s")
+row("3b", f"…meanwhile a legitimate reader at 5 tips/s ({l201} of {lsent} got 201)", "", fmt(lp50, " ms"),
+    fmt(lp99, " ms"), "p99 < 50 ms", verdict(lp99 < 50, l201 == lsent) if legit else "n/a", None)
+for num, test, what in (("4a", "dash_first", "first page `/desk/tips`"),
+                        ("4b", "dash_status", "filtered `/desk/tips?status=in_review`"),
+                        ("4c", "dash_search", f"text search `/desk/tips?q={meta.get('rare_word', '')}`")):
+    wrk_row(num, f"Dashboard, {meta['dash_tips']:,} tips: {what}", test, " req/s", "p99 < 20 ms",
+            lambda v, p99: verdict(p99 is not None and p99 < 20))
+q = one("queue_nodigest")
+if q:
+    rate = q["sent"] / q["seconds"] if q["seconds"] else None
+    if q["sent"] >= q["jobs"]:
+        txt = f"{fmt(q['seconds'], ' s', 1)} to sent = {q['sent']:,} ({fmt(rate, ' emails/s')}; {q['emails']:,} emails reached SMTP)"
+    else:
+        txt = (f"stopped after {fmt(q['seconds'], ' s', 0)} with {q['sent']:,} sent ({fmt(rate, ' emails/s')}); "
+               f"≈ {fmt(q.get('projected_seconds'), ' s', 0)} to drain at that rate (projected)")
+    row("5a", f"Queue: {q['jobs']:,} notifications to loopback SMTP, digest window 0", txt,
+        "", "", "< 30 s", verdict(q["sent"] >= q["jobs"] and q["seconds"] < 30), "queue_nodigest")
+qd = one("queue_digest")
+if qd:
+    left = qd["jobs"] - qd["sent"]
+    proj = qd.get("projected_seconds")
+    txt = (f"after {fmt(qd['observed_seconds'], ' s', 0)}: {qd['emails']:,} email(s) covering {qd['sent']:,} jobs; "
+           f"{left:,} wait for the next window")
+    if left:
+        txt += f"; nothing pending after ≈ {fmt(proj / 60 if proj else None, ' min', 0)} (projected)"
+    else:
+        txt += f"; nothing pending after {fmt(qd['drained_seconds'], ' s', 1)}"
+    row("5b", f"Queue: same {qd['jobs']:,} jobs, default digest window ({qd['window']} s)", txt, "", "", "—", "—",
+        "queue_digest")
+idle = reps("rss_idle")
+if idle:
+    worst = max(d["rss_kb"] for d in idle) / 1024
+    row("6a", "RSS idle after start (largest of the fresh instances)", fmt(worst, " MB", 1), "", "", "< 30 MB",
+        verdict(worst < 30), None)
+if peaks:
+    row("6b", "RSS peak under load (largest over every load above)", fmt(max(peaks), " MB", 1), "", "", "< 100 MB",
+        verdict(max(peaks) < 100), None)
+fs, fe = one("fsync"), one("fsync_end")
+if fs:
+    def both(key, unit, end_key=None):
+        v = fmt(fs[key], unit)
+        return v if not fe else f"{v} at the start, {fmt(fe[key], unit)} at the end"
+    row("7a", "Reference: disk, append 1 KiB + `fsync`, one writer, 3 s", both("fsyncs_per_s", " fsyncs/s"),
+        both("p50_ms", " ms"), both("p99_ms", " ms"), "—", "—", None)
+    if "overwrite_per_s" in fs:
+        row("7a′", "Reference: disk, overwrite 1 KiB in place + `fdatasync` (like SQLite's WAL), 3 s",
+            both("overwrite_per_s", " fsyncs/s"), both("overwrite_p50_ms", " ms"),
+            both("overwrite_p99_ms", " ms"), "—", "—", None)
+wrk_row("7b", "Reference: nginx, the same bytes as a static file, keep-alive", "nginx_ka", " req/s", "—", None)
+wrk_row("7c", "Reference: nginx, `Connection: close`", "nginx_close", " req/s", "—", None)
+
+stored = []
+for test in ("json_sqlite", "form_post", "json_pg"):
+    r = one("rows:" + test)
+    if r:
+        ok = sum(d["ok"] for d in reps(test))
+        stored.append(f"{test} {r['tips']:,} rows for {ok:,} successes")
+g = one("gen")
+out = []
+out.append(f"Run: **{meta['date']}** (whole run {meta['seconds']} s), commit **`{meta['commit']}`**{' (built from a clean export of HEAD)' if meta.get('head') else ''}, "
+           f"mode **{meta['mode']}** ({R} run(s) of {meta['duration']} s per load, median reported).")
+out.append("")
+out.append(f"Machine: {meta['nproc']} cores ({meta['cpu']}), {meta['mem']} memory, disk `{meta['disk']}`; "
+           f"load average {meta['load_before']} before the run, {meta.get('load_after', 'n/a')} after. "
+           f"{meta.get('note', '')}")
+out.append("")
+out.append("| # | Measurement | Result | p50 | p99 | Target | Verdict | tipdesk CPU cores / machine busy | tipdesk peak RSS |")
+out.append("|---|---|---|---|---|---|---|---|---|")
+out.extend(rows)
+out.append("")
+out.append("Latencies are wrk's (`--latency`), from a closed loop of 64 connections (the dashboard: 1), so under saturation "
+           "they include queueing. *tipdesk CPU cores* is CPU time of the tipdesk process divided by wall "
+           "time over the load's runs (2.00 = both cores); *machine busy* is the whole machine's non-idle "
+           "share over the same span (load generator and other users included).")
+if g:
+    out.append("")
+    out.append(f"Dashboard data: {g['tips']:,} tips generated in {g['seconds']} s; {g['in_review']:,} in_review; "
+               f"{g['rare']} contain the search word.")
+if stored:
+    out.append("")
+    out.append("Tips stored after the submission loads (every request sent a different message; rows exceed "
+               "successes by the requests still in flight when wrk stopped): " + "; ".join(stored) + ".")
+mp = reps("queue_fill")
+if mp:
+    out.append("")
+    out.append("Queue fill (tips posted through the JSON API before the worker starts): " +
+               "; ".join(f"{d['accepted']:,} tips in {d['seconds']} s ({d['per_s']} tips/s)" for d in mp) + ".")
+out.append("")
+out.append("<details><summary>Exact commands of this run</summary>")
+out.append("")
+out.append("```")
+out.append(commands)
+out.append("```")
+out.append("</details>")
+table = "\n".join(out) + "\n"
+open(os.path.join(run, "table.md"), "w").write(table)
+print(table)
+if target_file:
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    text = open(target_file).read() if os.path.exists(target_file) else f"# Benchmarks\n\n{start}\n{end}\n"
+    if start not in text or end not in text:
+        text = text.rstrip("\n") + f"\n\n{start}\n{end}\n"
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    open(target_file, "w").write(head + start + "\n" + table + end + tail)
