@@ -261,7 +261,7 @@ fn queue(command: QueueCommand, settings: Settings) -> anyhow::Result<()> {
         QueueCommand::Status { json } => {
             let (health, jobs) = pool.with(|c| {
                 Ok::<_, DbError>((
-                    crate::ops::queue_health(c)?,
+                    crate::ops::queue_health(c, settings.limits.article_surge_per_10min)?,
                     crate::ops::problem_jobs(c, 50)?,
                 ))
             })?;

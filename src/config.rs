@@ -81,6 +81,9 @@ pub struct LimitSettings {
     pub per_client_burst: u32,
     pub min_fill_seconds: u64,
     pub duplicate_window: std::time::Duration,
+    /// Tips for one article in ten minutes beyond which it is in surge; 0: off.
+    pub article_surge_per_10min: u32,
+    pub article_surge_hold: std::time::Duration,
 }
 
 /// How desk notifications leave tipdesk.
@@ -317,6 +320,8 @@ struct LimitsRaw {
     per_client_burst: u32,
     min_fill_seconds: u64,
     duplicate_window_minutes: u64,
+    article_surge_per_10min: u32,
+    article_surge_hold_seconds: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -570,6 +575,10 @@ impl RawSettings {
                 min_fill_seconds: self.limits.min_fill_seconds,
                 duplicate_window: std::time::Duration::from_secs(
                     self.limits.duplicate_window_minutes * 60,
+                ),
+                article_surge_per_10min: self.limits.article_surge_per_10min,
+                article_surge_hold: std::time::Duration::from_secs(
+                    self.limits.article_surge_hold_seconds,
                 ),
             },
             mail,

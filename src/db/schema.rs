@@ -48,6 +48,7 @@ diesel::table! {
         lease_until -> Nullable<Timestamp>,
         claim_token -> Nullable<Text>,
         claimed_by -> Nullable<Text>,
+        digest -> Bool,
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,

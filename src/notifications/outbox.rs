@@ -32,6 +32,7 @@ struct NewJob<'a> {
     state: &'a str,
     attempts: i32,
     next_attempt_at: NaiveDateTime,
+    digest: bool,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
 }
@@ -41,12 +42,16 @@ struct NewJob<'a> {
 ///
 /// The `Message-ID` is chosen now and reused on every attempt, so a resend
 /// after a crash is recognizable as the same message.
+///
+/// `hold_until` (an article in surge) holds the jobs until then and marks
+/// them to be mailed as a digest.
 pub fn enqueue_tip(
     conn: &mut Conn<'_>,
     tip_id: i64,
     desk: &str,
     recipients: &[String],
     mail_domain: &str,
+    hold_until: Option<NaiveDateTime>,
 ) -> QueryResult<usize> {
     let now = crate::db::now();
     let jobs: Vec<NewJob<'_>> = recipients
@@ -62,7 +67,8 @@ pub fn enqueue_tip(
             ),
             state: state::PENDING,
             attempts: 0,
-            next_attempt_at: now,
+            next_attempt_at: hold_until.unwrap_or(now),
+            digest: hold_until.is_some(),
             created_at: now,
             updated_at: now,
         })
@@ -89,6 +95,8 @@ pub struct ClaimedJob {
     pub article_url: String,
     #[diesel(deserialize_as = String)]
     pub message: Redacted,
+    /// Held for a digest (its article was in surge).
+    pub digest: bool,
 }
 
 /// A tip's text that must not reach a log through `{:?}`.
@@ -131,6 +139,7 @@ pub fn claim(conn: &mut Conn<'_>, req: &queue::ClaimRequest<'_>) -> QueryResult<
             articles::title,
             articles::url,
             tips::message,
+            outbox::digest,
         ))
         .load(conn))
 }

@@ -156,7 +156,17 @@ impl Worker {
         // (or digest) per address. Either way the units are independent and
         // go out side by side over the pooled connections.
         let units: Vec<Vec<ClaimedJob>> = if self.settings.notify.digest_window.is_zero() {
-            jobs.into_iter().map(|j| vec![j]).collect()
+            // Jobs held for a surge digest still go out as one per address.
+            let (held, single): (Vec<_>, Vec<_>) = jobs.into_iter().partition(|j| j.digest);
+            let mut held_by: BTreeMap<String, Vec<ClaimedJob>> = BTreeMap::new();
+            for job in held {
+                held_by.entry(job.recipient.clone()).or_default().push(job);
+            }
+            single
+                .into_iter()
+                .map(|j| vec![j])
+                .chain(held_by.into_values())
+                .collect()
         } else {
             let mut groups: BTreeMap<String, Vec<ClaimedJob>> = BTreeMap::new();
             for job in jobs {

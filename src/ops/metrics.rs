@@ -58,6 +58,7 @@ pub struct Metrics {
     outbox_jobs: Family<State, Gauge>,
     oldest_pending: Gauge<f64, AtomicU64>,
     heartbeat_age: Gauge<f64, AtomicU64>,
+    surging: Gauge,
 }
 
 impl Default for Metrics {
@@ -80,6 +81,7 @@ impl Metrics {
         let outbox_jobs = Family::<State, Gauge>::default();
         let oldest_pending = Gauge::<f64, AtomicU64>::default();
         let heartbeat_age = Gauge::<f64, AtomicU64>::default();
+        let surging = Gauge::default();
         registry.register(
             "tipdesk_http_requests",
             "HTTP requests answered, by route pattern and status code",
@@ -125,7 +127,13 @@ impl Metrics {
             "Seconds since any notification worker last reported in; +Inf when none ever did",
             heartbeat_age.clone(),
         );
+        registry.register(
+            "tipdesk_articles_in_surge",
+            "Articles that drew more than limits.article_surge_per_10min tips in the last ten minutes",
+            surging.clone(),
+        );
         Self {
+            surging,
             registry,
             http_requests,
             http_duration,
@@ -195,6 +203,8 @@ impl Metrics {
             .set(queue.oldest_pending_seconds.unwrap_or(0.0));
         self.heartbeat_age
             .set(queue.heartbeat_age_seconds.unwrap_or(f64::INFINITY));
+        self.surging
+            .set(i64::try_from(queue.surging.len()).unwrap_or(i64::MAX));
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);

@@ -9,7 +9,7 @@ pub mod routes;
 use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
 
-use crate::db::schema::{outbox, outbox_attempts, worker_heartbeats};
+use crate::db::schema::{articles, outbox, outbox_attempts, tips, worker_heartbeats};
 use crate::db::Conn;
 use crate::notifications::outbox::state;
 
@@ -23,6 +23,8 @@ pub struct QueueHealth {
     pub oldest_pending_seconds: Option<f64>,
     /// Since a worker last reported in; `None` when none ever did.
     pub heartbeat_age_seconds: Option<f64>,
+    /// Articles in surge mode: (id, title, tips in the last ten minutes).
+    pub surging: Vec<(String, String, i64)>,
 }
 
 /// A job that needs attention: dead, or waiting to be retried.
@@ -50,7 +52,7 @@ fn age(now: NaiveDateTime, then: NaiveDateTime) -> f64 {
     (now - then).num_milliseconds().max(0) as f64 / 1000.0
 }
 
-pub fn queue_health(conn: &mut Conn<'_>) -> QueryResult<QueueHealth> {
+pub fn queue_health(conn: &mut Conn<'_>, surge_limit: u32) -> QueryResult<QueueHealth> {
     let now = crate::db::now();
     let counts = crate::notifications::outbox::counts(conn)?;
     let oldest: Option<NaiveDateTime> = crate::db_run!(conn => outbox::table
@@ -60,10 +62,22 @@ pub fn queue_health(conn: &mut Conn<'_>) -> QueryResult<QueueHealth> {
     let beat: Option<NaiveDateTime> = crate::db_run!(conn => worker_heartbeats::table
         .select(diesel::dsl::max(worker_heartbeats::seen_at))
         .first(conn))?;
+    let surging = if surge_limit == 0 {
+        Vec::new()
+    } else {
+        crate::db_run!(conn => tips::table
+            .inner_join(articles::table)
+            .filter(tips::created_at.gt(now - chrono::Duration::minutes(10)))
+            .group_by((articles::id, articles::title))
+            .having(diesel::dsl::count_star().gt(i64::from(surge_limit)))
+            .select((articles::id, articles::title, diesel::dsl::count_star()))
+            .load(conn))?
+    };
     Ok(QueueHealth {
         counts,
         oldest_pending_seconds: oldest.map(|t| age(now, t)),
         heartbeat_age_seconds: beat.map(|t| age(now, t)),
+        surging,
     })
 }
 

@@ -33,10 +33,11 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         _ => "unreachable".to_owned(),
     };
     let stale = state.settings.ops.worker_stale.as_secs_f64();
+    let surge = state.settings.limits.article_surge_per_10min;
     let worker = if database == "ok" {
         match state
             .pool
-            .run(|c| super::queue_health(c).map_err(DbError::from))
+            .run(move |c| super::queue_health(c, surge).map_err(DbError::from))
             .await
         {
             Ok(QueueHealth {
@@ -105,9 +106,10 @@ pub async fn metrics(
             }
         }
     }
+    let surge = state.settings.limits.article_surge_per_10min;
     let health = state
         .pool
-        .run(|c| super::queue_health(c).map_err(DbError::from))
+        .run(move |c| super::queue_health(c, surge).map_err(DbError::from))
         .await
         .map_err(|e| WebError::from_db(Format::Json, e))?;
     Ok(HttpResponse::Ok()
@@ -208,11 +210,12 @@ fn ops_only(staff: &Staff) -> Result<(), WebError> {
 /// `GET /ops/queue`
 pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, WebError> {
     ops_only(&staff)?;
+    let surge = state.settings.limits.article_surge_per_10min;
     let (health, jobs, hours) = state
         .pool
-        .run(|c| {
+        .run(move |c| {
             Ok::<_, DbError>((
-                super::queue_health(c)?,
+                super::queue_health(c, surge)?,
                 super::problem_jobs(c, 200)?,
                 super::last_day(c)?,
             ))

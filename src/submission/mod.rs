@@ -62,6 +62,8 @@ pub fn store(
     let fp = fingerprint(secrets, article, tip, client);
     let lock = i64::from_str_radix(&fp[..15], 16).unwrap_or(0);
     let window = chrono::Duration::from_std(settings.limits.duplicate_window).unwrap_or_default();
+    let surge_hold =
+        chrono::Duration::from_std(settings.limits.article_surge_hold).unwrap_or_default();
     // A reference collision is a one-in-2^60 event; try again with a new one.
     let mut attempts = 0;
     loop {
@@ -106,7 +108,13 @@ pub fn store(
                 .values(&row)
                 .returning(tips::id)
                 .get_result(conn))?;
-            outbox::enqueue_tip(conn, tip_id, desk_key, &desk.emails, mail_domain)?;
+            let recent = surge_count(conn, &article.id, now)?;
+            let limit = i64::from(settings.limits.article_surge_per_10min);
+            let hold = (limit > 0 && recent > limit).then(|| now + surge_hold);
+            if limit > 0 && recent == limit + 1 {
+                tracing::warn!(article = %article.id, "article in surge: its notifications become digests");
+            }
+            outbox::enqueue_tip(conn, tip_id, desk_key, &desk.emails, mail_domain, hold)?;
             Ok::<_, diesel::result::Error>(reference.clone())
         });
         match result {
@@ -142,4 +150,17 @@ fn fingerprint(secrets: &Keys, article: &Article, tip: &ValidTip, client: &Clien
         parts.push(field.as_bytes());
     }
     hex::encode(hmac_sha256(secrets.fingerprint(), &parts))
+}
+
+/// Tips this article drew in the last ten minutes (this one included).
+pub fn surge_count(
+    conn: &mut Conn<'_>,
+    article: &str,
+    now: chrono::NaiveDateTime,
+) -> diesel::QueryResult<i64> {
+    crate::db_run!(conn => tips::table
+        .filter(tips::article_id.eq(article))
+        .filter(tips::created_at.gt(now - chrono::Duration::minutes(10)))
+        .count()
+        .get_result(conn))
 }

@@ -410,6 +410,57 @@ async fn a_big_flood_is_one_short_digest(backend: Backend) {
     assert!(body.contains("… and 120 more in the dashboard"), "{body}");
 }
 
+async fn an_article_in_surge_is_accepted_but_digested_and_shown_to_ops(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with(backend, |s| {
+        smtp_to(s, &smtp.url());
+        s.notify.digest_window = Duration::ZERO; // digests off, except for a surge
+        s.limits.article_surge_per_10min = 3;
+        s.limits.article_surge_hold = Duration::from_secs(2);
+    })
+    .await;
+    add_articles(&app, &["quiet-story"]);
+    for i in 0..6 {
+        tip(
+            &app,
+            DEMO_ARTICLE,
+            json!({"message": format!("{MESSAGE} #{i}")}),
+        )
+        .await;
+    }
+    tip(&app, "quiet-story", json!({"message": MESSAGE})).await;
+    let worker = app.worker();
+    // The first three of the viral article and the quiet one go out singly;
+    // the three beyond the threshold are held.
+    assert_eq!(worker.drain().await.unwrap().emails_sent, 4);
+    let pending = app.jobs().iter().filter(|j| j.state == "pending").count();
+    assert_eq!(pending, 3);
+
+    // Ops see it, on the page and in the metrics.
+    let password = add_user(&app, "ops@example.org", "ops", &[]);
+    let ops = DeskClient::new(&app);
+    ops.login("ops@example.org", &password).await;
+    let page = ops.get("/ops/queue").await.text().await.unwrap();
+    assert!(page.contains("Articles in surge"), "{page}");
+    assert!(page.contains(&format!(
+        "<code>{DEMO_ARTICLE}</code>: 6 tips in the last ten minutes"
+    )));
+    assert!(!page.contains("<code>quiet-story</code>"));
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("tipdesk_articles_in_surge 1"), "{metrics}");
+
+    // After the hold, the held tips reach the desk as one digest.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(worker.drain().await.unwrap().emails_sent, 1);
+    let mail = smtp.accepted();
+    assert_eq!(mail.len(), 5);
+    assert_eq!(
+        mail[4].header("Subject").unwrap(),
+        "3 new tips on 1 article"
+    );
+    assert!(app.jobs().iter().all(|j| j.state == "sent"));
+}
+
 async fn no_duplicates_in_normal_operation_and_prompt_wake_up(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let app = TestApp::spawn_with(backend, |s| {
@@ -516,6 +567,7 @@ crate::both_backends!(
     a_worker_killed_before_the_250_is_replaced_after_its_lease,
     a_flood_becomes_one_digest,
     a_big_flood_is_one_short_digest,
+    an_article_in_surge_is_accepted_but_digested_and_shown_to_ops,
     no_duplicates_in_normal_operation_and_prompt_wake_up,
     a_hostile_article_title_cannot_inject_headers,
     the_file_transport_writes_eml_files,
