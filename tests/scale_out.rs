@@ -56,6 +56,8 @@ fn start_instance(db_url: &str, smtp_url: &str, data: &std::path::Path) -> Insta
         .env("TIPDESK_NOTIFY__LEASE_SECONDS", "3")
         .env("TIPDESK_NOTIFY__POLL_SECONDS", "1")
         .env("TIPDESK_NOTIFY__DIGEST_WINDOW_SECONDS", "0")
+        // One email per tip, even for thousands on one article.
+        .env("TIPDESK_LIMITS__ARTICLE_SURGE_PER_10MIN", "0")
         .env("TIPDESK_LOG__LEVEL", "warn")
         .stdout(Stdio::null())
         .spawn()

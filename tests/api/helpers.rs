@@ -59,6 +59,8 @@ pub fn test_settings(db: &TestDb, data_dir: &std::path::Path) -> Settings {
         // Tests send the same tip many times on purpose; the duplicate
         // check has tests of its own.
         ("TIPDESK_LIMITS__DUPLICATE_WINDOW_MINUTES", "0".to_owned()),
+        // Likewise many tips on one article; surge mode has its own test.
+        ("TIPDESK_LIMITS__ARTICLE_SURGE_PER_10MIN", "0".to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
