@@ -209,8 +209,9 @@ async fn user_commands_enforce_the_password_and_desk_rules(backend: Backend) {
     .status
     .success());
 
-    let no_desk = run(
-        &[
+    // A viewer account with the given role and desks, refused for a reason.
+    let refused = |role: &str, desks: &[&str], says: &str| {
+        let mut args = vec![
             "user",
             "add",
             "--email",
@@ -218,41 +219,19 @@ async fn user_commands_enforce_the_password_and_desk_rules(backend: Backend) {
             "--name",
             "V",
             "--role",
-            "viewer",
-        ],
-        None,
-    );
-    assert!(String::from_utf8_lossy(&no_desk.stderr).contains("--desk"));
-    let bad_desk = run(
-        &[
-            "user",
-            "add",
-            "--email",
-            "v@example.org",
-            "--name",
-            "V",
-            "--role",
-            "viewer",
-            "--desk",
-            "weather",
-        ],
-        None,
-    );
-    assert!(String::from_utf8_lossy(&bad_desk.stderr).contains("no desk `weather`"));
-    let bad_role = run(
-        &[
-            "user",
-            "add",
-            "--email",
-            "v@example.org",
-            "--name",
-            "V",
-            "--role",
-            "owner",
-        ],
-        None,
-    );
-    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("not a role"));
+            role,
+        ];
+        for desk in desks {
+            args.extend(["--desk", desk]);
+        }
+        let out = run(&args, None);
+        assert!(!out.status.success(), "{role} {desks:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(stderr.contains(says), "{stderr}");
+    };
+    refused("viewer", &[], "--desk");
+    refused("viewer", &["weather"], "no desk `weather`");
+    refused("owner", &[], "not a role");
 
     // Twelve characters of any script are enough; no composition rules.
     let ok = run(

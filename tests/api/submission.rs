@@ -240,19 +240,22 @@ async fn wrong_fields_come_back_with_the_input_kept_and_a_message_each(backend: 
     assert!(app.outbox().is_empty());
 }
 
-async fn a_contact_without_consent_is_refused_at_the_consent_box(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let res = app
-        .submit_form(
-            PAGE,
-            &[("message", MESSAGE), ("contact", "+93 70 123 4567")],
-        )
-        .await;
+/// Sends the form with `fields` and checks it comes back refused (422),
+/// saying `says`, with the message kept and nothing stored; returns the page.
+async fn refused_with_input_kept(app: &TestApp, fields: &[(&str, &str)], says: &str) -> String {
+    let res = app.submit_form(PAGE, fields).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
-    assert!(body.contains("id=\"consent-error\""));
+    assert!(body.contains(says), "{says}");
     assert_eq!(textarea(&body, "message").as_deref(), Some(MESSAGE));
     assert!(app.tips().is_empty());
+    body
+}
+
+async fn a_contact_without_consent_is_refused_at_the_consent_box(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let fields = [("message", MESSAGE), ("contact", "+93 70 123 4567")];
+    refused_with_input_kept(&app, &fields, "id=\"consent-error\"").await;
 }
 
 async fn json_bad_input_gets_a_map_of_field_to_message(backend: Backend) {
@@ -432,21 +435,12 @@ async fn forty_tips_in_a_row_from_one_client_meet_429(backend: Backend) {
 
 async fn the_honeypot_refuses_with_the_input_kept(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let res = app
-        .submit_form(
-            PAGE,
-            &[("message", MESSAGE), ("website", "http://spam.example")],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body = res.text().await.unwrap();
-    assert!(body.contains("should stay empty"));
-    assert_eq!(textarea(&body, "message").as_deref(), Some(MESSAGE));
+    let fields = [("message", MESSAGE), ("website", "http://spam.example")];
+    let body = refused_with_input_kept(&app, &fields, "should stay empty").await;
     assert!(
         !body.contains("spam.example"),
         "the honeypot comes back empty"
     );
-    assert!(app.tips().is_empty());
 }
 
 async fn the_form_token_refuses_fast_forged_and_stale_posts(backend: Backend) {
