@@ -6,19 +6,22 @@
 //! killed instance had in flight. Before that: a reader's form and a desk
 //! session each cross instances.
 
+#[path = "common/process.rs"]
+mod process;
 #[path = "common/smtp.rs"]
 mod smtp;
 #[path = "common/testdb.rs"]
 mod testdb;
 
 use std::collections::{HashMap, HashSet};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use futures_util::StreamExt;
+use process::Running;
 use tipdesk::db::schema::{outbox, tips};
 
 const TIPS: usize = 3000;
@@ -26,7 +29,7 @@ const KILL_AFTER: usize = 1000;
 const SECRET: &str = "scale-out-secret-scale-out-secret-0123456";
 
 struct Instance {
-    child: Child,
+    process: Running,
     url: String,
 }
 
@@ -40,30 +43,30 @@ fn free_port() -> u16 {
 
 fn start_instance(db_url: &str, smtp_url: &str, data: &std::path::Path) -> Instance {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_tipdesk"))
-        .arg("serve")
-        .env_remove("TIPDESK_CONFIG")
-        .env("TIPDESK_SERVER__BIND", format!("127.0.0.1:{port}"))
-        .env("TIPDESK_SERVER__WORKERS", "2")
-        .env("TIPDESK_DATABASE__URL", db_url)
-        .env("TIPDESK_DATABASE__POOL_SIZE", "6")
-        .env("TIPDESK_STORAGE__DATA_DIR", data)
-        .env("TIPDESK_SECURITY__SECRET_KEY", SECRET)
-        .env("TIPDESK_LIMITS__PER_CLIENT_PER_MINUTE", "1000000")
-        .env("TIPDESK_LIMITS__PER_CLIENT_BURST", "1000000")
-        .env("TIPDESK_MAIL__TRANSPORT", "smtp")
-        .env("TIPDESK_MAIL__SMTP_URL", smtp_url)
-        .env("TIPDESK_NOTIFY__LEASE_SECONDS", "3")
-        .env("TIPDESK_NOTIFY__POLL_SECONDS", "1")
-        .env("TIPDESK_NOTIFY__DIGEST_WINDOW_SECONDS", "0")
-        // One email per tip, even for thousands on one article.
-        .env("TIPDESK_LIMITS__ARTICLE_SURGE_PER_10MIN", "0")
-        .env("TIPDESK_LOG__LEVEL", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start tipdesk serve");
+    let process = Running::start(
+        Command::new(env!("CARGO_BIN_EXE_tipdesk"))
+            .arg("serve")
+            .env_remove("TIPDESK_CONFIG")
+            .env("TIPDESK_SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("TIPDESK_SERVER__WORKERS", "2")
+            .env("TIPDESK_DATABASE__URL", db_url)
+            .env("TIPDESK_DATABASE__POOL_SIZE", "6")
+            .env("TIPDESK_STORAGE__DATA_DIR", data)
+            .env("TIPDESK_SECURITY__SECRET_KEY", SECRET)
+            .env("TIPDESK_LIMITS__PER_CLIENT_PER_MINUTE", "1000000")
+            .env("TIPDESK_LIMITS__PER_CLIENT_BURST", "1000000")
+            .env("TIPDESK_MAIL__TRANSPORT", "smtp")
+            .env("TIPDESK_MAIL__SMTP_URL", smtp_url)
+            // Short, so the killed instance's jobs are taken over soon.
+            .env("TIPDESK_NOTIFY__LEASE_SECONDS", "5")
+            .env("TIPDESK_NOTIFY__POLL_SECONDS", "1")
+            .env("TIPDESK_NOTIFY__DIGEST_WINDOW_SECONDS", "0")
+            // One email per tip, even for thousands on one article.
+            .env("TIPDESK_LIMITS__ARTICLE_SURGE_PER_10MIN", "0")
+            .env("TIPDESK_LOG__LEVEL", "warn"),
+    );
     Instance {
-        child,
+        process,
         url: format!("http://127.0.0.1:{port}"),
     }
 }
@@ -137,23 +140,22 @@ async fn three_instances_lose_nothing_when_one_is_killed() {
         res.text().await.unwrap()
     );
 
-    let victim_pid = instances[1].child.id();
+    let victim_pid = instances[1].process.id();
 
     // Thousands of tips, spread round-robin, 48 at a time; the second
     // instance is killed once KILL_AFTER tips have been accepted.
     let accepted = Arc::new(AtomicUsize::new(0));
     let killer = {
         let accepted = accepted.clone();
-        let mut victim = instances.remove(1).child;
+        let mut victim = instances.remove(1).process;
         let db_url = db_url.clone();
         tokio::spawn(async move {
             while accepted.load(Ordering::SeqCst) < KILL_AFTER {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
-            victim.kill().unwrap(); // SIGKILL
-            victim.wait().unwrap();
-            // At once, before any lease can run out: the jobs the victim
-            // held when it died, the only ones allowed to arrive twice.
+            victim.kill(); // SIGKILL
+                           // At once, before any lease can run out: the jobs the victim
+                           // held when it died, the only ones allowed to arrive twice.
             let tag = format!("%-{victim_pid}-%");
             let mut conn = diesel::PgConnection::establish(&db_url).unwrap();
             outbox::table
@@ -232,7 +234,12 @@ async fn three_instances_lose_nothing_when_one_is_killed() {
         }
         assert!(
             Instant::now() < deadline,
-            "{undelivered} jobs still undelivered"
+            "{undelivered} jobs still undelivered; the survivors said:\n{}",
+            instances
+                .iter()
+                .map(|i| i.process.output_tail())
+                .collect::<Vec<_>>()
+                .join("\n--\n")
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -276,11 +283,6 @@ async fn three_instances_lose_nothing_when_one_is_killed() {
         duplicates.len(),
         in_flight_on_victim.len()
     );
-
-    for mut i in instances {
-        let _ = i.child.kill();
-        let _ = i.child.wait();
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -296,32 +298,30 @@ async fn a_worker_on_another_instance_is_woken_by_notify_not_by_polling() {
     let client = reqwest::Client::new();
     // A web instance without a worker...
     let port = free_port();
-    let mut web = Command::new(env!("CARGO_BIN_EXE_tipdesk"))
-        .arg("serve")
-        .env_remove("TIPDESK_CONFIG")
-        .env("TIPDESK_SERVER__BIND", format!("127.0.0.1:{port}"))
-        .env("TIPDESK_DATABASE__URL", &db_url)
-        .env("TIPDESK_STORAGE__DATA_DIR", data.path())
-        .env("TIPDESK_SECURITY__SECRET_KEY", SECRET)
-        .env("TIPDESK_NOTIFY__WORKER", "false")
-        .env("TIPDESK_LOG__LEVEL", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let _web = Running::start(
+        Command::new(env!("CARGO_BIN_EXE_tipdesk"))
+            .arg("serve")
+            .env_remove("TIPDESK_CONFIG")
+            .env("TIPDESK_SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("TIPDESK_DATABASE__URL", &db_url)
+            .env("TIPDESK_STORAGE__DATA_DIR", data.path())
+            .env("TIPDESK_SECURITY__SECRET_KEY", SECRET)
+            .env("TIPDESK_NOTIFY__WORKER", "false")
+            .env("TIPDESK_LOG__LEVEL", "warn"),
+    );
     let url = format!("http://127.0.0.1:{port}");
     wait_until_up(&client, &url).await;
     // ...and a worker elsewhere that would poll only every ten minutes, so
     // only LISTEN/NOTIFY can bring it the tip.
-    let mut worker = Command::new(env!("CARGO_BIN_EXE_tipdesk"))
-        .arg("worker")
-        .env_remove("TIPDESK_CONFIG")
-        .env("TIPDESK_DATABASE__URL", &db_url)
-        .env("TIPDESK_MAIL__TRANSPORT", "smtp")
-        .env("TIPDESK_MAIL__SMTP_URL", smtp.url())
-        .env("TIPDESK_NOTIFY__POLL_SECONDS", "600")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let _worker = Running::start(
+        Command::new(env!("CARGO_BIN_EXE_tipdesk"))
+            .arg("worker")
+            .env_remove("TIPDESK_CONFIG")
+            .env("TIPDESK_DATABASE__URL", &db_url)
+            .env("TIPDESK_MAIL__TRANSPORT", "smtp")
+            .env("TIPDESK_MAIL__SMTP_URL", smtp.url())
+            .env("TIPDESK_NOTIFY__POLL_SECONDS", "600"),
+    );
     // Once it has reported in, its first pass is over and it is waiting.
     let mut conn = diesel::PgConnection::establish(&db_url).unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -347,8 +347,4 @@ async fn a_worker_on_another_instance_is_woken_by_notify_not_by_polling() {
         .unwrap();
     assert_eq!(res.status(), reqwest::StatusCode::CREATED);
     smtp.wait_for(1, Duration::from_secs(20)).await;
-    for child in [&mut worker, &mut web] {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
 }

@@ -3,6 +3,8 @@
 //! and (when configured) PostgreSQL.
 
 mod helpers;
+#[path = "../common/process.rs"]
+mod process;
 #[path = "../common/smtp.rs"]
 mod smtp;
 #[path = "../common/testdb.rs"]

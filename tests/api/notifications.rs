@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::helpers::*;
+use crate::process::Running;
 use crate::smtp::{Reply, SmtpServer};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -286,19 +287,18 @@ async fn a_worker_killed_before_the_250_is_replaced_after_its_lease(backend: Bac
 
     // A separate `tipdesk worker` process claims the job and sends it; the
     // server receives the message but holds back its answer.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tipdesk"))
-        .arg("worker")
-        .env_remove("TIPDESK_CONFIG")
-        .env("TIPDESK_DATABASE__URL", app.db.url_string())
-        .env("TIPDESK_SECURITY__SECRET_KEY", SECRET)
-        .env("TIPDESK_MAIL__TRANSPORT", "smtp")
-        .env("TIPDESK_MAIL__SMTP_URL", smtp.url())
-        .env("TIPDESK_NOTIFY__LEASE_SECONDS", "2")
-        .env("TIPDESK_NOTIFY__POLL_SECONDS", "1")
-        .env("TIPDESK_NOTIFY__DIGEST_WINDOW_SECONDS", "0")
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = Running::start(
+        std::process::Command::new(env!("CARGO_BIN_EXE_tipdesk"))
+            .arg("worker")
+            .env_remove("TIPDESK_CONFIG")
+            .env("TIPDESK_DATABASE__URL", app.db.url_string())
+            .env("TIPDESK_SECURITY__SECRET_KEY", SECRET)
+            .env("TIPDESK_MAIL__TRANSPORT", "smtp")
+            .env("TIPDESK_MAIL__SMTP_URL", smtp.url())
+            .env("TIPDESK_NOTIFY__LEASE_SECONDS", "2")
+            .env("TIPDESK_NOTIFY__POLL_SECONDS", "1")
+            .env("TIPDESK_NOTIFY__DIGEST_WINDOW_SECONDS", "0"),
+    );
     smtp.wait_for(1, WAIT).await;
     let job = app.jobs()[0].clone();
     assert_eq!(job.state, "in_flight");
@@ -307,8 +307,7 @@ async fn a_worker_killed_before_the_250_is_replaced_after_its_lease(backend: Bac
         .as_deref()
         .unwrap()
         .contains(&format!("-{}-", child.id())));
-    child.kill().unwrap(); // SIGKILL: no clean-up of any kind
-    child.wait().unwrap();
+    child.kill(); // SIGKILL: no clean-up of any kind
 
     // Within the lease nobody may take it; after it, another worker does.
     let worker = app.worker();

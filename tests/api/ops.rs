@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::helpers::*;
+use crate::process::Running;
 use crate::smtp::{Reply, SmtpServer};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -30,15 +31,14 @@ async fn health_and_readiness_follow_the_worker(backend: Backend) {
         "no notification worker has reported in yet"
     );
 
-    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_tipdesk"))
-        .arg("worker")
-        .env_remove("TIPDESK_CONFIG")
-        .env("TIPDESK_DATABASE__URL", app.db.url_string())
-        .env("TIPDESK_NOTIFY__POLL_SECONDS", "1")
-        .env("TIPDESK_MAIL__FILE_DIR", app.db_dir().join("mail"))
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut worker = Running::start(
+        std::process::Command::new(env!("CARGO_BIN_EXE_tipdesk"))
+            .arg("worker")
+            .env_remove("TIPDESK_CONFIG")
+            .env("TIPDESK_DATABASE__URL", app.db.url_string())
+            .env("TIPDESK_NOTIFY__POLL_SECONDS", "1")
+            .env("TIPDESK_MAIL__FILE_DIR", app.db_dir().join("mail")),
+    );
     let mut became_ready = false;
     for _ in 0..50 {
         if ready(&app).await.0 == StatusCode::OK {
@@ -53,8 +53,7 @@ async fn health_and_readiness_follow_the_worker(backend: Backend) {
         json!({"status": "ready", "checks": {"database": "ok", "worker": "ok"}})
     );
 
-    worker.kill().unwrap();
-    worker.wait().unwrap();
+    worker.kill();
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let (status, body) = ready(&app).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
@@ -360,24 +359,22 @@ async fn logs_never_carry_a_source_even_at_trace_level(backend: Backend) {
         .local_addr()
         .unwrap()
         .port();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tipdesk"))
-        .arg("serve")
-        .env_remove("TIPDESK_CONFIG")
-        .env_remove("RUST_LOG")
-        .env("TIPDESK_SERVER__BIND", format!("127.0.0.1:{port}"))
-        .env("TIPDESK_SERVER__CLIENT_IP_HEADER", "X-Forwarded-For")
-        .env("TIPDESK_DATABASE__URL", db.url_string())
-        .env("TIPDESK_STORAGE__DATA_DIR", data.path())
-        .env("TIPDESK_LIMITS__MIN_FILL_SECONDS", "0")
-        .env("TIPDESK_MAIL__TRANSPORT", "smtp")
-        .env("TIPDESK_MAIL__SMTP_URL", smtp.url())
-        .env("TIPDESK_DESKS__DEFAULT__EXCERPT_CHARS", "0")
-        .env("TIPDESK_LOG__LEVEL", "trace")
-        .env("TIPDESK_LOG__FORMAT", "json")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = Running::start(
+        std::process::Command::new(env!("CARGO_BIN_EXE_tipdesk"))
+            .arg("serve")
+            .env_remove("TIPDESK_CONFIG")
+            .env_remove("RUST_LOG")
+            .env("TIPDESK_SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("TIPDESK_SERVER__CLIENT_IP_HEADER", "X-Forwarded-For")
+            .env("TIPDESK_DATABASE__URL", db.url_string())
+            .env("TIPDESK_STORAGE__DATA_DIR", data.path())
+            .env("TIPDESK_LIMITS__MIN_FILL_SECONDS", "0")
+            .env("TIPDESK_MAIL__TRANSPORT", "smtp")
+            .env("TIPDESK_MAIL__SMTP_URL", smtp.url())
+            .env("TIPDESK_DESKS__DEFAULT__EXCERPT_CHARS", "0")
+            .env("TIPDESK_LOG__LEVEL", "trace")
+            .env("TIPDESK_LOG__FORMAT", "json"),
+    );
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder()
         .cookie_store(true)
@@ -434,13 +431,8 @@ async fn logs_never_carry_a_source_even_at_trace_level(backend: Backend) {
         .unwrap();
     smtp.wait_for(1, Duration::from_secs(15)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    child.kill().unwrap();
-    let out = child.wait_with_output().unwrap();
-    let logs = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    child.kill();
+    let logs = child.output();
     assert!(
         logs.contains("tip accepted"),
         "the logs were captured:\n{logs}"

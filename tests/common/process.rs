@@ -1,0 +1,59 @@
+//! A `tipdesk` process started by a test, killed when the test ends, even
+//! by a panic. An orphan would outlive the test run and, holding the
+//! output pipe it inherited, keep whatever reads that pipe (CI) waiting
+//! forever; so its output (stdout and stderr) goes to a file instead.
+
+use std::process::{Child, Command, Stdio};
+
+pub struct Running {
+    child: Child,
+    log: tempfile::NamedTempFile,
+}
+
+impl Running {
+    /// Starts `cmd` with stdin closed and its output in a log file.
+    pub fn start(cmd: &mut Command) -> Self {
+        let log = tempfile::NamedTempFile::new().expect("process log file");
+        // One open file, duplicated: the two streams share its offset
+        // instead of writing over each other.
+        let stderr = log.reopen().expect("process log file");
+        let stdout = stderr.try_clone().expect("process log file");
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .expect("start tipdesk");
+        Self { child, log }
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL, and wait for it to be gone: no clean-up of any kind.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Everything the process has written so far.
+    #[allow(dead_code)] // not every test binary reads it
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(self.log.path()).unwrap_or_default()
+    }
+
+    /// The end of the output, for failure messages.
+    #[allow(dead_code)]
+    pub fn output_tail(&self) -> String {
+        let log = self.output();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
