@@ -280,6 +280,30 @@ pub fn record(
     })
 }
 
+/// Extends the lease of those of `ids` still held under `token` to
+/// `until`, and returns their ids. Atomic against [`queue::claim_due`]: a
+/// job is either renewed here or taken by another worker, never both.
+pub fn renew(
+    conn: &mut Conn<'_>,
+    ids: &[i64],
+    token: &str,
+    until: NaiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    let now = crate::db::now();
+    crate::db_write!(conn => {
+        let mine = || {
+            outbox::table
+                .filter(outbox::id.eq_any(ids))
+                .filter(outbox::claim_token.eq(token))
+                .filter(outbox::state.eq(state::IN_FLIGHT))
+        };
+        crate::db_run!(conn => diesel::update(mine())
+            .set((outbox::lease_until.eq(until), outbox::updated_at.eq(now)))
+            .execute(conn))?;
+        crate::db_run!(conn => mine().select(outbox::id).load(conn))
+    })
+}
+
 /// Puts claimed jobs back, due at `at`, without counting an attempt: the
 /// address's digest window is still open.
 pub fn defer(

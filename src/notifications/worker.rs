@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use rand::Rng;
@@ -23,6 +23,13 @@ const BATCH: i64 = 100;
 /// Jobs one digest may gather: everything waiting for the address during
 /// any realistic flood, so a flood drains in one email per window.
 const DIGEST_MAX: i64 = 50_000;
+
+/// A batch claimed by one pass: its fencing token, and when the claim was
+/// made, by this process's clock.
+struct Claim {
+    token: String,
+    at: Instant,
+}
 
 /// One worker; several may run against one database.
 #[derive(Clone)]
@@ -125,10 +132,13 @@ impl Worker {
 
     /// Claims one batch of due jobs and handles it.
     pub async fn pass(&self) -> Result<Pass, DbError> {
-        let token = hex::encode(rand::random::<[u8; 12]>());
+        let claim = Claim {
+            token: hex::encode(rand::random::<[u8; 12]>()),
+            at: Instant::now(),
+        };
         let lease = chrono::Duration::from_std(self.settings.notify.lease)
             .unwrap_or(chrono::Duration::seconds(60));
-        let claim_token = token.clone();
+        let claim_token = claim.token.clone();
         let worker = self.id.clone();
         let jobs = self
             .pool
@@ -181,7 +191,7 @@ impl Worker {
             crate::config::MailTransport::File(_) => 4,
         };
         let results: Vec<Result<Pass, DbError>> = futures_util::stream::iter(units)
-            .map(|group| self.deliver(group, &token))
+            .map(|group| self.deliver(group, &claim))
             .buffer_unordered(parallel.max(1))
             .collect()
             .await;
@@ -196,12 +206,13 @@ impl Worker {
 
     /// Mails one unit of claimed jobs: without digests a single job; with
     /// them, one address's jobs as one email when its window allows.
-    async fn deliver(&self, mut group: Vec<ClaimedJob>, token: &str) -> Result<Pass, DbError> {
+    async fn deliver(&self, mut group: Vec<ClaimedJob>, claim: &Claim) -> Result<Pass, DbError> {
         let window = self.settings.notify.digest_window;
         let mut pass = Pass::default();
         if window.is_zero() {
-            return self.send(group, token, None).await;
+            return self.send(group, claim, None).await;
         }
+        let token = claim.token.as_str();
         let recipient = group[0].recipient.clone();
         let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::minutes(5));
         let (r, t, w) = (recipient.clone(), token.to_owned(), self.id.clone());
@@ -241,7 +252,7 @@ impl Worker {
             }
             (Ok(reservation), more) => {
                 group.extend(more);
-                self.send(group, token, Some(reservation)).await
+                self.send(group, claim, Some(reservation)).await
             }
         }
     }
@@ -249,9 +260,19 @@ impl Worker {
     async fn send(
         &self,
         jobs: Vec<ClaimedJob>,
-        token: &str,
+        claim: &Claim,
         window: Option<outbox::Reservation>,
     ) -> Result<Pass, DbError> {
+        let token = claim.token.as_str();
+        let jobs = self.still_held(jobs, claim).await?;
+        if jobs.is_empty() {
+            if let Some(w) = window {
+                self.pool
+                    .run(move |conn| outbox::release_window(conn, &w).map_err(DbError::from))
+                    .await?;
+            }
+            return Ok(Pass::default());
+        }
         let message = if jobs.len() == 1 {
             email::single(&self.settings, &jobs[0])
         } else {
@@ -318,6 +339,38 @@ impl Worker {
             failed: usize::from(!sent),
             ..Pass::default()
         })
+    }
+
+    /// The jobs of `jobs` this worker may still mail. A lease promises that
+    /// nobody else mails a job until it runs out, but a batch can outlast
+    /// it (a slow mail server, a busy machine), and mailing a job another
+    /// worker has taken over mails it twice. So past half the lease the
+    /// jobs are renewed before mailing, and those already taken are left to
+    /// their new owner. Before that, no other worker can have them.
+    async fn still_held(
+        &self,
+        jobs: Vec<ClaimedJob>,
+        claim: &Claim,
+    ) -> Result<Vec<ClaimedJob>, DbError> {
+        let lease = self.settings.notify.lease;
+        if claim.at.elapsed() < lease / 2 {
+            return Ok(jobs);
+        }
+        let token = claim.token.clone();
+        let until = crate::db::now()
+            + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+        let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+        let held = self
+            .pool
+            .run(move |conn| outbox::renew(conn, &ids, &token, until).map_err(DbError::from))
+            .await?;
+        if held.len() < jobs.len() {
+            tracing::warn!(
+                lost = jobs.len() - held.len(),
+                "jobs were taken over by another worker before they could be mailed"
+            );
+        }
+        Ok(jobs.into_iter().filter(|j| held.contains(&j.id)).collect())
     }
 }
 

@@ -323,6 +323,57 @@ async fn a_worker_killed_before_the_250_is_replaced_after_its_lease(backend: Bac
         .all(|m| m.header("Message-ID").unwrap() == job.message_id));
 }
 
+async fn a_batch_that_outlasts_its_lease_mails_nothing_twice(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with(backend, |s| {
+        smtp_to(s, &smtp.url());
+        if let tipdesk::config::MailTransport::Smtp {
+            max_connections, ..
+        } = &mut s.mail.transport
+        {
+            *max_connections = 1; // one email after the other
+        }
+        s.notify.lease = Duration::from_secs(2);
+        s.notify.digest_window = Duration::ZERO;
+    })
+    .await;
+    for i in 0..4 {
+        tip(
+            &app,
+            DEMO_ARTICLE,
+            json!({"message": format!("{MESSAGE} #{i}")}),
+        )
+        .await;
+    }
+    // One worker claims all four; at 0.9 s an email, the last ones start
+    // after their 2 s lease would have run out...
+    smtp.script(vec![Reply::Slow(Duration::from_millis(900)); 4]);
+    let slow = app.worker();
+    let first = tokio::spawn(async move { slow.pass().await.unwrap() });
+    smtp.wait_for(1, WAIT).await; // its claim is made
+                                  // ...while a second worker takes whatever is free to take.
+    let second = app.worker();
+    let mut taken_over = 0;
+    while !first.is_finished() {
+        taken_over += second.drain().await.unwrap().emails_sent;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let first = first.await.unwrap();
+    assert_eq!(first.claimed, 4);
+    taken_over += second.drain().await.unwrap().emails_sent;
+
+    let ids: Vec<String> = smtp
+        .received()
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
+    let unique: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), 4, "every tip's email went out");
+    assert_eq!(ids.len(), 4, "and none twice ({taken_over} taken over)");
+    assert_eq!(first.emails_sent + taken_over, 4);
+    assert!(app.jobs().iter().all(|j| j.state == "sent"));
+}
+
 async fn a_flood_becomes_one_digest(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let app = TestApp::spawn_with(backend, |s| {
@@ -564,6 +615,7 @@ crate::both_backends!(
     one_refused_recipient_does_not_block_the_others,
     a_server_that_is_down_then_up_gets_the_mail,
     a_worker_killed_before_the_250_is_replaced_after_its_lease,
+    a_batch_that_outlasts_its_lease_mails_nothing_twice,
     a_flood_becomes_one_digest,
     a_big_flood_is_one_short_digest,
     an_article_in_surge_is_accepted_but_digested_and_shown_to_ops,

@@ -1,7 +1,8 @@
 //! A small SMTP server on loopback for the tests: it speaks enough of RFC
 //! 5321 for lettre (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), records what
-//! it receives, and can be told how to answer: accept, a 4xx or 5xx after
-//! DATA, refuse a recipient, hang before answering, or go down entirely.
+//! it receives, and can be told how to answer: accept (at once or slowly),
+//! a 4xx or 5xx after DATA, refuse a recipient, hang before answering, or
+//! go down entirely.
 //! No crate offers these faults in-process, which is why it is written here.
 
 #![allow(dead_code)] // each test crate uses part of it
@@ -23,6 +24,8 @@ pub enum Reply {
     Code(u16, &'static str),
     /// Never answer (the client times out or is killed meanwhile).
     Hang,
+    /// Accept, but only after this long: a slow server.
+    Slow(Duration),
 }
 
 /// A message as the server received it.
@@ -255,7 +258,7 @@ async fn session(socket: TcpStream, state: Arc<Mutex<State>>, changed: Arc<Notif
                 .script
                 .pop_front()
                 .unwrap_or(Reply::Accept);
-            let accepted = reply == Reply::Accept;
+            let accepted = matches!(reply, Reply::Accept | Reply::Slow(_));
             state.lock().unwrap().received.push(Received {
                 from: from.clone(),
                 to: std::mem::take(&mut to),
@@ -265,6 +268,10 @@ async fn session(socket: TcpStream, state: Arc<Mutex<State>>, changed: Arc<Notif
             changed.notify_waiters();
             match reply {
                 Reply::Accept => "250 2.0.0 Queued\r\n".to_owned(),
+                Reply::Slow(delay) => {
+                    tokio::time::sleep(delay).await;
+                    "250 2.0.0 Queued\r\n".to_owned()
+                }
                 Reply::Code(code, text) => format!("{code} {text}\r\n"),
                 Reply::Hang => {
                     std::future::pending::<()>().await;
