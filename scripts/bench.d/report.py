@@ -180,6 +180,10 @@ if g:
     out.append("")
     out.append(f"Dashboard data: {g['tips']:,} tips generated in {g['seconds']} s; {g['in_review']:,} in_review; "
                f"{g['rare']} contain the search word.")
+    ix = one("index")
+    if ix:
+        out[-1] += (f" The service then indexed them for text search in the background in {ix['seconds']} s"
+                    f"{'' if ix['done'] else ' (not finished: measured anyway)'}, before the pages were measured.")
 if stored:
     out.append("")
     out.append("Tips stored after the submission loads (every request sent a different message; rows exceed "

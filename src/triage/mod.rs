@@ -4,6 +4,7 @@
 //! with [`crate::auth::Staff`]; these functions trust their arguments.
 
 pub mod routes;
+pub mod search;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -28,6 +29,46 @@ pub struct Filters {
     pub text: Option<String>,
     /// Keyset pagination: tips older than this id.
     pub before: Option<i64>,
+    /// The only tips that can match `text`, when the search index narrowed
+    /// them down (see [`search::narrow`]); the text filter still decides.
+    candidates: Option<Vec<i64>>,
+}
+
+/// Counting stops past this many tips per status; the queue then shows
+/// "1,000+". An exact figure beyond it changes nothing a desk does, and
+/// counting every one of a million tips made each page view slow.
+pub const COUNT_CAP: i64 = 1_000;
+
+/// How many tips have a status under the current filters, up to a cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(i64);
+
+impl Count {
+    pub fn capped(n: i64) -> Self {
+        Self(n.min(COUNT_CAP + 1))
+    }
+
+    pub fn at_least(self) -> bool {
+        self.0 > COUNT_CAP
+    }
+}
+
+impl std::fmt::Display for Count {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = self.0.min(COUNT_CAP);
+        let digits = n.to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        if self.at_least() {
+            grouped.push('+');
+        }
+        f.write_str(&grouped)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +136,9 @@ macro_rules! filtered {
                 q = q.filter(tips::created_at.lt(next.and_time(chrono::NaiveTime::MIN)));
             }
         }
+        if let Some(ids) = &f.candidates {
+            q = q.filter(tips::id.eq_any(ids));
+        }
         if let Some(text) = &f.text {
             q = q.filter(lower(tips::message).like(like_pattern(text)).escape('\\'));
         }
@@ -151,22 +195,25 @@ pub fn list(
     Ok((rows, next))
 }
 
-/// How many tips match the filters (status aside), per status.
+/// How many tips match the filters (status aside), per status, each
+/// counted up to [`COUNT_CAP`].
 pub fn status_counts(
     conn: &mut Conn<'_>,
     scope: Option<&[String]>,
     f: &Filters,
-) -> QueryResult<Vec<(TipStatus, i64)>> {
-    // One indexed count per status: diesel cannot group a boxed join.
+) -> QueryResult<Vec<(TipStatus, Count)>> {
+    // One indexed query per status, stopping at the cap: diesel cannot
+    // count a LIMITed subquery, so the (few) ids are read and counted.
     TipStatus::ALL
         .iter()
         .map(|s| {
             // Every filter is on `tips` itself, so counting needs no join.
-            let n: i64 = crate::db_run!(conn => filtered!(tips::table, scope, f, false)
+            let ids: Vec<i64> = crate::db_run!(conn => filtered!(tips::table, scope, f, false)
                 .filter(tips::status.eq(s.as_str()))
-                .count()
-                .get_result(conn))?;
-            Ok((*s, n))
+                .select(tips::id)
+                .limit(COUNT_CAP + 1)
+                .load(conn))?;
+            Ok((*s, Count::capped(ids.len() as i64)))
         })
         .collect()
 }

@@ -110,6 +110,7 @@ impl QueueQuery {
             to: date(&self.to, "to")?,
             text: blank(&self.q).map(str::to_owned),
             before: self.before,
+            ..Filters::default()
         })
     }
 
@@ -142,7 +143,7 @@ struct QueuePage<'a> {
     query: &'a QueueQuery,
     notice: Option<String>,
     rows: Vec<QueueRow>,
-    counts: Vec<(TipStatus, i64)>,
+    counts: Vec<(TipStatus, super::Count)>,
     desks: Vec<String>,
     next: Option<String>,
 }
@@ -217,10 +218,11 @@ pub async fn queue(
     };
     let scope = staff.desk_scope().map(<[String]>::to_vec);
     let me = staff.id;
-    let f = filters.clone();
+    let mut f = filters.clone();
     let ((rows, next), counts) = state
         .pool
         .run(move |conn| {
+            super::search::narrow(conn, &mut f)?;
             let page = super::list(conn, scope.as_deref(), me, &f, PAGE)?;
             let counts = super::status_counts(conn, scope.as_deref(), &f)?;
             Ok::<_, DbError>((page, counts))

@@ -840,6 +840,126 @@ async fn the_queue_filters_counts_marks_unread_and_pages(backend: Backend) {
     assert!(nobody.contains("data-status=\"new\">New <span class=\"n\">55</span>"));
 }
 
+async fn text_search_is_exact_and_counts_stop_at_a_cap(backend: Backend) {
+    let app = newsroom(backend).await;
+    let percent = tip(
+        &app,
+        DEMO_ARTICLE,
+        json!({"message": "Prices rose 50% in May, not 5%."}),
+    )
+    .await;
+    tip(
+        &app,
+        DEMO_ARTICLE,
+        json!({"message": "Prices rose 5000 afghani in May."}),
+    )
+    .await;
+    let snake = tip(
+        &app,
+        DEMO_ARTICLE,
+        json!({"message": "The file was named snake_case_report."}),
+    )
+    .await;
+    tip(
+        &app,
+        DEMO_ARTICLE,
+        json!({"message": "The file was named snakeXcaseXreport."}),
+    )
+    .await;
+    let rare = tip(
+        &app,
+        DEMO_ARTICLE,
+        json!({"message": "A Xylophonist saw the convoy."}),
+    )
+    .await;
+    // More tips mentioning the harbour than a status count shows.
+    app.execute_sql(
+        "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 1002) \
+         INSERT INTO tips (reference, article_id, desk, kind, message, consent, status, client_hash, created_at, updated_at) \
+         SELECT 'TD-BULK-' || CAST(n AS TEXT), 'csto-extremist-groups-afghanistan', 'international', 'other', \
+                'Bulk tip about the harbour, number ' || CAST(n AS TEXT), FALSE, 'new', 'x', \
+                '2026-11-27 12:00:00', '2026-11-27 12:00:00' FROM seq",
+    );
+    let admin = signed_in(&app, "admin@example.org", "admin", &[]).await;
+    let search = |q: &str| {
+        let q = q
+            .replace('%', "%25")
+            .replace(' ', "%20")
+            .replace(',', "%2C");
+        let path = format!("/desk/tips?q={q}");
+        let admin = &admin;
+        async move { admin.get(&path).await.text().await.unwrap() }
+    };
+    let ids = |page: &str| page.matches("data-tip=").count();
+
+    let all = admin.get("/desk/tips").await.text().await.unwrap();
+    assert!(
+        all.contains("data-status=\"new\">New <span class=\"n\">1,000+</span>"),
+        "1,007 new tips are shown as 1,000+"
+    );
+    assert!(all.contains("data-status=\"closed\">Closed <span class=\"n\">0</span>"));
+
+    // % and _ are text, not wildcards; case does not matter; a phrase
+    // shorter than the index's trigrams is still found.
+    let found = search("50%").await;
+    assert_eq!(ids(&found), 1);
+    assert!(found.contains(&format!("data-tip=\"{percent}\"")));
+    let found = search("snake_case").await;
+    assert_eq!(ids(&found), 1);
+    assert!(found.contains(&format!("data-tip=\"{snake}\"")));
+    for q in ["xylophonist", "XYLOPHONIST", "Xy", "phon"] {
+        let found = search(q).await;
+        assert_eq!(ids(&found), 1, "{q}");
+        assert!(found.contains(&format!("data-tip=\"{rare}\"")), "{q}");
+    }
+    assert_eq!(ids(&search("xylophonists").await), 0);
+
+    // A common phrase: a full page, and the count at its cap.
+    let common = search("harbour").await;
+    assert_eq!(ids(&common), 50);
+    assert!(common.contains("data-status=\"new\">New <span class=\"n\">1,000+</span>"));
+    let one = search("harbour, number 1001").await;
+    assert_eq!(ids(&one), 1);
+    assert!(one.contains("data-status=\"new\">New <span class=\"n\">1</span>"));
+
+    // Once SQLite's index has caught up, the same tips are found through it.
+    app.pool
+        .with(|c| {
+            while tipdesk::triage::search::index_pending(c, 500)? > 0 {}
+            Ok::<_, tipdesk::db::DbError>(())
+        })
+        .unwrap();
+    if backend == Backend::Sqlite {
+        assert_eq!(
+            app.count_sql("SELECT count(*) AS n FROM tips_search WHERE message LIKE '%harbour%'"),
+            1002
+        );
+    }
+    let found = search("Xylophonist").await;
+    assert_eq!(ids(&found), 1);
+    assert!(found.contains(&format!("data-tip=\"{rare}\"")));
+    assert_eq!(ids(&search("50%").await), 1);
+    assert_eq!(ids(&search("harbour").await), 50);
+
+    // A deleted tip leaves the search index too (its words are gone).
+    app.execute_sql(&format!("DELETE FROM outbox WHERE tip_id = {rare}"));
+    app.execute_sql(&format!("DELETE FROM tips WHERE id = {rare}"));
+    assert_eq!(ids(&search("xylophonist").await), 0);
+    if backend == Backend::Sqlite {
+        assert_eq!(
+            app.count_sql(
+                "SELECT count(*) AS n FROM tips_search WHERE message LIKE '%xylophonist%'"
+            ),
+            0
+        );
+        assert_eq!(
+            app.count_sql("SELECT count(*) AS n FROM tips_search WHERE message LIKE '%harbour%'"),
+            1002,
+            "the others stay"
+        );
+    }
+}
+
 async fn the_audit_chain_verifies_and_tampering_is_found(backend: Backend) {
     let app = newsroom(backend).await;
     let id = tip(&app, DEMO_ARTICLE, json!({"message": MESSAGE})).await;
@@ -890,5 +1010,6 @@ crate::both_backends!(
     a_logged_out_session_cookie_cannot_be_replayed,
     the_workflow_records_who_did_what,
     the_queue_filters_counts_marks_unread_and_pages,
+    text_search_is_exact_and_counts_stop_at_a_cap,
     the_audit_chain_verifies_and_tampering_is_found,
 );

@@ -288,6 +288,23 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// The number a `SELECT count(*) AS n ...` answers.
+    pub fn count_sql(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        self.pool
+            .with(|conn| {
+                let row: N = tipdesk::db_run!(conn => diesel::sql_query(sql).get_result(conn))?;
+                Ok::<_, tipdesk::db::DbError>(row.n)
+            })
+            .expect("count SQL")
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop accepting and let the workers (and their pools) go before

@@ -1,0 +1,1 @@
+DROP INDEX tips_message_trgm;
