@@ -34,36 +34,64 @@ fn days_ago(days: u32) -> Option<chrono::NaiveDateTime> {
     (days > 0).then(|| crate::db::now() - chrono::Duration::days(i64::from(days)))
 }
 
-/// Applies the retention settings once.
+/// Rows removed per transaction. A first purge after months may remove
+/// hundreds of thousands of tips; done in one transaction it held the
+/// database's write lock for minutes (SQLite has one writer), and every
+/// reader's submission waited for it and then failed.
+const BATCH: i64 = 1_000;
+
+/// Applies the retention settings once, in batches of [`BATCH`] rows, each
+/// its own transaction; the audit entry comes last, with the totals.
 pub fn purge(conn: &mut Conn<'_>, r: &RetentionSettings, actor: &Actor) -> QueryResult<Purged> {
+    let mut done = Purged::default();
+    if let Some(cutoff) = days_ago(r.spam_days) {
+        let statuses = [TipStatus::Spam.as_str(), TipStatus::Duplicate.as_str()];
+        done.spam_tips = in_batches(conn, |conn| {
+            let ids: Vec<i64> = crate::db_run!(conn => tips::table
+                .filter(tips::status.eq_any(statuses))
+                .filter(tips::updated_at.lt(cutoff))
+                .select(tips::id)
+                .limit(BATCH)
+                .load(conn))?;
+            crate::db_run!(conn => diesel::delete(tips::table.filter(tips::id.eq_any(&ids))).execute(conn))
+        })?;
+    }
+    if let Some(cutoff) = days_ago(r.closed_days) {
+        done.closed_tips = in_batches(conn, |conn| {
+            let ids: Vec<i64> = crate::db_run!(conn => tips::table
+                .filter(tips::status.eq(TipStatus::Closed.as_str()))
+                .filter(tips::updated_at.lt(cutoff))
+                .select(tips::id)
+                .limit(BATCH)
+                .load(conn))?;
+            crate::db_run!(conn => diesel::delete(tips::table.filter(tips::id.eq_any(&ids))).execute(conn))
+        })?;
+    }
+    if let Some(cutoff) = days_ago(r.sent_jobs_days) {
+        done.sent_jobs = in_batches(conn, |conn| {
+            let ids: Vec<i64> = crate::db_run!(conn => outbox::table
+                .filter(outbox::state.eq(state::SENT))
+                .filter(outbox::sent_at.lt(cutoff))
+                .select(outbox::id)
+                .limit(BATCH)
+                .load(conn))?;
+            crate::db_run!(conn => diesel::delete(outbox::table.filter(outbox::id.eq_any(&ids))).execute(conn))
+        })?;
+    }
+    if let Some(cutoff) = days_ago(r.client_hash_days) {
+        done.client_hashes = in_batches(conn, |conn| {
+            let ids: Vec<i64> = crate::db_run!(conn => tips::table
+                .filter(tips::created_at.lt(cutoff))
+                .filter(tips::client_hash.ne(""))
+                .select(tips::id)
+                .limit(BATCH)
+                .load(conn))?;
+            crate::db_run!(conn => diesel::update(tips::table.filter(tips::id.eq_any(&ids)))
+                .set(tips::client_hash.eq(""))
+                .execute(conn))
+        })?;
+    }
     crate::db_write!(conn => {
-        let mut done = Purged::default();
-        if let Some(cutoff) = days_ago(r.spam_days) {
-            let statuses = [TipStatus::Spam.as_str(), TipStatus::Duplicate.as_str()];
-            done.spam_tips = crate::db_run!(conn => diesel::delete(
-                tips::table.filter(tips::status.eq_any(statuses)).filter(tips::updated_at.lt(cutoff)),
-            )
-            .execute(conn))?;
-        }
-        if let Some(cutoff) = days_ago(r.closed_days) {
-            done.closed_tips = crate::db_run!(conn => diesel::delete(
-                tips::table.filter(tips::status.eq(TipStatus::Closed.as_str())).filter(tips::updated_at.lt(cutoff)),
-            )
-            .execute(conn))?;
-        }
-        if let Some(cutoff) = days_ago(r.sent_jobs_days) {
-            done.sent_jobs = crate::db_run!(conn => diesel::delete(
-                outbox::table.filter(outbox::state.eq(state::SENT)).filter(outbox::sent_at.lt(cutoff)),
-            )
-            .execute(conn))?;
-        }
-        if let Some(cutoff) = days_ago(r.client_hash_days) {
-            done.client_hashes = crate::db_run!(conn => diesel::update(
-                tips::table.filter(tips::created_at.lt(cutoff)).filter(tips::client_hash.ne("")),
-            )
-            .set(tips::client_hash.eq(""))
-            .execute(conn))?;
-        }
         // Housekeeping that needs no setting: dead sessions, old failures.
         let now = crate::db::now();
         crate::db_run!(conn => diesel::delete(sessions::table.filter(sessions::expires_at.lt(now))).execute(conn))?;
@@ -76,4 +104,23 @@ pub fn purge(conn: &mut Conn<'_>, r: &RetentionSettings, actor: &Actor) -> Query
         }
         Ok(done)
     })
+}
+
+/// Runs `batch` (which removes up to [`BATCH`] rows and says how many) in
+/// transactions of its own until it finds fewer; returns the total.
+fn in_batches(
+    conn: &mut Conn<'_>,
+    mut batch: impl FnMut(&mut Conn<'_>) -> QueryResult<usize>,
+) -> QueryResult<usize> {
+    let mut total = 0;
+    loop {
+        let n = crate::db_write!(conn => batch(conn))?;
+        total += n;
+        if (n as i64) < BATCH {
+            return Ok(total);
+        }
+        // Let waiting writers (a reader's tip) in between batches: SQLite
+        // hands the lock to whoever asks first, and that would be us.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
 }

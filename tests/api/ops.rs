@@ -350,6 +350,49 @@ async fn purge_applies_retention_and_reports_it(backend: Backend) {
     );
 }
 
+async fn a_large_purge_goes_in_batches_and_misses_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.post_json(DEMO_ARTICLE, &json!({"message": MESSAGE}))
+        .await;
+    // More old spam than one batch removes, some of it already indexed.
+    app.execute_sql(
+        "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 2345) \
+         INSERT INTO tips (reference, article_id, desk, kind, message, consent, status, client_hash, created_at, updated_at) \
+         SELECT 'TD-OLD-' || CAST(n AS TEXT), 'csto-extremist-groups-afghanistan', 'default', 'other', \
+                'Old spam about a marmalade sale ' || CAST(n AS TEXT), FALSE, 'spam', '', \
+                '2020-01-01 00:00:00', '2020-01-01 00:00:00' FROM seq",
+    );
+    app.pool
+        .with(|c| {
+            while tipdesk::triage::search::index_pending(c, 1000)? > 0 {}
+            Ok::<_, tipdesk::db::DbError>(())
+        })
+        .unwrap();
+    let out = app.cli(&["purge"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("removed 2345 spam or duplicate tip(s)"),
+        "{text}"
+    );
+    assert_eq!(app.tips().len(), 1, "the reader's recent tip stays");
+    if backend == Backend::Sqlite {
+        assert_eq!(
+            app.count_sql("SELECT count(*) AS n FROM tips_search WHERE message LIKE '%marmalade%'"),
+            0,
+            "purged tips leave the search index"
+        );
+    }
+    let audited = app
+        .pool
+        .with(|c| tipdesk::audit::list(c, None, 10).map_err(tipdesk::db::DbError::from))
+        .unwrap();
+    let purges: Vec<_> = audited
+        .iter()
+        .filter(|e| e.action == "retention.purge")
+        .collect();
+    assert_eq!(purges.len(), 1, "one audit entry with the totals");
+}
+
 async fn logs_never_carry_a_source_even_at_trace_level(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let db = crate::testdb::TestDb::create(backend);
@@ -469,5 +512,6 @@ crate::both_backends!(
     metrics_need_the_token_or_loopback,
     the_queue_page_is_for_ops_and_acts_on_dead_jobs,
     purge_applies_retention_and_reports_it,
+    a_large_purge_goes_in_batches_and_misses_nothing,
     logs_never_carry_a_source_even_at_trace_level,
 );
