@@ -1,11 +1,10 @@
-//! Getting an email out: SMTP through one pooled, reused lettre transport,
-//! or `.eml` files for the embedded default.
+//! Getting an email out: SMTP over pooled, reused connections (see
+//! [`super::smtp`]), or `.eml` files for the embedded default.
 
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
+use super::smtp::SmtpPool;
 use crate::config::MailTransport;
 
 /// Why a message did not go out, sorted the way retries need.
@@ -21,7 +20,7 @@ pub struct SendFailure {
 #[derive(Clone)]
 pub enum Mailer {
     File(AsyncFileTransport<Tokio1Executor>),
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpPool),
 }
 
 impl Mailer {
@@ -40,20 +39,13 @@ impl Mailer {
                 password,
                 timeout,
                 max_connections,
-            } => {
-                let mut builder =
-                    AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
-                        .map_err(|e| anyhow::anyhow!("mail.smtp_url: {e}"))?
-                        .timeout(Some(*timeout))
-                        .pool_config(PoolConfig::new().max_size(*max_connections));
-                if let (Some(user), Some(pass)) = (username, password) {
-                    builder = builder.credentials(Credentials::new(
-                        user.clone(),
-                        pass.expose_secret().to_owned(),
-                    ));
-                }
-                Self::Smtp(builder.build())
-            }
+            } => Self::Smtp(SmtpPool::new(
+                url.expose_secret(),
+                username.as_deref(),
+                password.as_ref().map(|p| p.expose_secret()),
+                *timeout,
+                *max_connections,
+            )?),
         })
     }
 
@@ -63,29 +55,7 @@ impl Mailer {
                 permanent: false,
                 detail: format!("writing the message file failed: {e}"),
             }),
-            Self::Smtp(t) => t.send(message).await.map(drop).map_err(|e| SendFailure {
-                // Only a 5xx reply is final; refused or dropped connections,
-                // timeouts, TLS trouble and 4xx replies may pass.
-                permanent: e.is_permanent(),
-                detail: smtp_detail(&e),
-            }),
+            Self::Smtp(pool) => pool.send(message.envelope(), &message.formatted()).await,
         }
     }
-}
-
-fn smtp_detail(e: &lettre::transport::smtp::Error) -> String {
-    use std::error::Error as _;
-    let mut detail = e.to_string();
-    if let Some(code) = e.status() {
-        if !detail.contains(&code.to_string()) {
-            detail = format!("{code} {detail}");
-        }
-    }
-    let mut source = e.source();
-    while let Some(cause) = source {
-        detail.push_str(": ");
-        detail.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    detail
 }

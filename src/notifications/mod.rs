@@ -5,6 +5,7 @@
 pub mod email;
 pub mod mailer;
 pub mod outbox;
+pub mod smtp;
 pub mod worker;
 
 pub use worker::Worker;
