@@ -34,6 +34,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Seals and opens readers' names and contacts.
     pub keyring: Keyring,
+    /// Articles recently shown, for the form page.
+    pub articles: articles::ArticleCache,
 }
 
 impl AppState {
@@ -126,6 +128,7 @@ impl Application {
             wake,
             metrics,
             keyring,
+            articles: articles::ArticleCache::default(),
         });
         let workers = match state.settings.server.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),

@@ -1,8 +1,10 @@
 //! Articles readers can send tips about. The newsroom's CMS owns them;
 //! tipdesk keeps the ID, title, link and section (which picks the desk).
 
+mod cache;
 mod import;
 
+pub use cache::ArticleCache;
 pub use import::{import_file, parse_file, ImportError};
 
 use diesel::prelude::*;

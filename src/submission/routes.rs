@@ -191,7 +191,14 @@ pub async fn form_embed(
 }
 
 async fn show_form(state: &AppState, layout: Layout, id: &str) -> Result<HttpResponse, WebError> {
-    let article = load_article(state, id, Format::Html).await?;
+    let article = match state.articles.get(id) {
+        Some(a) => a,
+        None => {
+            let a = load_article(state, id, Format::Html).await?;
+            state.articles.put(&a);
+            a
+        }
+    };
     Ok(render_form(state, layout, &article, None))
 }
 

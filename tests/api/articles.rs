@@ -138,7 +138,60 @@ async fn hostile_titles_are_escaped_on_the_form(backend: Backend) {
     assert!(body.contains("&#60;script&#62;alert("));
 }
 
+async fn a_reimported_article_routes_tips_at_once_and_shows_its_title_within_seconds(
+    backend: Backend,
+) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.desks.insert(
+            "sport".into(),
+            tipdesk::config::DeskSettings {
+                name: "Sport".into(),
+                emails: vec!["sport@example.org".into()],
+                sections: vec!["Sport".into()],
+                excerpt_chars: 0,
+            },
+        );
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let first = write(
+        &dir,
+        "first.csv",
+        "id,title,url,section
+derby,Derby postponed,https://news.example/derby,International
+",
+    );
+    assert!(import(&app, &first).status.success());
+    let page = title_of(&app, "derby").await.expect("imported");
+    assert!(page.contains("Derby postponed"));
+
+    let moved = write(
+        &dir,
+        "moved.csv",
+        "id,title,url,section
+derby,Derby played after all,https://news.example/derby,Sport
+",
+    );
+    assert!(import(&app, &moved).status.success());
+    // A tip is routed by the article as it is now...
+    let res = app
+        .post_json(
+            "derby",
+            &serde_json::json!({"message": "The derby was played on Sunday."}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(app.jobs().last().unwrap().recipient, "sport@example.org");
+    // ...while the form page, served from memory, catches up within seconds.
+    let cached = title_of(&app, "derby").await.unwrap();
+    assert!(cached.contains("Derby postponed"), "served from the cache");
+    tokio::time::sleep(std::time::Duration::from_millis(5200)).await;
+    let fresh = title_of(&app, "derby").await.unwrap();
+    assert!(fresh.contains("Derby played after all"));
+}
+
 crate::both_backends!(
+    a_reimported_article_routes_tips_at_once_and_shows_its_title_within_seconds,
     a_csv_file_is_upserted,
     a_json_file_is_upserted,
     a_malformed_row_names_its_line_and_nothing_is_imported,
