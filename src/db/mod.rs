@@ -103,17 +103,16 @@ macro_rules! db_run {
 /// `&mut Conn` of that transaction. `BEGIN IMMEDIATE` on SQLite, so
 /// concurrent writers queue on the busy timeout instead of failing. The
 /// body returns `Result<T, E>` with `E: From<diesel::result::Error>`; an
-/// `Err` rolls everything back.
+/// `Err` rolls everything back. Inside another transaction it is a
+/// savepoint (see [`sqlite_write`]).
 #[macro_export]
 macro_rules! db_write {
     ($conn:ident => $body:expr) => {
         match $conn {
-            $crate::db::Conn::Sqlite(c) => {
-                ::diesel::sqlite::SqliteConnection::immediate_transaction(&mut **c, |c| {
-                    let $conn = &mut $crate::db::Conn::Sqlite(c);
-                    $body
-                })
-            }
+            $crate::db::Conn::Sqlite(c) => $crate::db::sqlite_write(&mut **c, |c| {
+                let $conn = &mut $crate::db::Conn::Sqlite(c);
+                $body
+            }),
             #[cfg(feature = "postgres")]
             $crate::db::Conn::Pg(c) => ::diesel::Connection::transaction(&mut **c, |c| {
                 let $conn = &mut $crate::db::Conn::Pg(c);
@@ -121,6 +120,30 @@ macro_rules! db_write {
             }),
         }
     };
+}
+
+/// A SQLite write transaction: `BEGIN IMMEDIATE`, or a savepoint when the
+/// connection is already in a transaction, so that several writes can
+/// share one commit (see `submission::writer`) and each still rolls back
+/// alone.
+pub fn sqlite_write<T, E>(
+    c: &mut SqliteConnection,
+    f: impl FnOnce(&mut SqliteConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let nested = AnsiTransactionManager::transaction_manager_status_mut(c)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .is_some();
+    if nested {
+        diesel::Connection::transaction(c, f)
+    } else {
+        c.immediate_transaction(f)
+    }
 }
 
 impl Pool {
