@@ -36,6 +36,8 @@ pub struct AppState {
     pub keyring: Keyring,
     /// Articles recently shown, for the form page.
     pub articles: articles::ArticleCache,
+    /// Group commit for tips, on SQLite.
+    pub tip_writer: Option<submission::writer::TipWriter>,
 }
 
 impl AppState {
@@ -57,12 +59,13 @@ impl AppState {
         let settings = self.settings.clone();
         let (keys, keyring) = (self.keys.clone(), self.keyring.clone());
         let kind = tip.kind;
-        let reference = self
-            .pool
-            .run(move |conn| {
-                submission::store(conn, &settings, &keys, &keyring, &article, &tip, &client)
-            })
-            .await?;
+        let work: submission::writer::Work = Box::new(move |conn| {
+            submission::store(conn, &settings, &keys, &keyring, &article, &tip, &client)
+        });
+        let reference = match &self.tip_writer {
+            Some(writer) => writer.write(work).await?,
+            None => self.pool.run(work).await?,
+        };
         self.wake.notify_one();
         self.metrics.tip_accepted(kind.as_str());
         tracing::info!(kind = kind.as_str(), "tip accepted");
@@ -117,9 +120,14 @@ impl Application {
             tokio::spawn(worker.run());
         }
         tokio::spawn(retention_loop(pool.clone(), settings.clone()));
-        if matches!(pool, Pool::Sqlite(_)) {
-            tokio::spawn(search_index_loop(pool.clone()));
-        }
+        let tip_writer = match pool {
+            Pool::Sqlite(_) => {
+                tokio::spawn(search_index_loop(pool.clone()));
+                Some(submission::writer::TipWriter::start(pool.clone())?)
+            }
+            #[cfg(feature = "postgres")]
+            Pool::Pg(..) => None,
+        };
         let state = web::Data::new(AppState {
             limiter: SubmissionLimiter::new(&settings.limits),
             settings,
@@ -129,6 +137,7 @@ impl Application {
             metrics,
             keyring,
             articles: articles::ArticleCache::default(),
+            tip_writer,
         });
         let workers = match state.settings.server.workers {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),

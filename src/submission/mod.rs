@@ -4,6 +4,7 @@
 pub mod input;
 pub mod rate_limit;
 pub mod routes;
+pub mod writer;
 
 use diesel::prelude::*;
 

@@ -658,7 +658,92 @@ async fn unknown_paths_are_404_pages(backend: Backend) {
         .contains("no page at this address"));
 }
 
+async fn tips_committed_together_fail_alone(backend: Backend) {
+    use tipdesk::db::DbError;
+    use tipdesk::domain::TipReference;
+    use tipdesk::submission::writer::{TipWriter, Work};
+
+    let app = TestApp::spawn(backend).await;
+    let writer = TipWriter::start(app.pool.clone()).unwrap();
+    // Each job writes article rows, all or none; one repeats an id, which
+    // the database refuses.
+    let job = |ids: &'static [&'static str], pause: u64| -> Work {
+        Box::new(move |conn| {
+            std::thread::sleep(std::time::Duration::from_millis(pause));
+            tipdesk::db_write!(conn => {
+                use diesel::connection::SimpleConnection;
+                for id in ids {
+                    let now = "2026-11-27 12:00:00";
+                    let sql = format!(
+                        "INSERT INTO articles (id, title, url, section, created_at, updated_at) \
+                         VALUES ('{id}', 't', 'https://news.example/{id}', 'International', '{now}', '{now}')"
+                    );
+                    tipdesk::db_run!(conn => conn.batch_execute(&sql))?;
+                }
+                Ok::<_, DbError>(TipReference::generate())
+            })
+        })
+    };
+    // The first keeps the writer busy while the next three queue up, so
+    // they are stored in one transaction.
+    let busy = tokio::spawn({
+        let w = writer.clone();
+        let work = job(&["batch-first"], 300);
+        async move { w.write(work).await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let (a, b, c) = tokio::join!(
+        writer.write(job(&["batch-a"], 0)),
+        writer.write(job(&["batch-b", "batch-first"], 0)),
+        writer.write(job(&["batch-c"], 0)),
+    );
+    assert!(busy.await.unwrap().is_ok());
+    assert!(a.is_ok() && c.is_ok(), "{a:?} {c:?}");
+    assert!(b.is_err(), "the repeated id is refused");
+    let stored = |id: &str| {
+        app.count_sql(&format!(
+            "SELECT count(*) AS n FROM articles WHERE id = '{id}'"
+        ))
+    };
+    for id in ["batch-first", "batch-a", "batch-c"] {
+        assert_eq!(stored(id), 1, "{id} is stored");
+    }
+    assert_eq!(stored("batch-b"), 0, "the refused job left nothing behind");
+}
+
+async fn many_readers_at_once_are_all_stored(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let answers = futures_util::future::join_all((0..200).map(|i| {
+        let app = &app;
+        async move {
+            let res = app
+                .post_json(
+                    DEMO_ARTICLE,
+                    &json!({"message": format!("Reader number {i} saw the convoy leave.")}),
+                )
+                .await;
+            assert_eq!(res.status(), StatusCode::CREATED);
+            res.json::<serde_json::Value>().await.unwrap()["reference"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    }))
+    .await;
+    let distinct: std::collections::HashSet<&String> = answers.iter().collect();
+    assert_eq!(distinct.len(), 200);
+    let stored: std::collections::HashSet<String> =
+        app.tips().into_iter().map(|t| t.reference).collect();
+    assert!(
+        answers.iter().all(|r| stored.contains(r)),
+        "every answered tip is stored"
+    );
+    assert_eq!(app.jobs().len(), 200, "with its notification");
+}
+
 crate::both_backends!(
+    tips_committed_together_fail_alone,
+    many_readers_at_once_are_all_stored,
     the_form_page_names_the_article_and_has_every_field,
     the_landing_page_links_to_the_demo_article,
     a_tip_sent_from_the_page_is_stored_with_its_notification,

@@ -1,0 +1,104 @@
+//! Group commit for readers' tips on SQLite.
+//!
+//! Every accepted tip must be on disk before the reader is told so, and
+//! SQLite has one writer at a time. With each submission opening its own
+//! transaction, writers queued on SQLite's busy handler, which sleeps and
+//! retries rather than waiting in line: the lock sat idle between them and
+//! the unlucky waited for seconds. Here one thread takes the tips waiting
+//! at that moment, stores each in a savepoint of one transaction (so one
+//! tip's failure touches no other) and commits them with one sync; only
+//! then is each submission answered. PostgreSQL needs none of this: its
+//! server already groups concurrent commits.
+
+use std::sync::mpsc;
+
+use tokio::sync::oneshot;
+
+use crate::db::{Conn, DbError, Pool};
+use crate::domain::TipReference;
+
+/// Tips stored in one transaction at most: enough for every submission a
+/// busy server has in flight, few enough that a batch stays short.
+const MAX_BATCH: usize = 128;
+
+/// Stores one tip on the connection it is given, in a transaction of its
+/// own (which, in a batch, is a savepoint).
+pub type Work = Box<dyn FnOnce(&mut Conn<'_>) -> Result<TipReference, DbError> + Send>;
+
+struct Job {
+    work: Work,
+    reply: oneshot::Sender<Result<TipReference, DbError>>,
+}
+
+/// The handle submissions send their tips through.
+#[derive(Clone)]
+pub struct TipWriter {
+    jobs: mpsc::Sender<Job>,
+    pool: Pool,
+}
+
+impl TipWriter {
+    /// Starts the writer thread for `pool`.
+    pub fn start(pool: Pool) -> std::io::Result<Self> {
+        let (jobs, queue) = mpsc::channel();
+        let writer_pool = pool.clone();
+        std::thread::Builder::new()
+            .name("tipdesk-tip-writer".into())
+            .spawn(move || run(&writer_pool, &queue))?;
+        Ok(Self { jobs, pool })
+    }
+
+    /// Stores a tip: returns once it is durable (or was refused).
+    pub async fn write(&self, work: Work) -> Result<TipReference, DbError> {
+        let (reply, answer) = oneshot::channel();
+        match self.jobs.send(Job { work, reply }) {
+            Ok(()) => answer
+                .await
+                .unwrap_or_else(|_| Err(rolled_back("the tip writer stopped"))),
+            // The writer thread is gone (it cannot be, short of a bug): store
+            // the tip the ordinary way rather than lose it.
+            Err(mpsc::SendError(job)) => self.pool.run(job.work).await,
+        }
+    }
+}
+
+fn run(pool: &Pool, queue: &mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let (works, replies): (Vec<Work>, Vec<_>) =
+            batch.into_iter().map(|j| (j.work, j.reply)).unzip();
+        let stored = pool.with(|conn| {
+            crate::db_write!(conn => {
+                Ok::<_, DbError>(works.into_iter().map(|work| work(conn)).collect::<Vec<_>>())
+            })
+        });
+        match stored {
+            Ok(results) => {
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+            // The commit failed (or no connection): nothing of the batch
+            // was stored, and every reader is told so.
+            Err(e) => {
+                tracing::error!(error = %e, tips = replies.len(), "storing a batch of tips failed");
+                for reply in replies {
+                    let _ = reply.send(Err(rolled_back("the batch's commit failed")));
+                }
+            }
+        }
+    }
+}
+
+/// What a reader's submission gets when its batch was not committed. (The
+/// underlying error, logged once, cannot be handed to every reader.)
+fn rolled_back(why: &str) -> DbError {
+    tracing::debug!(why, "tip not stored");
+    DbError::Query(diesel::result::Error::RollbackTransaction)
+}
