@@ -121,10 +121,7 @@ impl Application {
         }
         tokio::spawn(retention_loop(pool.clone(), settings.clone()));
         let tip_writer = match pool {
-            Pool::Sqlite(_) => {
-                tokio::spawn(search_index_loop(pool.clone()));
-                Some(submission::writer::TipWriter::start(pool.clone())?)
-            }
+            Pool::Sqlite(_) => Some(submission::writer::TipWriter::start(pool.clone())?),
             #[cfg(feature = "postgres")]
             Pool::Pg(..) => None,
         };
@@ -198,30 +195,6 @@ async fn retention_loop(pool: Pool, settings: Arc<Settings>) {
         {
             Ok(done) => tracing::info!(%done, "retention applied"),
             Err(e) => tracing::warn!(error = %e, "retention failed; will try again in an hour"),
-        }
-    }
-}
-
-/// Keeps SQLite's search index up with new tips: every second, whatever
-/// arrived since, in batches (see [`crate::triage::search`]).
-async fn search_index_loop(pool: Pool) {
-    const BATCH: i64 = 5_000;
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        loop {
-            let done = pool
-                .run(|c| crate::triage::search::index_pending(c, BATCH).map_err(DbError::from))
-                .await;
-            match done {
-                Ok(n) if n as i64 == BATCH => continue,
-                Ok(_) => break,
-                Err(e) => {
-                    tracing::warn!(error = %e, "search indexing failed; will try again");
-                    break;
-                }
-            }
         }
     }
 }

@@ -9,8 +9,14 @@
 //! tip's failure touches no other) and commits them with one sync; only
 //! then is each submission answered. PostgreSQL needs none of this: its
 //! server already groups concurrent commits.
+//!
+//! The same thread keeps SQLite's search index up with new tips (see
+//! `triage::search`), a small chunk at a time between batches: done
+//! elsewhere, indexing a second's worth of tips held the write lock for
+//! ~100 ms each second, and that was most of the submissions' p99.
 
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -20,6 +26,10 @@ use crate::domain::TipReference;
 /// Tips stored in one transaction at most: enough for every submission a
 /// busy server has in flight, few enough that a batch stays short.
 const MAX_BATCH: usize = 128;
+/// Tips added to the search index at a time (~15 ms of work), and how
+/// often to look for new ones when there is no backlog.
+const INDEX_CHUNK: i64 = 500;
+const INDEX_EVERY: Duration = Duration::from_secs(1);
 
 /// Stores one tip on the connection it is given, in a transaction of its
 /// own (which, in a batch, is a savepoint).
@@ -63,34 +73,64 @@ impl TipWriter {
 }
 
 fn run(pool: &Pool, queue: &mpsc::Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+    // Whatever was stored before this start may not be indexed yet.
+    let mut backlog = true;
+    let mut index_at = Instant::now();
+    loop {
+        let wait = if backlog {
+            Duration::ZERO
+        } else {
+            index_at.saturating_duration_since(Instant::now())
+        };
+        match queue.recv_timeout(wait) {
+            Ok(first) => commit(pool, first, queue),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+        if backlog || Instant::now() >= index_at {
+            backlog = match pool.with(|c| {
+                crate::triage::search::index_pending(c, INDEX_CHUNK).map_err(DbError::from)
+            }) {
+                Ok(n) => n as i64 == INDEX_CHUNK,
+                Err(e) => {
+                    tracing::warn!(error = %e, "search indexing failed; will try again");
+                    false
+                }
+            };
+            index_at = Instant::now() + INDEX_EVERY;
+        }
+    }
+}
+
+/// Stores `first` and the tips queued behind it in one transaction, then
+/// answers each.
+fn commit(pool: &Pool, first: Job, queue: &mpsc::Receiver<Job>) {
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
+        }
+    }
+    let (works, replies): (Vec<Work>, Vec<_>) =
+        batch.into_iter().map(|j| (j.work, j.reply)).unzip();
+    let stored = pool.with(|conn| {
+        crate::db_write!(conn => {
+            Ok::<_, DbError>(works.into_iter().map(|work| work(conn)).collect::<Vec<_>>())
+        })
+    });
+    match stored {
+        Ok(results) => {
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(result);
             }
         }
-        let (works, replies): (Vec<Work>, Vec<_>) =
-            batch.into_iter().map(|j| (j.work, j.reply)).unzip();
-        let stored = pool.with(|conn| {
-            crate::db_write!(conn => {
-                Ok::<_, DbError>(works.into_iter().map(|work| work(conn)).collect::<Vec<_>>())
-            })
-        });
-        match stored {
-            Ok(results) => {
-                for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(result);
-                }
-            }
-            // The commit failed (or no connection): nothing of the batch
-            // was stored, and every reader is told so.
-            Err(e) => {
-                tracing::error!(error = %e, tips = replies.len(), "storing a batch of tips failed");
-                for reply in replies {
-                    let _ = reply.send(Err(rolled_back("the batch's commit failed")));
-                }
+        // The commit failed (or no connection): nothing of the batch
+        // was stored, and every reader is told so.
+        Err(e) => {
+            tracing::error!(error = %e, tips = replies.len(), "storing a batch of tips failed");
+            for reply in replies {
+                let _ = reply.send(Err(rolled_back("the batch's commit failed")));
             }
         }
     }
