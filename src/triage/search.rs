@@ -5,8 +5,8 @@
 //! has a pg_trgm index on `lower(message)` that serves the filter as it
 //! stands. SQLite has an FTS5 trigram table, `tips_search`, which [`narrow`]
 //! asks first for the few tips that can match. It is filled by
-//! [`index_pending`], called by the tip writer between batches of tips
-//! (`submission::writer`): indexing each tip in the reader's own
+//! [`index_pending`], called by the tip writer whenever no reader's tip is
+//! waiting (`submission::writer`): indexing each tip in the reader's own
 //! transaction would cost more than storing the tip, and indexing from
 //! anywhere else would hold the write lock against the readers' tips.
 
