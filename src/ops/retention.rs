@@ -45,27 +45,12 @@ const BATCH: i64 = 1_000;
 pub fn purge(conn: &mut Conn<'_>, r: &RetentionSettings, actor: &Actor) -> QueryResult<Purged> {
     let mut done = Purged::default();
     if let Some(cutoff) = days_ago(r.spam_days) {
-        let statuses = [TipStatus::Spam.as_str(), TipStatus::Duplicate.as_str()];
-        done.spam_tips = in_batches(conn, |conn| {
-            let ids: Vec<i64> = crate::db_run!(conn => tips::table
-                .filter(tips::status.eq_any(statuses))
-                .filter(tips::updated_at.lt(cutoff))
-                .select(tips::id)
-                .limit(BATCH)
-                .load(conn))?;
-            crate::db_run!(conn => diesel::delete(tips::table.filter(tips::id.eq_any(&ids))).execute(conn))
-        })?;
+        let statuses = [TipStatus::Spam, TipStatus::Duplicate];
+        done.spam_tips = in_batches(conn, |conn| delete_tips(conn, &statuses, cutoff))?;
     }
     if let Some(cutoff) = days_ago(r.closed_days) {
-        done.closed_tips = in_batches(conn, |conn| {
-            let ids: Vec<i64> = crate::db_run!(conn => tips::table
-                .filter(tips::status.eq(TipStatus::Closed.as_str()))
-                .filter(tips::updated_at.lt(cutoff))
-                .select(tips::id)
-                .limit(BATCH)
-                .load(conn))?;
-            crate::db_run!(conn => diesel::delete(tips::table.filter(tips::id.eq_any(&ids))).execute(conn))
-        })?;
+        done.closed_tips =
+            in_batches(conn, |conn| delete_tips(conn, &[TipStatus::Closed], cutoff))?;
     }
     if let Some(cutoff) = days_ago(r.sent_jobs_days) {
         done.sent_jobs = in_batches(conn, |conn| {
@@ -104,6 +89,23 @@ pub fn purge(conn: &mut Conn<'_>, r: &RetentionSettings, actor: &Actor) -> Query
         }
         Ok(done)
     })
+}
+
+/// Deletes up to [`BATCH`] tips with one of `statuses`, last changed before
+/// `cutoff`; returns how many.
+fn delete_tips(
+    conn: &mut Conn<'_>,
+    statuses: &[TipStatus],
+    cutoff: chrono::NaiveDateTime,
+) -> QueryResult<usize> {
+    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    let ids: Vec<i64> = crate::db_run!(conn => tips::table
+        .filter(tips::status.eq_any(&statuses))
+        .filter(tips::updated_at.lt(cutoff))
+        .select(tips::id)
+        .limit(BATCH)
+        .load(conn))?;
+    crate::db_run!(conn => diesel::delete(tips::table.filter(tips::id.eq_any(&ids))).execute(conn))
 }
 
 /// Runs `batch` (which removes up to [`BATCH`] rows and says how many) in

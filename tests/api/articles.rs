@@ -142,15 +142,7 @@ async fn a_reimported_article_routes_tips_at_once_and_shows_its_title_within_sec
     backend: Backend,
 ) {
     let app = TestApp::spawn_with(backend, |s| {
-        s.desks.insert(
-            "sport".into(),
-            tipdesk::config::DeskSettings {
-                name: "Sport".into(),
-                emails: vec!["sport@example.org".into()],
-                sections: vec!["Sport".into()],
-                excerpt_chars: 0,
-            },
-        );
+        add_desk(s, "sport", "Sport", "sport@example.org")
     })
     .await;
     let dir = tempfile::tempdir().unwrap();

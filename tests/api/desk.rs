@@ -11,15 +11,7 @@ const MESSAGE: &str = "Схема моста в статье неверна; м�
 /// default desk owns everything else (here, a Sport article).
 async fn newsroom(backend: Backend) -> TestApp {
     let app = TestApp::spawn_with(backend, |s| {
-        s.desks.insert(
-            "international".into(),
-            tipdesk::config::DeskSettings {
-                name: "International".into(),
-                emails: vec!["intl@example.org".into()],
-                sections: vec!["International".into()],
-                excerpt_chars: 0,
-            },
-        );
+        add_desk(s, "international", "International", "intl@example.org")
     })
     .await;
     let sport = tipdesk::articles::ArticleRecord {
@@ -842,44 +834,25 @@ async fn the_queue_filters_counts_marks_unread_and_pages(backend: Backend) {
 
 async fn text_search_is_exact_and_counts_stop_at_a_cap(backend: Backend) {
     let app = newsroom(backend).await;
-    let percent = tip(
-        &app,
-        DEMO_ARTICLE,
-        json!({"message": "Prices rose 50% in May, not 5%."}),
-    )
-    .await;
-    tip(
-        &app,
-        DEMO_ARTICLE,
-        json!({"message": "Prices rose 5000 afghani in May."}),
-    )
-    .await;
-    let snake = tip(
-        &app,
-        DEMO_ARTICLE,
-        json!({"message": "The file was named snake_case_report."}),
-    )
-    .await;
-    tip(
-        &app,
-        DEMO_ARTICLE,
-        json!({"message": "The file was named snakeXcaseXreport."}),
-    )
-    .await;
-    let rare = tip(
-        &app,
-        DEMO_ARTICLE,
-        json!({"message": "A Xylophonist saw the convoy."}),
-    )
-    .await;
+    let mut ids = Vec::new();
+    for message in [
+        "Prices rose 50% in May, not 5%.",
+        "Prices rose 5000 afghani in May.",
+        "The file was named snake_case_report.",
+        "The file was named snakeXcaseXreport.",
+        "A Xylophonist saw the convoy.",
+    ] {
+        ids.push(tip(&app, DEMO_ARTICLE, json!({ "message": message })).await);
+    }
+    let (percent, snake, rare) = (ids[0], ids[2], ids[4]);
     // More tips mentioning the harbour than a status count shows.
-    app.execute_sql(
-        "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 1002) \
-         INSERT INTO tips (reference, article_id, desk, kind, message, consent, status, client_hash, created_at, updated_at) \
-         SELECT 'TD-BULK-' || CAST(n AS TEXT), 'csto-extremist-groups-afghanistan', 'international', 'other', \
-                'Bulk tip about the harbour, number ' || CAST(n AS TEXT), FALSE, 'new', 'x', \
-                '2026-11-27 12:00:00', '2026-11-27 12:00:00' FROM seq",
-    );
+    app.insert_bulk_tips(&BulkTips {
+        count: 1002,
+        message: "Bulk tip about the harbour, number ",
+        desk: "international",
+        status: "new",
+        at: "2026-11-27 12:00:00",
+    });
     let admin = signed_in(&app, "admin@example.org", "admin", &[]).await;
     let search = |q: &str| {
         let q = q
@@ -923,12 +896,7 @@ async fn text_search_is_exact_and_counts_stop_at_a_cap(backend: Backend) {
     assert!(one.contains("data-status=\"new\">New <span class=\"n\">1</span>"));
 
     // Once SQLite's index has caught up, the same tips are found through it.
-    app.pool
-        .with(|c| {
-            while tipdesk::triage::search::index_pending(c, 500)? > 0 {}
-            Ok::<_, tipdesk::db::DbError>(())
-        })
-        .unwrap();
+    app.catch_up_search_index();
     if backend == Backend::Sqlite {
         assert_eq!(
             app.count_sql("SELECT count(*) AS n FROM tips_search WHERE message LIKE '%harbour%'"),

@@ -288,7 +288,58 @@ impl TestApp {
     }
 }
 
+/// Adds a desk owning `section`, mailed at `email`.
+pub fn add_desk(s: &mut Settings, key: &str, section: &str, email: &str) {
+    s.desks.insert(
+        key.into(),
+        tipdesk::config::DeskSettings {
+            name: section.into(),
+            emails: vec![email.into()],
+            sections: vec![section.into()],
+            excerpt_chars: 0,
+        },
+    );
+}
+
+/// Tips written straight into the database, many at once.
+pub struct BulkTips<'a> {
+    pub count: u32,
+    /// Each tip's message is this, then its number.
+    pub message: &'a str,
+    pub desk: &'a str,
+    pub status: &'a str,
+    /// Created and last changed then.
+    pub at: &'a str,
+}
+
 impl TestApp {
+    /// Inserts `bulk.count` tips on the demo article in one statement.
+    pub fn insert_bulk_tips(&self, bulk: &BulkTips<'_>) {
+        let BulkTips {
+            count,
+            message,
+            desk,
+            status,
+            at,
+        } = bulk;
+        self.execute_sql(&format!(
+            "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {count}) \
+             INSERT INTO tips (reference, article_id, desk, kind, message, consent, status, client_hash, created_at, updated_at) \
+             SELECT 'TD-BULK-{status}-' || CAST(n AS TEXT), '{DEMO_ARTICLE}', '{desk}', 'other', \
+                    '{message}' || CAST(n AS TEXT), FALSE, '{status}', '', '{at}', '{at}' FROM seq"
+        ));
+    }
+
+    /// Brings SQLite's search index up to date (a no-op on PostgreSQL).
+    pub fn catch_up_search_index(&self) {
+        self.pool
+            .with(|c| {
+                while tipdesk::triage::search::index_pending(c, 1000)? > 0 {}
+                Ok::<_, tipdesk::db::DbError>(())
+            })
+            .expect("index the tips");
+    }
+
     /// The number a `SELECT count(*) AS n ...` answers.
     pub fn count_sql(&self, sql: &str) -> i64 {
         #[derive(diesel::QueryableByName)]

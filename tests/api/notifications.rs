@@ -13,6 +13,18 @@ use serde_json::json;
 const MESSAGE: &str = "The mayor's office confirmed the bridge closure to me by phone.";
 const WAIT: Duration = Duration::from_secs(20);
 
+/// `n` tips on the demo article, each with its own text.
+async fn numbered_tips(app: &TestApp, n: usize) {
+    for i in 0..n {
+        tip(
+            app,
+            DEMO_ARTICLE,
+            json!({"message": format!("{MESSAGE} #{i}")}),
+        )
+        .await;
+    }
+}
+
 async fn tip(app: &TestApp, article: &str, body: serde_json::Value) {
     let res = app.post_json(article, &body).await;
     assert_eq!(
@@ -337,14 +349,7 @@ async fn a_batch_that_outlasts_its_lease_mails_nothing_twice(backend: Backend) {
         s.notify.digest_window = Duration::ZERO;
     })
     .await;
-    for i in 0..4 {
-        tip(
-            &app,
-            DEMO_ARTICLE,
-            json!({"message": format!("{MESSAGE} #{i}")}),
-        )
-        .await;
-    }
+    numbered_tips(&app, 4).await;
     // One worker claims all four; at 0.9 s an email, the last ones start
     // after their 2 s lease would have run out...
     smtp.script(vec![Reply::Slow(Duration::from_millis(900)); 4]);
@@ -435,14 +440,7 @@ async fn a_big_flood_is_one_short_digest(backend: Backend) {
     tip(&app, DEMO_ARTICLE, json!({"message": MESSAGE})).await;
     worker.drain().await.unwrap();
     // More tips than one claim takes (100), all for one address.
-    for i in 0..130 {
-        tip(
-            &app,
-            DEMO_ARTICLE,
-            json!({"message": format!("{MESSAGE} #{i}")}),
-        )
-        .await;
-    }
+    numbered_tips(&app, 130).await;
     worker.drain().await.unwrap();
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(
@@ -470,14 +468,7 @@ async fn an_article_in_surge_is_accepted_but_digested_and_shown_to_ops(backend: 
     })
     .await;
     add_articles(&app, &["quiet-story"]);
-    for i in 0..6 {
-        tip(
-            &app,
-            DEMO_ARTICLE,
-            json!({"message": format!("{MESSAGE} #{i}")}),
-        )
-        .await;
-    }
+    numbered_tips(&app, 6).await;
     tip(&app, "quiet-story", json!({"message": MESSAGE})).await;
     let worker = app.worker();
     // The first three of the viral article and the quiet one go out singly;
@@ -522,14 +513,7 @@ async fn no_duplicates_in_normal_operation_and_prompt_wake_up(backend: Backend) 
     })
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    for i in 0..20 {
-        tip(
-            &app,
-            DEMO_ARTICLE,
-            json!({"message": format!("{MESSAGE} #{i}")}),
-        )
-        .await;
-    }
+    numbered_tips(&app, 20).await;
     smtp.wait_for(20, WAIT).await;
     // Give a duplicate, if one were coming, the chance to arrive.
     tokio::time::sleep(Duration::from_millis(500)).await;

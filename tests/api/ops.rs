@@ -355,19 +355,14 @@ async fn a_large_purge_goes_in_batches_and_misses_nothing(backend: Backend) {
     app.post_json(DEMO_ARTICLE, &json!({"message": MESSAGE}))
         .await;
     // More old spam than one batch removes, some of it already indexed.
-    app.execute_sql(
-        "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 2345) \
-         INSERT INTO tips (reference, article_id, desk, kind, message, consent, status, client_hash, created_at, updated_at) \
-         SELECT 'TD-OLD-' || CAST(n AS TEXT), 'csto-extremist-groups-afghanistan', 'default', 'other', \
-                'Old spam about a marmalade sale ' || CAST(n AS TEXT), FALSE, 'spam', '', \
-                '2020-01-01 00:00:00', '2020-01-01 00:00:00' FROM seq",
-    );
-    app.pool
-        .with(|c| {
-            while tipdesk::triage::search::index_pending(c, 1000)? > 0 {}
-            Ok::<_, tipdesk::db::DbError>(())
-        })
-        .unwrap();
+    app.insert_bulk_tips(&BulkTips {
+        count: 2345,
+        message: "Old spam about a marmalade sale ",
+        desk: "default",
+        status: "spam",
+        at: "2020-01-01 00:00:00",
+    });
+    app.catch_up_search_index();
     let out = app.cli(&["purge"]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
