@@ -42,11 +42,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn client_key(&self, req: &HttpRequest) -> ClientKey {
-        ClientKey::from_request(
-            req,
-            &self.keys,
-            self.settings.server.client_ip_header.as_deref(),
-        )
+        crate::web::client::client_key(req, &self.keys, &self.settings.server.proxies)
     }
 
     /// Stores a valid tip and its notification; see [`submission::store`].

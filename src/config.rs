@@ -38,8 +38,9 @@ pub struct ServerSettings {
     pub bind: SocketAddr,
     pub public_url: Url,
     pub workers: usize,
-    /// Lower-cased header name, or `None` to use the TCP peer address.
-    pub client_ip_header: Option<String>,
+    /// `client_ip_header` and `trusted_proxies`: whose word on the
+    /// client's address is believed.
+    pub proxies: crate::web::client::ProxyTrust,
     pub max_body_bytes: usize,
 }
 
@@ -285,7 +286,34 @@ struct RawServer {
     public_url: String,
     workers: usize,
     client_ip_header: String,
+    trusted_proxies: OneOrMany,
     max_body_bytes: usize,
+}
+
+/// A list setting, also given as one comma-separated string (as an
+/// environment variable can only give it).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    Many(Vec<String>),
+    One(String),
+}
+
+impl OneOrMany {
+    fn items(&self) -> Vec<&str> {
+        match self {
+            Self::Many(v) => v
+                .iter()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            Self::One(s) => s
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -397,12 +425,23 @@ impl RawSettings {
                 )
             })?;
         let header = self.server.client_ip_header.trim().to_ascii_lowercase();
-        if !header.is_empty() && actix_web::http::header::HeaderName::try_from(&header).is_err() {
-            return Err(ConfigError::new(
-                "server.client_ip_header",
-                "not a valid HTTP header name",
-            ));
-        }
+        let header = if header.is_empty() {
+            None
+        } else {
+            Some(
+                actix_web::http::header::HeaderName::try_from(&header).map_err(|_| {
+                    ConfigError::new("server.client_ip_header", "not a valid HTTP header name")
+                })?,
+            )
+        };
+        let trusted = self
+            .server
+            .trusted_proxies
+            .items()
+            .into_iter()
+            .map(crate::web::client::parse_trusted)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ConfigError::new("server.trusted_proxies", e))?;
         if self.server.max_body_bytes < 1024 {
             return Err(ConfigError::new(
                 "server.max_body_bytes",
@@ -545,7 +584,7 @@ impl RawSettings {
                 bind,
                 public_url,
                 workers: self.server.workers,
-                client_ip_header: (!header.is_empty()).then_some(header),
+                proxies: crate::web::client::ProxyTrust { header, trusted },
                 max_body_bytes: self.server.max_body_bytes,
             },
             privacy: PrivacySettings {

@@ -94,10 +94,7 @@ pub async fn metrics(
             }
         }
         None => {
-            let ip = crate::web::client::client_ip(
-                &req,
-                state.settings.server.client_ip_header.as_deref(),
-            );
+            let ip = crate::web::client::client_ip(&req, &state.settings.server.proxies);
             if !ip.is_some_and(|ip| ip.is_loopback()) {
                 return Err(refuse(
                     StatusCode::FORBIDDEN,

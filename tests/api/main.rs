@@ -16,6 +16,7 @@ mod hostile;
 mod notifications;
 mod ops;
 mod privacy;
+mod proxy;
 mod security;
 mod submission;
 mod totp;

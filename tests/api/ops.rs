@@ -191,7 +191,7 @@ async fn metrics_need_the_token_or_loopback(backend: Backend) {
 
     // Behind a proxy without a token, only loopback clients get them.
     let proxied = TestApp::spawn_with(backend, |s| {
-        s.server.client_ip_header = Some("x-forwarded-for".into())
+        s.server.proxies.header = Some("x-forwarded-for".parse().unwrap())
     })
     .await;
     let outside = proxied

@@ -547,7 +547,7 @@ async fn a_quick_fix_after_a_refusal_is_not_held_back_as_too_fast(backend: Backe
 async fn identical_resubmissions_store_one_tip_and_get_the_first_answer(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| {
         s.limits.duplicate_window = std::time::Duration::from_secs(600);
-        s.server.client_ip_header = Some("x-forwarded-for".into());
+        s.server.proxies.header = Some("x-forwarded-for".parse().unwrap());
     })
     .await;
     let body = json!({"message": MESSAGE, "name": "Same reader", "contact": "same@example.org", "consent": true});
