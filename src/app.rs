@@ -1,4 +1,5 @@
-//! Wiring: the shared state, every route in one table, and the server.
+//! Wiring, and nothing else: builds the shared state ([`AppState`]) and the
+//! background tasks, declares every route in one table, and runs the server.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -11,69 +12,16 @@ use actix_web::error::{InternalError, JsonPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{middleware, web, HttpRequest, HttpServer, ResponseError};
 
-use crate::articles::{self, Article};
+use crate::articles;
 use crate::config::Settings;
 use crate::db::{DbError, Pool};
-use crate::domain::TipReference;
 use crate::notifications::Worker;
 use crate::ops::Metrics;
-use crate::privacy::Keyring;
-use crate::secrets::Keys;
-use crate::submission::{self, rate_limit::SubmissionLimiter, ValidTip};
-use crate::web::client::ClientKey;
+use crate::privacy::SealingKeys;
+use crate::secrets::HmacKeys;
+use crate::state::AppState;
+use crate::submission::{self, rate_limit::SubmissionLimiter};
 use crate::web::{self as webutil, Format, WebError};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub settings: Arc<Settings>,
-    pub pool: Pool,
-    pub keys: Keys,
-    pub limiter: SubmissionLimiter,
-    /// Wakes this process's notification worker when a tip is stored.
-    pub wake: Arc<Notify>,
-    pub metrics: Arc<Metrics>,
-    /// Seals and opens readers' names and contacts.
-    pub keyring: Keyring,
-    /// Articles recently shown, for the form page.
-    pub articles: articles::ArticleCache,
-    /// Group commit for tips, on SQLite.
-    pub tip_writer: Option<submission::writer::TipWriter>,
-}
-
-impl AppState {
-    pub fn client_key(&self, req: &HttpRequest) -> ClientKey {
-        crate::web::client::client_key(req, &self.keys, &self.settings.server.proxies)
-    }
-
-    /// Stores a valid tip and its notification; see [`submission::store`].
-    pub async fn accept(
-        &self,
-        article: Article,
-        tip: ValidTip,
-        client: ClientKey,
-    ) -> Result<TipReference, DbError> {
-        let settings = self.settings.clone();
-        let (keys, keyring) = (self.keys.clone(), self.keyring.clone());
-        let kind = tip.kind;
-        let work: submission::writer::Work = Box::new(move |conn| {
-            submission::store(conn, &settings, &keys, &keyring, &article, &tip, &client)
-        });
-        let reference = match &self.tip_writer {
-            Some(writer) => writer.write(work).await?,
-            None => self.pool.run(work).await?,
-        };
-        self.wake.notify_one();
-        self.metrics.tip_accepted(kind.as_str());
-        tracing::info!(kind = kind.as_str(), "tip accepted");
-        Ok(reference)
-    }
-
-    /// Counts and logs a refused submission (never its content).
-    pub fn refused(&self, reason: &str) {
-        self.metrics.tip_rejected(reason);
-        tracing::info!(reason, "tip refused");
-    }
-}
 
 /// A running tipdesk: the HTTP server and its background tasks.
 pub struct Application {
@@ -86,11 +34,14 @@ impl Application {
     /// the server. Nothing is served until [`Application::run`].
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         let pool = Pool::connect(&settings.database)?;
-        let keys = Keys::load(
+        let hmac_keys = HmacKeys::load(
             settings.security.secret_key.as_ref(),
             &settings.storage.data_dir,
         )?;
-        let keyring = Keyring::load(&settings)?;
+        let sealing_keys = SealingKeys::load(
+            settings.privacy.encryption_keys.as_ref(),
+            &settings.storage.data_dir,
+        )?;
         if settings.demo.seed_article {
             if let Some(id) = pool.with(articles::seed_demo)? {
                 tracing::info!(article = %id, "seeded the demo article");
@@ -125,10 +76,10 @@ impl Application {
             limiter: SubmissionLimiter::new(&settings.limits),
             settings,
             pool,
-            keys,
+            hmac_keys,
             wake,
             metrics,
-            keyring,
+            sealing_keys,
             articles: articles::ArticleCache::default(),
             tip_writer,
         });
@@ -254,7 +205,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .route("/tips/{id}/assign", web::post().to(desk::assign))
                 .route("/tips/{id}/notes", web::post().to(desk::add_note))
                 .route("/tips/{id}/labels", web::post().to(desk::set_labels))
-                .route("/audit", web::get().to(desk::audit_trail)),
+                .route("/audit", web::get().to(crate::audit::routes::audit_trail)),
         )
         .route("/api/v1/openapi.json", web::get().to(tip::openapi))
         .service(

@@ -10,6 +10,7 @@ use crate::app::Application;
 use crate::config::Settings;
 use crate::db::{DbError, Pool};
 use crate::notifications::{outbox, Worker};
+use crate::privacy::SealingKeys;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -175,23 +176,14 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             command: KeysCommand::Rotate,
         } => {
             let pool = Pool::connect(&settings.database)?;
-            let mut ring = crate::privacy::Keyring::load(&settings)?;
-            if settings.privacy.encryption_keys.is_none() {
-                ring.add_generated_key()?;
-            }
-            let changed = pool.with(|c| crate::privacy::reseal_all(c, &ring))?;
-            let id = ring.current_id().to_owned();
-            pool.with(|c| {
-                crate::db_write!(c => crate::audit::record(
-                    c,
-                    &crate::audit::Actor::cli(),
-                    "keys.rotate",
-                    "tips",
-                    &format!("{changed} record(s) re-encrypted with key {id}"),
-                ))
-                .map_err(DbError::from)
+            let mut keys = sealing_keys(&settings)?;
+            let done = pool.with(|c| {
+                crate::privacy::rotation::rotate(c, &mut keys, &crate::audit::Actor::cli())
             })?;
-            println!("current key: {id}; re-encrypted {changed} record(s)");
+            println!(
+                "current key: {}; re-encrypted {} record(s)",
+                done.current, done.resealed
+            );
             Ok(())
         }
         Command::Purge => {
@@ -226,6 +218,13 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn sealing_keys(settings: &Settings) -> anyhow::Result<SealingKeys> {
+    Ok(SealingKeys::load(
+        settings.privacy.encryption_keys.as_ref(),
+        &settings.storage.data_dir,
+    )?)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -385,8 +384,8 @@ fn user(command: UserCommand, settings: Settings) -> anyhow::Result<()> {
         UserCommand::Totp {
             command: TotpCommand::Enable { email },
         } => {
-            let keyring = crate::privacy::Keyring::load(&settings)?;
-            let e = pool.with(|c| crate::auth::totp::enable(c, &keyring, &email, &actor))?;
+            let keys = sealing_keys(&settings)?;
+            let e = pool.with(|c| crate::auth::totp::enable(c, &keys, &email, &actor))?;
             if e.replaced {
                 println!(
                     "the earlier second factor of {email} and its recovery codes no longer work"

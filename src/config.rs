@@ -593,7 +593,7 @@ impl RawSettings {
                     if keys.expose_secret().trim().is_empty() {
                         None
                     } else {
-                        crate::privacy::Keyring::parse(keys.expose_secret()).map_err(|e| {
+                        crate::privacy::SealingKeys::parse(keys.expose_secret()).map_err(|e| {
                             ConfigError::new("privacy.encryption_keys", e.to_string())
                         })?;
                         Some(keys)

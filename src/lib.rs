@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod ops;
 pub mod privacy;
 pub mod secrets;
+pub mod state;
 pub mod submission;
 pub mod telemetry;
 pub mod triage;

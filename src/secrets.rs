@@ -1,5 +1,8 @@
-//! The site secret and the keys derived from it. One secret, shared by every
-//! instance of a site, so a form served by one instance verifies on another.
+//! The site secret and the HMAC keys derived from it: they sign form
+//! tokens and key the hashes of clients and tips. One secret, shared by
+//! every instance of a site, so a form served by one instance verifies on
+//! another. (Readers' names and contacts are encrypted with other keys:
+//! see [`crate::privacy::SealingKeys`].)
 
 use std::io::Write;
 use std::path::Path;
@@ -8,22 +11,22 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
-/// Keys for distinct purposes, derived so that one leaking use cannot be
-/// replayed against another.
+/// HMAC keys for distinct purposes, derived so that one leaking use cannot
+/// be replayed against another.
 #[derive(Clone)]
-pub struct Keys {
+pub struct HmacKeys {
     form_token: [u8; 32],
     client_hash: [u8; 32],
     fingerprint: [u8; 32],
 }
 
-impl std::fmt::Debug for Keys {
+impl std::fmt::Debug for HmacKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Keys([redacted])")
+        f.write_str("HmacKeys([redacted])")
     }
 }
 
-impl Keys {
+impl HmacKeys {
     pub fn from_secret(secret: &[u8]) -> Self {
         Self {
             form_token: derive(secret, b"tipdesk form token v1"),

@@ -3,12 +3,14 @@
 //! so changing or deleting an entry breaks every link after it, and
 //! `tipdesk audit verify` finds the first broken one.
 
+pub mod routes;
+
 use chrono::{NaiveDateTime, Timelike};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::db::schema::audit_log;
-use crate::db::Conn;
+use crate::db::{locks, Conn};
 
 /// The hash the first entry links to.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -75,7 +77,7 @@ pub fn record(
     target: &str,
     details: &str,
 ) -> QueryResult<()> {
-    crate::db::queue::lock_audit_chain(conn)?;
+    locks::for_transaction(conn, locks::AUDIT_CHAIN)?;
     // Microseconds: what both engines store exactly, so the hash verifies.
     let now = crate::db::now();
     let at = now

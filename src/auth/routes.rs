@@ -1,5 +1,6 @@
 //! `/desk/login` (password, then the second factor if the account has
-//! one) and `/desk/logout`.
+//! one) and `/desk/logout`: thin handlers over [`super::login`] and
+//! [`super::totp`].
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -7,14 +8,13 @@ use askama::Template;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::login::{self, PasswordLogin};
+use super::session;
 use super::totp::{self, SecondFactor};
-use super::{password, session, throttle, users, Staff};
-use crate::app::AppState;
-use crate::audit::{self, Actor};
-use crate::db::DbError;
+use crate::state::AppState;
 use crate::web::form::StrictForm;
 use crate::web::form_token;
-use crate::web::{html, Format, WebError};
+use crate::web::{html_no_store, Format, WebError};
 
 const LOGIN_SCOPE: &str = "desk-login";
 
@@ -59,23 +59,15 @@ fn login_page(
     next: &str,
     notice: Option<&str>,
 ) -> HttpResponse {
-    no_store(html(
+    html_no_store(
         status,
         &LoginPage {
             email,
             next,
-            csrf: form_token::issue(&state.keys, LOGIN_SCOPE),
+            csrf: form_token::issue(&state.hmac_keys, LOGIN_SCOPE),
             notice,
         },
-    ))
-}
-
-fn no_store(mut res: HttpResponse) -> HttpResponse {
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    res
+    )
 }
 
 /// The second step: the code from an authenticator app or a recovery code.
@@ -85,14 +77,14 @@ fn totp_page(
     next: &str,
     notice: Option<&str>,
 ) -> HttpResponse {
-    no_store(html(
+    html_no_store(
         status,
         &TotpPage {
             login_token,
             next,
             notice,
         },
-    ))
+    )
 }
 
 fn throttled(mut res: HttpResponse, seconds: i64) -> HttpResponse {
@@ -104,11 +96,6 @@ fn throttled(mut res: HttpResponse, seconds: i64) -> HttpResponse {
 
 fn too_many(seconds: i64) -> String {
     format!("Too many failed attempts. Please wait {seconds} seconds before trying again.")
-}
-
-fn session_max(state: &AppState) -> chrono::Duration {
-    chrono::Duration::from_std(state.settings.auth.session_max)
-        .unwrap_or(chrono::Duration::hours(12))
 }
 
 /// Signed in: the session cookie, and on to where the person was going.
@@ -146,18 +133,9 @@ pub async fn login(
     StrictForm(form): StrictForm<LoginForm>,
 ) -> Result<HttpResponse, WebError> {
     session::same_site(&req, &state.settings)?;
-    // No account's email holds control characters; replacing them keeps
-    // the throttle key and the audit entry storable by every engine.
-    let email: String = form
-        .email
-        .unwrap_or_default()
-        .trim()
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect();
+    let email = login::attempted_email(form.email);
     let next = safe_next(form.next.as_deref()).to_owned();
-    if form_token::verify(&state.keys, LOGIN_SCOPE, form.csrf_token.as_deref(), 0).is_err() {
+    if form_token::verify(&state.hmac_keys, LOGIN_SCOPE, form.csrf_token.as_deref(), 0).is_err() {
         return Ok(login_page(
             &state,
             StatusCode::FORBIDDEN,
@@ -167,124 +145,49 @@ pub async fn login(
         ));
     }
     let client = state.client_key(&req);
-    let keys = throttle::keys(&email, client.as_str());
-    let (k, e) = (keys.clone(), email.clone());
-    let (wait, account, has_totp) = state
-        .pool
-        .run(move |conn| {
-            let wait = throttle::wait(conn, &k, crate::db::now())?;
-            let account = users::find(conn, &e)?;
-            let has_totp = match &account {
-                Some((a, _)) => totp::enrolled(conn, a.id)?,
-                None => false,
-            };
-            Ok::<_, DbError>((wait, account, has_totp))
-        })
-        .await
-        .map_err(|e| WebError::from_db(Format::Html, e))?;
-    if let Some(seconds) = wait {
-        tracing::warn!(reason = "throttled", "login refused");
-        let res = login_page(
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            &email,
-            &next,
-            Some(&too_many(seconds)),
-        );
-        return Ok(throttled(res, seconds));
-    }
-
-    // An unknown or disabled account is checked against a dummy hash, so
-    // the answer and its timing are the same as for a wrong password.
     let password = SecretString::from(form.password.unwrap_or_default());
-    let stored = account
-        .as_ref()
-        .filter(|(a, _)| !a.disabled)
-        .map(|(_, h)| h.clone());
-    let valid = tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
-        .await
-        .unwrap_or(false);
-
-    let max_age = session_max(&state);
-    let account = account.filter(|_| valid).map(|(a, _)| a);
-    if let Some(a) = &account {
-        // The password was right; the session waits for the second factor.
-        if has_totp {
-            let token = totp::pending_token(&state.keys, a.id);
-            return Ok(totp_page(StatusCode::OK, &token, &next, None));
-        }
-        if state.settings.auth.require_totp {
-            return refuse_without_totp(&state, a, &next).await;
-        }
-    }
-    let actor_label = email.clone();
-    let outcome = state
-        .pool
-        .run(move |conn| {
-            let now = crate::db::now();
-            crate::db_write!(conn => match &account {
-                Some(a) => {
-                    throttle::clear(conn, &keys)?;
-                    let token = session::create(conn, a.id, max_age)?;
-                    audit::record(conn, &Actor { id: Some(a.id), label: a.email.clone() }, "login", &format!("user:{}", a.id), "")?;
-                    Ok::<_, diesel::result::Error>(Some(token))
-                }
-                None => {
-                    throttle::fail(conn, &keys, now)?;
-                    audit::record(conn, &Actor { id: None, label: actor_label.clone() }, "login.failed", "desk", "wrong email or password")?;
-                    Ok(None)
-                }
-            })
-            .map_err(DbError::from)
-        })
+    let outcome = login::with_password(&state, &email, password, &client)
         .await
         .map_err(|e| WebError::from_db(Format::Html, e))?;
-    match outcome {
-        Some(token) => Ok(signed_in(&state, &token, next)),
-        None => {
+    Ok(match outcome {
+        PasswordLogin::Throttled(seconds) => {
+            tracing::warn!(reason = "throttled", "login refused");
+            let res = login_page(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                &email,
+                &next,
+                Some(&too_many(seconds)),
+            );
+            throttled(res, seconds)
+        }
+        PasswordLogin::SecondFactor { login_token } => {
+            totp_page(StatusCode::OK, &login_token, &next, None)
+        }
+        PasswordLogin::TotpNotEnrolled { email } => {
+            tracing::warn!(reason = "totp_not_enrolled", "login refused");
+            login_page(
+                &state,
+                StatusCode::FORBIDDEN,
+                &email,
+                &next,
+                Some(&format!(
+                    "This account needs two-factor login, which is not set up yet. Ask an admin to run `tipdesk user totp enable {email}`, then sign in again."
+                )),
+            )
+        }
+        PasswordLogin::SignedIn { session_token } => signed_in(&state, &session_token, next),
+        PasswordLogin::Refused => {
             tracing::warn!(reason = "bad_credentials", "login failed");
-            Ok(login_page(
+            login_page(
                 &state,
                 StatusCode::UNAUTHORIZED,
                 &email,
                 &next,
                 Some("That email and password do not match an account."),
-            ))
+            )
         }
-    }
-}
-
-/// `auth.require_totp` is on and this account has no second factor yet:
-/// no session, and a message saying who can fix it.
-async fn refuse_without_totp(
-    state: &AppState,
-    account: &users::Account,
-    next: &str,
-) -> Result<HttpResponse, WebError> {
-    let actor = Actor {
-        id: Some(account.id),
-        label: account.email.clone(),
-    };
-    let target = format!("user:{}", account.id);
-    state
-        .pool
-        .run(move |conn| {
-            crate::db_write!(conn => audit::record(conn, &actor, "login.failed", &target, "no second factor set up, which auth.require_totp requires"))
-                .map_err(DbError::from)
-        })
-        .await
-        .map_err(|e| WebError::from_db(Format::Html, e))?;
-    tracing::warn!(reason = "totp_not_enrolled", "login refused");
-    Ok(login_page(
-        state,
-        StatusCode::FORBIDDEN,
-        &account.email,
-        next,
-        Some(&format!(
-            "This account needs two-factor login, which is not set up yet. Ask an admin to run `tipdesk user totp enable {}`, then sign in again.",
-            account.email
-        )),
-    ))
+    })
 }
 
 #[derive(Deserialize)]
@@ -313,16 +216,18 @@ pub async fn login_totp(
             Some("This sign-in has expired (the code page lasts five minutes). Please sign in again."),
         )
     };
-    let Some(user_id) = totp::pending_user(&state.keys, &login_token) else {
+    let Some(user_id) = totp::pending_user(&state.hmac_keys, &login_token) else {
         return Ok(expired(StatusCode::FORBIDDEN));
     };
     let client = state.client_key(&req).as_str().to_owned();
-    let keyring = state.keyring.clone();
+    let sealing_keys = state.sealing_keys.clone();
     let code = form.code.unwrap_or_default();
-    let max_age = session_max(&state);
+    let max_age = login::session_max(&state);
     let outcome = state
         .pool
-        .run(move |conn| totp::complete_login(conn, &keyring, user_id, &client, &code, max_age))
+        .run(move |conn| {
+            totp::complete_login(conn, &sealing_keys, user_id, &client, &code, max_age)
+        })
         .await
         .map_err(|e| match e {
             totp::TotpError::Db(e) => WebError::from_db(Format::Html, e),
@@ -366,21 +271,11 @@ pub async fn logout(
     req: HttpRequest,
     protected: super::Protected<Empty>,
 ) -> Result<HttpResponse, WebError> {
-    let staff: Staff = protected.staff;
     let token = req
         .cookie(session::cookie_name(&state.settings))
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
-    let actor = staff.actor();
-    state
-        .pool
-        .run(move |conn| {
-            crate::db_write!(conn => {
-                session::end(conn, &token)?;
-                audit::record(conn, &actor, "logout", &format!("user:{}", staff.id), "")
-            })
-            .map_err(DbError::from)
-        })
+    login::sign_out(&state, &protected.staff, token)
         .await
         .map_err(|e| WebError::from_db(Format::Html, e))?;
     Ok(HttpResponse::SeeOther()

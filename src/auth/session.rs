@@ -17,11 +17,11 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::Role;
-use crate::app::AppState;
 use crate::audit::Actor;
 use crate::config::Settings;
 use crate::db::schema::{sessions, user_desks, users};
 use crate::db::{Conn, DbError};
+use crate::state::AppState;
 use crate::web::{Format, WebError};
 
 /// A signed-in staff member, checked against the database on every request.

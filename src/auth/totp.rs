@@ -17,8 +17,8 @@ use super::{session, throttle};
 use crate::audit::{self, Actor};
 use crate::db::schema::{recovery_codes, users as accounts};
 use crate::db::{Conn, DbError};
-use crate::privacy::{Keyring, PrivacyError};
-use crate::secrets::Keys;
+use crate::privacy::{PrivacyError, SealingKeys};
+use crate::secrets::HmacKeys;
 use crate::web::form_token;
 
 const ISSUER: &str = "tipdesk";
@@ -101,7 +101,7 @@ fn hash_recovery_code(normalised: &str) -> String {
 /// recovery codes), audited in the same transaction.
 pub fn enable(
     conn: &mut Conn<'_>,
-    keyring: &Keyring,
+    sealing_keys: &SealingKeys,
     email: &str,
     actor: &Actor,
 ) -> Result<Enrolment, UserError> {
@@ -114,7 +114,7 @@ pub fn enable(
             account.email
         ))
     })?;
-    let sealed = keyring.seal(FIELD, &sealed_for(account.id), &totp.get_secret_base32());
+    let sealed = sealing_keys.seal(FIELD, &sealed_for(account.id), &totp.get_secret_base32());
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
     let now = crate::db::now();
     let replaced = crate::db_write!(conn => {
@@ -193,14 +193,14 @@ fn pending_scope(user_id: i64, until: u64) -> String {
 /// A login whose password was right and whose second factor is still to
 /// come: the account and a deadline, signed with the site key. It travels
 /// in the code page's form, so any instance can finish the login.
-pub fn pending_token(keys: &Keys, user_id: i64) -> String {
+pub fn pending_token(keys: &HmacKeys, user_id: i64) -> String {
     let until = now_secs() + PENDING_SECONDS;
     let signed = form_token::issue(keys, &pending_scope(user_id, until));
     format!("{user_id}:{until}:{signed}")
 }
 
 /// The account of a genuine pending login that has not expired.
-pub fn pending_user(keys: &Keys, token: &str) -> Option<i64> {
+pub fn pending_user(keys: &HmacKeys, token: &str) -> Option<i64> {
     let mut parts = token.splitn(3, ':');
     let user_id: i64 = parts.next()?.parse().ok()?;
     let until: u64 = parts.next()?.parse().ok()?;
@@ -260,7 +260,7 @@ fn matching_step(totp: &TOTP, code: &str, now: u64) -> Option<i64> {
 /// counts as a failed login under the same throttle keys.
 pub fn complete_login(
     conn: &mut Conn<'_>,
-    keyring: &Keyring,
+    sealing_keys: &SealingKeys,
     user_id: i64,
     client: &str,
     code: &str,
@@ -279,7 +279,7 @@ pub fn complete_login(
     if let Some(seconds) = throttle::wait(conn, &keys, now)? {
         return Ok(SecondFactor::Throttled(seconds));
     }
-    let secret = keyring.open(FIELD, &sealed_for(user_id), &sealed)?;
+    let secret = sealing_keys.open(FIELD, &sealed_for(user_id), &sealed)?;
     let secret = totp_rs::Secret::Encoded(secret)
         .to_bytes()
         .map_err(|_| PrivacyError::Damaged)?;

@@ -7,10 +7,13 @@
 //! transactions must be `BEGIN IMMEDIATE` on SQLite (a deferred transaction
 //! that reads and then writes fails with SQLITE_BUSY under concurrent
 //! writers instead of waiting) and the job queue needs PostgreSQL's
-//! `FOR UPDATE SKIP LOCKED`; both need the native connection type. All
-//! engine-specific SQL lives in this module.
+//! `FOR UPDATE SKIP LOCKED`; both need the native connection type.
+//!
+//! Engine-specific SQL is kept to a few places, each beside what it serves:
+//! advisory locks in [`locks`], the outbox's claim and its LISTEN/NOTIFY
+//! in `notifications`, and the text search index in `triage::search`.
 
-pub mod queue;
+pub mod locks;
 pub mod schema;
 
 use std::path::Path;
@@ -27,9 +30,6 @@ use crate::config::{DatabaseSettings, DatabaseUrl};
 use diesel::pg::PgConnection;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
-/// Advisory lock key held while migrating ("tipdesk" in ASCII).
-#[cfg(feature = "postgres")]
-const MIGRATION_LOCK: i64 = 0x0074_6970_6465_736b;
 #[cfg(feature = "postgres")]
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgresql");
 
@@ -222,7 +222,7 @@ impl Pool {
     /// The connection URL, for the LISTEN connection that lives outside
     /// the pool.
     #[cfg(feature = "postgres")]
-    fn pg_url(&self) -> String {
+    pub(crate) fn pg_url(&self) -> String {
         match self {
             Self::Pg(_, url) => url.clone(),
             Self::Sqlite(_) => String::new(),
@@ -248,9 +248,10 @@ impl Pool {
             #[cfg(feature = "postgres")]
             Pooled::Pg(c) => {
                 // Instances starting together must not migrate at once.
-                c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+                let lock = locks::MIGRATION;
+                c.batch_execute(&format!("SELECT pg_advisory_lock({lock})"))?;
                 let result = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ());
-                c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+                c.batch_execute(&format!("SELECT pg_advisory_unlock({lock})"))?;
                 result.map_err(|e| anyhow::anyhow!("migrating the PostgreSQL database: {e}"))?;
             }
         }

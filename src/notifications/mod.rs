@@ -6,6 +6,7 @@ pub mod email;
 pub mod mailer;
 pub mod outbox;
 pub mod smtp;
+pub mod wake;
 pub mod worker;
 
 pub use worker::Worker;

@@ -2,13 +2,18 @@
 //! told their tip arrived. Every state change a worker makes is fenced on
 //! its claim token, so a worker whose lease ran out cannot overwrite the
 //! work of the one that took over.
+//!
+//! All the queue's SQL is here, beside its worker: enqueueing (on the
+//! caller's connection, inside the caller's transaction), claiming with a
+//! lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL), recording outcomes.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::wake;
 use crate::audit::{self, Actor};
 use crate::db::schema::{articles, mailboxes, outbox, outbox_attempts, tips, worker_heartbeats};
-use crate::db::{queue, Conn};
+use crate::db::Conn;
 
 /// States a job moves through. `in_flight` is a claimed job (its lease may
 /// have run out, which makes it claimable again); `retrying` waits for its
@@ -74,7 +79,7 @@ pub fn enqueue_tip(
         })
         .collect();
     let n = crate::db_run!(conn => diesel::insert_into(outbox::table).values(&jobs).execute(conn))?;
-    queue::announce(conn)?;
+    wake::announce(conn)?;
     Ok(n)
 }
 
@@ -115,9 +120,73 @@ impl std::fmt::Debug for Redacted {
     }
 }
 
-/// Claims due jobs (see [`queue::claim_due`]) and loads their details.
-pub fn claim(conn: &mut Conn<'_>, req: &queue::ClaimRequest<'_>) -> QueryResult<Vec<ClaimedJob>> {
-    let ids = queue::claim_due(conn, req)?;
+/// Which jobs to claim.
+pub struct ClaimRequest<'a> {
+    pub now: NaiveDateTime,
+    pub lease_until: NaiveDateTime,
+    pub token: &'a str,
+    /// The claiming worker's id, kept with the job for ops.
+    pub worker: &'a str,
+    pub limit: i64,
+    /// Only this address's jobs (to sweep a digest together).
+    pub recipient: Option<&'a str>,
+}
+
+/// Claims up to `limit` due jobs for the caller and returns their ids. A
+/// job is due when it is pending or retrying and its time has come, or in
+/// flight with a lease that ran out (its worker died).
+///
+/// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers claim
+/// disjoint jobs without waiting for each other. SQLite: the immediate
+/// transaction already serialises writers.
+fn claim_due(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<i64>> {
+    macro_rules! due {
+        () => {
+            outbox::table
+                .filter(
+                    outbox::state
+                        .eq_any([state::PENDING, state::RETRYING])
+                        .and(outbox::next_attempt_at.le(req.now))
+                        .or(outbox::state
+                            .eq(state::IN_FLIGHT)
+                            .and(outbox::lease_until.le(req.now))),
+                )
+                .order((outbox::next_attempt_at, outbox::id))
+                .limit(req.limit)
+                .select(outbox::id)
+        };
+    }
+    crate::db_write!(conn => {
+        let ids: Vec<i64> = match (&mut *conn, req.recipient) {
+            (Conn::Sqlite(c), None) => due!().load(&mut **c)?,
+            (Conn::Sqlite(c), Some(r)) => due!().filter(outbox::recipient.eq(r)).load(&mut **c)?,
+            #[cfg(feature = "postgres")]
+            (Conn::Pg(c), None) => due!().for_update().skip_locked().load(&mut **c)?,
+            #[cfg(feature = "postgres")]
+            (Conn::Pg(c), Some(r)) => due!()
+                .filter(outbox::recipient.eq(r))
+                .for_update()
+                .skip_locked()
+                .load(&mut **c)?,
+        };
+        if !ids.is_empty() {
+            crate::db_run!(conn => diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                .set((
+                    outbox::state.eq(state::IN_FLIGHT),
+                    outbox::claim_token.eq(req.token),
+                    outbox::claimed_by.eq(req.worker),
+                    outbox::lease_until.eq(req.lease_until),
+                    outbox::updated_at.eq(req.now),
+                ))
+                .execute(conn))?;
+        }
+        Ok(ids)
+    })
+}
+
+/// Claims due jobs (see [`claim_due`]) and loads their details.
+pub fn claim(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<ClaimedJob>> {
+    let ids = claim_due(conn, req)?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -281,7 +350,7 @@ pub fn record(
 }
 
 /// Extends the lease of those of `ids` still held under `token` to
-/// `until`, and returns their ids. Atomic against [`queue::claim_due`]: a
+/// `until`, and returns their ids. Atomic against [`claim_due`]: a
 /// job is either renewed here or taken by another worker, never both.
 pub fn renew(
     conn: &mut Conn<'_>,
@@ -384,7 +453,7 @@ fn retry_dead_unaudited(conn: &mut Conn<'_>, id: Option<i64>) -> QueryResult<usi
             outbox::updated_at.eq(now),
         ))
         .execute(conn))?;
-    queue::announce(conn)?;
+    wake::announce(conn)?;
     Ok(n)
 }
 

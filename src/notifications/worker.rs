@@ -12,9 +12,8 @@ use tokio::sync::Notify;
 
 use super::email;
 use super::mailer::Mailer;
-use super::outbox::{self, ClaimedJob, Outcome};
+use super::outbox::{self, ClaimRequest, ClaimedJob, Outcome};
 use crate::config::Settings;
-use crate::db::queue::ClaimRequest;
 use crate::db::{DbError, Pool};
 use crate::ops::Metrics;
 
@@ -85,7 +84,7 @@ impl Worker {
     /// waits for a wake-up or the poll interval.
     pub async fn run(self) {
         tracing::info!(worker = %self.id, "notification worker started");
-        crate::db::queue::listen(&self.pool, self.wake.clone());
+        super::wake::listen(&self.pool, self.wake.clone());
         loop {
             self.beat().await;
             match self.pass().await {

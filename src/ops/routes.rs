@@ -8,11 +8,11 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use super::{Hour, ProblemJob, QueueHealth};
-use crate::app::AppState;
 use crate::auth::{Protected, Staff};
 use crate::db::DbError;
 use crate::notifications::outbox;
-use crate::web::{html, Format, WebError};
+use crate::state::AppState;
+use crate::web::{html_no_store, Format, WebError};
 
 /// `GET /healthz`: the process answers.
 pub async fn healthz() -> HttpResponse {
@@ -219,7 +219,7 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
         })
         .await
         .map_err(|e| WebError::from_db(Format::Html, e))?;
-    let mut res = html(
+    Ok(html_no_store(
         StatusCode::OK,
         &QueuePage {
             staff: &staff,
@@ -228,12 +228,7 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
             bars: bars(&hours),
             stale_after: state.settings.ops.worker_stale.as_secs(),
         },
-    );
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    Ok(res)
+    ))
 }
 
 #[derive(Deserialize)]

@@ -11,11 +11,13 @@ use diesel::prelude::*;
 use crate::articles::Article;
 use crate::config::Settings;
 use crate::db::schema::tips;
-use crate::db::{Conn, DbError};
+use crate::db::{locks, Conn, DbError};
 use crate::domain::{TipReference, TipStatus};
 use crate::notifications::outbox;
-use crate::privacy::Keyring;
-use crate::secrets::{hmac_sha256, Keys};
+use crate::ops::Metrics;
+use crate::privacy::SealingKeys;
+use crate::secrets::{hmac_sha256, HmacKeys};
+use crate::state::AppState;
 use crate::web::client::ClientKey;
 
 pub use input::{FieldErrors, TipInput, ValidTip};
@@ -42,14 +44,53 @@ struct NewTip<'a> {
     updated_at: chrono::NaiveDateTime,
 }
 
+/// Accepts a valid tip: stores it with its notification (see [`store`];
+/// through the group-commit writer on SQLite), wakes the worker, and
+/// counts it. Returns once the tip is durable.
+pub async fn accept(
+    state: &AppState,
+    article: Article,
+    tip: ValidTip,
+    client: ClientKey,
+) -> Result<TipReference, DbError> {
+    let settings = state.settings.clone();
+    let (hmac_keys, sealing_keys) = (state.hmac_keys.clone(), state.sealing_keys.clone());
+    let kind = tip.kind;
+    let work: writer::Work = Box::new(move |conn| {
+        store(
+            conn,
+            &settings,
+            &hmac_keys,
+            &sealing_keys,
+            &article,
+            &tip,
+            &client,
+        )
+    });
+    let reference = match &state.tip_writer {
+        Some(writer) => writer.write(work).await?,
+        None => state.pool.run(work).await?,
+    };
+    state.wake.notify_one();
+    state.metrics.tip_accepted(kind.as_str());
+    tracing::info!(kind = kind.as_str(), "tip accepted");
+    Ok(reference)
+}
+
+/// Counts and logs a refused submission (never its content).
+pub fn refused(metrics: &Metrics, reason: &str) {
+    metrics.tip_rejected(reason);
+    tracing::info!(reason, "tip refused");
+}
+
 /// Stores `tip` and queues the desk's notification in one transaction.
 /// When this returns `Ok`, both are durable; on `Err`, neither exists. The
-/// reader's name and contact are stored sealed with `keys`.
+/// reader's name and contact are stored sealed with `sealing_keys`.
 pub fn store(
     conn: &mut Conn<'_>,
     settings: &Settings,
-    secrets: &Keys,
-    keys: &Keyring,
+    hmac_keys: &HmacKeys,
+    sealing_keys: &SealingKeys,
     article: &Article,
     tip: &ValidTip,
     client: &ClientKey,
@@ -60,8 +101,8 @@ pub fn store(
         .public_url
         .host_str()
         .unwrap_or("tipdesk.invalid");
-    let fp = fingerprint(secrets, article, tip, client);
-    let lock = i64::from_str_radix(&fp[..15], 16).unwrap_or(0);
+    let fp = fingerprint(hmac_keys, article, tip, client);
+    let lock = locks::submission(&fp);
     let window = chrono::Duration::from_std(settings.limits.duplicate_window).unwrap_or_default();
     let surge_hold =
         chrono::Duration::from_std(settings.limits.article_surge_hold).unwrap_or_default();
@@ -80,11 +121,11 @@ pub fn store(
             reader_name: tip
                 .name
                 .as_ref()
-                .map(|n| keys.seal("name", reference.as_str(), n.as_str())),
+                .map(|n| sealing_keys.seal("name", reference.as_str(), n.as_str())),
             contact: tip
                 .contact
                 .as_ref()
-                .map(|c| keys.seal("contact", reference.as_str(), c.as_str())),
+                .map(|c| sealing_keys.seal("contact", reference.as_str(), c.as_str())),
             contact_kind: tip.contact.as_ref().map(|c| c.kind()),
             consent: tip.consent,
             status: TipStatus::New.as_str(),
@@ -94,7 +135,7 @@ pub fn store(
             updated_at: now,
         };
         let result = crate::db_write!(conn => {
-            crate::db::queue::lock_key(conn, lock)?;
+            locks::for_transaction(conn, lock)?;
             let earlier: Option<String> = crate::db_run!(conn => tips::table
                 .filter(tips::fingerprint.eq(&fp))
                 .filter(tips::created_at.gt(now - window))
@@ -135,7 +176,7 @@ pub fn store(
 
 /// A keyed hash of what makes two submissions the same tip: the article,
 /// every field as written, and the sender. Keyed, so it reveals nothing.
-fn fingerprint(secrets: &Keys, article: &Article, tip: &ValidTip, client: &ClientKey) -> String {
+fn fingerprint(keys: &HmacKeys, article: &Article, tip: &ValidTip, client: &ClientKey) -> String {
     let fields = [
         article.id.as_str(),
         tip.kind.as_str(),
@@ -154,7 +195,7 @@ fn fingerprint(secrets: &Keys, article: &Article, tip: &ValidTip, client: &Clien
         parts.push(len);
         parts.push(field.as_bytes());
     }
-    hex::encode(hmac_sha256(secrets.fingerprint(), &parts))
+    hex::encode(hmac_sha256(keys.fingerprint(), &parts))
 }
 
 /// Tips this article drew in the last ten minutes (this one included),

@@ -7,9 +7,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::input::{FieldErrors, TipInput};
-use crate::app::AppState;
 use crate::articles::{self, Article};
 use crate::domain::{ArticleId, TipKind, TipReference};
+use crate::state::AppState;
 use crate::web::form::StrictForm;
 use crate::web::form_token as token;
 use crate::web::{html, Format, WebError};
@@ -159,7 +159,10 @@ fn render_form(
             r.keep_token,
         ),
     };
-    let token = keep_token.map_or_else(|| token::issue(&state.keys, &article.id), str::to_owned);
+    let token = keep_token.map_or_else(
+        || token::issue(&state.hmac_keys, &article.id),
+        str::to_owned,
+    );
     html(
         status,
         &FormPage {
@@ -232,7 +235,7 @@ async fn submit_form(
     let client = state.client_key(req);
     if let Err(wait) = state.limiter.check(&client) {
         let seconds = wait.as_secs().max(1);
-        state.refused("rate_limited");
+        super::refused(&state.metrics, "rate_limited");
         return Ok(with_retry_after(
             html(
                 StatusCode::TOO_MANY_REQUESTS,
@@ -261,7 +264,7 @@ async fn submit_form(
     };
 
     if honeypot.is_some_and(|h| !h.is_empty()) {
-        state.refused("honeypot");
+        super::refused(&state.metrics, "honeypot");
         return Ok(refuse(
             "A field that should stay empty was filled in (browsers sometimes do this automatically). Your text is below; please send it again.",
             &FieldErrors::new(),
@@ -270,7 +273,7 @@ async fn submit_form(
     }
     // Both checks run, so the reader learns everything to fix at once.
     let timing = token::verify(
-        &state.keys,
+        &state.hmac_keys,
         &article.id,
         form_token.as_deref(),
         state.settings.limits.min_fill_seconds,
@@ -281,11 +284,11 @@ async fn submit_form(
             let errors = parsed.err().unwrap_or_default();
             let notice = match &timing {
                 Err(e) => {
-                    state.refused(e.reason());
+                    super::refused(&state.metrics, e.reason());
                     e.message()
                 }
                 Ok(()) => {
-                    state.refused("invalid");
+                    super::refused(&state.metrics, "invalid");
                     "Some of what you entered needs another look. The fields below say what to change."
                 }
             };
@@ -299,8 +302,7 @@ async fn submit_form(
             ));
         }
     };
-    let reference = state
-        .accept(article.clone(), tip, client)
+    let reference = super::accept(state, article.clone(), tip, client)
         .await
         .map_err(|e| WebError::from_db(Format::Html, e))?;
     Ok(html(
@@ -324,7 +326,7 @@ pub async fn submit_json(
     let client = state.client_key(&req);
     if let Err(wait) = state.limiter.check(&client) {
         let seconds = wait.as_secs().max(1);
-        state.refused("rate_limited");
+        super::refused(&state.metrics, "rate_limited");
         return Err(WebError::new(
             Format::Json,
             StatusCode::TOO_MANY_REQUESTS,
@@ -335,7 +337,7 @@ pub async fn submit_json(
     }
     let article = load_article(&state, &path, Format::Json).await?;
     let invalid = |fields: FieldErrors| {
-        state.refused("invalid");
+        super::refused(&state.metrics, "invalid");
         let mut e = WebError::new(
             Format::Json,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -349,8 +351,7 @@ pub async fn submit_json(
         .map_err(invalid)?
         .parse()
         .map_err(invalid)?;
-    let reference = state
-        .accept(article, tip, client)
+    let reference = super::accept(&state, article, tip, client)
         .await
         .map_err(|e| WebError::from_db(Format::Json, e))?;
     Ok(HttpResponse::Created().json(serde_json::json!({

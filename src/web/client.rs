@@ -16,7 +16,7 @@ use actix_web::http::header::{HeaderMap, HeaderName};
 use actix_web::HttpRequest;
 use ipnet::IpNet;
 
-use crate::secrets::{hmac_sha256, Keys};
+use crate::secrets::{hmac_sha256, HmacKeys};
 
 /// A daily-salted, keyed hash of a client's address.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -24,12 +24,12 @@ pub struct ClientKey(String);
 
 impl ClientKey {
     /// Hashes `ip` with today's salt (UTC date).
-    pub fn for_ip(keys: &Keys, ip: IpAddr) -> Self {
+    pub fn for_ip(keys: &HmacKeys, ip: IpAddr) -> Self {
         let day = chrono::Utc::now().date_naive().to_string();
         Self::for_ip_on(keys, ip, &day)
     }
 
-    fn for_ip_on(keys: &Keys, ip: IpAddr, day: &str) -> Self {
+    fn for_ip_on(keys: &HmacKeys, ip: IpAddr, day: &str) -> Self {
         let daily_salt = hmac_sha256(keys.client_hash(), &[day.as_bytes()]);
         let ip = match ip {
             IpAddr::V4(v4) => v4.octets().to_vec(),
@@ -187,7 +187,7 @@ pub fn client_ip(req: &HttpRequest, trust: &ProxyTrust) -> Option<IpAddr> {
 
 /// The key a request is counted under: its client's address hashed, or
 /// `0.0.0.0`'s when the peer is unknown.
-pub fn client_key(req: &HttpRequest, keys: &Keys, trust: &ProxyTrust) -> ClientKey {
+pub fn client_key(req: &HttpRequest, keys: &HmacKeys, trust: &ProxyTrust) -> ClientKey {
     let ip = client_ip(req, trust).unwrap_or(IpAddr::from([0, 0, 0, 0]));
     ClientKey::for_ip(keys, ip)
 }
@@ -199,7 +199,7 @@ mod tests {
 
     #[test]
     fn the_hash_changes_with_the_day_and_hides_the_address() {
-        let keys = Keys::from_secret(b"0123456789abcdef0123456789abcdef");
+        let keys = HmacKeys::from_secret(b"0123456789abcdef0123456789abcdef");
         let ip: IpAddr = "203.0.113.7".parse().unwrap();
         let monday = ClientKey::for_ip_on(&keys, ip, "2026-11-23");
         let again = ClientKey::for_ip_on(&keys, ip, "2026-11-23");

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use subtle::ConstantTimeEq;
 
-use crate::secrets::{hmac_sha256, Keys};
+use crate::secrets::{hmac_sha256, HmacKeys};
 
 /// A form older than this is refused: one day.
 pub const MAX_FORM_AGE_SECONDS: u64 = 24 * 60 * 60;
@@ -48,7 +48,7 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn mac(keys: &Keys, scope: &str, issued: u64) -> [u8; 32] {
+fn mac(keys: &HmacKeys, scope: &str, issued: u64) -> [u8; 32] {
     hmac_sha256(
         keys.form_token(),
         &[scope.as_bytes(), b"|", &issued.to_be_bytes()],
@@ -56,13 +56,13 @@ fn mac(keys: &Keys, scope: &str, issued: u64) -> [u8; 32] {
 }
 
 /// A token for a form in `scope` (e.g. an article ID), issued now.
-pub fn issue(keys: &Keys, scope: &str) -> String {
+pub fn issue(keys: &HmacKeys, scope: &str) -> String {
     issue_at(keys, scope, now_secs())
 }
 
 /// A token as if issued at `issued` (seconds since the epoch).
 #[doc(hidden)]
-pub fn issue_at(keys: &Keys, scope: &str, issued: u64) -> String {
+pub fn issue_at(keys: &HmacKeys, scope: &str, issued: u64) -> String {
     let tag = mac(keys, scope, issued);
     format!("{issued}.{}", URL_SAFE_NO_PAD.encode(&tag[..16]))
 }
@@ -70,7 +70,7 @@ pub fn issue_at(keys: &Keys, scope: &str, issued: u64) -> String {
 /// Checks a posted token: genuine, for this scope, at least
 /// `min_fill_seconds` old and at most a day.
 pub fn verify(
-    keys: &Keys,
+    keys: &HmacKeys,
     scope: &str,
     token: Option<&str>,
     min_fill_seconds: u64,
@@ -79,7 +79,7 @@ pub fn verify(
 }
 
 fn verify_at(
-    keys: &Keys,
+    keys: &HmacKeys,
     scope: &str,
     token: Option<&str>,
     min_fill_seconds: u64,
@@ -110,9 +110,9 @@ fn verify_at(
 mod tests {
     use super::*;
 
-    fn setup() -> (Keys, &'static str) {
+    fn setup() -> (HmacKeys, &'static str) {
         (
-            Keys::from_secret(b"0123456789abcdef0123456789abcdef"),
+            HmacKeys::from_secret(b"0123456789abcdef0123456789abcdef"),
             "story-1",
         )
     }
@@ -152,7 +152,7 @@ mod tests {
             verify_at(&keys, article, Some(&backdated), 0, 1_000_010),
             Err(TokenError::Missing)
         );
-        let other_keys = Keys::from_secret(b"another secret of thirty-two chars!!");
+        let other_keys = HmacKeys::from_secret(b"another secret of thirty-two chars!!");
         assert_eq!(
             verify_at(&other_keys, article, Some(&t), 0, 1_000_010),
             Err(TokenError::Missing)

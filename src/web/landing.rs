@@ -5,8 +5,8 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::{html, Format, WebError};
-use crate::app::AppState;
 use crate::articles::{self, Article};
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "landing.html")]

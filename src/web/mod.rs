@@ -30,6 +30,17 @@ pub fn html(status: StatusCode, page: &impl Template) -> HttpResponse {
     }
 }
 
+/// Renders a page that no cache may keep: desk pages, whose tips must not
+/// linger in shared or back-button caches.
+pub fn html_no_store(status: StatusCode, page: &impl Template) -> HttpResponse {
+    let mut res = html(status, page);
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
 const STYLESHEET: &str = include_str!("../../templates/static/tipdesk.css");
 
 /// `GET /static/tipdesk.css`. Compiled in, so the binary runs anywhere.

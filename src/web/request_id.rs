@@ -28,7 +28,7 @@ pub async fn middleware(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = hex::encode(rand::random::<[u8; 8]>());
     let state = req
-        .app_data::<actix_web::web::Data<crate::app::AppState>>()
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
         .cloned();
     let span = tracing::info_span!(
         "request",

@@ -156,7 +156,7 @@ impl TestApp {
     /// Every stored tip, oldest first, with name and contact decrypted
     /// (see [`TestApp::raw_tips`] for what the database holds).
     pub fn tips(&self) -> Vec<StoredTip> {
-        let ring = tipdesk::privacy::Keyring::load(&self.settings).expect("key ring");
+        let ring = self.sealing_keys();
         self.raw_tips()
             .into_iter()
             .map(|mut t| {
@@ -170,6 +170,15 @@ impl TestApp {
                 t
             })
             .collect()
+    }
+
+    /// The keys this app seals readers' names and contacts with.
+    pub fn sealing_keys(&self) -> tipdesk::privacy::SealingKeys {
+        tipdesk::privacy::SealingKeys::load(
+            self.settings.privacy.encryption_keys.as_ref(),
+            &self.settings.storage.data_dir,
+        )
+        .expect("sealing keys")
     }
 
     /// Every stored tip exactly as the database holds it.
@@ -520,4 +529,65 @@ impl DeskClient {
             .await
             .expect("POST")
     }
+}
+
+// The desk's tests (auth, triage, audit) share a newsroom of two desks.
+
+/// A tip the desk tests send (in Cyrillic: text in any script is kept).
+pub const DESK_MESSAGE: &str = "Схема моста в статье неверна; мост закрыт с понедельника.";
+
+/// An app with two desks: "international" owns the demo article, the
+/// default desk owns everything else (here, a Sport article).
+pub async fn newsroom(backend: Backend) -> TestApp {
+    let app = TestApp::spawn_with(backend, |s| {
+        add_desk(s, "international", "International", "intl@example.org")
+    })
+    .await;
+    let sport = tipdesk::articles::ArticleRecord {
+        id: "derby-report".into(),
+        title: "Derby ends in a draw".into(),
+        url: "https://news.example/sport/derby".into(),
+        section: "Sport".into(),
+    }
+    .parse()
+    .unwrap();
+    app.pool
+        .with(|c| tipdesk::articles::upsert_all(c, &[sport]))
+        .unwrap();
+    app
+}
+
+/// Sends a tip through the API and returns its id in the database.
+pub async fn send_tip(app: &TestApp, article: &str, body: serde_json::Value) -> i64 {
+    let res = app.post_json(article, &body).await;
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    app.jobs().last().unwrap().tip_id
+}
+
+/// The value of the assignee option showing `name`.
+pub fn option_for(page: &str, name: &str) -> String {
+    let select = &page[page.find("name=\"assignee\"").unwrap()..];
+    let end = select.find(&format!(">{name}</option>")).unwrap();
+    let start = select[..end].rfind("value=\"").unwrap() + 7;
+    select[start..end].split('"').next().unwrap().to_owned()
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers()[reqwest::header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A desk client signed in to a new account with `role` for `desks`.
+pub async fn signed_in(app: &TestApp, email: &str, role: &str, desks: &[&str]) -> DeskClient {
+    let password = add_user(app, email, role, desks);
+    let desk = DeskClient::new(app);
+    let res = desk.login(email, &password).await;
+    assert_eq!(
+        res.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "login of {email}"
+    );
+    desk
 }

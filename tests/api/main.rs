@@ -11,7 +11,8 @@ mod smtp;
 mod testdb;
 
 mod articles;
-mod desk;
+mod audit;
+mod auth;
 mod hostile;
 mod notifications;
 mod ops;
@@ -20,3 +21,4 @@ mod proxy;
 mod security;
 mod submission;
 mod totp;
+mod triage;

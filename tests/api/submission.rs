@@ -457,7 +457,7 @@ async fn the_form_token_refuses_fast_forged_and_stale_posts(backend: Backend) {
     assert_eq!(textarea(&body, "message").as_deref(), Some(MESSAGE));
 
     // No token, a forged one, one for another article, one a day old.
-    let keys = tipdesk::secrets::Keys::from_secret(SECRET.as_bytes());
+    let keys = tipdesk::secrets::HmacKeys::from_secret(SECRET.as_bytes());
     let (article, other) = (DEMO_ARTICLE, "another-story");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

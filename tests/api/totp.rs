@@ -376,7 +376,7 @@ async fn key_rotation_reseals_totp_secrets(backend: Backend) {
         "sealed with the new key"
     );
     // The re-sealed secret is the same secret.
-    let ring = tipdesk::privacy::Keyring::load(&app.settings).unwrap();
+    let ring = app.sealing_keys();
     let id = app
         .pool
         .with(|c| tipdesk::auth::users::find(c, EMAIL).map_err(tipdesk::db::DbError::from))

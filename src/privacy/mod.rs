@@ -3,6 +3,9 @@
 //! copy of the database (a backup, a leak) shows nobody's identity. Each
 //! value names the key that sealed it, so keys can rotate, and is bound to
 //! its tip and field, so a sealed contact cannot be moved to another tip.
+//! Rotating the keys (re-sealing what is stored) is [`rotation`].
+
+pub mod rotation;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -12,9 +15,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
-use secrecy::ExposeSecret;
-
-use crate::config::Settings;
+use secrecy::{ExposeSecret, SecretString};
 
 const PREFIX: &str = "enc1";
 
@@ -31,20 +32,21 @@ pub enum PrivacyError {
     Io(#[from] std::io::Error),
 }
 
-/// The encryption keys: the current one seals, every one opens.
+/// The keys that encrypt readers' names and contacts (and staff TOTP
+/// secrets) at rest: the current one seals, every one opens.
 #[derive(Clone)]
-pub struct Keyring {
+pub struct SealingKeys {
     current: String,
     keys: HashMap<String, Key>,
     /// Where a generated ring is kept, if it is one.
     file: Option<PathBuf>,
 }
 
-impl std::fmt::Debug for Keyring {
+impl std::fmt::Debug for SealingKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Keyring(current={}, {} keys)",
+            "SealingKeys(current={}, {} keys)",
             self.current,
             self.keys.len()
         )
@@ -57,7 +59,7 @@ fn new_entry() -> String {
     format!("{id}:{}", STANDARD.encode(key))
 }
 
-impl Keyring {
+impl SealingKeys {
     /// Parses "ID:BASE64, ID:BASE64, ..." (current first).
     pub fn parse(text: &str) -> Result<Self, PrivacyError> {
         let mut keys = HashMap::new();
@@ -99,13 +101,13 @@ impl Keyring {
         })
     }
 
-    /// The configured keys, or the ring kept in `data_dir/encryption.keys`,
-    /// created (owner-only) on first start.
-    pub fn load(settings: &Settings) -> Result<Self, PrivacyError> {
-        if let Some(keys) = &settings.privacy.encryption_keys {
+    /// `configured` (`privacy.encryption_keys`), or the ring kept in
+    /// `data_dir/encryption.keys`, created (owner-only) on first start.
+    pub fn load(configured: Option<&SecretString>, data_dir: &Path) -> Result<Self, PrivacyError> {
+        if let Some(keys) = configured {
             return Self::parse(keys.expose_secret());
         }
-        let path = settings.storage.data_dir.join("encryption.keys");
+        let path = data_dir.join("encryption.keys");
         if !path.exists() {
             write_private(&path, &new_entry())?;
             tracing::warn!(
@@ -118,6 +120,7 @@ impl Keyring {
         Ok(ring)
     }
 
+    /// The id of the key that seals.
     pub fn current_id(&self) -> &str {
         &self.current
     }
@@ -142,7 +145,7 @@ impl Keyring {
         format!("{PREFIX}:{}:{}", self.current, STANDARD.encode(blob))
     }
 
-    /// Opens a value sealed by [`Keyring::seal`].
+    /// Opens a value sealed by [`SealingKeys::seal`].
     pub fn open(&self, field: &str, reference: &str, sealed: &str) -> Result<String, PrivacyError> {
         let mut parts = sealed.splitn(3, ':');
         let (Some(PREFIX), Some(id), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
@@ -168,6 +171,12 @@ impl Keyring {
             )
             .map_err(|_| PrivacyError::Damaged)?;
         String::from_utf8(plain).map_err(|_| PrivacyError::Damaged)
+    }
+
+    /// Whether `value` is sealed at all (values stored before encryption
+    /// are not).
+    pub fn is_sealed(value: &str) -> bool {
+        value.starts_with(&format!("{PREFIX}:"))
     }
 
     /// Whether a stored value is sealed with the current key already.
@@ -209,98 +218,13 @@ fn write_private(path: &Path, text: &str) -> Result<(), PrivacyError> {
     Ok(())
 }
 
-/// Re-seals every stored name and contact, and every staff TOTP secret,
-/// that is not sealed with the current key (values stored before
-/// encryption are sealed too). Returns how many rows changed. Runs in
-/// batches, each its own transaction, so it can be interrupted and rerun.
-pub fn reseal_all(conn: &mut crate::db::Conn<'_>, ring: &Keyring) -> anyhow::Result<usize> {
-    use crate::db::schema::tips;
-    use diesel::prelude::*;
-
-    let open_or_plain =
-        |field: &str, reference: &str, value: &str| -> Result<String, PrivacyError> {
-            if value.starts_with(&format!("{PREFIX}:")) {
-                ring.open(field, reference, value)
-            } else {
-                Ok(value.to_owned())
-            }
-        };
-    let mut after = 0i64;
-    let mut changed = 0usize;
-    loop {
-        type Row = (i64, String, Option<String>, Option<String>);
-        let batch: Vec<Row> = crate::db_run!(conn => tips::table
-            .filter(tips::id.gt(after))
-            .filter(tips::reader_name.is_not_null().or(tips::contact.is_not_null()))
-            .order(tips::id)
-            .limit(500)
-            .select((tips::id, tips::reference, tips::reader_name, tips::contact))
-            .load(conn))?;
-        let Some(last) = batch.last() else {
-            return Ok(changed + reseal_totp_secrets(conn, ring)?);
-        };
-        after = last.0;
-        let mut updates = Vec::new();
-        for (id, reference, name, contact) in batch {
-            let stale = |v: &Option<String>| v.as_deref().is_some_and(|v| !ring.is_current(v));
-            if !stale(&name) && !stale(&contact) {
-                continue;
-            }
-            let reseal = |field: &str, v: Option<String>| -> Result<Option<String>, PrivacyError> {
-                v.map(|v| Ok(ring.seal(field, &reference, &open_or_plain(field, &reference, &v)?)))
-                    .transpose()
-            };
-            updates.push((id, reseal("name", name)?, reseal("contact", contact)?));
-        }
-        changed += updates.len();
-        crate::db_write!(conn => {
-            for (id, name, contact) in &updates {
-                crate::db_run!(conn => diesel::update(tips::table.find(id))
-                    .set((tips::reader_name.eq(name), tips::contact.eq(contact)))
-                    .execute(conn))?;
-            }
-            Ok::<_, diesel::result::Error>(())
-        })?;
-    }
-}
-
-/// Re-seals staff accounts' TOTP secrets (field "totp", bound to
-/// `user:{id}`) that are not sealed with the current key.
-fn reseal_totp_secrets(conn: &mut crate::db::Conn<'_>, ring: &Keyring) -> anyhow::Result<usize> {
-    use crate::db::schema::users;
-    use diesel::prelude::*;
-
-    let rows: Vec<(i64, Option<String>)> = crate::db_run!(conn => users::table
-        .filter(users::totp_secret.is_not_null())
-        .select((users::id, users::totp_secret))
-        .load(conn))?;
-    let mut updates = Vec::new();
-    for (id, secret) in rows {
-        let Some(sealed) = secret.filter(|s| !ring.is_current(s)) else {
-            continue;
-        };
-        let reference = format!("user:{id}");
-        let plain = ring.open("totp", &reference, &sealed)?;
-        updates.push((id, ring.seal("totp", &reference, &plain)));
-    }
-    crate::db_write!(conn => {
-        for (id, sealed) in &updates {
-            crate::db_run!(conn => diesel::update(users::table.find(id))
-                .set(users::totp_secret.eq(sealed))
-                .execute(conn))?;
-        }
-        Ok::<_, diesel::result::Error>(())
-    })?;
-    Ok(updates.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn sealed_values_open_only_for_their_tip_and_field() {
-        let ring = Keyring::parse(&new_entry()).unwrap();
+        let ring = SealingKeys::parse(&new_entry()).unwrap();
         let sealed = ring.seal("contact", "TD-1", "reader@example.org");
         assert!(!sealed.contains("reader"));
         assert_eq!(
@@ -315,7 +239,7 @@ mod tests {
             ring.open("name", "TD-1", &sealed).is_err(),
             "moved to another field"
         );
-        let other = Keyring::parse(&new_entry()).unwrap();
+        let other = SealingKeys::parse(&new_entry()).unwrap();
         assert!(matches!(
             other.open("contact", "TD-1", &sealed),
             Err(PrivacyError::UnknownKey(_))
@@ -324,10 +248,10 @@ mod tests {
 
     #[test]
     fn bad_key_rings_are_refused_with_a_reason() {
-        assert!(Keyring::parse("").is_err());
-        assert!(Keyring::parse("k1:notbase64!").is_err());
-        assert!(Keyring::parse(&format!("k1:{}", STANDARD.encode([0u8; 16]))).is_err());
+        assert!(SealingKeys::parse("").is_err());
+        assert!(SealingKeys::parse("k1:notbase64!").is_err());
+        assert!(SealingKeys::parse(&format!("k1:{}", STANDARD.encode([0u8; 16]))).is_err());
         let two = format!("{}, {}", new_entry(), new_entry());
-        assert_eq!(Keyring::parse(&two).unwrap().keys.len(), 2);
+        assert_eq!(SealingKeys::parse(&two).unwrap().keys.len(), 2);
     }
 }

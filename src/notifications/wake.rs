@@ -1,0 +1,89 @@
+//! Waking workers when jobs are enqueued. In one process the tip's handler
+//! notifies the worker directly; across instances on PostgreSQL a job's
+//! transaction sends `NOTIFY` and every worker `LISTEN`s. SQLite has one
+//! process per database file, so the in-process wake suffices there.
+
+use std::sync::Arc;
+#[cfg(feature = "postgres")]
+use std::time::Duration;
+
+#[cfg(feature = "postgres")]
+use diesel::prelude::*;
+use diesel::QueryResult;
+use tokio::sync::Notify;
+
+use crate::db::{Conn, Pool};
+
+/// The PostgreSQL channel new jobs are announced on.
+#[cfg(feature = "postgres")]
+const CHANNEL: &str = "tipdesk_outbox";
+
+/// Announces new jobs to workers on other instances. On PostgreSQL the
+/// notification is delivered when the caller's transaction commits; SQLite
+/// has one process per database file, so the in-process wake suffices.
+pub fn announce(conn: &mut Conn<'_>) -> QueryResult<()> {
+    match conn {
+        Conn::Sqlite(_) => Ok(()),
+        #[cfg(feature = "postgres")]
+        Conn::Pg(c) => {
+            use diesel::connection::SimpleConnection;
+            c.batch_execute(&format!("NOTIFY {CHANNEL}"))
+        }
+    }
+}
+
+/// Wakes `wake` whenever another instance announces jobs (PostgreSQL only;
+/// a no-op on SQLite). Runs on a thread of its own with one connection,
+/// reconnecting if it drops.
+pub fn listen(pool: &Pool, wake: Arc<Notify>) {
+    match pool {
+        Pool::Sqlite(_) => drop(wake),
+        #[cfg(feature = "postgres")]
+        Pool::Pg(..) => {
+            let url = pool.pg_url();
+            std::thread::Builder::new()
+                .name("tipdesk-listen".into())
+                .spawn(move || listen_loop(&url, &wake))
+                .map(drop)
+                .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the LISTEN thread"));
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn listen_loop(url: &str, wake: &Notify) {
+    use diesel::connection::SimpleConnection;
+    loop {
+        let mut conn = match diesel::PgConnection::establish(url) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "LISTEN connection failed; retrying");
+                std::thread::sleep(Duration::from_secs(2));
+                continue;
+            }
+        };
+        if let Err(e) = conn.batch_execute(&format!("LISTEN {CHANNEL}")) {
+            tracing::warn!(error = %e, "LISTEN failed; retrying");
+            std::thread::sleep(Duration::from_secs(2));
+            continue;
+        }
+        // Draining notifications only reads what the server already sent
+        // on this socket (no round trip), so checking often is cheap.
+        'connected: loop {
+            let mut woke = false;
+            for n in conn.notifications_iter() {
+                match n {
+                    Ok(_) => woke = true,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "LISTEN connection lost; reconnecting");
+                        break 'connected;
+                    }
+                }
+            }
+            if woke {
+                wake.notify_one();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}

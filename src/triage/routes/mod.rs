@@ -1,0 +1,24 @@
+//! The desk's pages over [`super`], one file each: the queue
+//! (`/desk/tips`) and a tip with its actions (`/desk/tips/{id}`). A tip of
+//! a desk the user does not work for is answered 404, as if it did not
+//! exist. (The audit trail's page is `crate::audit::routes`.)
+
+mod queue;
+mod tip;
+
+pub use queue::{home, queue};
+pub use tip::{add_note, assign, change_status, reveal_contact, set_labels, show};
+
+use crate::db::DbError;
+use crate::web::{Format, WebError};
+
+fn db(e: impl Into<DbError>) -> WebError {
+    WebError::from_db(Format::Html, e.into())
+}
+
+fn not_found() -> WebError {
+    WebError::not_found(
+        Format::Html,
+        "There is no such tip, or it belongs to a desk you do not work for.",
+    )
+}

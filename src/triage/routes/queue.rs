@@ -1,0 +1,228 @@
+//! `GET /desk/tips`: the queue, filtered, counted and paged.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::db;
+use crate::auth::Staff;
+use crate::db::DbError;
+use crate::domain::{TipKind, TipStatus};
+use crate::state::AppState;
+use crate::triage::{self, AssigneeFilter, Filters, QueueRow};
+use crate::web::{html_no_store, WebError};
+
+/// Tips per page.
+const PAGE: i64 = 50;
+
+/// `GET /desk`
+pub async fn home() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/desk/tips"))
+        .finish()
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct QueueQuery {
+    status: Option<String>,
+    desk: Option<String>,
+    article: Option<String>,
+    kind: Option<String>,
+    assignee: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    q: Option<String>,
+    before: Option<i64>,
+}
+
+fn blank(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl QueueQuery {
+    fn filters(&self, staff: &Staff) -> Result<Filters, String> {
+        let texts = [
+            &self.status,
+            &self.desk,
+            &self.article,
+            &self.kind,
+            &self.assignee,
+            &self.from,
+            &self.to,
+            &self.q,
+        ];
+        if texts.iter().any(|t| {
+            t.as_deref()
+                .is_some_and(|t| t.chars().any(char::is_control))
+        }) {
+            return Err("Filters cannot contain control characters.".into());
+        }
+        let date = |v: &Option<String>, what: &str| {
+            blank(v)
+                .map(|d| {
+                    chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                        .ok()
+                        // Both engines store years 1 to 9999 only.
+                        .filter(|d| (1900..=9999).contains(&chrono::Datelike::year(d)))
+                        .ok_or_else(|| format!("The {what} date must look like 2026-11-27."))
+                })
+                .transpose()
+        };
+        Ok(Filters {
+            status: blank(&self.status).map(TipStatus::parse).transpose()?,
+            desk: blank(&self.desk).map(str::to_owned),
+            article: blank(&self.article).map(str::to_owned),
+            kind: blank(&self.kind).map(TipKind::parse).transpose()?,
+            assignee: match blank(&self.assignee) {
+                None => None,
+                Some("me") => Some(AssigneeFilter::User(staff.id)),
+                Some("nobody") => Some(AssigneeFilter::Nobody),
+                Some(other) => Some(AssigneeFilter::User(
+                    other
+                        .parse()
+                        .map_err(|_| "Unknown assignee filter.".to_owned())?,
+                )),
+            },
+            from: date(&self.from, "from")?,
+            to: date(&self.to, "to")?,
+            text: blank(&self.q).map(str::to_owned),
+            before: self.before,
+            ..Filters::default()
+        })
+    }
+
+    /// This query as a URL query string, with `status` and `before` replaced.
+    fn link(&self, status: Option<&str>, before: Option<i64>) -> String {
+        let mut s = url::form_urlencoded::Serializer::new(String::new());
+        let mut add = |k: &str, v: Option<&str>| {
+            if let Some(v) = v.filter(|v| !v.is_empty()) {
+                s.append_pair(k, v);
+            }
+        };
+        add("status", status);
+        add("desk", self.desk.as_deref());
+        add("article", self.article.as_deref());
+        add("kind", self.kind.as_deref());
+        add("assignee", self.assignee.as_deref());
+        add("from", self.from.as_deref());
+        add("to", self.to.as_deref());
+        add("q", self.q.as_deref());
+        let before = before.map(|b| b.to_string());
+        add("before", before.as_deref());
+        format!("/desk/tips?{}", s.finish())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "desk/tips.html")]
+struct QueuePage<'a> {
+    staff: &'a Staff,
+    query: &'a QueueQuery,
+    notice: Option<String>,
+    rows: Vec<QueueRow>,
+    counts: Vec<(TipStatus, triage::Count)>,
+    desks: Vec<String>,
+    next: Option<String>,
+}
+
+impl QueuePage<'_> {
+    fn selected(&self, field: &str, value: &str) -> bool {
+        let current = match field {
+            "status" => &self.query.status,
+            "desk" => &self.query.desk,
+            "kind" => &self.query.kind,
+            "assignee" => &self.query.assignee,
+            _ => &None,
+        };
+        current.as_deref() == Some(value)
+    }
+
+    fn value<'s>(&'s self, field: &str) -> &'s str {
+        match field {
+            "article" => &self.query.article,
+            "from" => &self.query.from,
+            "to" => &self.query.to,
+            "q" => &self.query.q,
+            _ => &None,
+        }
+        .as_deref()
+        .unwrap_or("")
+    }
+
+    fn status_link(&self, status: &TipStatus) -> String {
+        self.query.link(Some(status.as_str()), None)
+    }
+
+    fn all_link(&self) -> String {
+        self.query.link(None, None)
+    }
+
+    fn all_statuses(&self) -> bool {
+        blank(&self.query.status).is_none()
+    }
+
+    fn kind_label(&self, raw: &str) -> &'static str {
+        TipKind::parse(raw).map_or("Tip", TipKind::label)
+    }
+
+    fn status_label(&self, raw: &str) -> &'static str {
+        TipStatus::parse(raw).map_or("Unknown", TipStatus::label)
+    }
+
+    fn statuses(&self) -> &'static [TipStatus] {
+        &TipStatus::ALL
+    }
+
+    fn kinds(&self) -> &'static [TipKind] {
+        &TipKind::ALL
+    }
+}
+
+/// `GET /desk/tips`
+pub async fn queue(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, WebError> {
+    let query = query.into_inner();
+    let desks: Vec<String> = match staff.desk_scope() {
+        None => state.settings.desks.keys().cloned().collect(),
+        Some(d) => d.to_vec(),
+    };
+    let (filters, notice) = match query.filters(&staff) {
+        Ok(f) => (f, None),
+        Err(e) => (Filters::default(), Some(e)),
+    };
+    let scope = staff.desk_scope().map(<[String]>::to_vec);
+    let me = staff.id;
+    let mut f = filters.clone();
+    let ((rows, next), counts) = state
+        .pool
+        .run(move |conn| {
+            triage::search::narrow(conn, &mut f)?;
+            let page = triage::list(conn, scope.as_deref(), me, &f, PAGE)?;
+            let counts = triage::status_counts(conn, scope.as_deref(), &f)?;
+            Ok::<_, DbError>((page, counts))
+        })
+        .await
+        .map_err(db)?;
+    let status = if notice.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let next = next.map(|b| query.link(query.status.as_deref(), Some(b)));
+    Ok(html_no_store(
+        status,
+        &QueuePage {
+            staff: &staff,
+            query: &query,
+            notice,
+            rows,
+            counts,
+            desks,
+            next,
+        },
+    ))
+}

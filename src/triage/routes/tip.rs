@@ -1,0 +1,336 @@
+//! `GET /desk/tips/{id}` and the actions on a tip: reveal the reader's
+//! contact, change the status, assign, add a note, set labels.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{db, not_found};
+use crate::audit::Actor;
+use crate::auth::{users, Protected, Staff};
+use crate::db::{Conn, DbError};
+use crate::domain::{TipKind, TipStatus};
+use crate::state::AppState;
+use crate::triage::{self, ChangeError, Event, TipView};
+use crate::web::{html_no_store, Format, WebError};
+
+#[derive(Template)]
+#[template(path = "desk/tip.html")]
+struct TipPage<'a> {
+    staff: &'a Staff,
+    tip: TipView,
+    contact: Option<String>,
+    events: Vec<Event>,
+    labels: Vec<String>,
+    assignable: Vec<(i64, String)>,
+    notice: Option<&'a str>,
+    can_triage: bool,
+}
+
+impl TipPage<'_> {
+    fn kind_label(&self) -> &'static str {
+        TipKind::parse(&self.tip.kind).map_or("Tip", TipKind::label)
+    }
+
+    fn status_label(&self) -> &'static str {
+        TipStatus::parse(&self.tip.status).map_or("Unknown", TipStatus::label)
+    }
+
+    fn next_steps(&self) -> &'static [TipStatus] {
+        TipStatus::parse(&self.tip.status).map_or(&[], TipStatus::next_steps)
+    }
+
+    fn is_assigned(&self, id: &i64) -> bool {
+        self.tip.assignee_id == Some(*id)
+    }
+
+    fn assignee_name(&self) -> Option<&str> {
+        let id = self.tip.assignee_id?;
+        self.assignable
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, n)| n.as_str())
+    }
+
+    fn status_name(&self, raw: &Option<String>) -> String {
+        raw.as_deref()
+            .map(|s| TipStatus::parse(s).map_or(s.to_owned(), |t| t.label().to_owned()))
+            .unwrap_or_default()
+    }
+}
+
+async fn tip_page(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    contact: Option<String>,
+    status: StatusCode,
+    notice: Option<&str>,
+) -> Result<HttpResponse, WebError> {
+    let me = staff.id;
+    let loaded = state
+        .pool
+        .run(move |conn| {
+            let Some(tip) = triage::get(conn, id)? else {
+                return Ok::<_, DbError>(None);
+            };
+            let events = triage::history(conn, id)?;
+            let labels = triage::labels(conn, id)?;
+            let assignable = users::assignable(conn, &tip.desk)?;
+            Ok(Some((tip, events, labels, assignable)))
+        })
+        .await
+        .map_err(db)?;
+    let Some((mut tip, events, labels, assignable)) =
+        loaded.filter(|(t, ..)| staff.sees_desk(&t.desk))
+    else {
+        return Err(not_found());
+    };
+    tip.reader_name = tip
+        .reader_name
+        .map(|sealed| unseal(state, "name", &tip.reference, &sealed));
+    state
+        .pool
+        .run(move |conn| triage::mark_read(conn, me, id).map_err(DbError::from))
+        .await
+        .map_err(db)?;
+    let can_triage = staff.triages_desk(&tip.desk);
+    Ok(html_no_store(
+        status,
+        &TipPage {
+            staff,
+            tip,
+            contact,
+            events,
+            labels,
+            assignable,
+            notice,
+            can_triage,
+        },
+    ))
+}
+
+/// `GET /desk/tips/{id}`
+pub async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, WebError> {
+    tip_page(
+        &state,
+        &staff,
+        path.into_inner(),
+        None,
+        StatusCode::OK,
+        None,
+    )
+    .await
+}
+
+/// Opens a sealed reader field for display; a failure is logged and shown
+/// as such (it means a key is missing from the ring), never as a 500.
+fn unseal(state: &AppState, field: &str, reference: &str, sealed: &str) -> String {
+    state
+        .sealing_keys
+        .open(field, reference, sealed)
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, field, "cannot open a sealed reader field");
+            "[cannot be decrypted with the configured keys]".to_owned()
+        })
+}
+
+/// Loads the tip's desk and checks the staff member may act on it: 404 for
+/// a desk they do not see, 403 for a viewer.
+async fn may_change(state: &AppState, staff: &Staff, id: i64) -> Result<String, WebError> {
+    let desk = state
+        .pool
+        .run(move |conn| triage::desk_of(conn, id).map_err(DbError::from))
+        .await
+        .map_err(db)?
+        .filter(|d| staff.sees_desk(d))
+        .ok_or_else(not_found)?;
+    if !staff.triages_desk(&desk) {
+        return Err(WebError::new(
+            Format::Html,
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Your account can read this desk's tips but not change them.",
+        ));
+    }
+    Ok(desk)
+}
+
+fn back_to(id: i64) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/desk/tips/{id}")))
+        .finish()
+}
+
+#[derive(Deserialize)]
+pub struct NoFields {}
+
+/// `POST /desk/tips/{id}/contact`: shows the reader's contact to editors
+/// and admins, and records that it was shown.
+pub async fn reveal_contact(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    p: Protected<NoFields>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    // Least privilege: a source's contact is for those who may act on the tip.
+    may_change(&state, &p.staff, id).await?;
+    let actor = p.staff.actor();
+    let contact = state
+        .pool
+        .run(move |conn| triage::reveal_contact(conn, &actor, id).map_err(DbError::from))
+        .await
+        .map_err(db)?;
+    let shown = match contact {
+        Some((reference, sealed)) => unseal(&state, "contact", &reference, &sealed),
+        None => "The reader left no contact.".into(),
+    };
+    tip_page(&state, &p.staff, id, Some(shown), StatusCode::OK, None).await
+}
+
+/// Applies a workflow change to tip `id`: a refusal (from the form or the
+/// workflow) shows the tip again with the reason (422); success returns to
+/// the tip.
+async fn apply<F>(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    change: Result<F, String>,
+) -> Result<HttpResponse, WebError>
+where
+    F: FnOnce(&mut Conn<'_>, &Actor) -> Result<(), ChangeError> + Send + 'static,
+{
+    let refused = |msg: String| async move {
+        tip_page(
+            state,
+            staff,
+            id,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(&msg),
+        )
+        .await
+    };
+    let change = match change {
+        Ok(f) => f,
+        Err(msg) => return refused(msg).await,
+    };
+    let actor = staff.actor();
+    let result = state
+        .pool
+        .run(move |conn| Ok::<_, DbError>(change(conn, &actor)))
+        .await
+        .map_err(db)?;
+    match result {
+        Ok(()) => Ok(back_to(id)),
+        Err(ChangeError::Invalid(msg)) => refused(msg).await,
+        Err(ChangeError::Db(e)) => Err(db(e)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    status: Option<String>,
+}
+
+/// `POST /desk/tips/{id}/status`
+pub async fn change_status(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    p: Protected<StatusForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    may_change(&state, &p.staff, id).await?;
+    let to = TipStatus::parse(p.form.status.as_deref().unwrap_or(""));
+    let change =
+        to.map(|to| move |c: &mut Conn<'_>, a: &Actor| triage::change_status(c, a, id, to));
+    apply(&state, &p.staff, id, change).await
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    assignee: Option<String>,
+}
+
+/// `POST /desk/tips/{id}/assign`: to a member of the tip's desk, or nobody.
+pub async fn assign(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    p: Protected<AssignForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let desk = may_change(&state, &p.staff, id).await?;
+    let candidates = state
+        .pool
+        .run(move |conn| users::assignable(conn, &desk).map_err(DbError::from))
+        .await
+        .map_err(db)?;
+    let to = match p
+        .form
+        .assignee
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => Ok(None),
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .and_then(|u| candidates.into_iter().find(|(i, _)| *i == u))
+            .map(Some)
+            .ok_or_else(|| "Tips can be assigned only to editors of their desk.".to_owned()),
+    };
+    let change = to.map(|to| {
+        move |c: &mut Conn<'_>, a: &Actor| triage::assign(c, a, id, to).map_err(ChangeError::from)
+    });
+    apply(&state, &p.staff, id, change).await
+}
+
+#[derive(Deserialize)]
+pub struct NoteForm {
+    body: Option<String>,
+}
+
+/// `POST /desk/tips/{id}/notes`
+pub async fn add_note(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    p: Protected<NoteForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    may_change(&state, &p.staff, id).await?;
+    let body = p.form.body.unwrap_or_default();
+    let change = triage::check_note(&body).map(|()| {
+        move |c: &mut Conn<'_>, a: &Actor| {
+            triage::add_note(c, a, id, &body).map_err(ChangeError::from)
+        }
+    });
+    apply(&state, &p.staff, id, change).await
+}
+
+#[derive(Deserialize)]
+pub struct LabelsForm {
+    labels: Option<String>,
+}
+
+/// `POST /desk/tips/{id}/labels`
+pub async fn set_labels(
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    p: Protected<LabelsForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    may_change(&state, &p.staff, id).await?;
+    let labels = triage::parse_labels(p.form.labels.as_deref().unwrap_or(""));
+    let change = labels.map(|labels| {
+        move |c: &mut Conn<'_>, a: &Actor| {
+            triage::set_labels(c, a, id, &labels).map_err(ChangeError::from)
+        }
+    });
+    apply(&state, &p.staff, id, change).await
+}

@@ -1,0 +1,418 @@
+//! Staff accounts and sessions over HTTP: login, throttling, the user
+//! commands, CSRF and same-site checks, logout, idle and absolute expiry.
+//! Mirrors `src/auth/`.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn anonymous_visitors_are_sent_to_login_and_change_nothing(backend: Backend) {
+    let app = newsroom(backend).await;
+    let id = send_tip(&app, DEMO_ARTICLE, json!({"message": DESK_MESSAGE})).await;
+    let anon = DeskClient::new(&app);
+    for path in ["/desk/tips", &format!("/desk/tips/{id}"), "/desk/audit"] {
+        let res = anon.get(path).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
+        assert!(location(&res).starts_with("/desk/login?next="), "{path}");
+    }
+    let res = anon
+        .client
+        .post(format!("{}/desk/tips/{id}/status", anon.base))
+        .form(&[("status", "spam"), ("csrf_token", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(location(&res).starts_with("/desk/login"));
+    // A GET to an action path is not an action.
+    assert_eq!(
+        anon.get(&format!("/desk/tips/{id}/status")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let tips = app.tips();
+    assert_eq!(tips.len(), 1);
+}
+
+async fn wrong_passwords_and_unknown_accounts_get_the_same_answer(backend: Backend) {
+    let app = newsroom(backend).await;
+    let password = add_user(&app, "editor@example.org", "editor", &["international"]);
+    let desk = DeskClient::new(&app);
+    let wrong = desk
+        .login("editor@example.org", "not the password at all")
+        .await;
+    let unknown = desk
+        .login("nobody@example.org", "not the password at all")
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    let (a, b) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
+    assert!(a.contains("do not match an account") && b.contains("do not match an account"));
+
+    let ok = desk.login("Editor@Example.org", &password).await;
+    assert_eq!(ok.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&ok), "/desk/tips");
+    let cookie = ok.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.starts_with("tipdesk_session="), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert_eq!(desk.get("/desk/tips").await.status(), StatusCode::OK);
+
+    // Each login gets a new session id.
+    let again = desk.login("editor@example.org", &password).await;
+    let cookie2 = again.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(cookie.split(';').next(), cookie2.split(';').next());
+}
+
+async fn failed_logins_are_throttled_per_account(backend: Backend) {
+    let app = newsroom(backend).await;
+    let password = add_user(&app, "editor@example.org", "editor", &["international"]);
+    let desk = DeskClient::new(&app);
+    for _ in 0..5 {
+        assert_eq!(
+            desk.login("editor@example.org", "wrong password here")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Even the right password waits now.
+    let res = desk.login("editor@example.org", &password).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key(reqwest::header::RETRY_AFTER));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many failed attempts"));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(
+        desk.login("editor@example.org", &password).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn user_commands_enforce_the_password_and_desk_rules(backend: Backend) {
+    let app = newsroom(backend).await;
+    let run = |args: &[&str], stdin: Option<&str>| {
+        use std::io::Write;
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_tipdesk"));
+        cmd.args(args)
+            .env_remove("TIPDESK_CONFIG")
+            .env("TIPDESK_DATABASE__URL", app.db.url_string())
+            .env("TIPDESK_SECURITY__SECRET_KEY", SECRET)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        if let Some(text) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(text.as_bytes())
+                .unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    };
+    let add = [
+        "user",
+        "add",
+        "--email",
+        "ed@example.org",
+        "--name",
+        "Ed",
+        "--role",
+        "editor",
+        "--desk",
+        "default",
+    ];
+    let short = run(
+        &[&add[..], &["--password-stdin"]].concat(),
+        Some("too short\n"),
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12"));
+    let long = "x".repeat(129);
+    assert!(!run(
+        &[&add[..], &["--password-stdin"]].concat(),
+        Some(&format!("{long}\n"))
+    )
+    .status
+    .success());
+
+    // A viewer account with the given role and desks, refused for a reason.
+    let refused = |role: &str, desks: &[&str], says: &str| {
+        let mut args = vec![
+            "user",
+            "add",
+            "--email",
+            "v@example.org",
+            "--name",
+            "V",
+            "--role",
+            role,
+        ];
+        for desk in desks {
+            args.extend(["--desk", desk]);
+        }
+        let out = run(&args, None);
+        assert!(!out.status.success(), "{role} {desks:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(stderr.contains(says), "{stderr}");
+    };
+    refused("viewer", &[], "--desk");
+    refused("viewer", &["weather"], "no desk `weather`");
+    refused("owner", &[], "not a role");
+
+    // Twelve characters of any script are enough; no composition rules.
+    let ok = run(
+        &[&add[..], &["--password-stdin"]].concat(),
+        Some("پسورد طولانی\n"),
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let dup = run(
+        &[&add[..], &["--password-stdin"]].concat(),
+        Some("پسورد طولانی\n"),
+    );
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("exists already"));
+    let desk = DeskClient::new(&app);
+    assert_eq!(
+        desk.login("ed@example.org", "پسورد طولانی").await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // Generated passwords are printed once and work.
+    let gen = run(
+        &[
+            "user",
+            "add",
+            "--email",
+            "admin@example.org",
+            "--name",
+            "Admin",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
+    let out = String::from_utf8_lossy(&gen.stdout).into_owned();
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown only now): "))
+        .unwrap();
+    assert!(password.chars().count() >= 20);
+    assert_eq!(
+        DeskClient::new(&app)
+            .login("admin@example.org", password)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // reset-password replaces it and ends sessions.
+    let reset = run(&["user", "reset-password", "ed@example.org"], None);
+    assert!(reset.status.success());
+    assert_eq!(
+        desk.get("/desk/tips").await.status(),
+        StatusCode::SEE_OTHER,
+        "session ended"
+    );
+    assert_eq!(
+        DeskClient::new(&app)
+            .login("ed@example.org", "پسورد طولانی")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn state_changes_need_the_csrf_token_and_a_same_site_origin(backend: Backend) {
+    let app = newsroom(backend).await;
+    let id = send_tip(&app, DEMO_ARTICLE, json!({"message": DESK_MESSAGE})).await;
+    let editor = signed_in(&app, "intl@example.org", "editor", &["international"]).await;
+    let url = format!("{}/desk/tips/{id}/status", editor.base);
+    let csrf = editor.csrf().await;
+
+    let missing = editor
+        .client
+        .post(&url)
+        .form(&[("status", "in_review")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+    let wrong = editor
+        .client
+        .post(&url)
+        .form(&[("status", "in_review"), ("csrf_token", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    let cross = editor
+        .client
+        .post(&url)
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("status", "in_review"), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    let foreign = editor
+        .client
+        .post(&url)
+        .header("origin", "https://evil.example")
+        .form(&[("status", "in_review"), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
+    assert!(editor
+        .get(&format!("/desk/tips/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("badge status\">New"));
+
+    // `Origin: null` (sent under Referrer-Policy: no-referrer) passes only
+    // when the browser vouches for same-origin.
+    let null_cross = editor
+        .client
+        .post(&url)
+        .header("origin", "null")
+        .form(&[("status", "in_review"), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(null_cross.status(), StatusCode::FORBIDDEN);
+    let same = editor
+        .client
+        .post(&url)
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("status", "in_review"), ("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.status(), StatusCode::SEE_OTHER);
+    assert!(editor
+        .get(&format!("/desk/tips/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("badge status\">In review"));
+}
+
+async fn disabling_a_user_ends_their_live_session_and_logout_ends_it_too(backend: Backend) {
+    let app = newsroom(backend).await;
+    let editor = signed_in(&app, "intl@example.org", "editor", &["international"]).await;
+    assert_eq!(editor.get("/desk/tips").await.status(), StatusCode::OK);
+    let out = app.cli(&["user", "disable", "intl@example.org"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        editor.get("/desk/tips").await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let admin = signed_in(&app, "admin@example.org", "admin", &[]).await;
+    let page = admin.get("/desk/tips").await;
+    let cookie = page.url().clone();
+    let _ = cookie;
+    let res = admin.post("/desk/logout", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/desk/login");
+    assert_eq!(
+        admin.get("/desk/tips").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn sessions_end_when_idle_and_at_their_absolute_limit(backend: Backend) {
+    use std::time::{Duration, Instant};
+    let idle = TestApp::spawn_with(backend, |s| s.auth.session_idle = Duration::from_secs(2)).await;
+    let editor = signed_in(&idle, "intl@example.org", "admin", &[]).await;
+    assert_eq!(editor.get("/desk/tips").await.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        editor.get("/desk/tips").await.status(),
+        StatusCode::SEE_OTHER,
+        "idle too long"
+    );
+
+    let capped =
+        TestApp::spawn_with(backend, |s| s.auth.session_max = Duration::from_secs(4)).await;
+    let busy = signed_in(&capped, "admin@example.org", "admin", &[]).await;
+    // The session began before this moment (hashing and signing in can
+    // take a while on a busy machine), so it must end by `started` + 4 s.
+    let started = Instant::now();
+    // Busy all along, yet the session ends at its absolute limit.
+    while started.elapsed() < Duration::from_secs(2) {
+        assert_eq!(busy.get("/desk/tips").await.status(), StatusCode::OK);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    tokio::time::sleep(
+        Duration::from_secs(4).saturating_sub(started.elapsed()) + Duration::from_millis(300),
+    )
+    .await;
+    assert_eq!(
+        busy.get("/desk/tips").await.status(),
+        StatusCode::SEE_OTHER,
+        "past the absolute limit"
+    );
+}
+
+async fn a_logged_out_session_cookie_cannot_be_replayed(backend: Backend) {
+    let app = newsroom(backend).await;
+    let password = add_user(&app, "admin@example.org", "admin", &[]);
+    let desk = DeskClient::new(&app);
+    let res = desk.login("admin@example.org", &password).await;
+    let cookie = res.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        desk.post("/desk/logout", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let replay = app
+        .client
+        .get(app.url("/desk/tips"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), StatusCode::SEE_OTHER);
+}
+
+crate::both_backends!(
+    anonymous_visitors_are_sent_to_login_and_change_nothing,
+    wrong_passwords_and_unknown_accounts_get_the_same_answer,
+    failed_logins_are_throttled_per_account,
+    user_commands_enforce_the_password_and_desk_rules,
+    state_changes_need_the_csrf_token_and_a_same_site_origin,
+    disabling_a_user_ends_their_live_session_and_logout_ends_it_too,
+    sessions_end_when_idle_and_at_their_absolute_limit,
+    a_logged_out_session_cookie_cannot_be_replayed,
+);
