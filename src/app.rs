@@ -14,7 +14,7 @@ use actix_web::{middleware, web, HttpRequest, HttpServer, ResponseError};
 
 use crate::articles;
 use crate::config::Settings;
-use crate::db::{DbError, Pool};
+use crate::db::Pool;
 use crate::notifications::Worker;
 use crate::ops::Metrics;
 use crate::privacy::SealingKeys;
@@ -137,7 +137,7 @@ async fn retention_loop(pool: Pool, settings: Arc<Settings>) {
             label: "retention".into(),
         };
         match pool
-            .run(move |c| crate::ops::retention::purge(c, &r, &actor).map_err(DbError::from))
+            .query(move |c| crate::ops::retention::purge(c, &r, &actor))
             .await
         {
             Ok(done) => tracing::info!(%done, "retention applied"),

@@ -78,7 +78,7 @@ impl ArticleRecord {
 
 /// The article with this ID, if tipdesk knows it.
 pub fn find(conn: &mut Conn<'_>, id: &ArticleId) -> Result<Option<Article>, DbError> {
-    Ok(crate::db_run!(conn => articles::table
+    Ok(crate::db_run!(conn, |conn| articles::table
         .find(id.as_str())
         .select(Article::as_select())
         .first(conn)
@@ -87,7 +87,7 @@ pub fn find(conn: &mut Conn<'_>, id: &ArticleId) -> Result<Option<Article>, DbEr
 
 /// The most recently added articles, for the landing page.
 pub fn latest(conn: &mut Conn<'_>, limit: i64) -> Result<Vec<Article>, DbError> {
-    Ok(crate::db_run!(conn => articles::table
+    Ok(crate::db_run!(conn, |conn| articles::table
         .order((articles::created_at.desc(), articles::id))
         .limit(limit)
         .select(Article::as_select())
@@ -97,9 +97,9 @@ pub fn latest(conn: &mut Conn<'_>, limit: i64) -> Result<Vec<Article>, DbError> 
 /// Inserts or updates `batch` in one transaction: all of it or nothing.
 pub fn upsert_all(conn: &mut Conn<'_>, batch: &[NewArticle]) -> Result<usize, DbError> {
     let now = crate::db::now();
-    Ok(crate::db_write!(conn => {
+    Ok(conn.write(|conn| {
         for a in batch {
-            crate::db_run!(conn => diesel::insert_into(articles::table)
+            crate::db_run!(conn, |conn| diesel::insert_into(articles::table)
                 .values((
                     articles::id.eq(a.id.as_str()),
                     articles::title.eq(&a.title),
@@ -125,7 +125,7 @@ pub fn upsert_all(conn: &mut Conn<'_>, batch: &[NewArticle]) -> Result<usize, Db
 /// Adds the sample story when the database has no articles, so a newcomer
 /// has a form to open.
 pub fn seed_demo(conn: &mut Conn<'_>) -> Result<Option<ArticleId>, DbError> {
-    let count: i64 = crate::db_run!(conn => articles::table.count().get_result(conn))?;
+    let count: i64 = crate::db_run!(conn, |conn| articles::table.count().get_result(conn))?;
     if count > 0 {
         return Ok(None);
     }

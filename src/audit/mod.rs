@@ -83,14 +83,14 @@ pub fn record(
     let at = now
         .with_nanosecond(now.nanosecond() / 1000 * 1000)
         .unwrap_or(now);
-    let prev: String = crate::db_run!(conn => audit_log::table
+    let prev: String = crate::db_run!(conn, |conn| audit_log::table
         .order(audit_log::id.desc())
         .select(audit_log::hash)
         .first(conn)
         .optional())?
     .unwrap_or_else(|| GENESIS.to_owned());
     let hash = digest(&prev, at, actor.id, &actor.label, action, target, details);
-    crate::db_run!(conn => diesel::insert_into(audit_log::table)
+    crate::db_run!(conn, |conn| diesel::insert_into(audit_log::table)
         .values((
             audit_log::at.eq(at),
             audit_log::actor_id.eq(actor.id),
@@ -107,8 +107,11 @@ pub fn record(
 
 /// Entries newest first, before entry `before` (keyset pagination).
 pub fn list(conn: &mut Conn<'_>, before: Option<i64>, limit: i64) -> QueryResult<Vec<Entry>> {
-    crate::db_run!(conn => {
-        let mut q = audit_log::table.order(audit_log::id.desc()).limit(limit).into_boxed();
+    crate::db_run!(conn, |conn| {
+        let mut q = audit_log::table
+            .order(audit_log::id.desc())
+            .limit(limit)
+            .into_boxed();
         if let Some(b) = before {
             q = q.filter(audit_log::id.lt(b));
         }
@@ -129,7 +132,7 @@ pub fn verify(conn: &mut Conn<'_>) -> QueryResult<Verdict> {
     let mut after = 0i64;
     let mut count = 0u64;
     loop {
-        let batch: Vec<Entry> = crate::db_run!(conn => audit_log::table
+        let batch: Vec<Entry> = crate::db_run!(conn, |conn| audit_log::table
             .filter(audit_log::id.gt(after))
             .order(audit_log::id)
             .limit(5000)

@@ -6,7 +6,6 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::Staff;
-use crate::db::DbError;
 use crate::state::AppState;
 use crate::web::{html_no_store, Format, WebError};
 
@@ -43,9 +42,8 @@ pub async fn audit_trail(
     let before = query.before;
     let entries = state
         .pool
-        .run(move |conn| super::list(conn, before, PAGE + 1).map_err(DbError::from))
-        .await
-        .map_err(|e| WebError::from_db(Format::Html, e))?;
+        .query(move |conn| super::list(conn, before, PAGE + 1))
+        .await?;
     let more = entries.len() as i64 > PAGE;
     let entries: Vec<super::Entry> = entries.into_iter().take(PAGE as usize).collect();
     let next = if more {

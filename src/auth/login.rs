@@ -105,16 +105,34 @@ pub async fn with_password(
         .pool
         .run(move |conn| {
             let now = crate::db::now();
-            crate::db_write!(conn => match &account {
+            conn.write(|conn| match &account {
                 Some(a) => {
                     throttle::clear(conn, &keys)?;
                     let token = session::create(conn, a.id, max_age)?;
-                    audit::record(conn, &Actor { id: Some(a.id), label: a.email.clone() }, "login", &format!("user:{}", a.id), "")?;
+                    audit::record(
+                        conn,
+                        &Actor {
+                            id: Some(a.id),
+                            label: a.email.clone(),
+                        },
+                        "login",
+                        &format!("user:{}", a.id),
+                        "",
+                    )?;
                     Ok::<_, diesel::result::Error>(Some(token))
                 }
                 None => {
                     throttle::fail(conn, &keys, now)?;
-                    audit::record(conn, &Actor { id: None, label: actor_label.clone() }, "login.failed", "desk", "wrong email or password")?;
+                    audit::record(
+                        conn,
+                        &Actor {
+                            id: None,
+                            label: actor_label.clone(),
+                        },
+                        "login.failed",
+                        "desk",
+                        "wrong email or password",
+                    )?;
                     Ok(None)
                 }
             })
@@ -137,8 +155,16 @@ async fn refuse_without_totp(state: &AppState, account: &Account) -> Result<(), 
     state
         .pool
         .run(move |conn| {
-            crate::db_write!(conn => audit::record(conn, &actor, "login.failed", &target, "no second factor set up, which auth.require_totp requires"))
-                .map_err(DbError::from)
+            conn.write(|conn| {
+                audit::record(
+                    conn,
+                    &actor,
+                    "login.failed",
+                    &target,
+                    "no second factor set up, which auth.require_totp requires",
+                )
+            })
+            .map_err(DbError::from)
         })
         .await
 }
@@ -150,7 +176,7 @@ pub async fn sign_out(state: &AppState, staff: &Staff, token: String) -> Result<
     state
         .pool
         .run(move |conn| {
-            crate::db_write!(conn => {
+            conn.write(|conn| {
                 session::end(conn, &token)?;
                 audit::record(conn, &actor, "logout", &target, "")
             })

@@ -146,9 +146,7 @@ pub async fn login(
     }
     let client = state.client_key(&req);
     let password = SecretString::from(form.password.unwrap_or_default());
-    let outcome = login::with_password(&state, &email, password, &client)
-        .await
-        .map_err(|e| WebError::from_db(Format::Html, e))?;
+    let outcome = login::with_password(&state, &email, password, &client).await?;
     Ok(match outcome {
         PasswordLogin::Throttled(seconds) => {
             tracing::warn!(reason = "throttled", "login refused");
@@ -275,9 +273,7 @@ pub async fn logout(
         .cookie(session::cookie_name(&state.settings))
         .map(|c| c.value().to_owned())
         .unwrap_or_default();
-    login::sign_out(&state, &protected.staff, token)
-        .await
-        .map_err(|e| WebError::from_db(Format::Html, e))?;
+    login::sign_out(&state, &protected.staff, token).await?;
     Ok(HttpResponse::SeeOther()
         .cookie(session::cookie(&state.settings, None))
         .insert_header((header::LOCATION, "/desk/login"))

@@ -20,7 +20,7 @@ use super::Role;
 use crate::audit::Actor;
 use crate::config::Settings;
 use crate::db::schema::{sessions, user_desks, users};
-use crate::db::{Conn, DbError};
+use crate::db::Conn;
 use crate::state::AppState;
 use crate::web::{Format, WebError};
 
@@ -115,7 +115,7 @@ pub fn create(conn: &mut Conn<'_>, user_id: i64, max_age: chrono::Duration) -> Q
     let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let csrf = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 24]>());
     let now = crate::db::now();
-    crate::db_run!(conn => diesel::insert_into(sessions::table)
+    crate::db_run!(conn, |conn| diesel::insert_into(sessions::table)
         .values((
             sessions::token_hash.eq(hash_token(&token)),
             sessions::user_id.eq(user_id),
@@ -130,13 +130,19 @@ pub fn create(conn: &mut Conn<'_>, user_id: i64, max_age: chrono::Duration) -> Q
 
 /// Ends the session with this cookie token, if any.
 pub fn end(conn: &mut Conn<'_>, token: &str) -> QueryResult<()> {
-    crate::db_run!(conn => diesel::delete(sessions::table.find(hash_token(token))).execute(conn))?;
+    crate::db_run!(conn, |conn| diesel::delete(
+        sessions::table.find(hash_token(token))
+    )
+    .execute(conn))?;
     Ok(())
 }
 
 /// Ends every session of a user (disable, password reset).
 pub fn end_all(conn: &mut Conn<'_>, user_id: i64) -> QueryResult<usize> {
-    crate::db_run!(conn => diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn))
+    crate::db_run!(conn, |conn| diesel::delete(
+        sessions::table.filter(sessions::user_id.eq(user_id))
+    )
+    .execute(conn))
 }
 
 #[derive(Queryable)]
@@ -156,21 +162,21 @@ struct SessionRow {
 fn lookup(conn: &mut Conn<'_>, token: &str, idle: chrono::Duration) -> QueryResult<Option<Staff>> {
     let h = hash_token(token);
     let now = crate::db::now();
-    let row: Option<SessionRow> = crate::db_run!(conn => sessions::table
-            .inner_join(users::table)
-            .filter(sessions::token_hash.eq(&h))
-            .select((
-                users::id,
-                sessions::csrf_token,
-                sessions::last_seen_at,
-                sessions::expires_at,
-                users::email,
-                users::name,
-                users::role,
-                users::disabled,
-            ))
-            .first(conn)
-            .optional())?;
+    let row: Option<SessionRow> = crate::db_run!(conn, |conn| sessions::table
+        .inner_join(users::table)
+        .filter(sessions::token_hash.eq(&h))
+        .select((
+            users::id,
+            sessions::csrf_token,
+            sessions::last_seen_at,
+            sessions::expires_at,
+            users::email,
+            users::name,
+            users::role,
+            users::disabled,
+        ))
+        .first(conn)
+        .optional())?;
     let Some(SessionRow {
         id,
         csrf,
@@ -192,11 +198,11 @@ fn lookup(conn: &mut Conn<'_>, token: &str, idle: chrono::Duration) -> QueryResu
     // Touch at most once a minute (or a quarter of the idle timeout, if
     // shorter): precise enough, and it keeps most reads from being writes.
     if now - last_seen > (idle / 4).min(chrono::Duration::seconds(60)) {
-        crate::db_run!(conn => diesel::update(sessions::table.find(&h))
+        crate::db_run!(conn, |conn| diesel::update(sessions::table.find(&h))
             .set(sessions::last_seen_at.eq(now))
             .execute(conn))?;
     }
-    let desks: Vec<String> = crate::db_run!(conn => user_desks::table
+    let desks: Vec<String> = crate::db_run!(conn, |conn| user_desks::table
         .filter(user_desks::user_id.eq(id))
         .order(user_desks::desk)
         .select(user_desks::desk)
@@ -294,9 +300,9 @@ impl FromRequest for Staff {
                 .unwrap_or(chrono::Duration::hours(1));
             let staff = state
                 .pool
-                .run(move |conn| lookup(conn, &token, idle).map_err(DbError::from))
+                .query(move |conn| lookup(conn, &token, idle))
                 .await
-                .map_err(|e| Denied::Refused(WebError::from_db(Format::Html, e)))?;
+                .map_err(WebError::from)?;
             staff.ok_or(Denied::Login { next })
         })
     }

@@ -29,7 +29,7 @@ fn delay(failures: i32) -> chrono::Duration {
 
 /// Seconds to wait before another attempt is considered, if any.
 pub fn wait(conn: &mut Conn<'_>, keys: &[String], now: NaiveDateTime) -> QueryResult<Option<i64>> {
-    let rows: Vec<(i32, NaiveDateTime)> = crate::db_run!(conn => login_failures::table
+    let rows: Vec<(i32, NaiveDateTime)> = crate::db_run!(conn, |conn| login_failures::table
         .filter(login_failures::throttle_key.eq_any(keys))
         .select((login_failures::failures, login_failures::last_failure_at))
         .load(conn))?;
@@ -45,7 +45,7 @@ pub fn wait(conn: &mut Conn<'_>, keys: &[String], now: NaiveDateTime) -> QueryRe
 /// Counts a failed attempt under every key.
 pub fn fail(conn: &mut Conn<'_>, keys: &[String], now: NaiveDateTime) -> QueryResult<()> {
     for key in keys {
-        crate::db_run!(conn => diesel::insert_into(login_failures::table)
+        crate::db_run!(conn, |conn| diesel::insert_into(login_failures::table)
             .values((
                 login_failures::throttle_key.eq(key),
                 login_failures::failures.eq(1),
@@ -64,7 +64,10 @@ pub fn fail(conn: &mut Conn<'_>, keys: &[String], now: NaiveDateTime) -> QueryRe
 
 /// Forgets the failures after a successful login.
 pub fn clear(conn: &mut Conn<'_>, keys: &[String]) -> QueryResult<()> {
-    crate::db_run!(conn => diesel::delete(login_failures::table.filter(login_failures::throttle_key.eq_any(keys))).execute(conn))?;
+    crate::db_run!(conn, |conn| diesel::delete(
+        login_failures::table.filter(login_failures::throttle_key.eq_any(keys))
+    )
+    .execute(conn))?;
     Ok(())
 }
 

@@ -117,18 +117,23 @@ pub fn enable(
     let sealed = sealing_keys.seal(FIELD, &sealed_for(account.id), &totp.get_secret_base32());
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
     let now = crate::db::now();
-    let replaced = crate::db_write!(conn => {
+    let replaced = conn.write(|conn| {
         let replaced = enrolled(conn, account.id)?;
-        crate::db_run!(conn => diesel::update(accounts::table.find(account.id))
-            .set((
-                accounts::totp_secret.eq(&sealed),
-                accounts::totp_last_step.eq(None::<i64>),
-                accounts::updated_at.eq(now),
-            ))
-            .execute(conn))?;
-        crate::db_run!(conn => diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(account.id))).execute(conn))?;
+        crate::db_run!(conn, |conn| diesel::update(
+            accounts::table.find(account.id)
+        )
+        .set((
+            accounts::totp_secret.eq(&sealed),
+            accounts::totp_last_step.eq(None::<i64>),
+            accounts::updated_at.eq(now),
+        ))
+        .execute(conn))?;
+        crate::db_run!(conn, |conn| diesel::delete(
+            recovery_codes::table.filter(recovery_codes::user_id.eq(account.id))
+        )
+        .execute(conn))?;
         for code in &codes {
-            crate::db_run!(conn => diesel::insert_into(recovery_codes::table)
+            crate::db_run!(conn, |conn| diesel::insert_into(recovery_codes::table)
                 .values((
                     recovery_codes::user_id.eq(account.id),
                     recovery_codes::code_hash.eq(hash_recovery_code(&normalise(code))),
@@ -139,9 +144,19 @@ pub fn enable(
             "{}; {} recovery codes{}",
             account.email,
             codes.len(),
-            if replaced { "; replaced the earlier second factor" } else { "" }
+            if replaced {
+                "; replaced the earlier second factor"
+            } else {
+                ""
+            }
         );
-        audit::record(conn, actor, "user.totp_enable", &format!("user:{}", account.id), &details)?;
+        audit::record(
+            conn,
+            actor,
+            "user.totp_enable",
+            &format!("user:{}", account.id),
+            &details,
+        )?;
         Ok::<_, diesel::result::Error>(replaced)
     })?;
     Ok(Enrolment {
@@ -162,23 +177,34 @@ pub fn disable(conn: &mut Conn<'_>, email: &str, actor: &Actor) -> Result<(), Us
             account.email
         )));
     }
-    crate::db_write!(conn => {
-        crate::db_run!(conn => diesel::update(accounts::table.find(account.id))
-            .set((
-                accounts::totp_secret.eq(None::<String>),
-                accounts::totp_last_step.eq(None::<i64>),
-                accounts::updated_at.eq(crate::db::now()),
-            ))
-            .execute(conn))?;
-        crate::db_run!(conn => diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(account.id))).execute(conn))?;
-        audit::record(conn, actor, "user.totp_disable", &format!("user:{}", account.id), &account.email)
+    conn.write(|conn| {
+        crate::db_run!(conn, |conn| diesel::update(
+            accounts::table.find(account.id)
+        )
+        .set((
+            accounts::totp_secret.eq(None::<String>),
+            accounts::totp_last_step.eq(None::<i64>),
+            accounts::updated_at.eq(crate::db::now()),
+        ))
+        .execute(conn))?;
+        crate::db_run!(conn, |conn| diesel::delete(
+            recovery_codes::table.filter(recovery_codes::user_id.eq(account.id))
+        )
+        .execute(conn))?;
+        audit::record(
+            conn,
+            actor,
+            "user.totp_disable",
+            &format!("user:{}", account.id),
+            &account.email,
+        )
     })?;
     Ok(())
 }
 
 /// Whether the account has a second factor.
 pub fn enrolled(conn: &mut Conn<'_>, user_id: i64) -> QueryResult<bool> {
-    let secret: Option<Option<String>> = crate::db_run!(conn => accounts::table
+    let secret: Option<Option<String>> = crate::db_run!(conn, |conn| accounts::table
         .find(user_id)
         .select(accounts::totp_secret)
         .first(conn)
@@ -266,7 +292,7 @@ pub fn complete_login(
     code: &str,
     max_age: chrono::Duration,
 ) -> Result<SecondFactor, TotpError> {
-    let row: Option<(String, bool, Option<String>)> = crate::db_run!(conn => accounts::table
+    let row: Option<(String, bool, Option<String>)> = crate::db_run!(conn, |conn| accounts::table
         .find(user_id)
         .select((accounts::email, accounts::disabled, accounts::totp_secret))
         .first(conn)
@@ -294,22 +320,28 @@ pub fn complete_login(
         None
     };
     let target = format!("user:{user_id}");
-    Ok(crate::db_write!(conn => {
+    Ok(conn.write(|conn| {
         // Each update succeeds at most once per code, even when two
         // instances see the same code at the same moment.
         let (accepted, via) = match &matched {
             Some(Matched::Step(step)) => {
-                let n = crate::db_run!(conn => diesel::update(accounts::table.find(user_id))
-                    .filter(accounts::totp_last_step.is_null().or(accounts::totp_last_step.lt(*step)))
+                let n = crate::db_run!(conn, |conn| diesel::update(accounts::table.find(user_id))
+                    .filter(
+                        accounts::totp_last_step
+                            .is_null()
+                            .or(accounts::totp_last_step.lt(*step))
+                    )
                     .set(accounts::totp_last_step.eq(*step))
                     .execute(conn))?;
                 (n == 1, "totp")
             }
             Some(Matched::Recovery(hash)) => {
-                let n = crate::db_run!(conn => diesel::update(recovery_codes::table.find((user_id, hash)))
-                    .filter(recovery_codes::used_at.is_null())
-                    .set(recovery_codes::used_at.eq(now))
-                    .execute(conn))?;
+                let n = crate::db_run!(conn, |conn| diesel::update(
+                    recovery_codes::table.find((user_id, hash))
+                )
+                .filter(recovery_codes::used_at.is_null())
+                .set(recovery_codes::used_at.eq(now))
+                .execute(conn))?;
                 (n == 1, "recovery code")
             }
             None => (false, ""),
@@ -317,12 +349,21 @@ pub fn complete_login(
         if accepted {
             throttle::clear(conn, &keys)?;
             let token = session::create(conn, user_id, max_age)?;
-            audit::record(conn, &Actor { id: Some(user_id), label: email.clone() }, "login", &target, via)?;
+            audit::record(
+                conn,
+                &Actor {
+                    id: Some(user_id),
+                    label: email.clone(),
+                },
+                "login",
+                &target,
+                via,
+            )?;
             return Ok::<_, diesel::result::Error>(SecondFactor::SignedIn { token });
         }
         let reused = match &matched {
             Some(Matched::Step(_)) => true,
-            Some(Matched::Recovery(hash)) => crate::db_run!(conn => recovery_codes::table
+            Some(Matched::Recovery(hash)) => crate::db_run!(conn, |conn| recovery_codes::table
                 .find((user_id, hash))
                 .select(recovery_codes::user_id)
                 .first::<i64>(conn)
@@ -331,7 +372,16 @@ pub fn complete_login(
             None => false,
         };
         throttle::fail(conn, &keys, now)?;
-        audit::record(conn, &Actor { id: None, label: email.clone() }, "login.failed", &target, "wrong second factor")?;
+        audit::record(
+            conn,
+            &Actor {
+                id: None,
+                label: email.clone(),
+            },
+            "login.failed",
+            &target,
+            "wrong second factor",
+        )?;
         Ok(SecondFactor::Refused { reused })
     })?)
 }

@@ -103,8 +103,8 @@ pub fn add(
     actor: &Actor,
 ) -> Result<i64, UserError> {
     let now = crate::db::now();
-    let result = crate::db_write!(conn => {
-        let id: i64 = crate::db_run!(conn => diesel::insert_into(users::table)
+    let result = conn.write(|conn| {
+        let id: i64 = crate::db_run!(conn, |conn| diesel::insert_into(users::table)
             .values((
                 users::email.eq(&user.email),
                 users::name.eq(&user.name),
@@ -117,7 +117,7 @@ pub fn add(
             .returning(users::id)
             .get_result(conn))?;
         for desk in &user.desks {
-            crate::db_run!(conn => diesel::insert_into(user_desks::table)
+            crate::db_run!(conn, |conn| diesel::insert_into(user_desks::table)
                 .values((user_desks::user_id.eq(id), user_desks::desk.eq(desk)))
                 .execute(conn))?;
         }
@@ -126,7 +126,12 @@ pub fn add(
             actor,
             "user.add",
             &format!("user:{id}"),
-            &format!("{} as {} for desks [{}]", user.email, user.role.as_str(), user.desks.join(", ")),
+            &format!(
+                "{} as {} for desks [{}]",
+                user.email,
+                user.role.as_str(),
+                user.desks.join(", ")
+            ),
         )?;
         Ok::<_, diesel::result::Error>(id)
     });
@@ -145,9 +150,18 @@ pub fn add(
 /// The account with this email (any case), enabled or not.
 pub fn find(conn: &mut Conn<'_>, email: &str) -> QueryResult<Option<(Account, String)>> {
     let email = email.trim().to_lowercase();
-    crate::db_run!(conn => users::table
+    crate::db_run!(conn, |conn| users::table
         .filter(users::email.eq(&email))
-        .select(((users::id, users::email, users::name, users::role, users::disabled), users::password_hash))
+        .select((
+            (
+                users::id,
+                users::email,
+                users::name,
+                users::role,
+                users::disabled
+            ),
+            users::password_hash
+        ))
         .first(conn)
         .optional())
 }
@@ -155,12 +169,21 @@ pub fn find(conn: &mut Conn<'_>, email: &str) -> QueryResult<Option<(Account, St
 /// Disables an account and ends its sessions at once.
 pub fn disable(conn: &mut Conn<'_>, email: &str, actor: &Actor) -> Result<(), UserError> {
     let (account, _) = find(conn, email)?.ok_or_else(|| UserError::NotFound(email.to_owned()))?;
-    crate::db_write!(conn => {
-        crate::db_run!(conn => diesel::update(users::table.find(account.id))
-            .set((users::disabled.eq(true), users::updated_at.eq(crate::db::now())))
+    conn.write(|conn| {
+        crate::db_run!(conn, |conn| diesel::update(users::table.find(account.id))
+            .set((
+                users::disabled.eq(true),
+                users::updated_at.eq(crate::db::now())
+            ))
             .execute(conn))?;
         let ended = session::end_all(conn, account.id)?;
-        audit::record(conn, actor, "user.disable", &format!("user:{}", account.id), &format!("{}; {ended} session(s) ended", account.email))
+        audit::record(
+            conn,
+            actor,
+            "user.disable",
+            &format!("user:{}", account.id),
+            &format!("{}; {ended} session(s) ended", account.email),
+        )
     })?;
     Ok(())
 }
@@ -173,8 +196,8 @@ pub fn set_password(
     actor: &Actor,
 ) -> Result<(), UserError> {
     let (account, _) = find(conn, email)?.ok_or_else(|| UserError::NotFound(email.to_owned()))?;
-    crate::db_write!(conn => {
-        crate::db_run!(conn => diesel::update(users::table.find(account.id))
+    conn.write(|conn| {
+        crate::db_run!(conn, |conn| diesel::update(users::table.find(account.id))
             .set((
                 users::password_hash.eq(password_hash),
                 users::disabled.eq(false),
@@ -182,18 +205,29 @@ pub fn set_password(
             ))
             .execute(conn))?;
         session::end_all(conn, account.id)?;
-        audit::record(conn, actor, "user.reset_password", &format!("user:{}", account.id), &account.email)
+        audit::record(
+            conn,
+            actor,
+            "user.reset_password",
+            &format!("user:{}", account.id),
+            &account.email,
+        )
     })?;
     Ok(())
 }
 
 /// Enabled editors and admins who may be assigned tips of `desk`.
 pub fn assignable(conn: &mut Conn<'_>, desk: &str) -> QueryResult<Vec<(i64, String)>> {
-    crate::db_run!(conn => users::table
-        .left_join(user_desks::table.on(user_desks::user_id.eq(users::id).and(user_desks::desk.eq(desk))))
+    crate::db_run!(conn, |conn| users::table
+        .left_join(
+            user_desks::table.on(user_desks::user_id
+                .eq(users::id)
+                .and(user_desks::desk.eq(desk)))
+        )
         .filter(users::disabled.eq(false))
         .filter(
-            users::role.eq("admin")
+            users::role
+                .eq("admin")
                 .or(users::role.eq("editor").and(user_desks::desk.is_not_null())),
         )
         .order(users::name)

@@ -2,8 +2,8 @@
 //! PostgreSQL serves several instances on one database.
 //!
 //! Queries are written once against `schema.rs` and compiled for each engine
-//! by [`db_run!`] / [`db_write!`], which hand the body a concrete
-//! connection. We chose that over diesel's `MultiConnection` because write
+//! by [`db_run!`], which hands the body a concrete connection; writes go
+//! through [`Conn::write`]. We chose that over diesel's `MultiConnection` because write
 //! transactions must be `BEGIN IMMEDIATE` on SQLite (a deferred transaction
 //! that reads and then writes fails with SQLITE_BUSY under concurrent
 //! writers instead of waiting) and the job queue needs PostgreSQL's
@@ -42,7 +42,7 @@ pub enum Pool {
 }
 
 /// A connection to whichever engine is configured. Repository functions
-/// take `&mut Conn` and dispatch with [`db_run!`]; [`db_write!`] opens a
+/// take `&mut Conn` and dispatch with [`db_run!`]; [`Conn::write`] opens a
 /// transaction and hands its body a `Conn` again, so repository functions
 /// compose inside one transaction.
 pub enum Conn<'a> {
@@ -79,47 +79,61 @@ pub enum DbError {
     Task(#[source] tokio::task::JoinError),
 }
 
-/// Runs `$body` with `$conn` rebound to the concrete connection (`&mut
-/// SqliteConnection` or `&mut PgConnection`), given a `&mut Conn`. The body
-/// is compiled once per engine.
+/// Runs a query written once for both engines: `db_run!(conn, |c| body)`
+/// evaluates `body` with `c` bound to the concrete connection of `conn`
+/// (a `&mut Conn`): `&mut SqliteConnection` or `&mut PgConnection`. It
+/// looks like a closure so that rustfmt formats it, but it is a macro: the
+/// body is compiled once per engine, as diesel's query types require.
 #[macro_export]
 macro_rules! db_run {
-    ($conn:ident => $body:expr) => {
+    ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
-            $crate::db::Conn::Sqlite($conn) => {
-                let $conn: &mut ::diesel::sqlite::SqliteConnection = &mut **$conn;
+            $crate::db::Conn::Sqlite($c) => {
+                let $c: &mut ::diesel::sqlite::SqliteConnection = &mut **$c;
                 $body
             }
             #[cfg(feature = "postgres")]
-            $crate::db::Conn::Pg($conn) => {
-                let $conn: &mut ::diesel::pg::PgConnection = &mut **$conn;
+            $crate::db::Conn::Pg($c) => {
+                let $c: &mut ::diesel::pg::PgConnection = &mut **$c;
                 $body
             }
         }
+    };
+    // The form before `Conn::write`, kept while branches that use it land.
+    ($conn:ident => $body:expr) => {
+        $crate::db_run!($conn, |$conn| $body)
     };
 }
 
-/// Runs `$body` in a write transaction, with `$conn` rebound to a
-/// `&mut Conn` of that transaction. `BEGIN IMMEDIATE` on SQLite, so
-/// concurrent writers queue on the busy timeout instead of failing. The
-/// body returns `Result<T, E>` with `E: From<diesel::result::Error>`; an
-/// `Err` rolls everything back. Inside another transaction it is a
-/// savepoint (see [`sqlite_write`]).
+/// The form before [`Conn::write`]: `db_write!(conn => body)` is
+/// `conn.write(|conn| body)`. Kept while branches that use it land; write
+/// `conn.write(...)` in new code.
 #[macro_export]
 macro_rules! db_write {
     ($conn:ident => $body:expr) => {
-        match $conn {
-            $crate::db::Conn::Sqlite(c) => $crate::db::sqlite_write(&mut **c, |c| {
-                let $conn = &mut $crate::db::Conn::Sqlite(c);
-                $body
-            }),
-            #[cfg(feature = "postgres")]
-            $crate::db::Conn::Pg(c) => ::diesel::Connection::transaction(&mut **c, |c| {
-                let $conn = &mut $crate::db::Conn::Pg(c);
-                $body
-            }),
-        }
+        $conn.write(|$conn| $body)
     };
+}
+
+impl Conn<'_> {
+    /// Runs `f` in a write transaction on this connection and returns what
+    /// it returns. `BEGIN IMMEDIATE` on SQLite, so concurrent writers queue
+    /// on the busy timeout instead of failing (a deferred transaction that
+    /// reads and then writes fails with SQLITE_BUSY instead of waiting). An
+    /// `Err` from `f` rolls back everything `f` did. Inside another
+    /// transaction it is a savepoint, on both engines (see
+    /// [`sqlite_write`]), so functions that write compose into one
+    /// transaction.
+    pub fn write<T, E>(&mut self, f: impl FnOnce(&mut Conn<'_>) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<diesel::result::Error>,
+    {
+        match self {
+            Self::Sqlite(c) => sqlite_write(c, |c| f(&mut Conn::Sqlite(c))),
+            #[cfg(feature = "postgres")]
+            Self::Pg(c) => diesel::Connection::transaction(&mut **c, |c| f(&mut Conn::Pg(c))),
+        }
+    }
 }
 
 /// A SQLite write transaction: `BEGIN IMMEDIATE`, or a savepoint when the
@@ -204,6 +218,16 @@ impl Pool {
     {
         let mut pooled = self.get()?;
         work(&mut pooled.conn())
+    }
+
+    /// Runs queries off the async executor: `work` returns diesel's
+    /// `QueryResult`, and its error becomes a [`DbError`].
+    pub async fn query<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Conn<'_>) -> diesel::QueryResult<T> + Send + 'static,
+    {
+        self.run(move |c| work(c).map_err(DbError::from)).await
     }
 
     /// Runs blocking database work off the async executor.

@@ -78,7 +78,9 @@ pub fn enqueue_tip(
             updated_at: now,
         })
         .collect();
-    let n = crate::db_run!(conn => diesel::insert_into(outbox::table).values(&jobs).execute(conn))?;
+    let n = crate::db_run!(conn, |conn| diesel::insert_into(outbox::table)
+        .values(&jobs)
+        .execute(conn))?;
     wake::announce(conn)?;
     Ok(n)
 }
@@ -156,7 +158,7 @@ fn claim_due(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<i64
                 .select(outbox::id)
         };
     }
-    crate::db_write!(conn => {
+    conn.write(|conn| {
         let ids: Vec<i64> = match (&mut *conn, req.recipient) {
             (Conn::Sqlite(c), None) => due!().load(&mut **c)?,
             (Conn::Sqlite(c), Some(r)) => due!().filter(outbox::recipient.eq(r)).load(&mut **c)?,
@@ -170,15 +172,17 @@ fn claim_due(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<i64
                 .load(&mut **c)?,
         };
         if !ids.is_empty() {
-            crate::db_run!(conn => diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-                .set((
-                    outbox::state.eq(state::IN_FLIGHT),
-                    outbox::claim_token.eq(req.token),
-                    outbox::claimed_by.eq(req.worker),
-                    outbox::lease_until.eq(req.lease_until),
-                    outbox::updated_at.eq(req.now),
-                ))
-                .execute(conn))?;
+            crate::db_run!(conn, |conn| diesel::update(
+                outbox::table.filter(outbox::id.eq_any(&ids))
+            )
+            .set((
+                outbox::state.eq(state::IN_FLIGHT),
+                outbox::claim_token.eq(req.token),
+                outbox::claimed_by.eq(req.worker),
+                outbox::lease_until.eq(req.lease_until),
+                outbox::updated_at.eq(req.now),
+            ))
+            .execute(conn))?;
         }
         Ok(ids)
     })
@@ -190,7 +194,7 @@ pub fn claim(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<Cla
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    crate::db_run!(conn => outbox::table
+    crate::db_run!(conn, |conn| outbox::table
         .inner_join(tips::table.inner_join(articles::table))
         .filter(outbox::id.eq_any(&ids))
         .filter(outbox::claim_token.eq(req.token))
@@ -237,30 +241,35 @@ pub fn reserve_window(
         at: now,
         previous,
     };
-    crate::db_write!(conn => crate::db_run!(conn => {
-        let inserted = diesel::insert_into(mailboxes::table)
-            .values((mailboxes::recipient.eq(recipient), mailboxes::last_mailed_at.eq(now)))
-            .on_conflict_do_nothing()
+    conn.write(|conn| {
+        crate::db_run!(conn, |conn| {
+            let inserted = diesel::insert_into(mailboxes::table)
+                .values((
+                    mailboxes::recipient.eq(recipient),
+                    mailboxes::last_mailed_at.eq(now),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)?;
+            if inserted == 1 {
+                return Ok(Ok(reservation(None)));
+            }
+            let previous: NaiveDateTime = mailboxes::table
+                .find(recipient)
+                .select(mailboxes::last_mailed_at)
+                .first(conn)?;
+            let taken = diesel::update(
+                mailboxes::table
+                    .filter(mailboxes::recipient.eq(recipient))
+                    .filter(mailboxes::last_mailed_at.le(now - window)),
+            )
+            .set(mailboxes::last_mailed_at.eq(now))
             .execute(conn)?;
-        if inserted == 1 {
-            return Ok(Ok(reservation(None)));
-        }
-        let previous: NaiveDateTime = mailboxes::table
-            .find(recipient)
-            .select(mailboxes::last_mailed_at)
-            .first(conn)?;
-        let taken = diesel::update(
-            mailboxes::table
-                .filter(mailboxes::recipient.eq(recipient))
-                .filter(mailboxes::last_mailed_at.le(now - window)),
-        )
-        .set(mailboxes::last_mailed_at.eq(now))
-        .execute(conn)?;
-        if taken == 1 {
-            return Ok(Ok(reservation(Some(previous))));
-        }
-        Ok(Err(previous + window))
-    }))
+            if taken == 1 {
+                return Ok(Ok(reservation(Some(previous))));
+            }
+            Ok(Err(previous + window))
+        })
+    })
 }
 
 /// Gives a window back when its email failed: a failed attempt is not an
@@ -269,7 +278,7 @@ pub fn release_window(conn: &mut Conn<'_>, r: &Reservation) -> QueryResult<()> {
     let mine = mailboxes::table
         .filter(mailboxes::recipient.eq(&r.recipient))
         .filter(mailboxes::last_mailed_at.eq(r.at));
-    crate::db_run!(conn => match r.previous {
+    crate::db_run!(conn, |conn| match r.previous {
         Some(previous) => diesel::update(mine)
             .set(mailboxes::last_mailed_at.eq(previous))
             .execute(conn),
@@ -302,7 +311,7 @@ pub fn record(
     max_attempts: u32,
 ) -> QueryResult<usize> {
     let now = crate::db::now();
-    crate::db_write!(conn => {
+    conn.write(|conn| {
         let mut updated = 0;
         for job in jobs {
             let attempts = job.attempts + 1;
@@ -310,12 +319,18 @@ pub fn record(
                 Outcome::Sent => (state::SENT, now, None, "sent"),
                 Outcome::Transient { error, retry_at } => {
                     let exhausted = attempts >= i32::try_from(max_attempts).unwrap_or(i32::MAX);
-                    let s = if exhausted { state::DEAD } else { state::RETRYING };
+                    let s = if exhausted {
+                        state::DEAD
+                    } else {
+                        state::RETRYING
+                    };
                     (s, *retry_at, Some(error.as_str()), "transient")
                 }
-                Outcome::Permanent { error } => (state::DEAD, now, Some(error.as_str()), "permanent"),
+                Outcome::Permanent { error } => {
+                    (state::DEAD, now, Some(error.as_str()), "permanent")
+                }
             };
-            let n = crate::db_run!(conn => diesel::update(
+            let n = crate::db_run!(conn, |conn| diesel::update(
                 outbox::table
                     .filter(outbox::id.eq(job.id))
                     .filter(outbox::claim_token.eq(token))
@@ -334,7 +349,7 @@ pub fn record(
             ))
             .execute(conn))?;
             if n == 1 {
-                crate::db_run!(conn => diesel::insert_into(outbox_attempts::table)
+                crate::db_run!(conn, |conn| diesel::insert_into(outbox_attempts::table)
                     .values((
                         outbox_attempts::job_id.eq(job.id),
                         outbox_attempts::attempted_at.eq(now),
@@ -359,17 +374,17 @@ pub fn renew(
     until: NaiveDateTime,
 ) -> QueryResult<Vec<i64>> {
     let now = crate::db::now();
-    crate::db_write!(conn => {
+    conn.write(|conn| {
         let mine = || {
             outbox::table
                 .filter(outbox::id.eq_any(ids))
                 .filter(outbox::claim_token.eq(token))
                 .filter(outbox::state.eq(state::IN_FLIGHT))
         };
-        crate::db_run!(conn => diesel::update(mine())
+        crate::db_run!(conn, |conn| diesel::update(mine())
             .set((outbox::lease_until.eq(until), outbox::updated_at.eq(now)))
             .execute(conn))?;
-        crate::db_run!(conn => mine().select(outbox::id).load(conn))
+        crate::db_run!(conn, |conn| mine().select(outbox::id).load(conn))
     })
 }
 
@@ -383,7 +398,7 @@ pub fn defer(
 ) -> QueryResult<usize> {
     let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
     let now = crate::db::now();
-    crate::db_run!(conn => diesel::update(
+    crate::db_run!(conn, |conn| diesel::update(
         outbox::table
             .filter(outbox::id.eq_any(&ids))
             .filter(outbox::claim_token.eq(token)),
@@ -402,8 +417,11 @@ pub fn defer(
 /// Notes that `worker_id` is alive.
 pub fn heartbeat(conn: &mut Conn<'_>, worker_id: &str) -> QueryResult<()> {
     let now = crate::db::now();
-    crate::db_run!(conn => diesel::insert_into(worker_heartbeats::table)
-        .values((worker_heartbeats::worker_id.eq(worker_id), worker_heartbeats::seen_at.eq(now)))
+    crate::db_run!(conn, |conn| diesel::insert_into(worker_heartbeats::table)
+        .values((
+            worker_heartbeats::worker_id.eq(worker_id),
+            worker_heartbeats::seen_at.eq(now)
+        ))
         .on_conflict(worker_heartbeats::worker_id)
         .do_update()
         .set(worker_heartbeats::seen_at.eq(now))
@@ -413,7 +431,7 @@ pub fn heartbeat(conn: &mut Conn<'_>, worker_id: &str) -> QueryResult<()> {
 
 /// Job counts per state, in [`state::ALL`] order.
 pub fn counts(conn: &mut Conn<'_>) -> QueryResult<Vec<(&'static str, i64)>> {
-    let rows: Vec<(String, i64)> = crate::db_run!(conn => outbox::table
+    let rows: Vec<(String, i64)> = crate::db_run!(conn, |conn| outbox::table
         .group_by(outbox::state)
         .select((outbox::state, diesel::dsl::count_star()))
         .load(conn))?;
@@ -426,11 +444,17 @@ pub fn counts(conn: &mut Conn<'_>) -> QueryResult<Vec<(&'static str, i64)>> {
 /// Makes dead jobs due again with a fresh set of attempts. `None` means
 /// every dead job. Returns how many were revived; audited.
 pub fn retry_dead(conn: &mut Conn<'_>, id: Option<i64>, actor: &Actor) -> QueryResult<usize> {
-    crate::db_write!(conn => {
+    conn.write(|conn| {
         let n = retry_dead_unaudited(conn, id)?;
         if n > 0 {
             let target = id.map_or("queue".to_owned(), |i| format!("job:{i}"));
-            audit::record(conn, actor, "queue.retry", &target, &format!("{n} dead job(s) queued again"))?;
+            audit::record(
+                conn,
+                actor,
+                "queue.retry",
+                &target,
+                &format!("{n} dead job(s) queued again"),
+            )?;
         }
         Ok(n)
     })
@@ -438,21 +462,25 @@ pub fn retry_dead(conn: &mut Conn<'_>, id: Option<i64>, actor: &Actor) -> QueryR
 
 fn retry_dead_unaudited(conn: &mut Conn<'_>, id: Option<i64>) -> QueryResult<usize> {
     let now = crate::db::now();
-    let ids: Vec<i64> = crate::db_run!(conn => {
-        let mut q = outbox::table.filter(outbox::state.eq(state::DEAD)).into_boxed();
+    let ids: Vec<i64> = crate::db_run!(conn, |conn| {
+        let mut q = outbox::table
+            .filter(outbox::state.eq(state::DEAD))
+            .into_boxed();
         if let Some(id) = id {
             q = q.filter(outbox::id.eq(id));
         }
         q.select(outbox::id).load(conn)
     })?;
-    let n = crate::db_run!(conn => diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-        .set((
-            outbox::state.eq(state::PENDING),
-            outbox::attempts.eq(0),
-            outbox::next_attempt_at.eq(now),
-            outbox::updated_at.eq(now),
-        ))
-        .execute(conn))?;
+    let n = crate::db_run!(conn, |conn| diesel::update(
+        outbox::table.filter(outbox::id.eq_any(&ids))
+    )
+    .set((
+        outbox::state.eq(state::PENDING),
+        outbox::attempts.eq(0),
+        outbox::next_attempt_at.eq(now),
+        outbox::updated_at.eq(now),
+    ))
+    .execute(conn))?;
     wake::announce(conn)?;
     Ok(n)
 }
@@ -460,13 +488,21 @@ fn retry_dead_unaudited(conn: &mut Conn<'_>, id: Option<i64>) -> QueryResult<usi
 /// Deletes a dead job (with its attempts); audited. Only dead jobs can go:
 /// anything else may still be delivered.
 pub fn discard_dead(conn: &mut Conn<'_>, id: i64, actor: &Actor) -> QueryResult<usize> {
-    crate::db_write!(conn => {
-        let n = crate::db_run!(conn => diesel::delete(
-            outbox::table.filter(outbox::id.eq(id)).filter(outbox::state.eq(state::DEAD)),
+    conn.write(|conn| {
+        let n = crate::db_run!(conn, |conn| diesel::delete(
+            outbox::table
+                .filter(outbox::id.eq(id))
+                .filter(outbox::state.eq(state::DEAD)),
         )
         .execute(conn))?;
         if n > 0 {
-            audit::record(conn, actor, "queue.discard", &format!("job:{id}"), "dead job discarded")?;
+            audit::record(
+                conn,
+                actor,
+                "queue.discard",
+                &format!("job:{id}"),
+                "dead job discarded",
+            )?;
         }
         Ok(n)
     })

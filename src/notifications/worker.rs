@@ -107,7 +107,7 @@ impl Worker {
         let id = self.id.clone();
         if let Err(e) = self
             .pool
-            .run(move |conn| outbox::heartbeat(conn, &id).map_err(DbError::from))
+            .query(move |conn| outbox::heartbeat(conn, &id))
             .await
         {
             tracing::warn!(error = %e, "worker heartbeat failed");
@@ -267,7 +267,7 @@ impl Worker {
         if jobs.is_empty() {
             if let Some(w) = window {
                 self.pool
-                    .run(move |conn| outbox::release_window(conn, &w).map_err(DbError::from))
+                    .query(move |conn| outbox::release_window(conn, &w))
                     .await?;
             }
             return Ok(Pass::default());
@@ -361,7 +361,7 @@ impl Worker {
         let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
         let held = self
             .pool
-            .run(move |conn| outbox::renew(conn, &ids, &token, until).map_err(DbError::from))
+            .query(move |conn| outbox::renew(conn, &ids, &token, until))
             .await?;
         if held.len() < jobs.len() {
             tracing::warn!(

@@ -55,17 +55,17 @@ fn age(now: NaiveDateTime, then: NaiveDateTime) -> f64 {
 pub fn queue_health(conn: &mut Conn<'_>, surge_limit: u32) -> QueryResult<QueueHealth> {
     let now = crate::db::now();
     let counts = crate::notifications::outbox::counts(conn)?;
-    let oldest: Option<NaiveDateTime> = crate::db_run!(conn => outbox::table
+    let oldest: Option<NaiveDateTime> = crate::db_run!(conn, |conn| outbox::table
         .filter(outbox::state.eq_any([state::PENDING, state::IN_FLIGHT, state::RETRYING]))
         .select(diesel::dsl::min(outbox::created_at))
         .first(conn))?;
-    let beat: Option<NaiveDateTime> = crate::db_run!(conn => worker_heartbeats::table
+    let beat: Option<NaiveDateTime> = crate::db_run!(conn, |conn| worker_heartbeats::table
         .select(diesel::dsl::max(worker_heartbeats::seen_at))
         .first(conn))?;
     let surging = if surge_limit == 0 {
         Vec::new()
     } else {
-        crate::db_run!(conn => tips::table
+        crate::db_run!(conn, |conn| tips::table
             .inner_join(articles::table)
             .filter(tips::created_at.gt(now - chrono::Duration::minutes(10)))
             .group_by((articles::id, articles::title))
@@ -83,7 +83,7 @@ pub fn queue_health(conn: &mut Conn<'_>, surge_limit: u32) -> QueryResult<QueueH
 
 /// Dead and retrying jobs, most recently changed first.
 pub fn problem_jobs(conn: &mut Conn<'_>, limit: i64) -> QueryResult<Vec<ProblemJob>> {
-    crate::db_run!(conn => outbox::table
+    crate::db_run!(conn, |conn| outbox::table
         .filter(outbox::state.eq_any([state::DEAD, state::RETRYING]))
         .order(outbox::updated_at.desc())
         .limit(limit)
@@ -109,7 +109,7 @@ pub fn last_day(conn: &mut Conn<'_>) -> QueryResult<Vec<Hour>> {
         .and_then(|t| t.with_nanosecond(0))
         .unwrap_or(now);
     let start = this_hour - chrono::Duration::hours(23);
-    let rows: Vec<(NaiveDateTime, String)> = crate::db_run!(conn => outbox_attempts::table
+    let rows: Vec<(NaiveDateTime, String)> = crate::db_run!(conn, |conn| outbox_attempts::table
         .filter(outbox_attempts::attempted_at.ge(start))
         .select((outbox_attempts::attempted_at, outbox_attempts::outcome))
         .load(conn))?;

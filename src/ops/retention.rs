@@ -54,35 +54,43 @@ pub fn purge(conn: &mut Conn<'_>, r: &RetentionSettings, actor: &Actor) -> Query
     }
     if let Some(cutoff) = days_ago(r.sent_jobs_days) {
         done.sent_jobs = in_batches(conn, |conn| {
-            let ids: Vec<i64> = crate::db_run!(conn => outbox::table
+            let ids: Vec<i64> = crate::db_run!(conn, |conn| outbox::table
                 .filter(outbox::state.eq(state::SENT))
                 .filter(outbox::sent_at.lt(cutoff))
                 .select(outbox::id)
                 .limit(BATCH)
                 .load(conn))?;
-            crate::db_run!(conn => diesel::delete(outbox::table.filter(outbox::id.eq_any(&ids))).execute(conn))
+            crate::db_run!(conn, |conn| diesel::delete(
+                outbox::table.filter(outbox::id.eq_any(&ids))
+            )
+            .execute(conn))
         })?;
     }
     if let Some(cutoff) = days_ago(r.client_hash_days) {
         done.client_hashes = in_batches(conn, |conn| {
-            let ids: Vec<i64> = crate::db_run!(conn => tips::table
+            let ids: Vec<i64> = crate::db_run!(conn, |conn| tips::table
                 .filter(tips::created_at.lt(cutoff))
                 .filter(tips::client_hash.ne(""))
                 .select(tips::id)
                 .limit(BATCH)
                 .load(conn))?;
-            crate::db_run!(conn => diesel::update(tips::table.filter(tips::id.eq_any(&ids)))
-                .set(tips::client_hash.eq(""))
-                .execute(conn))
+            crate::db_run!(conn, |conn| diesel::update(
+                tips::table.filter(tips::id.eq_any(&ids))
+            )
+            .set(tips::client_hash.eq(""))
+            .execute(conn))
         })?;
     }
-    crate::db_write!(conn => {
+    conn.write(|conn| {
         // Housekeeping that needs no setting: dead sessions, old failures.
         let now = crate::db::now();
-        crate::db_run!(conn => diesel::delete(sessions::table.filter(sessions::expires_at.lt(now))).execute(conn))?;
-        crate::db_run!(conn => diesel::delete(
-            login_failures::table.filter(login_failures::last_failure_at.lt(now - chrono::Duration::days(1))),
+        crate::db_run!(conn, |conn| diesel::delete(
+            sessions::table.filter(sessions::expires_at.lt(now))
         )
+        .execute(conn))?;
+        crate::db_run!(conn, |conn| diesel::delete(login_failures::table.filter(
+            login_failures::last_failure_at.lt(now - chrono::Duration::days(1))
+        ),)
         .execute(conn))?;
         if done != Purged::default() {
             audit::record(conn, actor, "retention.purge", "tips", &done.to_string())?;
@@ -99,13 +107,16 @@ fn delete_tips(
     cutoff: chrono::NaiveDateTime,
 ) -> QueryResult<usize> {
     let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
-    let ids: Vec<i64> = crate::db_run!(conn => tips::table
+    let ids: Vec<i64> = crate::db_run!(conn, |conn| tips::table
         .filter(tips::status.eq_any(&statuses))
         .filter(tips::updated_at.lt(cutoff))
         .select(tips::id)
         .limit(BATCH)
         .load(conn))?;
-    crate::db_run!(conn => diesel::delete(tips::table.filter(tips::id.eq_any(&ids))).execute(conn))
+    crate::db_run!(conn, |conn| diesel::delete(
+        tips::table.filter(tips::id.eq_any(&ids))
+    )
+    .execute(conn))
 }
 
 /// Runs `batch` (which removes up to [`BATCH`] rows and says how many) in
@@ -116,7 +127,7 @@ fn in_batches(
 ) -> QueryResult<usize> {
     let mut total = 0;
     loop {
-        let n = crate::db_write!(conn => batch(conn))?;
+        let n = conn.write(|conn| batch(conn))?;
         total += n;
         if (n as i64) < BATCH {
             return Ok(total);

@@ -37,7 +37,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let worker = if database == "ok" {
         match state
             .pool
-            .run(move |c| super::queue_health(c, surge).map_err(DbError::from))
+            .query(move |c| super::queue_health(c, surge))
             .await
         {
             Ok(QueueHealth {
@@ -106,7 +106,7 @@ pub async fn metrics(
     let surge = state.settings.limits.article_surge_per_10min;
     let health = state
         .pool
-        .run(move |c| super::queue_health(c, surge).map_err(DbError::from))
+        .query(move |c| super::queue_health(c, surge))
         .await
         .map_err(|e| WebError::from_db(Format::Json, e))?;
     Ok(HttpResponse::Ok()
@@ -217,8 +217,7 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
                 super::last_day(c)?,
             ))
         })
-        .await
-        .map_err(|e| WebError::from_db(Format::Html, e))?;
+        .await?;
     Ok(html_no_store(
         StatusCode::OK,
         &QueuePage {
@@ -255,16 +254,14 @@ pub async fn act(
     };
     let n = state
         .pool
-        .run(move |c| {
+        .query(move |c| {
             if retry {
                 outbox::retry_dead(c, Some(id), &actor)
             } else {
                 outbox::discard_dead(c, id, &actor)
             }
-            .map_err(DbError::from)
         })
-        .await
-        .map_err(|e| WebError::from_db(Format::Html, e))?;
+        .await?;
     if n == 0 {
         return Err(WebError::new(
             Format::Html,

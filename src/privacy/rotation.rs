@@ -32,13 +32,15 @@ pub fn rotate(
     }
     let resealed = reseal_all(conn, keys)?;
     let current = keys.current_id().to_owned();
-    crate::db_write!(conn => audit::record(
-        conn,
-        actor,
-        "keys.rotate",
-        "tips",
-        &format!("{resealed} record(s) re-encrypted with key {current}"),
-    ))?;
+    conn.write(|conn| {
+        audit::record(
+            conn,
+            actor,
+            "keys.rotate",
+            "tips",
+            &format!("{resealed} record(s) re-encrypted with key {current}"),
+        )
+    })?;
     Ok(Rotated { current, resealed })
 }
 
@@ -59,9 +61,13 @@ pub fn reseal_all(conn: &mut Conn<'_>, ring: &SealingKeys) -> anyhow::Result<usi
     let mut changed = 0usize;
     loop {
         type Row = (i64, String, Option<String>, Option<String>);
-        let batch: Vec<Row> = crate::db_run!(conn => tips::table
+        let batch: Vec<Row> = crate::db_run!(conn, |conn| tips::table
             .filter(tips::id.gt(after))
-            .filter(tips::reader_name.is_not_null().or(tips::contact.is_not_null()))
+            .filter(
+                tips::reader_name
+                    .is_not_null()
+                    .or(tips::contact.is_not_null())
+            )
             .order(tips::id)
             .limit(500)
             .select((tips::id, tips::reference, tips::reader_name, tips::contact))
@@ -83,9 +89,9 @@ pub fn reseal_all(conn: &mut Conn<'_>, ring: &SealingKeys) -> anyhow::Result<usi
             updates.push((id, reseal("name", name)?, reseal("contact", contact)?));
         }
         changed += updates.len();
-        crate::db_write!(conn => {
+        conn.write(|conn| {
             for (id, name, contact) in &updates {
-                crate::db_run!(conn => diesel::update(tips::table.find(id))
+                crate::db_run!(conn, |conn| diesel::update(tips::table.find(id))
                     .set((tips::reader_name.eq(name), tips::contact.eq(contact)))
                     .execute(conn))?;
             }
@@ -97,7 +103,7 @@ pub fn reseal_all(conn: &mut Conn<'_>, ring: &SealingKeys) -> anyhow::Result<usi
 /// Re-seals staff accounts' TOTP secrets (field "totp", bound to
 /// `user:{id}`) that are not sealed with the current key.
 fn reseal_totp_secrets(conn: &mut Conn<'_>, ring: &SealingKeys) -> anyhow::Result<usize> {
-    let rows: Vec<(i64, Option<String>)> = crate::db_run!(conn => users::table
+    let rows: Vec<(i64, Option<String>)> = crate::db_run!(conn, |conn| users::table
         .filter(users::totp_secret.is_not_null())
         .select((users::id, users::totp_secret))
         .load(conn))?;
@@ -110,9 +116,9 @@ fn reseal_totp_secrets(conn: &mut Conn<'_>, ring: &SealingKeys) -> anyhow::Resul
         let plain = ring.open("totp", &reference, &sealed)?;
         updates.push((id, ring.seal("totp", &reference, &plain)));
     }
-    crate::db_write!(conn => {
+    conn.write(|conn| {
         for (id, sealed) in &updates {
-            crate::db_run!(conn => diesel::update(users::table.find(id))
+            crate::db_run!(conn, |conn| diesel::update(users::table.find(id))
                 .set(users::totp_secret.eq(sealed))
                 .execute(conn))?;
         }

@@ -134,9 +134,9 @@ pub fn store(
             created_at: now,
             updated_at: now,
         };
-        let result = crate::db_write!(conn => {
+        let result = conn.write(|conn| {
             locks::for_transaction(conn, lock)?;
-            let earlier: Option<String> = crate::db_run!(conn => tips::table
+            let earlier: Option<String> = crate::db_run!(conn, |conn| tips::table
                 .filter(tips::fingerprint.eq(&fp))
                 .filter(tips::created_at.gt(now - window))
                 .select(tips::reference)
@@ -146,7 +146,7 @@ pub fn store(
                 tracing::info!("identical resubmission answered with the stored tip");
                 return Ok(TipReference::from_stored(first));
             }
-            let tip_id: i64 = crate::db_run!(conn => diesel::insert_into(tips::table)
+            let tip_id: i64 = crate::db_run!(conn, |conn| diesel::insert_into(tips::table)
                 .values(&row)
                 .returning(tips::id)
                 .get_result(conn))?;
@@ -209,7 +209,7 @@ fn surge_count(
     now: chrono::NaiveDateTime,
     cap: i64,
 ) -> diesel::QueryResult<i64> {
-    let ids: Vec<i64> = crate::db_run!(conn => tips::table
+    let ids: Vec<i64> = crate::db_run!(conn, |conn| tips::table
         .filter(tips::article_id.eq(article))
         .filter(tips::created_at.gt(now - chrono::Duration::minutes(10)))
         .select(tips::id)

@@ -302,9 +302,7 @@ async fn submit_form(
             ));
         }
     };
-    let reference = super::accept(state, article.clone(), tip, client)
-        .await
-        .map_err(|e| WebError::from_db(Format::Html, e))?;
+    let reference = super::accept(state, article.clone(), tip, client).await?;
     Ok(html(
         StatusCode::OK,
         &ThanksPage {

@@ -122,7 +122,7 @@ fn commit(pool: &Pool, first: Job, queue: &mpsc::Receiver<Job>) {
     let (works, replies): (Vec<Work>, Vec<_>) =
         batch.into_iter().map(|j| (j.work, j.reply)).unzip();
     let stored = pool.with(|conn| {
-        crate::db_write!(conn => {
+        conn.write(|conn| {
             Ok::<_, DbError>(works.into_iter().map(|work| work(conn)).collect::<Vec<_>>())
         })
     });

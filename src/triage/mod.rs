@@ -154,14 +154,15 @@ pub fn list(
     f: &Filters,
     limit: i64,
 ) -> QueryResult<(Vec<QueueRow>, Option<i64>)> {
-    let rows: Vec<QueueRow> = crate::db_run!(conn => {
+    let rows: Vec<QueueRow> = crate::db_run!(conn, |conn| {
         let mut q = filtered!(
             tips::table
                 .inner_join(articles::table)
                 .left_join(users::table)
                 .left_join(
-                    tip_reads::table
-                        .on(tip_reads::tip_id.eq(tips::id).and(tip_reads::user_id.eq(me))),
+                    tip_reads::table.on(tip_reads::tip_id
+                        .eq(tips::id)
+                        .and(tip_reads::user_id.eq(me))),
                 ),
             scope,
             f,
@@ -208,11 +209,12 @@ pub fn status_counts(
         .iter()
         .map(|s| {
             // Every filter is on `tips` itself, so counting needs no join.
-            let ids: Vec<i64> = crate::db_run!(conn => filtered!(tips::table, scope, f, false)
-                .filter(tips::status.eq(s.as_str()))
-                .select(tips::id)
-                .limit(COUNT_CAP + 1)
-                .load(conn))?;
+            let ids: Vec<i64> =
+                crate::db_run!(conn, |conn| filtered!(tips::table, scope, f, false)
+                    .filter(tips::status.eq(s.as_str()))
+                    .select(tips::id)
+                    .limit(COUNT_CAP + 1)
+                    .load(conn))?;
             Ok((*s, Count::capped(ids.len() as i64)))
         })
         .collect()
@@ -250,7 +252,7 @@ pub struct Event {
 }
 
 pub fn get(conn: &mut Conn<'_>, id: i64) -> QueryResult<Option<TipView>> {
-    crate::db_run!(conn => tips::table
+    crate::db_run!(conn, |conn| tips::table
         .inner_join(articles::table)
         .filter(tips::id.eq(id))
         .select((
@@ -276,11 +278,15 @@ pub fn get(conn: &mut Conn<'_>, id: i64) -> QueryResult<Option<TipView>> {
 
 /// Just the desk of a tip, for access checks before an action.
 pub fn desk_of(conn: &mut Conn<'_>, id: i64) -> QueryResult<Option<String>> {
-    crate::db_run!(conn => tips::table.find(id).select(tips::desk).first(conn).optional())
+    crate::db_run!(conn, |conn| tips::table
+        .find(id)
+        .select(tips::desk)
+        .first(conn)
+        .optional())
 }
 
 pub fn history(conn: &mut Conn<'_>, id: i64) -> QueryResult<Vec<Event>> {
-    crate::db_run!(conn => tip_events::table
+    crate::db_run!(conn, |conn| tip_events::table
         .left_join(users::table)
         .filter(tip_events::tip_id.eq(id))
         .order(tip_events::id)
@@ -295,7 +301,7 @@ pub fn history(conn: &mut Conn<'_>, id: i64) -> QueryResult<Vec<Event>> {
 }
 
 pub fn labels(conn: &mut Conn<'_>, id: i64) -> QueryResult<Vec<String>> {
-    crate::db_run!(conn => tip_labels::table
+    crate::db_run!(conn, |conn| tip_labels::table
         .filter(tip_labels::tip_id.eq(id))
         .order(tip_labels::label)
         .select(tip_labels::label)
@@ -305,8 +311,12 @@ pub fn labels(conn: &mut Conn<'_>, id: i64) -> QueryResult<Vec<String>> {
 /// Notes that `user` has opened the tip (the unread marker).
 pub fn mark_read(conn: &mut Conn<'_>, user: i64, tip: i64) -> QueryResult<()> {
     let now = crate::db::now();
-    crate::db_run!(conn => diesel::insert_into(tip_reads::table)
-        .values((tip_reads::user_id.eq(user), tip_reads::tip_id.eq(tip), tip_reads::read_at.eq(now)))
+    crate::db_run!(conn, |conn| diesel::insert_into(tip_reads::table)
+        .values((
+            tip_reads::user_id.eq(user),
+            tip_reads::tip_id.eq(tip),
+            tip_reads::read_at.eq(now)
+        ))
         .on_conflict((tip_reads::user_id, tip_reads::tip_id))
         .do_nothing()
         .execute(conn))?;
@@ -321,7 +331,7 @@ fn event(
     from: Option<&str>,
     to: Option<&str>,
 ) -> QueryResult<()> {
-    crate::db_run!(conn => diesel::insert_into(tip_events::table)
+    crate::db_run!(conn, |conn| diesel::insert_into(tip_events::table)
         .values((
             tip_events::tip_id.eq(tip),
             tip_events::user_id.eq(actor.id),
@@ -335,7 +345,9 @@ fn event(
 }
 
 fn touch(conn: &mut Conn<'_>, tip: i64) -> QueryResult<()> {
-    crate::db_run!(conn => diesel::update(tips::table.find(tip)).set(tips::updated_at.eq(crate::db::now())).execute(conn))?;
+    crate::db_run!(conn, |conn| diesel::update(tips::table.find(tip))
+        .set(tips::updated_at.eq(crate::db::now()))
+        .execute(conn))?;
     Ok(())
 }
 
@@ -346,12 +358,19 @@ pub fn reveal_contact(
     actor: &Actor,
     tip: i64,
 ) -> QueryResult<Option<(String, String)>> {
-    crate::db_write!(conn => {
-        let (reference, contact): (String, Option<String>) = crate::db_run!(conn => tips::table
-            .find(tip)
-            .select((tips::reference, tips::contact))
-            .first(conn))?;
-        audit::record(conn, actor, "tip.contact_revealed", &format!("tip:{tip}"), "")?;
+    conn.write(|conn| {
+        let (reference, contact): (String, Option<String>) =
+            crate::db_run!(conn, |conn| tips::table
+                .find(tip)
+                .select((tips::reference, tips::contact))
+                .first(conn))?;
+        audit::record(
+            conn,
+            actor,
+            "tip.contact_revealed",
+            &format!("tip:{tip}"),
+            "",
+        )?;
         Ok(contact.map(|c| (reference, c)))
     })
 }
@@ -372,8 +391,11 @@ pub fn change_status(
     tip: i64,
     to: TipStatus,
 ) -> Result<(), ChangeError> {
-    crate::db_write!(conn => {
-        let current: String = crate::db_run!(conn => tips::table.find(tip).select(tips::status).first(conn))?;
+    conn.write(|conn| {
+        let current: String = crate::db_run!(conn, |conn| tips::table
+            .find(tip)
+            .select(tips::status)
+            .first(conn))?;
         let from = TipStatus::parse(&current).map_err(ChangeError::Invalid)?;
         if !from.next_steps().contains(&to) {
             let allowed: Vec<&str> = from.next_steps().iter().map(|s| s.label()).collect();
@@ -383,11 +405,27 @@ pub fn change_status(
                 allowed.join(", ")
             )));
         }
-        crate::db_run!(conn => diesel::update(tips::table.find(tip))
-            .set((tips::status.eq(to.as_str()), tips::updated_at.eq(crate::db::now())))
+        crate::db_run!(conn, |conn| diesel::update(tips::table.find(tip))
+            .set((
+                tips::status.eq(to.as_str()),
+                tips::updated_at.eq(crate::db::now())
+            ))
             .execute(conn))?;
-        event(conn, tip, actor, "status", Some(from.as_str()), Some(to.as_str()))?;
-        audit::record(conn, actor, "tip.status", &format!("tip:{tip}"), &format!("{} -> {}", from.as_str(), to.as_str()))?;
+        event(
+            conn,
+            tip,
+            actor,
+            "status",
+            Some(from.as_str()),
+            Some(to.as_str()),
+        )?;
+        audit::record(
+            conn,
+            actor,
+            "tip.status",
+            &format!("tip:{tip}"),
+            &format!("{} -> {}", from.as_str(), to.as_str()),
+        )?;
         Ok(())
     })
 }
@@ -400,8 +438,8 @@ pub fn assign(
     tip: i64,
     to: Option<(i64, String)>,
 ) -> QueryResult<()> {
-    crate::db_write!(conn => {
-        crate::db_run!(conn => diesel::update(tips::table.find(tip))
+    conn.write(|conn| {
+        crate::db_run!(conn, |conn| diesel::update(tips::table.find(tip))
             .set(tips::assignee_id.eq(to.as_ref().map(|(id, _)| *id)))
             .execute(conn))?;
         touch(conn, tip)?;
@@ -412,17 +450,24 @@ pub fn assign(
             actor,
             "tip.assign",
             &format!("tip:{tip}"),
-            &to.as_ref().map_or("unassigned".to_owned(), |(id, _)| format!("user:{id}")),
+            &to.as_ref()
+                .map_or("unassigned".to_owned(), |(id, _)| format!("user:{id}")),
         )
     })
 }
 
 /// Adds an internal note.
 pub fn add_note(conn: &mut Conn<'_>, actor: &Actor, tip: i64, body: &str) -> QueryResult<()> {
-    crate::db_write!(conn => {
+    conn.write(|conn| {
         event(conn, tip, actor, "note", None, Some(body))?;
         touch(conn, tip)?;
-        audit::record(conn, actor, "tip.note", &format!("tip:{tip}"), &format!("{} characters", body.chars().count()))
+        audit::record(
+            conn,
+            actor,
+            "tip.note",
+            &format!("tip:{tip}"),
+            &format!("{} characters", body.chars().count()),
+        )
     })
 }
 
@@ -433,22 +478,31 @@ pub fn set_labels(
     tip: i64,
     labels: &[String],
 ) -> QueryResult<()> {
-    crate::db_write!(conn => {
-        let before: Vec<String> = crate::db_run!(conn => tip_labels::table
+    conn.write(|conn| {
+        let before: Vec<String> = crate::db_run!(conn, |conn| tip_labels::table
             .filter(tip_labels::tip_id.eq(tip))
             .order(tip_labels::label)
             .select(tip_labels::label)
             .load(conn))?;
-        crate::db_run!(conn => diesel::delete(tip_labels::table.filter(tip_labels::tip_id.eq(tip))).execute(conn))?;
+        crate::db_run!(conn, |conn| diesel::delete(
+            tip_labels::table.filter(tip_labels::tip_id.eq(tip))
+        )
+        .execute(conn))?;
         for label in labels {
-            crate::db_run!(conn => diesel::insert_into(tip_labels::table)
+            crate::db_run!(conn, |conn| diesel::insert_into(tip_labels::table)
                 .values((tip_labels::tip_id.eq(tip), tip_labels::label.eq(label)))
                 .execute(conn))?;
         }
         touch(conn, tip)?;
         let (from, to) = (before.join(", "), labels.join(", "));
         event(conn, tip, actor, "labels", Some(&from), Some(&to))?;
-        audit::record(conn, actor, "tip.labels", &format!("tip:{tip}"), &format!("[{from}] -> [{to}]"))
+        audit::record(
+            conn,
+            actor,
+            "tip.labels",
+            &format!("tip:{tip}"),
+            &format!("[{from}] -> [{to}]"),
+        )
     })
 }
 

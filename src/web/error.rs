@@ -92,9 +92,18 @@ impl WebError {
         }
     }
 
+    /// Adds a header to the answer.
     pub fn with_header(mut self, name: &'static str, value: String) -> Self {
         self.headers.push((name, value));
         self
+    }
+}
+
+/// Database trouble in a page's handler, so `?` works on a [`DbError`];
+/// JSON handlers say [`WebError::from_db`] with [`Format::Json`].
+impl From<DbError> for WebError {
+    fn from(err: DbError) -> Self {
+        Self::from_db(Format::Html, err)
     }
 }
 

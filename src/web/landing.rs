@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::{html, Format, WebError};
+use super::{html, WebError};
 use crate::articles::{self, Article};
 use crate::state::AppState;
 
@@ -16,11 +16,7 @@ struct Landing {
 }
 
 pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    let articles = state
-        .pool
-        .run(|conn| articles::latest(conn, 20))
-        .await
-        .map_err(|e| WebError::from_db(Format::Html, e))?;
+    let articles = state.pool.run(|conn| articles::latest(conn, 20)).await?;
     Ok(html(
         StatusCode::OK,
         &Landing {

@@ -185,7 +185,7 @@ impl TestApp {
     pub fn raw_tips(&self) -> Vec<StoredTip> {
         self.pool
             .with(|conn| {
-                Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn => schema::tips::table
+                Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn, |conn| schema::tips::table
                     .order(schema::tips::id)
                     .select((
                         schema::tips::reference,
@@ -208,7 +208,7 @@ impl TestApp {
     pub fn outbox(&self) -> Vec<(String, String, String, String)> {
         self.pool
             .with(|conn| {
-                Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn => schema::outbox::table
+                Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn, |conn| schema::outbox::table
                     .inner_join(schema::tips::table)
                     .order(schema::outbox::id)
                     .select((
@@ -242,7 +242,7 @@ impl TestApp {
     pub fn jobs(&self) -> Vec<Job> {
         self.pool
             .with(|conn| {
-                Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn => schema::outbox::table
+                Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn, |conn| schema::outbox::table
                     .order(schema::outbox::id)
                     .select((
                         schema::outbox::id,
@@ -263,13 +263,16 @@ impl TestApp {
     pub fn attempt_errors(&self, job_id: i64) -> Vec<(String, Option<String>)> {
         self.pool
             .with(|conn| {
-                Ok::<_, tipdesk::db::DbError>(
-                    tipdesk::db_run!(conn => schema::outbox_attempts::table
-                    .filter(schema::outbox_attempts::job_id.eq(job_id))
-                    .order(schema::outbox_attempts::id)
-                    .select((schema::outbox_attempts::outcome, schema::outbox_attempts::error))
-                    .load(conn))?,
-                )
+                Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn, |conn| {
+                    schema::outbox_attempts::table
+                        .filter(schema::outbox_attempts::job_id.eq(job_id))
+                        .order(schema::outbox_attempts::id)
+                        .select((
+                            schema::outbox_attempts::outcome,
+                            schema::outbox_attempts::error,
+                        ))
+                        .load(conn)
+                })?)
             })
             .expect("read attempts")
     }
@@ -291,7 +294,9 @@ impl TestApp {
         use diesel::connection::SimpleConnection;
         self.pool
             .with(|conn| {
-                Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn => conn.batch_execute(sql))?)
+                Ok::<_, tipdesk::db::DbError>(
+                    tipdesk::db_run!(conn, |conn| conn.batch_execute(sql))?
+                )
             })
             .expect("execute SQL");
     }
@@ -358,7 +363,8 @@ impl TestApp {
         }
         self.pool
             .with(|conn| {
-                let row: N = tipdesk::db_run!(conn => diesel::sql_query(sql).get_result(conn))?;
+                let row: N =
+                    tipdesk::db_run!(conn, |conn| diesel::sql_query(sql).get_result(conn))?;
                 Ok::<_, tipdesk::db::DbError>(row.n)
             })
             .expect("count SQL")

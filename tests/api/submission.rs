@@ -670,7 +670,7 @@ async fn tips_committed_together_fail_alone(backend: Backend) {
     let job = |ids: &'static [&'static str], pause: u64| -> Work {
         Box::new(move |conn| {
             std::thread::sleep(std::time::Duration::from_millis(pause));
-            tipdesk::db_write!(conn => {
+            conn.write(|conn| {
                 use diesel::connection::SimpleConnection;
                 for id in ids {
                     let now = "2026-11-27 12:00:00";
@@ -678,7 +678,7 @@ async fn tips_committed_together_fail_alone(backend: Backend) {
                         "INSERT INTO articles (id, title, url, section, created_at, updated_at) \
                          VALUES ('{id}', 't', 'https://news.example/{id}', 'International', '{now}', '{now}')"
                     );
-                    tipdesk::db_run!(conn => conn.batch_execute(&sql))?;
+                    tipdesk::db_run!(conn, |conn| conn.batch_execute(&sql))?;
                 }
                 Ok::<_, DbError>(TipReference::generate())
             })

@@ -100,9 +100,13 @@ async fn send_code(desk: &DeskClient, login_token: &str, code: &str) -> reqwest:
 fn audit(app: &TestApp) -> Vec<(String, String, String)> {
     app.pool
         .with(|conn| {
-            Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn => schema::audit_log::table
+            Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn, |conn| schema::audit_log::table
                 .order(schema::audit_log::id)
-                .select((schema::audit_log::action, schema::audit_log::target, schema::audit_log::details))
+                .select((
+                    schema::audit_log::action,
+                    schema::audit_log::target,
+                    schema::audit_log::details
+                ))
                 .load(conn))?)
         })
         .unwrap()
@@ -112,7 +116,7 @@ fn audit(app: &TestApp) -> Vec<(String, String, String)> {
 fn stored(app: &TestApp, email: &str) -> (Option<String>, i64) {
     app.pool
         .with(|conn| {
-            Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn => {
+            Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn, |conn| {
                 let (id, secret): (i64, Option<String>) = schema::users::table
                     .filter(schema::users::email.eq(email))
                     .select((schema::users::id, schema::users::totp_secret))

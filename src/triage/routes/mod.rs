@@ -9,12 +9,7 @@ mod tip;
 pub use queue::{home, queue};
 pub use tip::{add_note, assign, change_status, reveal_contact, set_labels, show};
 
-use crate::db::DbError;
 use crate::web::{Format, WebError};
-
-fn db(e: impl Into<DbError>) -> WebError {
-    WebError::from_db(Format::Html, e.into())
-}
 
 fn not_found() -> WebError {
     WebError::not_found(

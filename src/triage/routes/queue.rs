@@ -5,7 +5,6 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::db;
 use crate::auth::Staff;
 use crate::db::DbError;
 use crate::domain::{TipKind, TipStatus};
@@ -205,8 +204,7 @@ pub async fn queue(
             let counts = triage::status_counts(conn, scope.as_deref(), &f)?;
             Ok::<_, DbError>((page, counts))
         })
-        .await
-        .map_err(db)?;
+        .await?;
     let status = if notice.is_some() {
         StatusCode::BAD_REQUEST
     } else {

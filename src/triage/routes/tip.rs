@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{db, not_found};
+use super::not_found;
 use crate::audit::Actor;
 use crate::auth::{users, Protected, Staff};
 use crate::db::{Conn, DbError};
@@ -80,8 +80,7 @@ async fn tip_page(
             let assignable = users::assignable(conn, &tip.desk)?;
             Ok(Some((tip, events, labels, assignable)))
         })
-        .await
-        .map_err(db)?;
+        .await?;
     let Some((mut tip, events, labels, assignable)) =
         loaded.filter(|(t, ..)| staff.sees_desk(&t.desk))
     else {
@@ -92,9 +91,8 @@ async fn tip_page(
         .map(|sealed| unseal(state, "name", &tip.reference, &sealed));
     state
         .pool
-        .run(move |conn| triage::mark_read(conn, me, id).map_err(DbError::from))
-        .await
-        .map_err(db)?;
+        .query(move |conn| triage::mark_read(conn, me, id))
+        .await?;
     let can_triage = staff.triages_desk(&tip.desk);
     Ok(html_no_store(
         status,
@@ -145,9 +143,8 @@ fn unseal(state: &AppState, field: &str, reference: &str, sealed: &str) -> Strin
 async fn may_change(state: &AppState, staff: &Staff, id: i64) -> Result<String, WebError> {
     let desk = state
         .pool
-        .run(move |conn| triage::desk_of(conn, id).map_err(DbError::from))
-        .await
-        .map_err(db)?
+        .query(move |conn| triage::desk_of(conn, id))
+        .await?
         .filter(|d| staff.sees_desk(d))
         .ok_or_else(not_found)?;
     if !staff.triages_desk(&desk) {
@@ -183,9 +180,8 @@ pub async fn reveal_contact(
     let actor = p.staff.actor();
     let contact = state
         .pool
-        .run(move |conn| triage::reveal_contact(conn, &actor, id).map_err(DbError::from))
-        .await
-        .map_err(db)?;
+        .query(move |conn| triage::reveal_contact(conn, &actor, id))
+        .await?;
     let shown = match contact {
         Some((reference, sealed)) => unseal(&state, "contact", &reference, &sealed),
         None => "The reader left no contact.".into(),
@@ -224,12 +220,11 @@ where
     let result = state
         .pool
         .run(move |conn| Ok::<_, DbError>(change(conn, &actor)))
-        .await
-        .map_err(db)?;
+        .await?;
     match result {
         Ok(()) => Ok(back_to(id)),
         Err(ChangeError::Invalid(msg)) => refused(msg).await,
-        Err(ChangeError::Db(e)) => Err(db(e)),
+        Err(ChangeError::Db(e)) => Err(DbError::from(e).into()),
     }
 }
 
@@ -267,9 +262,8 @@ pub async fn assign(
     let desk = may_change(&state, &p.staff, id).await?;
     let candidates = state
         .pool
-        .run(move |conn| users::assignable(conn, &desk).map_err(DbError::from))
-        .await
-        .map_err(db)?;
+        .query(move |conn| users::assignable(conn, &desk))
+        .await?;
     let to = match p
         .form
         .assignee
