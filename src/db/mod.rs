@@ -320,3 +320,41 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
 pub fn now() -> chrono::NaiveDateTime {
     chrono::Utc::now().naive_utc()
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    use diesel::RunQueryDsl;
+
+    use super::Conn;
+
+    // The `=>` forms must keep compiling while branches that use them land.
+    #[allow(dead_code)]
+    fn the_earlier_macro_forms_still_compile(conn: &mut Conn<'_>) -> diesel::QueryResult<i64> {
+        crate::db_write!(conn => crate::db_run!(conn => sql::<BigInt>("SELECT 1").get_result(conn)))
+    }
+
+    #[test]
+    fn writes_nest_as_savepoints_and_roll_back_alone() {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let mut sqlite = diesel::SqliteConnection::establish(":memory:").unwrap();
+        sqlite.batch_execute("CREATE TABLE t (n BIGINT)").unwrap();
+        let conn = &mut Conn::Sqlite(&mut sqlite);
+        let outer: diesel::QueryResult<()> = conn.write(|conn| {
+            crate::db_run!(conn, |c| c.batch_execute("INSERT INTO t VALUES (1)"))?;
+            let inner: diesel::QueryResult<()> = conn.write(|conn| {
+                crate::db_run!(conn, |c| c.batch_execute("INSERT INTO t VALUES (2)"))?;
+                Err(diesel::result::Error::RollbackTransaction)
+            });
+            assert!(inner.is_err());
+            Ok(())
+        });
+        outer.unwrap();
+        let n: i64 = crate::db_run!(conn, |c| sql::<BigInt>("SELECT sum(n) FROM t")
+            .get_result(c))
+        .unwrap();
+        assert_eq!(n, 1, "the inner write rolled back alone");
+    }
+}
