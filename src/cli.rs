@@ -416,6 +416,13 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    for (desk, address) in settings.desk_addresses_needing_smtputf8() {
+        tracing::warn!(
+            desk = %desk,
+            address = %address,
+            "this desk address has a non-ASCII local part: only a mail server that offers SMTPUTF8 (RFC 6531) can deliver to it, and mail to it fails at once on any other"
+        );
+    }
     runtime.block_on(async move {
         let public_url = settings.server.public_url.clone();
         let app = Application::build(settings)?;

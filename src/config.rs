@@ -177,7 +177,8 @@ pub struct DeskSettings {
     pub emails: Vec<String>,
     #[serde(default)]
     pub sections: Vec<String>,
-    /// Characters of the tip's text to put in the email; 0 for none.
+    /// User-perceived characters (grapheme clusters) of the tip's text to
+    /// put in the email; 0 for none.
     #[serde(default)]
     pub excerpt_chars: usize,
 }
@@ -240,8 +241,24 @@ impl Settings {
         Ok(raw.validate()?)
     }
 
+    /// Desk addresses (desk key, address) that only a mail server offering
+    /// SMTPUTF8 can deliver to: those with a non-ASCII local part (RFC
+    /// 6531). An internationalized domain alone is sent as punycode.
+    pub fn desk_addresses_needing_smtputf8(&self) -> Vec<(&str, &str)> {
+        self.desks
+            .iter()
+            .flat_map(|(key, desk)| desk.emails.iter().map(move |e| (key.as_str(), e.as_str())))
+            .filter(|(_, e)| {
+                crate::domain::EmailAddress::parse(e).is_ok_and(|a| a.needs_smtputf8())
+            })
+            .collect()
+    }
+
     /// The desk that owns `section`: the one listing it, else `default`.
+    /// Section names are compared folded (`domain::folding`), so
+    /// `МЕЖДУНАРОДНЫЕ` is `Международные` and `بين‌الملل` is `بین‌الملل`.
     pub fn desk_for_section(&self, section: &str) -> (&str, &DeskSettings) {
+        let section = crate::domain::folding::fold(section);
         self.desks
             .iter()
             .find(|(key, desk)| {
@@ -249,7 +266,7 @@ impl Settings {
                     && desk
                         .sections
                         .iter()
-                        .any(|s| s.eq_ignore_ascii_case(section))
+                        .any(|s| crate::domain::folding::fold(s) == section)
             })
             .or_else(|| self.desks.get_key_value("default"))
             .map(|(k, d)| (k.as_str(), d))
@@ -570,10 +587,10 @@ impl RawSettings {
                 ));
             }
             for email in &desk.emails {
-                if !validator::ValidateEmail::validate_email(email) {
+                if let Err(why) = crate::domain::EmailAddress::parse(email) {
                     return Err(ConfigError::new(
                         &format!("desks.{key}.emails"),
-                        format!("`{email}` is not an email address"),
+                        format!("`{email}` is not an email address: {why}"),
                     ));
                 }
             }

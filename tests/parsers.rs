@@ -3,6 +3,7 @@
 //! back exactly as given; whatever breaks a rule is refused, never altered.
 
 use proptest::prelude::*;
+use tipdesk::domain::graphemes::{is_blank, visible_len};
 use tipdesk::domain::{ArticleId, Contact, Quote, ReaderName, TipKind, TipMessage};
 use tipdesk::submission::TipInput;
 
@@ -12,7 +13,9 @@ fn is_id_char(c: char) -> bool {
 
 proptest! {
     #[test]
-    fn valid_article_ids_round_trip(id in "[A-Za-z0-9._-]{1,128}") {
+    fn valid_article_ids_round_trip(
+        id in "[A-Za-z0-9._-]{1,128}".prop_filter("not only dots", |s| !s.bytes().all(|b| b == b'.')),
+    ) {
         let parsed = ArticleId::parse(&id).unwrap();
         prop_assert_eq!(parsed.as_str(), id.as_str());
     }
@@ -34,7 +37,7 @@ proptest! {
 
     #[test]
     fn any_text_without_controls_round_trips_in_a_message(
-        body in "[^\\p{Cc}]{10,2000}".prop_filter("meaningful", |s| s.trim().chars().count() >= 10),
+        body in "[^\\p{Cc}]{10,2000}".prop_filter("meaningful", |s| visible_len(s) >= 10),
         breaks in prop::collection::vec(prop::sample::select(vec!["\n", "\r\n", "\t"]), 0..4),
     ) {
         let text = format!("{body}{}", breaks.concat());
@@ -57,7 +60,7 @@ proptest! {
 
     #[test]
     fn names_and_contacts_are_single_lines_kept_as_written(
-        text in "[^\\p{Cc}]{1,150}".prop_filter("not blank", |s| !s.trim().is_empty()),
+        text in "[^\\p{Cc}]{1,150}".prop_filter("not blank", |s| !is_blank(s)),
     ) {
         let name = ReaderName::parse(&text).unwrap().unwrap();
         prop_assert_eq!(name.as_str(), text.as_str());
@@ -256,7 +259,7 @@ fn check_article(a: &NewArticle) -> Result<(), TestCaseError> {
     prop_assert_eq!(ArticleId::parse(a.id.as_str()), Ok(a.id.clone()));
     prop_assert!(matches!(a.url.scheme(), "http" | "https"), "{}", a.url);
     for (what, s, max) in [("title", &a.title, 500), ("section", &a.section, 100)] {
-        prop_assert!(!s.is_empty() && s.trim() == s.as_str(), "{what}: {s:?}");
+        prop_assert!(!is_blank(s) && s.trim() == s.as_str(), "{what}: {s:?}");
         prop_assert!(s.chars().count() <= max, "{what}: too long");
         prop_assert!(!s.chars().any(char::is_control), "{what}: {s:?}");
     }
@@ -269,7 +272,7 @@ fn expected_article(id: &str, title: &str, url: &str, section: &str) -> Option<N
     let id = ArticleId::parse(id.trim()).ok()?;
     let (title, section) = (title.trim(), section.trim());
     let line = |s: &str, max: usize| {
-        !s.is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control)
+        !is_blank(s) && s.chars().count() <= max && !s.chars().any(char::is_control)
     };
     if !line(title, 500) || !line(section, 100) {
         return None;
@@ -379,13 +382,51 @@ fn header() -> impl Strategy<Value = Vec<String>> {
         })
 }
 
-fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().flexible(true).from_writer(vec![]);
+/// A CSV file as a spreadsheet may save it: perhaps with a byte-order
+/// mark, with `\n` or `\r\n` line ends. Also gives the physical line each
+/// row starts on, counted here (`\r\n`, `\n` and a lone `\r` are one line
+/// break each).
+fn csv_bytes(
+    header: &[String],
+    rows: &[Vec<String>],
+    bom: bool,
+    crlf: bool,
+) -> (Vec<u8>, Vec<u64>) {
+    let terminator = if crlf {
+        csv::Terminator::CRLF
+    } else {
+        csv::Terminator::Any(b'\n')
+    };
+    let start = if bom {
+        "\u{feff}".as_bytes().to_vec()
+    } else {
+        Vec::new()
+    };
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .terminator(terminator)
+        .from_writer(start);
     w.write_record(header).unwrap();
+    let mut starts = Vec::new();
     for row in rows {
+        w.flush().unwrap();
+        starts.push(w.get_ref().len());
         w.write_record(row).unwrap();
     }
-    w.into_inner().unwrap()
+    let bytes = w.into_inner().unwrap();
+    let lines = starts
+        .iter()
+        .map(|&start| {
+            let before = &bytes[..start];
+            let breaks = before
+                .iter()
+                .enumerate()
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+                .count();
+            breaks as u64 + 1
+        })
+        .collect();
+    (bytes, lines)
 }
 
 proptest! {
@@ -447,12 +488,14 @@ proptest! {
     fn a_csv_import_takes_every_valid_file_whole_and_refuses_the_rest(
         header in header(),
         rows in prop::collection::vec(row(), 0..6),
+        bom in any::<bool>(),
+        crlf in any::<bool>(),
     ) {
         let cells: Vec<Vec<String>> = rows
             .iter()
             .map(|r| header.iter().map(|h| r.under(h)).collect())
             .collect();
-        let bytes = csv_bytes(&header, &cells);
+        let (bytes, lines) = csv_bytes(&header, &cells, bom, crlf);
         let complete = ["id", "title", "url", "section"]
             .iter()
             .all(|w| header.iter().any(|h| h.trim() == *w));
@@ -473,12 +516,9 @@ proptest! {
                 } else {
                     let first_bad = expected.iter().position(Option::is_none);
                     prop_assert!(first_bad.is_some(), "a valid file was refused: line {line}: {problem}");
-                    // With no line breaks inside cells, row i is on line i + 2.
-                    if !cells.iter().flatten().any(|c| c.contains(['\n', '\r'])) {
-                        prop_assert_eq!(line, first_bad.unwrap() as u64 + 2, "{}", problem);
-                    } else {
-                        prop_assert!(line >= 2, "line {line}: {problem}");
-                    }
+                    // The physical line the bad row starts on, whatever
+                    // the line ends and the line breaks in quoted cells.
+                    prop_assert_eq!(line, lines[first_bad.unwrap()], "{}", problem);
                 }
             }
             Err(other) => prop_assert!(false, "unexpected error: {other}"),
@@ -501,14 +541,22 @@ proptest! {
             ],
             0..6,
         ),
-        pretty in any::<bool>(),
+        layout in 0..3u8,
+        bom in any::<bool>(),
+        crlf in any::<bool>(),
     ) {
         let value = Value::Array(items.clone());
-        let bytes = if pretty {
-            serde_json::to_vec_pretty(&value).unwrap()
-        } else {
-            serde_json::to_vec(&value).unwrap()
-        };
+        let mut bytes = if bom { "\u{feff}".as_bytes().to_vec() } else { Vec::new() };
+        match layout {
+            0 => bytes.extend(serde_json::to_vec(&value).unwrap()),
+            1 => bytes.extend(serde_json::to_vec_pretty(&value).unwrap()),
+            // One article a line: article i is on line i + 2.
+            _ => {
+                let end = if crlf { "\r\n" } else { "\n" };
+                let lines: Vec<String> = items.iter().map(|i| serde_json::to_string(i).unwrap()).collect();
+                bytes.extend(format!("[{end}{}{end}]", lines.join(&format!(",{end}"))).into_bytes());
+            }
+        }
         let expected: Vec<Option<NewArticle>> = items
             .iter()
             .map(|item| {
@@ -528,8 +576,166 @@ proptest! {
                 prop_assert!(expected.iter().any(Option::is_none), "a valid file was refused: {e}");
                 if let ImportError::Row { line, .. } = e {
                     prop_assert!(line >= 1, "a bad article is pointed at by its line");
+                    let first_bad = expected.iter().position(Option::is_none).unwrap();
+                    match layout {
+                        0 => prop_assert_eq!(line, 1),
+                        1 => {}
+                        _ => prop_assert_eq!(line, first_bad as u64 + 2),
+                    }
                 }
             }
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Text in every script (issue 11): search folding, invisible text, lengths
+// and cuts in grapheme clusters, internationalized email, dot-only IDs.
+
+use tipdesk::domain::folding::fold;
+use tipdesk::domain::graphemes::{cut, prefix};
+use tipdesk::domain::EmailAddress;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Letters whose case folding is the same whichever case they are typed
+/// in (dotless ı is left out on purpose: full case folding keeps it apart
+/// from I and i, see `domain::folding`).
+const LETTERS: &str = "abcdefghijklmnopqrstuvwxyzäöüßéèçñАБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюяΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩαβγδεζηθικλμνξοπρστυφχψωςابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیكيىةۀ۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩0123456789 ";
+
+/// The zero of every script's decimal digits that the tests name.
+const ZEROS: [char; 8] = ['0', '٠', '۰', '०', '০', '๐', '၀', '０'];
+
+/// Invisible characters of every kind the rules name.
+const INVISIBLE: [char; 20] = [
+    ' ', '\t', '\n', '\u{a0}', '\u{2003}', '\u{3000}', '\u{2028}', '\u{200b}', '\u{200c}',
+    '\u{200d}', '\u{200e}', '\u{2060}', '\u{feff}', '\u{ad}', '\u{34f}', '\u{115f}', '\u{1160}',
+    '\u{3164}', '\u{ffa0}', '\u{2800}',
+];
+
+fn words() -> impl Strategy<Value = String> {
+    let letters: Vec<char> = LETTERS.chars().collect();
+    prop::collection::vec(prop::sample::select(letters), 0..40)
+        .prop_map(|cs| cs.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(cases(512))]
+
+    #[test]
+    fn folding_is_idempotent_and_blind_to_case_and_normal_form(text in words(), any_text in any::<String>()) {
+        prop_assert_eq!(fold(&fold(&any_text)), fold(&any_text));
+        let f = fold(&text);
+        prop_assert_eq!(fold(&text.to_uppercase()), f.clone());
+        prop_assert_eq!(fold(&text.to_lowercase()), f.clone());
+        let nfd: String = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd().normalize(&text).into_owned();
+        prop_assert_eq!(fold(&nfd), f.clone());
+        // Arabic and Persian spellings of kaf and yeh are one.
+        let persian = text.replace('ك', "ک").replace(['ي', 'ى'], "ی");
+        prop_assert_eq!(fold(&persian), f);
+    }
+
+    #[test]
+    fn a_folded_phrase_is_found_in_the_folded_text_around_it(
+        before in words(), phrase in words(), after in words(),
+    ) {
+        // What the desk's filter does: substring of folded text.
+        let text = format!("{before} {phrase} {after}");
+        prop_assert!(fold(&text).contains(&fold(&phrase)));
+        prop_assert!(fold(&text).contains(&fold(&phrase.to_uppercase())));
+    }
+
+    #[test]
+    fn decimal_digits_of_every_script_fold_to_ascii(
+        zero in prop::sample::select(ZEROS.to_vec()),
+        digits in prop::collection::vec(0u32..10, 1..12),
+    ) {
+        let native: String = digits.iter().map(|d| char::from_u32(zero as u32 + d).unwrap()).collect();
+        let ascii: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect();
+        prop_assert_eq!(fold(&native), ascii);
+    }
+
+    #[test]
+    fn invisible_text_is_empty_in_every_field(
+        chars in prop::collection::vec(prop::sample::select(INVISIBLE.to_vec()), 1..40),
+    ) {
+        let text: String = chars.into_iter().collect();
+        prop_assert!(is_blank(&text));
+        prop_assert_eq!(TipMessage::parse(&text).unwrap_err(), "Please tell us what you know.");
+        prop_assert!(Quote::parse(&text).map_or(true, |q| q.is_none()));
+        prop_assert!(ReaderName::parse(&text).map_or(true, |n| n.is_none()));
+        prop_assert!(Contact::parse(&text).map_or(true, |c| c.is_none()));
+        prop_assert!(is_blank(&fold(&text)));
+    }
+
+    #[test]
+    fn minimum_lengths_count_what_a_reader_sees(
+        cluster in prop::sample::select(vec!["a", "é", "e\u{301}", "🇦🇫", "👨‍👩‍👧‍👦", "ی", "क्ष", "👍🏽"]),
+        n in 1usize..20,
+        padding in prop::collection::vec(prop::sample::select(INVISIBLE.to_vec()), 0..10),
+    ) {
+        let pad: String = padding.into_iter().collect();
+        let text = format!("{pad}{}{pad}", cluster.repeat(n));
+        prop_assert_eq!(visible_len(&text), n);
+        prop_assert_eq!(TipMessage::parse(&text).is_ok(), n >= TipMessage::MIN_CHARS);
+    }
+
+    #[test]
+    fn cuts_fall_between_grapheme_clusters(text in any::<String>(), max in 1usize..30) {
+        let clusters: Vec<&str> = text.graphemes(true).collect();
+        let p = prefix(&text, max);
+        prop_assert_eq!(p, clusters[..max.min(clusters.len())].concat());
+        let c = cut(&text, max);
+        if clusters.len() <= max {
+            prop_assert_eq!(c, text);
+        } else {
+            prop_assert_eq!(c, format!("{}…", clusters[..max - 1].concat()));
+        }
+    }
+
+    #[test]
+    fn internationalized_emails_are_valid_and_broken_ones_are_not(
+        // Letters of several scripts (no combining marks: a label may not
+        // start with one, IDNA refuses it rightly).
+        local in "[a-zA-Z0-9_а-яА-ЯёЁ\\u{627}-\\u{64a}\\u{4e00}-\\u{4e20}]{1,8}(\\.[a-z0-9а-я]{1,8}){0,2}",
+        // A right-to-left domain's labels are right-to-left too (IDNA's
+        // Bidi rule, RFC 5893, refuses `0.ایران`).
+        (labels, tld) in prop_oneof![
+            (
+                prop::collection::vec("[a-z0-9а-яёü]{1,10}", 1..3),
+                prop::sample::select(vec!["org", "рф", "af", "example"]),
+            ),
+            (
+                prop::collection::vec("[\\u{627}-\\u{64a}]{1,10}", 1..3),
+                Just("ایران"),
+            ),
+        ],
+        flaw in 0..6u8,
+        invisible in prop::sample::select(INVISIBLE.to_vec()),
+    ) {
+        let domain = format!("{}.{tld}", labels.join("."));
+        let good = format!("{local}@{domain}");
+        let parsed = EmailAddress::parse(&good);
+        prop_assert!(parsed.is_ok(), "{good}: {parsed:?}");
+        prop_assert!(parsed.unwrap().ascii_domain().is_ascii());
+        let bad = match flaw {
+            0 => format!(".{good}"),
+            1 => format!("{local}.@{domain}"),
+            2 => format!("{local}..x@{domain}"),
+            3 => format!("{good}."),
+            4 => format!("{local}@{}..{tld}", labels.join(".")),
+            _ => format!("{local}{invisible}@{domain}"),
+        };
+        prop_assert!(EmailAddress::parse(&bad).is_err(), "{bad}");
+        // (A contact with a space in it is a messenger handle, not an email.)
+        if !bad.contains(char::is_whitespace) || bad.contains('\n') {
+            prop_assert!(Contact::parse(&bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn article_ids_made_only_of_dots_are_refused(n in 1usize..129) {
+        prop_assert!(ArticleId::parse(&".".repeat(n)).is_err());
+        let id = format!("{}a", ".".repeat(n.min(127)));
+        prop_assert!(ArticleId::parse(&id).is_ok());
     }
 }

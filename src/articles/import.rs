@@ -1,5 +1,11 @@
 //! `tipdesk articles import FILE`: CSV (`id,title,url,section`) or a JSON
 //! array of such objects. A file is imported whole or not at all.
+//!
+//! Files come from spreadsheets as often as from scripts: a UTF-8
+//! byte-order mark is skipped, and a bad row is reported with the physical
+//! line it starts on, whatever the line endings (`\n`, `\r\n` or a lone
+//! `\r`, each one line break) and however many line breaks quoted cells
+//! hold before it.
 
 use std::path::Path;
 
@@ -34,6 +40,7 @@ pub fn import_file(conn: &mut Conn<'_>, path: &Path) -> Result<usize, ImportErro
 
 /// Parses a whole file, by extension (`.json`, else CSV), checking every row.
 pub fn parse_file(path: &Path, bytes: &[u8]) -> Result<Vec<NewArticle>, ImportError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let is_json = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
@@ -65,17 +72,20 @@ fn parse_csv(bytes: &[u8]) -> Result<Vec<NewArticle>, ImportError> {
             ),
         });
     }
+    // The csv crate counts `\n` only, and places a record after a `\r\n`
+    // on the line before; lines are counted here from its byte offsets.
+    let line_of = |p: Option<&csv::Position>| p.map_or(0, |p| physical_line(bytes, p.byte()));
     let mut out = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| ImportError::Row {
-            line: e.position().map_or(0, |p| p.line()),
+            line: line_of(e.position()),
             problem: match e.kind() {
                 csv::ErrorKind::UnequalLengths { .. } => "wrong number of fields".into(),
                 csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".into(),
                 _ => e.to_string(),
             },
         })?;
-        let line = record.position().map_or(0, |p| p.line());
+        let line = line_of(record.position());
         let row: ArticleRecord =
             record
                 .deserialize(Some(&headers))
@@ -92,33 +102,71 @@ fn parse_csv(bytes: &[u8]) -> Result<Vec<NewArticle>, ImportError> {
 }
 
 fn parse_json(bytes: &[u8]) -> Result<Vec<NewArticle>, ImportError> {
-    let values: Vec<serde_json::Value> = serde_json::from_slice(bytes).map_err(|e| {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        ImportError::Format(format!(
+            "line {}: not valid UTF-8",
+            physical_line(bytes, e.valid_up_to() as u64)
+        ))
+    })?;
+    // Each article as the slice of the file it came from, so a bad one is
+    // reported at the line where its object starts.
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(|e| {
         ImportError::Format(format!(
             "line {}: not a JSON array of articles: {e}",
             e.line()
         ))
     })?;
-    let text = String::from_utf8_lossy(bytes);
-    values
+    items
         .into_iter()
         .enumerate()
-        .map(|(i, v)| {
-            let record: ArticleRecord = serde_json::from_value(v)
-                .map_err(|e| ImportError::Format(format!("article {} of the array: {e}", i + 1)))?;
-            let id = record.id.clone();
+        .map(|(i, item)| {
+            let at = item.get().as_ptr() as usize - text.as_ptr() as usize;
+            let line = physical_line(bytes, at as u64);
+            let record: ArticleRecord = serde_json::from_str(item.get()).map_err(|e| {
+                ImportError::Format(format!("line {line}: article {} of the array: {e}", i + 1))
+            })?;
             record.parse().map_err(|problem| ImportError::Row {
-                line: line_of_json_id(&text, &id).unwrap_or(0),
+                line,
                 problem: format!("article {} of the array: {problem}", i + 1),
             })
         })
         .collect()
 }
 
-// serde_json reports positions only for syntax errors; for a bad field we
-// point at the line where the object's id appears, which is what a person
-// looks for in the file.
-fn line_of_json_id(text: &str, id: &str) -> Option<u64> {
-    let needle = serde_json::to_string(id).ok()?;
-    let at = text.find(&needle)?;
-    Some(text[..at].matches('\n').count() as u64 + 1)
+/// The line (from 1) that the byte at `offset` starts; line breaks are
+/// `\r\n`, `\n` and a lone `\r`.
+fn physical_line(bytes: &[u8], offset: u64) -> u64 {
+    let mut at = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    // A position may point at the `\n` of the `\r\n` before a row.
+    if at > 0 && bytes.get(at) == Some(&b'\n') && bytes[at - 1] == b'\r' {
+        at += 1;
+    }
+    let before = &bytes[..at];
+    let lf = before.iter().filter(|&&b| b == b'\n').count();
+    let lone_cr = before
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+        .count();
+    (lf + lone_cr) as u64 + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::physical_line;
+
+    #[test]
+    fn lines_are_counted_whatever_the_line_endings() {
+        let unix = b"a\nb\nc";
+        let windows = b"a\r\nb\r\nc";
+        let mac = b"a\rb\rc";
+        assert_eq!(physical_line(unix, 4), 3);
+        assert_eq!(physical_line(windows, 6), 3);
+        // The `\n` of a `\r\n` belongs to the line it ends.
+        assert_eq!(physical_line(windows, 2), 2);
+        assert_eq!(physical_line(windows, 1), 1);
+        assert_eq!(physical_line(mac, 4), 3);
+    }
 }

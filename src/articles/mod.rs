@@ -13,6 +13,7 @@ use url::Url;
 
 use crate::db::schema::articles;
 use crate::db::{Conn, DbError};
+use crate::domain::graphemes::is_blank;
 use crate::domain::ArticleId;
 
 /// An article as stored.
@@ -50,7 +51,7 @@ impl ArticleRecord {
     pub fn parse(self) -> Result<NewArticle, String> {
         let id = ArticleId::parse(self.id.trim()).map_err(|e| format!("id: {e}"))?;
         let title = self.title.trim();
-        if title.is_empty() || title.chars().count() > 500 {
+        if is_blank(title) || title.chars().count() > 500 {
             return Err("title: must be 1 to 500 characters".into());
         }
         if title.chars().any(char::is_control) {
@@ -61,7 +62,7 @@ impl ArticleRecord {
             .filter(|u| matches!(u.scheme(), "http" | "https"))
             .ok_or_else(|| format!("url: `{}` is not an http(s) URL", self.url.trim()))?;
         let section = self.section.trim();
-        if section.is_empty()
+        if is_blank(section)
             || section.chars().count() > 100
             || section.chars().any(char::is_control)
         {

@@ -82,9 +82,20 @@ pub async fn with_password(
         .as_ref()
         .filter(|(a, _)| !a.disabled)
         .map(|(_, h)| h.clone());
-    let valid = tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
-        .await
-        .unwrap_or(false);
+    let verdict =
+        tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
+            .await
+            .unwrap_or(password::Verdict::Wrong);
+    let valid = verdict.is_right();
+    // A hash from before passwords were normalized: replace it now that
+    // the password is known to be right (see `password`).
+    if let (password::Verdict::RightRehash(hash), Some((a, _))) = (verdict, &account) {
+        let id = a.id;
+        state
+            .pool
+            .run(move |conn| users::replace_hash(conn, id, &hash).map_err(DbError::from))
+            .await?;
+    }
 
     let account = account.filter(|_| valid).map(|(a, _)| a);
     if let Some(a) = &account {

@@ -55,9 +55,9 @@ impl NewUser {
         desks: &[String],
     ) -> Result<Self, UserError> {
         let email = email.trim().to_lowercase();
-        if !validator::ValidateEmail::validate_email(&email) {
+        if let Err(why) = crate::domain::EmailAddress::parse(&email) {
             return Err(UserError::Invalid(format!(
-                "`{email}` is not an email address"
+                "`{email}` is not an email address: {why}"
             )));
         }
         let name = name.trim();
@@ -213,6 +213,15 @@ pub fn set_password(
             &account.email,
         )
     })?;
+    Ok(())
+}
+
+/// Replaces an account's password hash with one of the same password
+/// (normalized, see `password`): no audit entry, no sessions ended.
+pub fn replace_hash(conn: &mut Conn<'_>, id: i64, password_hash: &str) -> QueryResult<()> {
+    crate::db_run!(conn => diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(password_hash))
+        .execute(conn))?;
     Ok(())
 }
 

@@ -11,10 +11,12 @@
 //!
 //! Engine-specific SQL is kept to a few places, each beside what it serves:
 //! advisory locks in [`locks`], the outbox's claim and its LISTEN/NOTIFY
-//! in `notifications`, and the text search index in `triage::search`.
+//! in `notifications`, the text search index in `triage::search`, and the
+//! folded copy it reads in [`search_text`].
 
 pub mod locks;
 pub mod schema;
+pub mod search_text;
 
 use std::path::Path;
 use std::time::Duration;
@@ -268,15 +270,25 @@ impl Pool {
             Pooled::Sqlite(c) => {
                 c.run_pending_migrations(SQLITE_MIGRATIONS)
                     .map_err(|e| anyhow::anyhow!("migrating the SQLite database: {e}"))?;
+                search_text::backfill(&mut Conn::Sqlite(c))
+                    .map_err(|e| anyhow::anyhow!("folding tips' text for search: {e}"))?;
             }
             #[cfg(feature = "postgres")]
             Pooled::Pg(c) => {
                 // Instances starting together must not migrate at once.
                 let lock = locks::MIGRATION;
                 c.batch_execute(&format!("SELECT pg_advisory_lock({lock})"))?;
-                let result = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ());
+                let migrated = c
+                    .run_pending_migrations(PG_MIGRATIONS)
+                    .map(drop)
+                    .map_err(|e| anyhow::anyhow!("migrating the PostgreSQL database: {e}"));
+                let result = migrated.and_then(|()| {
+                    search_text::backfill(&mut Conn::Pg(c))
+                        .map(drop)
+                        .map_err(|e| anyhow::anyhow!("folding tips' text for search: {e}"))
+                });
                 c.batch_execute(&format!("SELECT pg_advisory_unlock({lock})"))?;
-                result.map_err(|e| anyhow::anyhow!("migrating the PostgreSQL database: {e}"))?;
+                result?;
             }
         }
         Ok(())

@@ -32,6 +32,9 @@ diesel::table! {
         updated_at -> Timestamp,
         assignee_id -> Nullable<BigInt>,
         fingerprint -> Text,
+        /// `message` folded for search (`domain::folding`); NULL until
+        /// folded (see `db::search_text`).
+        search_text -> Nullable<Text>,
     }
 }
 

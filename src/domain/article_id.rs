@@ -1,6 +1,8 @@
 use std::fmt;
 
-/// A CMS article identifier: 1 to 128 ASCII letters, digits, `-`, `_`, `.`.
+/// A CMS article identifier: 1 to 128 ASCII letters, digits, `-`, `_`, `.`,
+/// not only dots (`.`, `..` and `...` would be path steps in a URL, RFC 3986
+/// §5.2.4).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ArticleId(String);
 
@@ -22,6 +24,11 @@ impl ArticleId {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         {
             return Err("An article ID may contain only letters, digits, '-', '_' and '.'.".into());
+        }
+        // `.` and `..` are path steps: a browser turns `/articles/../tip`
+        // into `/tip` before asking.
+        if raw.bytes().all(|b| b == b'.') {
+            return Err("An article ID cannot be made only of dots.".into());
         }
         Ok(Self(raw.to_owned()))
     }

@@ -1,5 +1,7 @@
 use std::fmt;
 
+use super::email::EmailAddress;
+use super::graphemes::is_blank;
 use super::text::check_text;
 
 /// A way to reach the reader: an email address, a phone number or a
@@ -17,19 +19,19 @@ impl Contact {
 
     /// `None` when the reader left the field blank.
     pub fn parse(raw: &str) -> Result<Option<Self>, String> {
-        let trimmed = raw.trim();
-        if trimmed.is_empty() {
+        if is_blank(raw) {
             return Ok(None);
         }
+        let trimmed = raw.trim();
         check_text(raw, "Your contact", Self::MAX_CHARS, false)?;
         // "@handle" is a messenger name; "x@y" is meant as an email.
         if trimmed.contains('@')
             && !trimmed.starts_with('@')
             && !trimmed.contains(char::is_whitespace)
         {
-            if !validator::ValidateEmail::validate_email(&trimmed) {
+            if let Err(why) = EmailAddress::parse(trimmed) {
                 return Err(format!(
-                    "“{trimmed}” is not a valid email address. Check it, or give a phone number or messenger handle instead."
+                    "“{trimmed}” is not a valid email address: {why}. Check it, or give a phone number or messenger handle instead."
                 ));
             }
             return Ok(Some(Self::Email(raw.to_owned())));

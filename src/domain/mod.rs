@@ -6,11 +6,15 @@
 
 mod article_id;
 mod contact;
+mod email;
+pub mod folding;
+pub mod graphemes;
 mod text;
 mod tip;
 
 pub use article_id::ArticleId;
 pub use contact::Contact;
+pub use email::EmailAddress;
 pub(crate) use text::check_text;
 pub use text::{Quote, ReaderName, TipMessage};
 pub use tip::{TipKind, TipReference, TipStatus};

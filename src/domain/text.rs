@@ -1,7 +1,11 @@
 //! Free text from readers. Any script is welcome; what is refused is what no
-//! person types on purpose (control characters) and what is too long.
+//! person types on purpose (control characters) and what is too long. Text
+//! made only of invisible characters counts as empty, and minimum lengths
+//! count what a reader sees (see [`super::graphemes`]).
 
 use std::fmt;
+
+use super::graphemes::{is_blank, visible_len};
 
 /// Checks a reader's text without changing it. `multiline` allows line
 /// breaks and tabs; everything else in Unicode's control range is refused
@@ -81,7 +85,7 @@ impl TipMessage {
     pub const MAX_CHARS: usize = 10_000;
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let meaningful = raw.trim().chars().count();
+        let meaningful = visible_len(raw);
         if meaningful == 0 {
             return Err("Please tell us what you know.".into());
         }
@@ -101,7 +105,7 @@ impl Quote {
 
     /// `None` when the reader left the field blank.
     pub fn parse(raw: &str) -> Result<Option<Self>, String> {
-        if raw.trim().is_empty() {
+        if is_blank(raw) {
             return Ok(None);
         }
         check_text(raw, "The quoted passage", Self::MAX_CHARS, true)?;
@@ -114,7 +118,7 @@ impl ReaderName {
 
     /// `None` when the reader left the field blank.
     pub fn parse(raw: &str) -> Result<Option<Self>, String> {
-        if raw.trim().is_empty() {
+        if is_blank(raw) {
             return Ok(None);
         }
         check_text(raw, "Your name", Self::MAX_CHARS, false)?;

@@ -4,11 +4,11 @@
 
 use askama::Template;
 use lettre::message::{header, Mailbox, MultiPart};
-use lettre::Message;
+use lettre::{Address, Message};
 
 use super::outbox::ClaimedJob;
 use crate::config::Settings;
-use crate::domain::TipKind;
+use crate::domain::{folding, graphemes, EmailAddress, TipKind};
 
 #[derive(Template)]
 #[template(path = "email/tip.txt")]
@@ -33,6 +33,10 @@ struct TipHtml<'a> {
 }
 
 struct DigestArticle {
+    /// The article's ID: two articles may share a title ("Live updates").
+    id: String,
+    /// The title, followed by the ID when another article in the digest
+    /// has the same title.
     title: String,
     /// How many tips this article drew in the digest.
     count: usize,
@@ -73,23 +77,26 @@ fn dashboard(settings: &Settings, path: &str) -> String {
 
 /// Text that goes into a header or a one-line field: control characters
 /// (CR and LF above all, which would start a new header) become spaces, and
-/// it is cut to `max` characters.
+/// it is cut to `max` user-perceived characters, between grapheme clusters
+/// (`domain::graphemes::cut`).
 pub fn one_line(text: &str, max: usize) -> String {
     let clean: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
-    if clean.chars().count() > max {
-        let cut: String = clean.chars().take(max.saturating_sub(1)).collect();
-        format!("{cut}…")
-    } else {
-        clean
-    }
+    graphemes::cut(&clean, max)
 }
 
 fn kind_label(kind: &str) -> &'static str {
     TipKind::parse(kind).map_or("Tip", TipKind::label)
+}
+
+/// An address as SMTP carries it: the domain in ASCII (punycode), so that
+/// an internationalized domain needs no SMTPUTF8 (RFC 5890, RFC 6531 §3.2:
+/// only a non-ASCII local part does).
+fn smtp_address(local: &str, ascii_domain: &str) -> Result<Address, ComposeError> {
+    Address::new(local, ascii_domain).map_err(|e| ComposeError(format!("address: {e}")))
 }
 
 fn envelope(
@@ -97,13 +104,19 @@ fn envelope(
     job: &ClaimedJob,
     subject: &str,
 ) -> Result<lettre::message::MessageBuilder, ComposeError> {
-    let to: Mailbox = job
-        .recipient
-        .parse()
-        .map_err(|e| ComposeError(format!("recipient address: {e}")))?;
+    let to = EmailAddress::parse(&job.recipient)
+        .map_err(|why| ComposeError(format!("recipient address `{}`: {why}", job.recipient)))
+        .and_then(|a| smtp_address(a.local_part(), a.ascii_domain()))?;
+    let from = &settings.mail.from;
+    let from_domain = idna::domain_to_ascii(from.email.domain())
+        .map_err(|e| ComposeError(format!("mail.from: {e}")))?;
+    let from = Mailbox::new(
+        from.name.clone(),
+        smtp_address(from.email.user(), &from_domain)?,
+    );
     Ok(Message::builder()
-        .from(settings.mail.from.clone())
-        .to(to)
+        .from(from)
+        .to(Mailbox::new(None, to))
         .subject(one_line(subject, 150))
         .message_id(Some(job.message_id.clone()))
         .header(header::Date::now()))
@@ -114,13 +127,15 @@ pub fn single(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeE
     let title = one_line(&job.article_title, 300);
     let kind = kind_label(&job.kind);
     let excerpt_chars = settings.desks.get(&job.desk).map_or(0, |d| d.excerpt_chars);
+    // `excerpt_chars` user-perceived characters: a cut never splits a flag,
+    // a family emoji or a letter from its accent.
     let excerpt = (excerpt_chars > 0).then(|| {
         let text = &job.message.0;
-        let cut: String = text.chars().take(excerpt_chars).collect();
+        let cut = graphemes::prefix(text, excerpt_chars);
         if cut.len() < text.len() {
             format!("{cut}…")
         } else {
-            cut
+            cut.to_owned()
         }
     });
     let received = format!("{} UTC", job.received_at.format("%Y-%m-%d %H:%M"));
@@ -160,8 +175,7 @@ pub fn digest(settings: &Settings, jobs: &[ClaimedJob]) -> Result<Message, Compo
     let mut articles: Vec<DigestArticle> = Vec::new();
     for job in jobs {
         let link = dashboard(settings, &format!("/desk/tips/{}", job.tip_id));
-        let title = one_line(&job.article_title, 300);
-        match articles.iter_mut().find(|a| a.title == title) {
+        match articles.iter_mut().find(|a| a.id == job.article_id) {
             Some(a) => {
                 a.count += 1;
                 if a.links.len() < DIGEST_LINKS {
@@ -169,10 +183,19 @@ pub fn digest(settings: &Settings, jobs: &[ClaimedJob]) -> Result<Message, Compo
                 }
             }
             None => articles.push(DigestArticle {
-                title,
+                id: job.article_id.clone(),
+                title: one_line(&job.article_title, 300),
                 count: 1,
                 links: vec![link],
             }),
+        }
+    }
+    // Titles that a reader would take for the same (compared folded, as
+    // everywhere) get their article's ID.
+    let titles: Vec<String> = articles.iter().map(|a| folding::fold(&a.title)).collect();
+    for (a, title) in articles.iter_mut().zip(&titles) {
+        if titles.iter().filter(|t| *t == title).count() > 1 {
+            a.title = format!("{} [{}]", a.title, a.id);
         }
     }
     let count = jobs.len();
@@ -213,5 +236,6 @@ mod tests {
         assert!(!clean.contains('\r') && !clean.contains('\n'));
         assert_eq!(clean, "Title Bcc: victim@example.org body");
         assert_eq!(one_line("abcdef", 4), "abc…");
+        assert_eq!(one_line("Live: 🇺🇦🇺🇦🇺🇦", 8), "Live: 🇺🇦…");
     }
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::extension::{ClientId, Extension};
 use tokio::sync::Semaphore;
 use url::Url;
 
@@ -135,6 +135,19 @@ impl SmtpPool {
             Some(c) => c,
             None => self.connect().await?,
         };
+        if let Some(address) = needs_smtputf8(envelope) {
+            if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+                lock(&inner.idle).push((conn, Instant::now()));
+                // Retrying cannot help until the server changes: fail at
+                // once, saying why, rather than after every retry.
+                return Err(SendFailure {
+                    permanent: true,
+                    detail: format!(
+                        "the address {address} has a non-ASCII local part, which needs SMTPUTF8 (RFC 6531), and the mail server does not offer it"
+                    ),
+                });
+            }
+        }
         let sent = tokio::time::timeout(inner.timeout, conn.send(envelope, message)).await;
         match sent {
             Ok(Ok(_)) => {
@@ -211,6 +224,17 @@ impl SmtpPool {
         .await;
         opened.unwrap_or_else(|_| Err(timed_out(inner.timeout)))
     }
+}
+
+/// The first address of `envelope` that only SMTPUTF8 can carry (domains
+/// are already punycode, see `email::smtp_address`).
+fn needs_smtputf8(envelope: &Envelope) -> Option<String> {
+    envelope
+        .from()
+        .into_iter()
+        .chain(envelope.to())
+        .find(|a| !AsRef::<str>::as_ref(*a).is_ascii())
+        .map(ToString::to_string)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

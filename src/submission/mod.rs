@@ -30,6 +30,8 @@ struct NewTip<'a> {
     desk: &'a str,
     kind: &'a str,
     message: &'a str,
+    /// `message` folded for the desk's search (`domain::folding`).
+    search_text: String,
     quote: Option<&'a str>,
     /// Sealed with the privacy key ring.
     reader_name: Option<String>,
@@ -102,6 +104,7 @@ pub fn store(
         .host_str()
         .unwrap_or("tipdesk.invalid");
     let fp = fingerprint(hmac_keys, article, tip, client);
+    let search_text = crate::domain::folding::fold(tip.message.as_str());
     let lock = locks::submission(&fp);
     let window = chrono::Duration::from_std(settings.limits.duplicate_window).unwrap_or_default();
     let surge_hold =
@@ -117,6 +120,7 @@ pub fn store(
             desk: desk_key,
             kind: tip.kind.as_str(),
             message: tip.message.as_str(),
+            search_text: search_text.clone(),
             quote: tip.quote.as_ref().map(|q| q.as_str()),
             reader_name: tip
                 .name

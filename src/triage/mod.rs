@@ -14,8 +14,6 @@ use crate::db::schema::{articles, tip_events, tip_labels, tip_reads, tips, users
 use crate::db::Conn;
 use crate::domain::{TipKind, TipStatus};
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
-
 /// Which tips the queue shows.
 #[derive(Debug, Clone, Default)]
 pub struct Filters {
@@ -26,6 +24,8 @@ pub struct Filters {
     pub assignee: Option<AssigneeFilter>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// Text the message contains, as typed; compared folded (see
+    /// [`Filters::text_pattern`]).
     pub text: Option<String>,
     /// Keyset pagination: tips older than this id.
     pub before: Option<i64>,
@@ -91,9 +91,24 @@ pub struct QueueRow {
     pub read_at: Option<NaiveDateTime>,
 }
 
-fn like_pattern(text: &str) -> String {
-    let escaped = text
-        .to_lowercase()
+impl Filters {
+    /// The LIKE pattern (escape `\`) that finds [`Filters::text`] in
+    /// `tips.search_text`: the text folded as stored messages are
+    /// (`domain::folding`), its `%`, `_` and `\` taken literally. `None`
+    /// when there is no text, or nothing of it survives folding (only
+    /// invisible characters).
+    fn text_pattern(&self) -> Option<String> {
+        self.folded_text().as_deref().map(like_pattern)
+    }
+
+    fn folded_text(&self) -> Option<String> {
+        let folded = crate::domain::folding::fold(self.text.as_deref()?);
+        (!folded.is_empty()).then_some(folded)
+    }
+}
+
+fn like_pattern(folded: &str) -> String {
+    let escaped = folded
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
@@ -139,8 +154,8 @@ macro_rules! filtered {
         if let Some(ids) = &f.candidates {
             q = q.filter(tips::id.eq_any(ids));
         }
-        if let Some(text) = &f.text {
-            q = q.filter(lower(tips::message).like(like_pattern(text)).escape('\\'));
+        if let Some(pattern) = f.text_pattern() {
+            q = q.filter(tips::search_text.like(pattern).escape('\\'));
         }
         q
     }};
@@ -506,9 +521,10 @@ pub fn set_labels(
     })
 }
 
-/// A note is any text up to 10,000 characters, kept as written.
+/// A note is any text up to 10,000 characters, kept as written; one made
+/// only of invisible characters is no note.
 pub fn check_note(body: &str) -> Result<(), String> {
-    if body.trim().is_empty() {
+    if crate::domain::graphemes::is_blank(body) {
         return Err("Write a note first.".into());
     }
     crate::domain::check_text(body, "A note", 10_000, true)
@@ -518,7 +534,12 @@ pub fn check_note(body: &str) -> Result<(), String> {
 /// characters on one line.
 pub fn parse_labels(raw: &str) -> Result<Vec<String>, String> {
     let mut out: Vec<String> = Vec::new();
-    for label in raw.split(',').map(str::trim).filter(|l| !l.is_empty()) {
+    // A label of invisible characters is no label (see `domain::graphemes`).
+    for label in raw
+        .split(',')
+        .map(str::trim)
+        .filter(|l| !crate::domain::graphemes::is_blank(l))
+    {
         if label.chars().count() > 40 || label.chars().any(char::is_control) {
             return Err(format!(
                 "“{label}” is not a label: at most 40 characters on one line."

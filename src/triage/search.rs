@@ -1,9 +1,11 @@
 //! Finding tips by the text of their message among a million.
 //!
-//! The filter itself is always `lower(message) LIKE '%text%'`; what differs
-//! per engine is the index that spares reading every message. PostgreSQL
-//! has a pg_trgm index on `lower(message)` that serves the filter as it
-//! stands. SQLite has an FTS5 trigram table, `tips_search`, which [`narrow`]
+//! The filter itself is always `search_text LIKE '%text%'`, both sides
+//! folded (`domain::folding`; `search_text` is the message's folded copy,
+//! see `db::search_text`); what differs per engine is the index that
+//! spares reading every message. PostgreSQL has a pg_trgm index on
+//! `search_text` that serves the filter as it stands. SQLite has an FTS5
+//! trigram table over `search_text`, `tips_search`, which [`narrow`]
 //! asks first for the few tips that can match. It is filled by
 //! [`index_pending`], called by the tip writer whenever no reader's tip is
 //! waiting (`submission::writer`): indexing each tip in the reader's own
@@ -28,20 +30,20 @@ struct Id {
 /// and those not indexed yet. A common phrase is left to the plain filter:
 /// its matches come early in any scan, and the counts stop at the cap.
 pub fn narrow(conn: &mut Conn<'_>, f: &mut Filters) -> QueryResult<()> {
-    let (Conn::Sqlite(c), Some(text)) = (&mut *conn, &f.text) else {
+    let (Conn::Sqlite(c), Some(text)) = (&mut *conn, f.folded_text()) else {
         return Ok(());
     };
     let c: &mut diesel::SqliteConnection = c;
     // LIKE on a virtual table takes no ESCAPE clause, so a literal % or _
     // becomes a wildcard here: more candidates, never fewer.
-    let text = text.to_lowercase();
+    let pattern = super::like_pattern(&text);
     let pieces: Vec<&str> = text.split(['%', '_']).collect();
     if !pieces.iter().any(|p| p.chars().count() >= 3) {
         return Ok(()); // no trigram to look up
     }
     let limit = COUNT_CAP + 1;
     let mut ids: Vec<i64> =
-        diesel::sql_query("SELECT rowid AS id FROM tips_search WHERE message LIKE ? LIMIT ?")
+        diesel::sql_query("SELECT rowid AS id FROM tips_search WHERE search_text LIKE ? LIMIT ?")
             .bind::<Text, _>(format!("%{}%", pieces.join("%")))
             .bind::<BigInt, _>(limit)
             .load::<Id>(c)?
@@ -54,11 +56,7 @@ pub fn narrow(conn: &mut Conn<'_>, f: &mut Filters) -> QueryResult<()> {
     // The newest tips, not in the index yet: few, so read directly.
     let tail: Vec<i64> = tips::table
         .filter(tips::id.gt(indexed_up_to(c)?))
-        .filter(
-            super::lower(tips::message)
-                .like(super::like_pattern(&text))
-                .escape('\\'),
-        )
+        .filter(tips::search_text.like(pattern).escape('\\'))
         .select(tips::id)
         .limit(limit)
         .load(c)?;
@@ -96,8 +94,8 @@ pub fn index_pending(conn: &mut Conn<'_>, batch: i64) -> QueryResult<usize> {
             .copied();
         let Some(upto) = upto else { return Ok(0) };
         let n = diesel::sql_query(
-            "INSERT INTO tips_search (rowid, message) \
-             SELECT id, message FROM tips WHERE id > ? AND id <= ?",
+            "INSERT INTO tips_search (rowid, search_text) \
+             SELECT id, search_text FROM tips WHERE id > ? AND id <= ?",
         )
         .bind::<BigInt, _>(from)
         .bind::<BigInt, _>(upto)

@@ -336,11 +336,14 @@ impl TestApp {
             status,
             at,
         } = bulk;
+        // The folded copy as tipdesk writes it (the appended digits fold
+        // to themselves).
+        let folded = tipdesk::domain::folding::fold(message);
         self.execute_sql(&format!(
             "WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {count}) \
-             INSERT INTO tips (reference, article_id, desk, kind, message, consent, status, client_hash, created_at, updated_at) \
+             INSERT INTO tips (reference, article_id, desk, kind, message, search_text, consent, status, client_hash, created_at, updated_at) \
              SELECT 'TD-BULK-{status}-' || CAST(n AS TEXT), '{DEMO_ARTICLE}', '{desk}', 'other', \
-                    '{message}' || CAST(n AS TEXT), FALSE, '{status}', '', '{at}', '{at}' FROM seq"
+                    '{message}' || CAST(n AS TEXT), '{folded}' || CAST(n AS TEXT), FALSE, '{status}', '', '{at}', '{at}' FROM seq"
         ));
     }
 
@@ -440,12 +443,20 @@ pub fn unescape(s: &str) -> String {
         .replace("&#38;", "&")
 }
 
-/// The text inside `<textarea ... name="NAME" ...>…</textarea>`, unescaped.
+/// The text inside `<textarea ... name="NAME" ...>…</textarea>`, unescaped,
+/// as a browser reads it: a line break right after the opening tag is not
+/// part of the text (HTML, "The textarea element", and the parser's rule
+/// for a newline after `<textarea>`).
 pub fn textarea(html: &str, name: &str) -> Option<String> {
     let at = html.find(&format!("name=\"{name}\""))?;
     let open_end = html[at..].find('>')? + at + 1;
     let close = html[open_end..].find("</textarea>")? + open_end;
-    Some(unescape(&html[open_end..close]))
+    let inner = &html[open_end..close];
+    let inner = inner
+        .strip_prefix("\r\n")
+        .or_else(|| inner.strip_prefix('\n'))
+        .unwrap_or(inner);
+    Some(unescape(inner))
 }
 
 /// Creates a staff account directly (as `tipdesk user add` does) and

@@ -20,5 +20,6 @@ mod privacy;
 mod proxy;
 mod security;
 mod submission;
+mod text;
 mod totp;
 mod triage;

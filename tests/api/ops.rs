@@ -372,7 +372,9 @@ async fn a_large_purge_goes_in_batches_and_misses_nothing(backend: Backend) {
     assert_eq!(app.tips().len(), 1, "the reader's recent tip stays");
     if backend == Backend::Sqlite {
         assert_eq!(
-            app.count_sql("SELECT count(*) AS n FROM tips_search WHERE message LIKE '%marmalade%'"),
+            app.count_sql(
+                "SELECT count(*) AS n FROM tips_search WHERE search_text LIKE '%marmalade%'"
+            ),
             0,
             "purged tips leave the search index"
         );

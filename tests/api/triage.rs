@@ -449,7 +449,7 @@ async fn text_search_is_exact_and_counts_stop_at_a_cap(backend: Backend) {
     app.catch_up_search_index();
     if backend == Backend::Sqlite {
         assert_eq!(
-            app.count_sql("SELECT count(*) AS n FROM tips_search WHERE message LIKE '%harbour%'"),
+            app.count_sql("SELECT count(*) AS n FROM tips_search WHERE search_text LIKE '%harbour%'"),
             1002
         );
     }
@@ -466,12 +466,12 @@ async fn text_search_is_exact_and_counts_stop_at_a_cap(backend: Backend) {
     if backend == Backend::Sqlite {
         assert_eq!(
             app.count_sql(
-                "SELECT count(*) AS n FROM tips_search WHERE message LIKE '%xylophonist%'"
+                "SELECT count(*) AS n FROM tips_search WHERE search_text LIKE '%xylophonist%'"
             ),
             0
         );
         assert_eq!(
-            app.count_sql("SELECT count(*) AS n FROM tips_search WHERE message LIKE '%harbour%'"),
+            app.count_sql("SELECT count(*) AS n FROM tips_search WHERE search_text LIKE '%harbour%'"),
             1002,
             "the others stay"
         );

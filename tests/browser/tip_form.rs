@@ -181,6 +181,38 @@ async fn a_refused_form_keeps_the_text_and_says_what_to_fix() {
 }
 
 #[tokio::test]
+async fn a_refused_form_gives_back_a_leading_line_break_byte_for_byte() {
+    let app = spawn_app().await;
+    let browser = Browser::start().await;
+    // Starts with a line break: HTML drops one right after <textarea>.
+    let message = "\nThe convoy left Kunduz on Tuesday — کاروان سه‌شنبه رفت.";
+
+    browser.goto(&app.url(PAGE)).await;
+    browser.fill("#message", message).await;
+    browser.fill("#contact", "a..b@example.org").await;
+    browser.click("input[name=consent]").await;
+    take_time_to_write(&app).await;
+    browser.click_and_wait(SUBMIT).await;
+    assert!(
+        browser.exists("#contact-error").await,
+        "refused for the contact"
+    );
+    assert_eq!(
+        browser.value_of("#message").await,
+        message,
+        "the text comes back as typed"
+    );
+
+    browser.fill("#contact", "reader@example.org").await;
+    take_time_to_write(&app).await;
+    browser.click_and_wait(SUBMIT).await;
+    thank_you_reference(&browser).await;
+    // Browsers send line breaks as CR LF.
+    assert_eq!(app.tips()[0].message, message.replace('\n', "\r\n"));
+    browser.close().await;
+}
+
+#[tokio::test]
 async fn the_embed_works_inside_an_article_iframe_without_the_site_around_it() {
     // A newsroom's article with the embed in it, on another origin that
     // tipdesk is told to allow.

@@ -2,7 +2,8 @@
 //! 5321 for lettre (EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT), records what
 //! it receives, and can be told how to answer: accept (at once or slowly),
 //! a 4xx or 5xx after DATA, refuse a recipient, hang before answering, or
-//! go down entirely.
+//! go down entirely. It offers SMTPUTF8 (RFC 6531) unless told not to, and
+//! then refuses non-ASCII addresses as such a server does (553).
 //! No crate offers these faults in-process, which is why it is written here.
 
 #![allow(dead_code)] // each test crate uses part of it
@@ -83,6 +84,7 @@ struct State {
     script: VecDeque<Reply>,
     refuse: HashSet<String>,
     received: Vec<Received>,
+    no_smtputf8: bool,
 }
 
 /// The server; dropping it (or [`SmtpServer::stop`]) closes the port.
@@ -158,6 +160,11 @@ impl SmtpServer {
         self.state.lock().unwrap().refuse.insert(address.to_owned());
     }
 
+    /// From now on, do not offer SMTPUTF8 (and refuse non-ASCII addresses).
+    pub fn without_smtputf8(&self) {
+        self.state.lock().unwrap().no_smtputf8 = true;
+    }
+
     /// Every message whose DATA was completed, accepted or not.
     pub fn received(&self) -> Vec<Received> {
         self.state.lock().unwrap().received.clone()
@@ -207,6 +214,8 @@ async fn session(socket: TcpStream, state: Arc<Mutex<State>>, changed: Arc<Notif
         return;
     }
     let (mut from, mut to) = (String::new(), Vec::new());
+    // The current transaction's MAIL asked for SMTPUTF8.
+    let mut smtputf8_session = false;
     let mut line = String::new();
     loop {
         line.clear();
@@ -216,8 +225,18 @@ async fn session(socket: TcpStream, state: Arc<Mutex<State>>, changed: Arc<Notif
         }
         let cmd = line.trim_end().to_owned();
         let upper = cmd.to_ascii_uppercase();
+        let utf8 = !state.lock().unwrap().no_smtputf8;
         let answer = if upper.starts_with("EHLO") {
-            "250-tipdesk-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n".to_owned()
+            if utf8 {
+                "250-tipdesk-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n".to_owned()
+            } else {
+                "250-tipdesk-test\r\n250 8BITMIME\r\n".to_owned()
+            }
+        } else if (upper.starts_with("MAIL FROM:") || upper.starts_with("RCPT TO:"))
+            && !cmd.is_ascii()
+            && !(utf8 && (upper.contains(" SMTPUTF8") || smtputf8_session))
+        {
+            "553 5.6.7 Non-ASCII address without SMTPUTF8\r\n".to_owned()
         } else if upper.starts_with("HELO") || upper.starts_with("NOOP") {
             "250 OK\r\n".to_owned()
         } else if upper.starts_with("RSET") {
@@ -225,6 +244,7 @@ async fn session(socket: TcpStream, state: Arc<Mutex<State>>, changed: Arc<Notif
             to.clear();
             "250 OK\r\n".to_owned()
         } else if upper.starts_with("MAIL FROM:") {
+            smtputf8_session = upper.contains(" SMTPUTF8");
             from = address(&cmd[10..]);
             "250 OK\r\n".to_owned()
         } else if upper.starts_with("RCPT TO:") {
