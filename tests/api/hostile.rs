@@ -67,8 +67,10 @@ fn has_refused_control(s: &str, multiline: bool) -> bool {
         .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
 }
 
+/// Left empty: nothing in it shows (white space, zero-width and other
+/// invisible characters only; see `domain::graphemes`).
 fn blank(s: &str) -> bool {
-    s.trim().is_empty()
+    tipdesk::domain::graphemes::is_blank(s)
 }
 
 fn chars(s: &str) -> usize {

@@ -11,11 +11,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 async fn admin(app: &TestApp) -> DeskClient {
-    let password = add_user(app, "admin@example.org", "admin", &[]);
-    let desk = DeskClient::new(app);
-    let res = desk.login("admin@example.org", &password).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    desk
+    signed_in(app, "admin@example.org", "admin", &[]).await
 }
 
 /// Sends a tip through the API; returns its id in the database.
@@ -338,9 +334,7 @@ async fn desk_addresses_with_international_domains(backend: Backend) {
     assert_eq!((dead.state.as_str(), dead.attempts), ("dead", 1));
     let reason = dead.last_error.clone().unwrap();
     assert!(reason.contains("SMTPUTF8"), "{reason}");
-    let ops = DeskClient::new(&app);
-    let password = add_user(&app, "ops@example.org", "ops", &[]);
-    ops.login("ops@example.org", &password).await;
+    let ops = signed_in(&app, "ops@example.org", "ops", &[]).await;
     let page = ops.get("/ops/queue").await.text().await.unwrap();
     assert!(page.contains("SMTPUTF8"), "the reason is on /ops/queue");
 

@@ -449,7 +449,9 @@ async fn text_search_is_exact_and_counts_stop_at_a_cap(backend: Backend) {
     app.catch_up_search_index();
     if backend == Backend::Sqlite {
         assert_eq!(
-            app.count_sql("SELECT count(*) AS n FROM tips_search WHERE search_text LIKE '%harbour%'"),
+            app.count_sql(
+                "SELECT count(*) AS n FROM tips_search WHERE search_text LIKE '%harbour%'"
+            ),
             1002
         );
     }
@@ -471,7 +473,9 @@ async fn text_search_is_exact_and_counts_stop_at_a_cap(backend: Backend) {
             0
         );
         assert_eq!(
-            app.count_sql("SELECT count(*) AS n FROM tips_search WHERE search_text LIKE '%harbour%'"),
+            app.count_sql(
+                "SELECT count(*) AS n FROM tips_search WHERE search_text LIKE '%harbour%'"
+            ),
             1002,
             "the others stay"
         );
