@@ -268,6 +268,14 @@ impl Browser {
             .expect("leave the frame");
     }
 
+    /// Sets the window's size in CSS pixels, e.g. 390 wide for a phone.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|e| panic!("could not resize the window to {width}x{height}: {e}"));
+    }
+
     /// Saves a PNG of the whole page (not just the window) as
     /// `target/screenshots/NAME.png` and returns its path. For people
     /// looking at a run; nothing compares it.

@@ -202,6 +202,12 @@ async fn a_refused_form_gives_back_a_leading_line_break_byte_for_byte() {
         message,
         "the text comes back as typed"
     );
+    browser.screenshot("tip-form-leading-break-refused").await;
+    browser.resize(390, 844).await;
+    browser
+        .screenshot("tip-form-leading-break-refused-phone")
+        .await;
+    browser.resize(1200, 900).await;
 
     browser.fill("#contact", "reader@example.org").await;
     take_time_to_write(&app).await;
