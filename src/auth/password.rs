@@ -40,7 +40,9 @@ fn normalized(password: &SecretString) -> SecretString {
 }
 
 /// Length is the only rule: long passphrases in any script are welcome.
-/// Counted after normalization, as stored.
+/// Counted after normalization, in code points: NIST SP 800-63B §5.1.1.2
+/// ("each Unicode code point SHALL be counted as a single character"), the
+/// one place where tipdesk does not count grapheme clusters.
 pub fn check_new(password: &str) -> Result<(), String> {
     let nfkc = ComposingNormalizerBorrowed::new_nfkc().normalize(password);
     let n = nfkc.chars().count();

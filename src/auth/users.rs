@@ -61,7 +61,10 @@ impl NewUser {
             )));
         }
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        if crate::domain::graphemes::is_blank(name)
+            || name.chars().count() > 200
+            || name.chars().any(char::is_control)
+        {
             return Err(UserError::Invalid(
                 "a name is 1 to 200 characters on one line".into(),
             ));

@@ -250,6 +250,19 @@ async fn invisible_text_counts_as_empty(backend: Backend) {
             &[("labels", "urgent, \u{200B}, \u{3164}")],
         )
         .await;
+    // And a staff member's name, through `tipdesk user add`.
+    let out = app.cli(&[
+        "user",
+        "add",
+        "--email",
+        "ghost@example.org",
+        "--name",
+        "\u{200B}\u{3164}",
+        "--role",
+        "admin",
+    ]);
+    assert!(!out.status.success(), "an invisible staff name is refused");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a name is 1 to 200 characters"));
     let labels: Vec<String> = app
         .pool
         .with(|c| Ok::<_, tipdesk::db::DbError>(tipdesk::triage::labels(c, id)?))
