@@ -33,6 +33,7 @@ impl Application {
     /// Opens the database (migrating it), binds the listener and prepares
     /// the server. Nothing is served until [`Application::run`].
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        crate::i18n::check()?;
         let pool = Pool::connect(&settings.database)?;
         let hmac_keys = HmacKeys::load(
             settings.security.secret_key.as_ref(),
@@ -99,6 +100,7 @@ impl Application {
             actix_web::App::new()
                 .app_data(state.clone())
                 .configure(|cfg| routes(cfg, state.settings.server.max_body_bytes))
+                .wrap(middleware::from_fn(crate::i18n::request::middleware))
                 .wrap(middleware::from_fn(webutil::headers::middleware))
                 .wrap(middleware::from_fn(webutil::request_id::middleware))
         })

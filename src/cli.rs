@@ -149,6 +149,11 @@ enum ArticlesCommand {
 /// Runs the command line; the exit code says whether it worked.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The settings name a language, so the catalogs come first.
+    if let Err(e) = crate::i18n::check() {
+        eprintln!("tipdesk: {e}");
+        return ExitCode::from(2);
+    }
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => {

@@ -30,6 +30,7 @@ pub struct Settings {
     pub retention: RetentionSettings,
     pub log: LogSettings,
     pub demo: DemoSettings,
+    pub i18n: I18nSettings,
     pub desks: BTreeMap<String, DeskSettings>,
 }
 
@@ -169,6 +170,16 @@ pub struct DemoSettings {
     pub seed_article: bool,
 }
 
+/// Languages.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct I18nSettings {
+    /// The language of a page when neither the URL, the article nor the
+    /// browser chooses one, and of new staff accounts: a folder of
+    /// `locales/`, e.g. `"fa"`.
+    pub default_locale: String,
+}
+
 /// One desk: who is mailed, and which article sections it owns.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -293,6 +304,7 @@ struct RawSettings {
     retention: RetentionSettings,
     log: RawLog,
     demo: RawDemo,
+    i18n: I18nSettings,
     desks: BTreeMap<String, DeskSettings>,
 }
 
@@ -559,6 +571,8 @@ impl RawSettings {
             }
         }
 
+        let i18n = self.i18n.validate()?;
+
         let format = match self.log.format.as_str() {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -650,8 +664,27 @@ impl RawSettings {
             demo: DemoSettings {
                 seed_article: self.demo.seed_article,
             },
+            i18n,
             desks: self.desks,
         })
+    }
+}
+
+impl I18nSettings {
+    fn validate(self) -> Result<Self, ConfigError> {
+        let catalog = crate::i18n::catalog();
+        if catalog.get(&self.default_locale).is_none() {
+            let known: Vec<&str> = catalog.all().map(|l| l.tag()).collect();
+            return Err(ConfigError::new(
+                "i18n.default_locale",
+                format!(
+                    "`{}` is not one of tipdesk's languages ({})",
+                    self.default_locale,
+                    known.join(", ")
+                ),
+            ));
+        }
+        Ok(self)
     }
 }
 

@@ -4,7 +4,7 @@
 //!
 //! Capabilities: [`submission`] (readers), [`notifications`] (the desk's
 //! email), [`triage`] (the desk's dashboard), [`auth`] (staff accounts),
-//! [`audit`], [`ops`] (queue, health, metrics, retention), [`articles`]; over shared [`db`], [`domain`], [`config`], [`web`].
+//! [`audit`], [`ops`] (queue, health, metrics, retention), [`articles`]; over shared [`db`], [`domain`], [`config`], [`i18n`], [`web`].
 
 pub mod app;
 pub mod articles;
@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod i18n;
 pub mod notifications;
 pub mod ops;
 pub mod privacy;

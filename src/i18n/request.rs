@@ -1,0 +1,188 @@
+//! The language of the request being handled. A middleware chooses it
+//! before any handler runs — `?lang=`, then the browser's
+//! `Accept-Language`, then `i18n.default_locale` — and keeps it for the
+//! request, so that an error answered from anywhere (an extractor, a
+//! handler, a database failure) speaks the same language as the page.
+//! Handlers refine it once they know more: an article's own language
+//! (below `?lang=`, above the browser's), a staff member's setting.
+
+use std::cell::Cell;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+
+use super::catalog::{catalog, Locale};
+use super::negotiate::Audience;
+
+/// Where the request's language came from, strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `?lang=` on the URL: the reader's own pick.
+    Query,
+    /// A staff member's account setting.
+    Account,
+    /// The article's `language`.
+    Article,
+    /// The browser's `Accept-Language`.
+    Browser,
+    /// `i18n.default_locale`.
+    Default,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Chosen {
+    locale: Locale,
+    source: Source,
+}
+
+tokio::task_local! {
+    static CURRENT: Cell<Chosen>;
+}
+
+/// The language chosen for the request being handled (outside a request:
+/// the source language).
+pub fn current() -> Locale {
+    CURRENT
+        .try_with(|c| c.get().locale)
+        .unwrap_or_else(|_| catalog().source())
+}
+
+/// The language the reader picked with `?lang=`, if they did: kept in the
+/// form's address so it survives the post.
+pub fn picked() -> Option<Locale> {
+    CURRENT
+        .try_with(|c| c.get())
+        .ok()
+        .filter(|c| c.source == Source::Query)
+        .map(|c| c.locale)
+}
+
+/// The article's language (`language` in `tipdesk articles import`), when
+/// it is one readers are offered and the reader did not pick another with
+/// `?lang=`. Returns the request's language after that.
+pub fn prefer_article(tag: Option<&str>) -> Locale {
+    let found = tag.and_then(|t| catalog().find(t, Audience::Reader));
+    let _ = CURRENT.try_with(|c| {
+        let now = c.get();
+        if let Some(locale) = found {
+            if matches!(now.source, Source::Browser | Source::Default) {
+                c.set(Chosen {
+                    locale,
+                    source: Source::Article,
+                });
+            }
+        }
+    });
+    current()
+}
+
+/// A signed-in staff member's language: it decides every desk page.
+pub fn use_account(locale: Locale) {
+    let _ = CURRENT.try_with(|c| {
+        c.set(Chosen {
+            locale,
+            source: Source::Account,
+        })
+    });
+}
+
+/// Desk and ops pages are for staff; everything else is for readers.
+fn audience(path: &str) -> Audience {
+    if path == "/desk" || path.starts_with("/desk/") || path.starts_with("/ops/") {
+        Audience::Desk
+    } else {
+        Audience::Reader
+    }
+}
+
+fn choose(req: &ServiceRequest, default: Locale) -> Chosen {
+    let audience = audience(req.path());
+    let c = catalog();
+    let query = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| c.find(&v, audience));
+    if let Some(locale) = query {
+        return Chosen {
+            locale,
+            source: Source::Query,
+        };
+    }
+    let browser = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| c.from_accept_language(v, audience));
+    match browser {
+        Some(locale) => Chosen {
+            locale,
+            source: Source::Browser,
+        },
+        None => Chosen {
+            locale: default,
+            source: Source::Default,
+        },
+    }
+}
+
+/// The configured default for `audience`, or the source language.
+fn default_for(req: &ServiceRequest) -> Locale {
+    let tag = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map(|s| s.settings.i18n.default_locale.clone());
+    tag.and_then(|t| catalog().find(&t, audience(req.path())))
+        .unwrap_or_else(|| catalog().source())
+}
+
+/// Middleware: chooses the request's language and says which it was
+/// (`Content-Language`), and that the answer depends on the browser's
+/// languages (`Vary: Accept-Language`), so a shared cache keeps them apart.
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let chosen = choose(&req, default_for(&req));
+    let (res, locale) = CURRENT
+        .scope(Cell::new(chosen), async move {
+            let res = next.call(req).await;
+            (res, current())
+        })
+        .await;
+    let mut res = res?;
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(locale.tag()) {
+        h.insert(header::CONTENT_LANGUAGE, v);
+    }
+    h.append(header::VARY, HeaderValue::from_static("Accept-Language"));
+    Ok(res)
+}
+
+/// A link to the same place in another language.
+#[derive(Debug, Clone)]
+pub struct LanguageLink {
+    pub tag: &'static str,
+    /// The language's name in itself.
+    pub name: &'static str,
+    pub dir: &'static str,
+    pub href: String,
+}
+
+/// Links to `path` in every language offered to readers but `current`.
+pub fn reader_links(current: Locale, path: &str) -> Vec<LanguageLink> {
+    links(current, path, Audience::Reader)
+}
+
+/// Links to `path` in every language offered to `audience` but `current`.
+pub fn links(current: Locale, path: &str, audience: Audience) -> Vec<LanguageLink> {
+    catalog()
+        .offered(audience)
+        .filter(|l| *l != current)
+        .map(|l| LanguageLink {
+            tag: l.tag(),
+            name: l.name(),
+            dir: l.dir(),
+            href: format!("{path}?lang={}", l.tag()),
+        })
+        .collect()
+}
