@@ -44,8 +44,14 @@ fn embed_locales() {
         let _ = writeln!(out, "    ({tag:?}, &[");
         for f in files {
             let name = f.file_name().to_string_lossy().into_owned();
-            let path = f.path().display().to_string();
-            let _ = writeln!(out, "        ({name:?}, include_str!({path:?})),");
+            // Included by its path inside the package being compiled, so a
+            // build directory copied from another checkout never embeds
+            // that checkout's files.
+            let rel = format!("/locales/{tag}/{name}");
+            let _ = writeln!(
+                out,
+                "        ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {rel:?}))),"
+            );
         }
         out.push_str("    ]),\n");
     }

@@ -15,6 +15,7 @@ use actix_web::{middleware, web, HttpRequest, HttpServer, ResponseError};
 use crate::articles;
 use crate::config::Settings;
 use crate::db::Pool;
+use crate::i18n::Msg;
 use crate::notifications::Worker;
 use crate::ops::Metrics;
 use crate::privacy::SealingKeys;
@@ -163,7 +164,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
     let path = web::PathConfig::default().error_handler(|err, _| {
         InternalError::from_response(
             err,
-            WebError::not_found(Format::Html, "There is no page at this address.").error_response(),
+            WebError::not_found(Format::Html, Msg::new("error-no-page")).error_response(),
         )
         .into()
     });
@@ -225,19 +226,20 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
                 Format::Json,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
-                "The request body is too large.",
+                Msg::new("api-too-large"),
             )
         }
         JsonPayloadError::ContentType => WebError::new(
             Format::Json,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "Send the tip as JSON with Content-Type: application/json.",
+            Msg::new("api-content-type"),
         ),
-        JsonPayloadError::Deserialize(e) => {
-            WebError::bad_request(Format::Json, format!("The body is not valid JSON: {e}"))
-        }
-        _ => WebError::bad_request(Format::Json, "The request body could not be read."),
+        JsonPayloadError::Deserialize(e) => WebError::bad_request(
+            Format::Json,
+            Msg::new("api-bad-json").text("detail", e.to_string()),
+        ),
+        _ => WebError::bad_request(Format::Json, Msg::new("api-unreadable")),
     };
     InternalError::from_response(err, e.error_response()).into()
 }

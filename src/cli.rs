@@ -141,8 +141,9 @@ enum QueueCommand {
 
 #[derive(Subcommand)]
 enum ArticlesCommand {
-    /// Insert or update articles from CSV (header id,title,url,section) or
-    /// a JSON array of such objects. A file is imported whole or not at all.
+    /// Insert or update articles from CSV (header id,title,url,section and
+    /// optionally language, e.g. fa) or a JSON array of such objects. A
+    /// file is imported whole or not at all.
     Import { file: PathBuf },
 }
 

@@ -288,7 +288,9 @@ fn russian_counts_take_the_right_plural_form() {
 #[test]
 fn text_arguments_are_isolated_and_keys_select() {
     let fa = i18n::catalog().get("fa").unwrap();
-    let m = Msg::new("contact-invalid-email").text("contact", "a@b@c");
+    let m = Msg::new("contact-invalid-email")
+        .text("contact", "a@b@c")
+        .key("problem", "bad-local");
     assert!(
         fa.msg(&m).contains("«\u{2068}a@b@c\u{2069}»"),
         "{}",

@@ -70,7 +70,7 @@ proptest! {
         match Contact::parse(&text) {
             Ok(Some(c)) => prop_assert_eq!(c.as_str(), text.as_str()),
             Ok(None) => prop_assert!(false, "non-blank contact parsed as empty"),
-            Err(e) => prop_assert!(!e.is_empty()),
+            Err(e) => prop_assert!(!tipdesk::i18n::catalog().source().msg(&e).is_empty()),
         }
     }
 
@@ -285,6 +285,7 @@ fn expected_article(id: &str, title: &str, url: &str, section: &str) -> Option<N
         title: title.to_owned(),
         url,
         section: section.to_owned(),
+        language: None,
     })
 }
 
@@ -440,7 +441,8 @@ proptest! {
             Err(errors) => {
                 let named: BTreeSet<&str> = errors.keys().copied().collect();
                 prop_assert_eq!(named, wrongly_typed(&value));
-                prop_assert!(errors.values().all(|m| !m.is_empty()));
+                let en = tipdesk::i18n::catalog().source();
+                prop_assert!(errors.values().all(|m| !m.render(en).is_empty()));
             }
             Ok(input) => {
                 prop_assert!(wrongly_typed(&value).is_empty());
@@ -660,7 +662,7 @@ proptest! {
     ) {
         let text: String = chars.into_iter().collect();
         prop_assert!(is_blank(&text));
-        prop_assert_eq!(TipMessage::parse(&text).unwrap_err(), "Please tell us what you know.");
+        prop_assert_eq!(TipMessage::parse(&text).unwrap_err(), tipdesk::i18n::Msg::new("message-missing"));
         prop_assert!(Quote::parse(&text).map_or(true, |q| q.is_none()));
         prop_assert!(ReaderName::parse(&text).map_or(true, |n| n.is_none()));
         prop_assert!(Contact::parse(&text).map_or(true, |c| c.is_none()));

@@ -34,7 +34,8 @@ form-refused-too-fast = That was sent faster than a person can write, so we held
 form-refused-expired = This form was opened more than a day ago and has expired. Your text is below; please send it again.
 
 ## What a field's message says is wrong
-## $field is the field's name: message, quote, name or contact.
+## $field is the field's key: message, quote, name, contact, or note
+## (the desk's internal notes, which share the rules).
 
 message-missing = Please tell us what you know.
 # $min: the fewest characters a message may have
@@ -47,12 +48,14 @@ text-too-long = { $field ->
     [message] Your message
     [quote] The quoted passage
     [name] Your name
+    [note] The note
    *[contact] Your contact
 } is too long: { $count } characters, at most { $max }.
 text-line-break = { $field ->
     [message] Your message
     [quote] The quoted passage
     [name] Your name
+    [note] The note
    *[contact] Your contact
 } contains a line break, which cannot be accepted here. Please remove it.
 # $code: the character's code point, e.g. U+0007
@@ -60,10 +63,20 @@ text-control-character = { $field ->
     [message] Your message
     [quote] The quoted passage
     [name] Your name
+    [note] The note
    *[contact] Your contact
 } contains an invisible control character ({ $code }), which cannot be accepted here. Please remove it.
-# $contact: what the reader typed
-contact-invalid-email = “{ $contact }” is not a valid email address. Check it, or give a phone number or messenger handle instead.
+# $contact: what the reader typed; $problem: what is wrong with it
+contact-invalid-email = “{ $contact }” is not a valid email address: { $problem ->
+    [invisible] it contains an invisible character or a space
+    [no-at] it has no @
+    [empty-local] nothing comes before the @
+    [bad-local] the part before the @ may not start or end with a dot, hold two dots in a row, or contain characters such as @ , ; < > ( ) [ ]
+    [empty-domain] nothing comes after the @
+    [domain-literal] the part after the @ must be a domain name
+    [too-long] it is too long
+   *[bad-domain] the part after the @ is not a valid domain name
+}. Check it, or give a phone number or messenger handle instead.
 consent-needed = Tick this box so we may contact you, or leave the contact field empty.
 kind-unknown = Choose what kind of tip this is: new_information, correction or other.
 
@@ -133,3 +146,12 @@ api-not-an-object = Send a JSON object with the tip's fields.
 # $field: the field's key
 api-not-a-string = `{ $field }` must be a string.
 api-consent-not-boolean = `consent` must be true or false.
+
+## The landing page (/)
+
+landing-title = tipdesk — reader tips
+landing-heading = Know more about a story?
+landing-intro = tipdesk receives readers' tips and corrections and passes them to the desk responsible for the article.
+# $command: the command that imports articles
+landing-no-articles = No articles yet. Import some with { $command }.
+landing-articles = Articles

@@ -1,5 +1,6 @@
-//! `tipdesk articles import FILE`: CSV (`id,title,url,section`) or a JSON
-//! array of such objects. A file is imported whole or not at all.
+//! `tipdesk articles import FILE`: CSV (`id,title,url,section`, and
+//! optionally `language`) or a JSON array of such objects. A file is
+//! imported whole or not at all.
 //!
 //! Files come from spreadsheets as often as from scripts: a UTF-8
 //! byte-order mark is skipped, and a bad row is reported with the physical
@@ -67,7 +68,7 @@ fn parse_csv(bytes: &[u8]) -> Result<Vec<NewArticle>, ImportError> {
         return Err(ImportError::Row {
             line: 1,
             problem: format!(
-                "the header must name the columns id,title,url,section (found: {})",
+                "the header must name the columns id,title,url,section (and optionally language) (found: {})",
                 headers.iter().collect::<Vec<_>>().join(",")
             ),
         });

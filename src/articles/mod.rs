@@ -26,6 +26,9 @@ pub struct Article {
     pub section: String,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// The article's own language (a BCP 47 tag such as `fa`), if the CMS
+    /// gave one: its form speaks it unless the reader picks another.
+    pub language: Option<String>,
 }
 
 /// A valid article record, ready to upsert.
@@ -35,6 +38,8 @@ pub struct NewArticle {
     pub title: String,
     pub url: Url,
     pub section: String,
+    /// A well-formed language tag in canonical form, e.g. `fa` or `ps-AF`.
+    pub language: Option<String>,
 }
 
 /// An article record as it arrives from a CSV row or JSON object.
@@ -44,6 +49,9 @@ pub struct ArticleRecord {
     pub title: String,
     pub url: String,
     pub section: String,
+    /// Optional: a `language` column (CSV) or key (JSON).
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 impl ArticleRecord {
@@ -68,11 +76,24 @@ impl ArticleRecord {
         {
             return Err("section: must be 1 to 100 characters on one line".into());
         }
+        // Any well-formed tag is kept, shipped language or not: one that
+        // tipdesk does not speak (yet) falls back like a browser's would.
+        let language = match self.language.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(tag) => Some(
+                tag.parse::<unic_langid::LanguageIdentifier>()
+                    .map_err(|_| {
+                        format!("language: `{tag}` is not a language tag such as fa, ps or en-GB")
+                    })?
+                    .to_string(),
+            ),
+        };
         Ok(NewArticle {
             id,
             title: title.to_owned(),
             url,
             section: section.to_owned(),
+            language,
         })
     }
 }
@@ -106,6 +127,7 @@ pub fn upsert_all(conn: &mut Conn<'_>, batch: &[NewArticle]) -> Result<usize, Db
                     articles::title.eq(&a.title),
                     articles::url.eq(a.url.as_str()),
                     articles::section.eq(&a.section),
+                    articles::language.eq(&a.language),
                     articles::created_at.eq(now),
                     articles::updated_at.eq(now),
                 ))
@@ -115,6 +137,7 @@ pub fn upsert_all(conn: &mut Conn<'_>, batch: &[NewArticle]) -> Result<usize, Db
                     articles::title.eq(&a.title),
                     articles::url.eq(a.url.as_str()),
                     articles::section.eq(&a.section),
+                    articles::language.eq(&a.language),
                     articles::updated_at.eq(now),
                 ))
                 .execute(conn))?;
@@ -135,6 +158,7 @@ pub fn seed_demo(conn: &mut Conn<'_>) -> Result<Option<ArticleId>, DbError> {
         title: "CSTO Chief Warns of Multiple Extremist Groups Active in Afghanistan".into(),
         url: "https://news.example/international/csto-extremist-groups-afghanistan".into(),
         section: "International".into(),
+        language: None,
     }
     .parse()
     .map_err(|_| DbError::Query(diesel::result::Error::NotFound))?;

@@ -10,6 +10,7 @@ diesel::table! {
         section -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        language -> Nullable<Text>,
     }
 }
 
@@ -98,6 +99,7 @@ diesel::table! {
         updated_at -> Timestamp,
         totp_secret -> Nullable<Text>,
         totp_last_step -> Nullable<BigInt>,
+        locale -> Nullable<Text>,
     }
 }
 

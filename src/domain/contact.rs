@@ -3,6 +3,7 @@ use std::fmt;
 use super::email::EmailAddress;
 use super::graphemes::is_blank;
 use super::text::check_text;
+use crate::i18n::Msg;
 
 /// A way to reach the reader: an email address, a phone number or a
 /// messenger handle (anything else a person writes down, e.g. "@source on
@@ -18,21 +19,21 @@ impl Contact {
     pub const MAX_CHARS: usize = 254;
 
     /// `None` when the reader left the field blank.
-    pub fn parse(raw: &str) -> Result<Option<Self>, String> {
+    pub fn parse(raw: &str) -> Result<Option<Self>, Msg> {
         if is_blank(raw) {
             return Ok(None);
         }
         let trimmed = raw.trim();
-        check_text(raw, "Your contact", Self::MAX_CHARS, false)?;
+        check_text(raw, "contact", Self::MAX_CHARS, false)?;
         // "@handle" is a messenger name; "x@y" is meant as an email.
         if trimmed.contains('@')
             && !trimmed.starts_with('@')
             && !trimmed.contains(char::is_whitespace)
         {
             if let Err(why) = EmailAddress::parse(trimmed) {
-                return Err(format!(
-                    "“{trimmed}” is not a valid email address: {why}. Check it, or give a phone number or messenger handle instead."
-                ));
+                return Err(Msg::new("contact-invalid-email")
+                    .text("contact", trimmed)
+                    .key("problem", why.key()));
             }
             return Ok(Some(Self::Email(raw.to_owned())));
         }

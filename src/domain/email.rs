@@ -31,32 +31,75 @@ pub struct EmailAddress {
 /// RFC 5321 §4.5.3.1: a path is at most 256 octets with its brackets.
 const MAX_LEN: usize = 254;
 
+/// What is wrong with an address. Shown in English to operators
+/// (`Display`), and by [`EmailProblem::key`] in the reader's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailProblem {
+    Invisible,
+    NoAt,
+    EmptyLocal,
+    BadLocal,
+    EmptyDomain,
+    DomainLiteral,
+    BadDomain,
+    TooLong,
+}
+
+impl EmailProblem {
+    /// The key the catalogs' `contact-invalid-email` selects on.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Invisible => "invisible",
+            Self::NoAt => "no-at",
+            Self::EmptyLocal => "empty-local",
+            Self::BadLocal => "bad-local",
+            Self::EmptyDomain => "empty-domain",
+            Self::DomainLiteral => "domain-literal",
+            Self::BadDomain => "bad-domain",
+            Self::TooLong => "too-long",
+        }
+    }
+}
+
+impl fmt::Display for EmailProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Invisible => "it contains an invisible character or a space",
+            Self::NoAt => "it has no @",
+            Self::EmptyLocal => "nothing comes before the @",
+            Self::BadLocal => "the part before the @ may not start or end with a dot, hold two dots in a row, or contain characters such as @ , ; < > ( ) [ ]",
+            Self::EmptyDomain => "nothing comes after the @",
+            Self::DomainLiteral => "the part after the @ must be a domain name",
+            Self::BadDomain => "the part after the @ is not a valid domain name",
+            Self::TooLong => "it is too long",
+        })
+    }
+}
+
 impl EmailAddress {
     /// Checks `raw` (not trimmed: the caller decides about surrounding
     /// space). The error says what is wrong, for a message to a person.
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+    pub fn parse(raw: &str) -> Result<Self, EmailProblem> {
         if raw.chars().any(is_invisible) {
-            return Err("it contains an invisible character or a space");
+            return Err(EmailProblem::Invisible);
         }
-        let (local, domain) = raw.rsplit_once('@').ok_or("it has no @")?;
+        let (local, domain) = raw.rsplit_once('@').ok_or(EmailProblem::NoAt)?;
         if local.is_empty() {
-            return Err("nothing comes before the @");
+            return Err(EmailProblem::EmptyLocal);
         }
         if !email_address::EmailAddress::is_valid_local_part(local) {
-            return Err(
-                "the part before the @ may not start or end with a dot, hold two dots in a row, or contain characters such as @ , ; < > ( ) [ ]",
-            );
+            return Err(EmailProblem::BadLocal);
         }
         if domain.is_empty() {
-            return Err("nothing comes after the @");
+            return Err(EmailProblem::EmptyDomain);
         }
         if domain.starts_with('[') {
-            return Err("the part after the @ must be a domain name");
+            return Err(EmailProblem::DomainLiteral);
         }
-        let ascii_domain = idna::domain_to_ascii_strict(domain)
-            .map_err(|_| "the part after the @ is not a valid domain name")?;
+        let ascii_domain =
+            idna::domain_to_ascii_strict(domain).map_err(|_| EmailProblem::BadDomain)?;
         if local.len() + 1 + ascii_domain.len() > MAX_LEN {
-            return Err("it is too long");
+            return Err(EmailProblem::TooLong);
         }
         Ok(Self {
             raw: raw.to_owned(),

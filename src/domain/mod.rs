@@ -14,7 +14,7 @@ mod tip;
 
 pub use article_id::ArticleId;
 pub use contact::Contact;
-pub use email::EmailAddress;
+pub use email::{EmailAddress, EmailProblem};
 pub(crate) use text::check_text;
 pub use text::{Quote, ReaderName, TipMessage};
 pub use tip::{TipKind, TipReference, TipStatus};

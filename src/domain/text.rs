@@ -7,31 +7,35 @@ use std::fmt;
 
 use super::graphemes::{is_blank, visible_len};
 
+use crate::i18n::Msg;
+
 /// Checks a reader's text without changing it. `multiline` allows line
 /// breaks and tabs; everything else in Unicode's control range is refused
 /// because it corrupts displays and logs and is never part of real prose.
+/// `field` is the field's key (`message`, `quote`, `name`, `contact`,
+/// `note`), which the messages name in each language.
 pub(crate) fn check_text(
     raw: &str,
-    field: &str,
+    field: &'static str,
     max_chars: usize,
     multiline: bool,
-) -> Result<(), String> {
+) -> Result<(), Msg> {
     let count = raw.chars().count();
     if count > max_chars {
-        return Err(format!(
-            "{field} is too long: {count} characters, at most {max_chars}."
-        ));
+        return Err(Msg::new("text-too-long")
+            .key("field", field)
+            .number("count", count)
+            .number("max", max_chars));
     }
     let allowed = |c: char| multiline && matches!(c, '\n' | '\r' | '\t');
     if let Some(bad) = raw.chars().find(|&c| c.is_control() && !allowed(c)) {
-        let what = if matches!(bad, '\n' | '\r') {
-            "a line break".to_owned()
+        return Err(if matches!(bad, '\n' | '\r') {
+            Msg::new("text-line-break").key("field", field)
         } else {
-            format!("an invisible control character (U+{:04X})", bad as u32)
-        };
-        return Err(format!(
-            "{field} contains {what}, which cannot be accepted here. Please remove it."
-        ));
+            Msg::new("text-control-character")
+                .key("field", field)
+                .text("code", format!("U+{:04X}", bad as u32))
+        });
     }
     Ok(())
 }
@@ -84,18 +88,15 @@ impl TipMessage {
     pub const MIN_CHARS: usize = 10;
     pub const MAX_CHARS: usize = 10_000;
 
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Msg> {
         let meaningful = visible_len(raw);
         if meaningful == 0 {
-            return Err("Please tell us what you know.".into());
+            return Err(Msg::new("message-missing"));
         }
         if meaningful < Self::MIN_CHARS {
-            return Err(format!(
-                "Please write at least {} characters so the desk can follow up.",
-                Self::MIN_CHARS
-            ));
+            return Err(Msg::new("message-too-short").number("min", Self::MIN_CHARS));
         }
-        check_text(raw, "Your message", Self::MAX_CHARS, true)?;
+        check_text(raw, "message", Self::MAX_CHARS, true)?;
         Ok(Self(raw.to_owned()))
     }
 }
@@ -104,11 +105,11 @@ impl Quote {
     pub const MAX_CHARS: usize = 2_000;
 
     /// `None` when the reader left the field blank.
-    pub fn parse(raw: &str) -> Result<Option<Self>, String> {
+    pub fn parse(raw: &str) -> Result<Option<Self>, Msg> {
         if is_blank(raw) {
             return Ok(None);
         }
-        check_text(raw, "The quoted passage", Self::MAX_CHARS, true)?;
+        check_text(raw, "quote", Self::MAX_CHARS, true)?;
         Ok(Some(Self(raw.to_owned())))
     }
 }
@@ -117,11 +118,11 @@ impl ReaderName {
     pub const MAX_CHARS: usize = 200;
 
     /// `None` when the reader left the field blank.
-    pub fn parse(raw: &str) -> Result<Option<Self>, String> {
+    pub fn parse(raw: &str) -> Result<Option<Self>, Msg> {
         if is_blank(raw) {
             return Ok(None);
         }
-        check_text(raw, "Your name", Self::MAX_CHARS, false)?;
+        check_text(raw, "name", Self::MAX_CHARS, false)?;
         Ok(Some(Self(raw.to_owned())))
     }
 }

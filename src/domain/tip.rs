@@ -2,6 +2,8 @@ use std::fmt;
 
 use rand::Rng;
 
+use crate::i18n::Msg;
+
 /// What a reader says their tip is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TipKind {
@@ -13,13 +15,11 @@ pub enum TipKind {
 impl TipKind {
     pub const ALL: [TipKind; 3] = [Self::NewInformation, Self::Correction, Self::Other];
 
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Msg> {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == raw)
-            .ok_or_else(|| {
-                "Choose what kind of tip this is: new_information, correction or other.".into()
-            })
+            .ok_or_else(|| Msg::new("kind-unknown"))
     }
 
     /// The wire and database name.
@@ -31,7 +31,16 @@ impl TipKind {
         }
     }
 
-    /// How the form and emails say it.
+    /// How the form and emails say it, in the reader's language.
+    pub fn name(self) -> Msg {
+        match self {
+            Self::NewInformation => Msg::new("kind-new_information"),
+            Self::Correction => Msg::new("kind-correction"),
+            Self::Other => Msg::new("kind-other"),
+        }
+    }
+
+    /// The English name, for the desk until its pages are translated.
     pub fn label(self) -> &'static str {
         match self {
             Self::NewInformation => "New information",

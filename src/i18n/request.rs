@@ -37,15 +37,23 @@ struct Chosen {
     source: Source,
 }
 
+/// What the middleware knows about the request being handled.
+struct RequestLanguage {
+    chosen: Cell<Chosen>,
+    /// The reader page's address, for links to it in other languages;
+    /// `None` for staff pages and addresses not safe to link to.
+    place: Option<String>,
+}
+
 tokio::task_local! {
-    static CURRENT: Cell<Chosen>;
+    static CURRENT: RequestLanguage;
 }
 
 /// The language chosen for the request being handled (outside a request:
 /// the source language).
 pub fn current() -> Locale {
     CURRENT
-        .try_with(|c| c.get().locale)
+        .try_with(|r| r.chosen.get().locale)
         .unwrap_or_else(|_| catalog().source())
 }
 
@@ -53,10 +61,32 @@ pub fn current() -> Locale {
 /// form's address so it survives the post.
 pub fn picked() -> Option<Locale> {
     CURRENT
-        .try_with(|c| c.get())
+        .try_with(|r| r.chosen.get())
         .ok()
         .filter(|c| c.source == Source::Query)
         .map(|c| c.locale)
+}
+
+/// Links to the reader page being answered in the other languages (none
+/// on staff pages): for error pages, which know no more than the address.
+pub fn place_links(current: Locale) -> Vec<LanguageLink> {
+    CURRENT
+        .try_with(|r| r.place.clone())
+        .ok()
+        .flatten()
+        .map_or_else(Vec::new, |p| reader_links(current, &p))
+}
+
+/// `path` if a link to it stays on this site: an absolute path, not
+/// `//host` (which a browser reads as another site), in plain ASCII.
+fn linkable(path: &str) -> Option<String> {
+    let ok = path.starts_with('/')
+        && !path.starts_with("//")
+        && path.len() <= 512
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'\\' | b'"' | b'<' | b'>'));
+    ok.then(|| path.to_owned())
 }
 
 /// The article's language (`language` in `tipdesk articles import`), when
@@ -64,11 +94,11 @@ pub fn picked() -> Option<Locale> {
 /// `?lang=`. Returns the request's language after that.
 pub fn prefer_article(tag: Option<&str>) -> Locale {
     let found = tag.and_then(|t| catalog().find(t, Audience::Reader));
-    let _ = CURRENT.try_with(|c| {
-        let now = c.get();
+    let _ = CURRENT.try_with(|r| {
+        let now = r.chosen.get();
         if let Some(locale) = found {
             if matches!(now.source, Source::Browser | Source::Default) {
-                c.set(Chosen {
+                r.chosen.set(Chosen {
                     locale,
                     source: Source::Article,
                 });
@@ -80,17 +110,22 @@ pub fn prefer_article(tag: Option<&str>) -> Locale {
 
 /// A signed-in staff member's language: it decides every desk page.
 pub fn use_account(locale: Locale) {
-    let _ = CURRENT.try_with(|c| {
-        c.set(Chosen {
+    let _ = CURRENT.try_with(|r| {
+        r.chosen.set(Chosen {
             locale,
             source: Source::Account,
         })
     });
 }
 
-/// Desk and ops pages are for staff; everything else is for readers.
+/// Desk and ops pages (and ops' endpoints) are for staff; everything else
+/// is for readers.
 fn audience(path: &str) -> Audience {
-    if path == "/desk" || path.starts_with("/desk/") || path.starts_with("/ops/") {
+    if path == "/desk"
+        || path.starts_with("/desk/")
+        || path.starts_with("/ops/")
+        || path == "/metrics"
+    {
         Audience::Desk
     } else {
         Audience::Reader
@@ -126,7 +161,8 @@ fn choose(req: &ServiceRequest, default: Locale) -> Chosen {
     }
 }
 
-/// The configured default for `audience`, or the source language.
+/// The configured default (for staff pages, if the desk speaks it), or
+/// the source language.
 fn default_for(req: &ServiceRequest) -> Locale {
     let tag = req
         .app_data::<actix_web::web::Data<crate::state::AppState>>()
@@ -143,8 +179,16 @@ pub async fn middleware(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let chosen = choose(&req, default_for(&req));
+    let place = match audience(req.path()) {
+        Audience::Reader => linkable(req.path()),
+        Audience::Desk => None,
+    };
+    let state = RequestLanguage {
+        chosen: Cell::new(chosen),
+        place,
+    };
     let (res, locale) = CURRENT
-        .scope(Cell::new(chosen), async move {
+        .scope(state, async move {
             let res = next.call(req).await;
             (res, current())
         })
@@ -185,4 +229,21 @@ pub fn links(current: Locale, path: &str, audience: Audience) -> Vec<LanguageLin
             href: format!("{path}?lang={}", l.tag()),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::linkable;
+
+    #[test]
+    fn only_paths_on_this_site_are_linked() {
+        assert_eq!(
+            linkable("/articles/a-1/tip").as_deref(),
+            Some("/articles/a-1/tip")
+        );
+        assert_eq!(linkable("//evil.example/x"), None);
+        assert_eq!(linkable("/\\evil.example"), None);
+        assert_eq!(linkable("https://evil.example"), None);
+        assert_eq!(linkable("/a b"), None);
+    }
 }

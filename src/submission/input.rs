@@ -6,9 +6,12 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::domain::{Contact, Quote, ReaderName, TipKind, TipMessage};
+use crate::i18n::Msg;
+use crate::web::error::ErrorText;
 
-/// A message per field, keyed by the field's public name.
-pub type FieldErrors = BTreeMap<&'static str, String>;
+/// A message per field, keyed by the field's public name; shown in the
+/// reader's language.
+pub type FieldErrors = BTreeMap<&'static str, ErrorText>;
 
 /// The reader's input, unparsed; kept so a form can be shown again as typed.
 #[derive(Default, Clone, Deserialize)]
@@ -79,10 +82,7 @@ impl TipInput {
         );
         let consent = self.consent_given();
         if matches!(contact, Some(Some(_))) && !consent {
-            errors.insert(
-                "consent",
-                "Tick this box so we may contact you, or leave the contact field empty.".into(),
-            );
+            errors.insert("consent", Msg::new("consent-needed").into());
         }
         match (kind, message, quote, name, contact) {
             (Some(kind), Some(message), Some(quote), Some(name), Some(contact))
@@ -106,14 +106,17 @@ impl TipInput {
     pub fn from_json(value: &serde_json::Value) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let serde_json::Value::Object(map) = value else {
-            errors.insert("body", "Send a JSON object with the tip's fields.".into());
+            errors.insert("body", Msg::new("api-not-an-object").into());
             return Err(errors);
         };
         let mut text = |field: &'static str| match map.get(field) {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(s)) => Some(s.clone()),
             Some(_) => {
-                errors.insert(field, format!("`{field}` must be a string."));
+                errors.insert(
+                    field,
+                    Msg::new("api-not-a-string").key("field", field).into(),
+                );
                 None
             }
         };
@@ -129,7 +132,7 @@ impl TipInput {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
             Some(_) => {
-                errors.insert("consent", "`consent` must be true or false.".into());
+                errors.insert("consent", Msg::new("api-consent-not-boolean").into());
                 None
             }
         };
@@ -141,12 +144,12 @@ impl TipInput {
     }
 }
 
-fn record<T>(
+fn record<T, E: Into<ErrorText>>(
     errors: &mut FieldErrors,
     field: &'static str,
-    result: Result<T, String>,
+    result: Result<T, E>,
 ) -> Option<T> {
-    result.map_err(|e| errors.insert(field, e)).ok()
+    result.map_err(|e| errors.insert(field, e.into())).ok()
 }
 
 #[cfg(test)]
@@ -192,7 +195,8 @@ mod tests {
     fn json_type_errors_name_the_field() {
         let v = serde_json::json!({"message": 5, "consent": "yes"});
         let errors = TipInput::from_json(&v).unwrap_err();
-        assert!(errors["message"].contains("string"));
-        assert!(errors["consent"].contains("true or false"));
+        let en = crate::i18n::catalog().source();
+        assert!(errors["message"].render(en).contains("string"));
+        assert!(errors["consent"].render(en).contains("true or false"));
     }
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::input::{FieldErrors, TipInput};
 use crate::articles::{self, Article};
 use crate::domain::{ArticleId, TipKind, TipReference};
+use crate::i18n::{self, LanguageLink, Locale, Msg};
 use crate::state::AppState;
 use crate::web::form::StrictForm;
 use crate::web::form_token as token;
@@ -26,6 +27,16 @@ impl Layout {
         match self {
             Self::Page => format!("/articles/{article}/tip"),
             Self::Embed => format!("/embed/articles/{article}/tip"),
+        }
+    }
+
+    /// The form's address, with the language the reader picked (if they
+    /// picked one with `?lang=`), so the post and what follows keep it.
+    fn form_link(self, article: &str) -> String {
+        let path = self.form_path(article);
+        match i18n::request::picked() {
+            Some(l) => format!("{path}?lang={}", l.tag()),
+            None => path,
         }
     }
 }
@@ -62,12 +73,14 @@ impl FormPost {
 #[derive(Template)]
 #[template(path = "submission/form.html")]
 struct FormPage<'a> {
+    l: Locale,
+    langs: Vec<LanguageLink>,
     embed: bool,
     article: &'a Article,
     action: String,
     input: &'a TipInput,
     errors: &'a FieldErrors,
-    notice: Option<&'a str>,
+    notice: Option<String>,
     token: String,
 }
 
@@ -83,16 +96,21 @@ impl FormPage<'_> {
         v.as_deref().unwrap_or("")
     }
 
-    fn error(&self, field: &str) -> Option<&str> {
-        self.errors.get(field).map(String::as_str)
+    fn error(&self, field: &str) -> Option<String> {
+        self.errors.get(field).map(|e| e.render(self.l))
     }
 
-    fn kinds(&self) -> Vec<(&'static str, &'static str, bool)> {
+    fn kinds(&self) -> Vec<(&'static str, String, bool)> {
         let chosen = self.input.kind.as_deref().unwrap_or("new_information");
         TipKind::ALL
             .iter()
-            .map(|k| (k.as_str(), k.label(), k.as_str() == chosen))
+            .map(|k| (k.as_str(), self.l.msg(&k.name()), k.as_str() == chosen))
             .collect()
+    }
+
+    fn title(&self) -> String {
+        self.l
+            .msg(&Msg::new("form-title").text("title", &self.article.title))
     }
 
     fn consent_checked(&self) -> bool {
@@ -103,26 +121,39 @@ impl FormPage<'_> {
 #[derive(Template)]
 #[template(path = "submission/thanks.html")]
 struct ThanksPage<'a> {
+    l: Locale,
+    langs: Vec<LanguageLink>,
     embed: bool,
     article: &'a Article,
     reference: &'a TipReference,
     form_path: String,
 }
 
+impl ThanksPage<'_> {
+    fn title(&self) -> String {
+        self.l
+            .msg(&Msg::new("thanks-title").text("title", &self.article.title))
+    }
+}
+
 #[derive(Template)]
 #[template(path = "submission/slow_down.html")]
 struct SlowDownPage {
+    l: Locale,
+    langs: Vec<LanguageLink>,
     embed: bool,
     seconds: u64,
 }
 
+impl SlowDownPage {
+    fn body(&self) -> String {
+        self.l
+            .msg(&Msg::new("slow-down-body").number("seconds", self.seconds))
+    }
+}
+
 async fn load_article(state: &AppState, raw_id: &str, format: Format) -> Result<Article, WebError> {
-    let missing = || {
-        WebError::not_found(
-            format,
-            "We could not find this article. The link may be incomplete or the article may have been removed.",
-        )
-    };
+    let missing = || WebError::not_found(format, Msg::new("error-no-article"));
     let id = ArticleId::parse(raw_id).map_err(|_| missing())?;
     state
         .pool
@@ -136,7 +167,7 @@ async fn load_article(state: &AppState, raw_id: &str, format: Format) -> Result<
 struct Refusal<'a> {
     input: &'a TipInput,
     errors: &'a FieldErrors,
-    notice: &'a str,
+    notice: Msg,
     /// The posted token, when genuine: its original time is kept.
     keep_token: Option<&'a str>,
 }
@@ -147,6 +178,7 @@ fn render_form(
     article: &Article,
     refusal: Option<Refusal<'_>>,
 ) -> HttpResponse {
+    let l = i18n::current();
     let empty_input = TipInput::default();
     let no_errors = FieldErrors::new();
     let (status, input, errors, notice, keep_token) = match &refusal {
@@ -155,7 +187,7 @@ fn render_form(
             StatusCode::UNPROCESSABLE_ENTITY,
             r.input,
             r.errors,
-            Some(r.notice),
+            Some(l.msg(&r.notice)),
             r.keep_token,
         ),
     };
@@ -166,9 +198,11 @@ fn render_form(
     html(
         status,
         &FormPage {
+            l,
+            langs: i18n::request::reader_links(l, &layout.form_path(&article.id)),
             embed: layout == Layout::Embed,
             article,
-            action: layout.form_path(&article.id),
+            action: layout.form_link(&article.id),
             input,
             errors,
             notice,
@@ -202,6 +236,7 @@ async fn show_form(state: &AppState, layout: Layout, id: &str) -> Result<HttpRes
             a
         }
     };
+    i18n::request::prefer_article(article.language.as_deref());
     Ok(render_form(state, layout, &article, None))
 }
 
@@ -236,10 +271,13 @@ async fn submit_form(
     if let Err(wait) = state.limiter.check(&client) {
         let seconds = wait.as_secs().max(1);
         super::refused(&state.metrics, "rate_limited");
+        let l = i18n::current();
         return Ok(with_retry_after(
             html(
                 StatusCode::TOO_MANY_REQUESTS,
                 &SlowDownPage {
+                    l,
+                    langs: i18n::request::reader_links(l, &layout.form_path(id)),
                     embed: layout == Layout::Embed,
                     seconds,
                 },
@@ -248,8 +286,9 @@ async fn submit_form(
         ));
     }
     let article = load_article(state, id, Format::Html).await?;
+    i18n::request::prefer_article(article.language.as_deref());
     let (input, honeypot, form_token) = form.into_parts();
-    let refuse = |notice: &str, errors: &FieldErrors, keep_token: Option<&str>| {
+    let refuse = |notice: Msg, errors: &FieldErrors, keep_token: Option<&str>| {
         render_form(
             state,
             layout,
@@ -266,7 +305,7 @@ async fn submit_form(
     if honeypot.is_some_and(|h| !h.is_empty()) {
         super::refused(&state.metrics, "honeypot");
         return Ok(refuse(
-            "A field that should stay empty was filled in (browsers sometimes do this automatically). Your text is below; please send it again.",
+            Msg::new("form-refused-honeypot"),
             &FieldErrors::new(),
             None,
         ));
@@ -289,7 +328,7 @@ async fn submit_form(
                 }
                 Ok(()) => {
                     super::refused(&state.metrics, "invalid");
-                    "Some of what you entered needs another look. The fields below say what to change."
+                    Msg::new("form-refused-invalid")
                 }
             };
             // A genuine token keeps its original time: a reader who fixes a
@@ -303,13 +342,17 @@ async fn submit_form(
         }
     };
     let reference = super::accept(state, article.clone(), tip, client).await?;
+    let l = i18n::current();
     Ok(html(
         StatusCode::OK,
         &ThanksPage {
+            l,
+            // The reader's place after sending is the article's form.
+            langs: i18n::request::reader_links(l, &layout.form_path(&article.id)),
             embed: layout == Layout::Embed,
             article: &article,
             reference: &reference,
-            form_path: layout.form_path(&article.id),
+            form_path: layout.form_link(&article.id),
         },
     ))
 }
@@ -329,18 +372,19 @@ pub async fn submit_json(
             Format::Json,
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
-            format!("Too many tips from this client. Try again in {seconds} seconds."),
+            Msg::new("api-rate-limited").number("seconds", seconds),
         )
         .with_header("retry-after", seconds.to_string()));
     }
     let article = load_article(&state, &path, Format::Json).await?;
+    let l = i18n::request::prefer_article(article.language.as_deref());
     let invalid = |fields: FieldErrors| {
         super::refused(&state.metrics, "invalid");
         let mut e = WebError::new(
             Format::Json,
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
-            "Some fields are not valid; `fields` says what to change.",
+            Msg::new("api-validation-failed"),
         );
         e.fields = fields;
         e
@@ -354,7 +398,7 @@ pub async fn submit_json(
         .map_err(|e| WebError::from_db(Format::Json, e))?;
     Ok(HttpResponse::Created().json(serde_json::json!({
         "reference": reference.as_str(),
-        "message": "Thank you. The desk responsible for this article has your tip.",
+        "message": l.t("api-accepted"),
     })))
 }
 

@@ -527,7 +527,8 @@ pub fn check_note(body: &str) -> Result<(), String> {
     if crate::domain::graphemes::is_blank(body) {
         return Err("Write a note first.".into());
     }
-    crate::domain::check_text(body, "A note", 10_000, true)
+    crate::domain::check_text(body, "note", 10_000, true)
+        .map_err(|m| crate::i18n::current().msg(&m))
 }
 
 /// Labels as typed: comma-separated, trimmed, deduplicated, each 1–40

@@ -10,6 +10,7 @@ use askama::Template;
 use serde::Serialize;
 
 use crate::db::DbError;
+use crate::i18n::{self, LanguageLink, Locale, Msg};
 
 /// Whether the client wants a page or JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,14 +19,53 @@ pub enum Format {
     Json,
 }
 
+/// What an error says to a person: a catalog message, shown in the
+/// request's language ([`i18n::current`]), or — until every capability's
+/// refusals are in the catalogs — English text.
+#[derive(Debug, Clone)]
+pub enum ErrorText {
+    Msg(Msg),
+    English(String),
+}
+
+impl ErrorText {
+    /// The text in `locale`.
+    pub fn render(&self, locale: Locale) -> String {
+        match self {
+            Self::Msg(m) => locale.msg(m),
+            Self::English(s) => s.clone(),
+        }
+    }
+}
+
+impl From<Msg> for ErrorText {
+    fn from(m: Msg) -> Self {
+        Self::Msg(m)
+    }
+}
+
+impl From<&str> for ErrorText {
+    fn from(s: &str) -> Self {
+        Self::English(s.to_owned())
+    }
+}
+
+impl From<String> for ErrorText {
+    fn from(s: String) -> Self {
+        Self::English(s)
+    }
+}
+
 /// An error answer.
 #[derive(Debug)]
 pub struct WebError {
     pub status: StatusCode,
-    /// Machine-readable code for JSON clients, e.g. `not_found`.
+    /// Machine-readable code for JSON clients, e.g. `not_found`; the same
+    /// in every language.
     pub code: &'static str,
-    pub message: String,
-    pub fields: BTreeMap<&'static str, String>,
+    pub message: ErrorText,
+    /// A message per field, keyed by the field's public name.
+    pub fields: BTreeMap<&'static str, ErrorText>,
     pub format: Format,
     /// Extra headers (e.g. `Retry-After`).
     pub headers: Vec<(&'static str, String)>,
@@ -36,7 +76,7 @@ impl WebError {
         format: Format,
         status: StatusCode,
         code: &'static str,
-        message: impl Into<String>,
+        message: impl Into<ErrorText>,
     ) -> Self {
         Self {
             status,
@@ -48,11 +88,11 @@ impl WebError {
         }
     }
 
-    pub fn not_found(format: Format, message: impl Into<String>) -> Self {
+    pub fn not_found(format: Format, message: impl Into<ErrorText>) -> Self {
         Self::new(format, StatusCode::NOT_FOUND, "not_found", message)
     }
 
-    pub fn bad_request(format: Format, message: impl Into<String>) -> Self {
+    pub fn bad_request(format: Format, message: impl Into<ErrorText>) -> Self {
         Self::new(format, StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
@@ -70,7 +110,7 @@ impl WebError {
             format,
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
-            "Something went wrong on our side. Nothing you did caused it; please try again in a moment.",
+            Msg::new("error-internal"),
         )
     }
 
@@ -83,7 +123,7 @@ impl WebError {
                     format,
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
-                    "We are very busy right now. Please try again in a few seconds.",
+                    Msg::new("error-busy"),
                 );
                 e.headers.push(("retry-after", "5".into()));
                 e
@@ -116,20 +156,29 @@ impl std::fmt::Display for WebError {
 #[derive(Serialize)]
 struct ErrorJson<'a> {
     error: &'a str,
-    message: &'a str,
+    message: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    fields: &'a BTreeMap<&'static str, String>,
+    fields: BTreeMap<&'static str, String>,
     request_id: Option<String>,
 }
 
 /// The plain error page.
 #[derive(Template)]
 #[template(path = "error.html")]
-pub struct ErrorPage<'a> {
+pub struct ErrorPage {
+    pub l: Locale,
+    pub langs: Vec<LanguageLink>,
     pub embed: bool,
-    pub title: &'a str,
-    pub message: &'a str,
+    pub title: String,
+    pub message: String,
     pub request_id: Option<String>,
+}
+
+impl ErrorPage {
+    /// "…mention request <code>ID</code>.", split around the id.
+    fn request_id_text(&self) -> (String, String) {
+        self.l.around("error-request-id", "id")
+    }
 }
 
 impl ResponseError for WebError {
@@ -139,6 +188,7 @@ impl ResponseError for WebError {
 
     fn error_response(&self) -> HttpResponse {
         let request_id = super::request_id::current();
+        let l = i18n::current();
         let mut builder = HttpResponse::build(self.status);
         for (name, value) in &self.headers {
             builder.insert_header((*name, value.as_str()));
@@ -146,15 +196,17 @@ impl ResponseError for WebError {
         match self.format {
             Format::Json => builder.json(ErrorJson {
                 error: self.code,
-                message: &self.message,
-                fields: &self.fields,
+                message: self.message.render(l),
+                fields: self.fields.iter().map(|(k, m)| (*k, m.render(l))).collect(),
                 request_id,
             }),
             Format::Html => {
                 let page = ErrorPage {
+                    l,
+                    langs: i18n::request::place_links(l),
                     embed: false,
-                    title: self.status.canonical_reason().unwrap_or("Error"),
-                    message: &self.message,
+                    title: l.msg(&Msg::new("error-title").number("status", self.status.as_u16())),
+                    message: self.message.render(l),
                     request_id,
                 };
                 super::html(self.status, &page)

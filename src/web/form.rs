@@ -10,6 +10,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 
 use super::{Format, WebError};
+use crate::i18n::Msg;
 
 /// A form body whose every name and value is valid UTF-8.
 pub struct StrictForm<T>(pub T);
@@ -29,19 +30,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for StrictForm<T> {
 
 /// Parses a body already checked by [`read`] into `T`.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, WebError> {
-    serde_urlencoded::from_bytes(bytes).map_err(|_| {
-        WebError::bad_request(
-            Format::Html,
-            "The form data could not be read (a field was sent twice or is malformed). Please go back and send it again.",
-        )
-    })
+    serde_urlencoded::from_bytes(bytes)
+        .map_err(|_| WebError::bad_request(Format::Html, Msg::new("error-form-malformed")))
 }
 
 fn unreadable() -> WebError {
-    WebError::bad_request(
-        Format::Html,
-        "The form data could not be read (it is not valid UTF-8 text). Please go back and send it again.",
-    )
+    WebError::bad_request(Format::Html, Msg::new("error-form-not-utf8"))
 }
 
 /// Reads a urlencoded body: 415 for another content type, 413 past the
@@ -66,16 +60,16 @@ pub fn read(
                 Format::Html,
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                "This form accepts only application/x-www-form-urlencoded submissions.",
+                Msg::new("error-form-content-type"),
             ));
         }
         let too_large = || {
             WebError::new(
-                    Format::Html,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    "What you sent is too large for this form. Please shorten your message and try again.",
-                )
+                Format::Html,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                Msg::new("error-form-too-large"),
+            )
         };
         // The size limit is the resource's `web::PayloadConfig`.
         let bytes = body.await.map_err(|_| too_large())?;

@@ -24,11 +24,13 @@ pub enum TokenError {
 }
 
 impl TokenError {
-    pub fn message(&self) -> &'static str {
+    /// What the reader is told.
+    pub fn message(&self) -> crate::i18n::Msg {
+        use crate::i18n::Msg;
         match self {
-            Self::Missing => "This form could not be verified — it may have been changed on the way. Your text is below; please send it again.",
-            Self::TooFast => "That was sent faster than a person can write, so we held it back. Please check your tip below and send it again.",
-            Self::Expired => "This form was opened more than a day ago and has expired. Your text is below; please send it again.",
+            Self::Missing => Msg::new("form-refused-token-missing"),
+            Self::TooFast => Msg::new("form-refused-too-fast"),
+            Self::Expired => Msg::new("form-refused-expired"),
         }
     }
 

@@ -25,7 +25,7 @@ pub fn html(status: StatusCode, page: &impl Template) -> HttpResponse {
             tracing::error!(error = %err, "template failed to render");
             HttpResponse::InternalServerError()
                 .content_type("text/plain; charset=utf-8")
-                .body("Something went wrong on our side. Please try again in a moment.")
+                .body(crate::i18n::current().t("error-internal"))
         }
     }
 }
@@ -54,9 +54,5 @@ pub async fn stylesheet() -> HttpResponse {
 /// Any path no route claims.
 pub async fn not_found() -> HttpResponse {
     use actix_web::ResponseError;
-    WebError::not_found(
-        Format::Html,
-        "There is no page at this address. Check the link you followed.",
-    )
-    .error_response()
+    WebError::not_found(Format::Html, crate::i18n::Msg::new("error-no-page")).error_response()
 }

@@ -565,6 +565,7 @@ pub async fn newsroom(backend: Backend) -> TestApp {
         title: "Derby ends in a draw".into(),
         url: "https://news.example/sport/derby".into(),
         section: "Sport".into(),
+        language: None,
     }
     .parse()
     .unwrap();

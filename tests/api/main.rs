@@ -14,6 +14,7 @@ mod articles;
 mod audit;
 mod auth;
 mod hostile;
+mod languages;
 mod notifications;
 mod ops;
 mod privacy;

@@ -44,6 +44,7 @@ fn add_articles(app: &TestApp, ids: &[&str]) {
                 title: format!("Story {id}"),
                 url: format!("https://news.example/{id}"),
                 section: "International".into(),
+                language: None,
             }
             .parse()
             .unwrap()

@@ -634,6 +634,7 @@ async fn digests_count_articles_by_id(backend: Backend) {
                 title: "Live updates".into(),
                 url: format!("https://news.example/{id}"),
                 section: "International".into(),
+                language: None,
             }
             .parse()
             .unwrap()

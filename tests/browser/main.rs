@@ -17,4 +17,5 @@ mod testdb;
 mod driver;
 
 mod desk;
+mod languages;
 mod tip_form;

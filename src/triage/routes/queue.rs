@@ -72,7 +72,10 @@ impl QueueQuery {
             status: blank(&self.status).map(TipStatus::parse).transpose()?,
             desk: blank(&self.desk).map(str::to_owned),
             article: blank(&self.article).map(str::to_owned),
-            kind: blank(&self.kind).map(TipKind::parse).transpose()?,
+            kind: blank(&self.kind)
+                .map(TipKind::parse)
+                .transpose()
+                .map_err(|m| crate::i18n::current().msg(&m))?,
             assignee: match blank(&self.assignee) {
                 None => None,
                 Some("me") => Some(AssigneeFilter::User(staff.id)),
