@@ -201,6 +201,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .route("/login", web::post().to(auth::login))
                 .route("/login/totp", web::post().to(auth::login_totp))
                 .route("/logout", web::post().to(auth::logout))
+                .route("/locale", web::post().to(auth::set_locale))
                 .route("/tips", web::get().to(desk::queue))
                 .route("/tips/{id}", web::get().to(desk::show))
                 .route("/tips/{id}/contact", web::post().to(desk::reveal_contact))

@@ -75,12 +75,18 @@ enum UserCommand {
         /// A desk the account works for (editors and viewers); repeatable.
         #[arg(long = "desk", value_name = "KEY")]
         desks: Vec<String>,
+        /// The language of the account's desk pages, e.g. fa (default:
+        /// i18n.default_locale).
+        #[arg(long, value_name = "TAG")]
+        locale: Option<String>,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
     },
     /// Disable an account; its sessions end at once.
     Disable { email: String },
+    /// Set the language of an account's desk pages, e.g. fa.
+    SetLocale { email: String, tag: String },
     /// Set a new password (generated and printed, or from stdin); ends the
     /// account's sessions and enables it again.
     ResetPassword {
@@ -356,9 +362,11 @@ fn user(command: UserCommand, settings: Settings) -> anyhow::Result<()> {
             name,
             role,
             desks,
+            locale,
             password_stdin,
         } => {
-            let user = users::NewUser::parse(&settings, &email, &name, &role, &desks)?;
+            let user = users::NewUser::parse(&settings, &email, &name, &role, &desks)?
+                .with_locale(locale.as_deref())?;
             let (password, generated) = new_password(password_stdin)?;
             let hash = crate::auth::password::hash(&password)?;
             let id = pool.with(|c| users::add(c, &user, &hash, &actor))?;
@@ -374,6 +382,15 @@ fn user(command: UserCommand, settings: Settings) -> anyhow::Result<()> {
         UserCommand::Disable { email } => {
             pool.with(|c| users::disable(c, &email, &actor))?;
             println!("disabled {email}; its sessions have ended");
+        }
+        UserCommand::SetLocale { email, tag } => {
+            let tag = users::desk_language(&tag)?;
+            pool.with(|c| {
+                let (account, _) = users::find(c, &email)?
+                    .ok_or_else(|| users::UserError::NotFound(email.clone()))?;
+                users::set_locale(c, account.id, &tag, &actor)
+            })?;
+            println!("{email} now sees the desk in {tag}");
         }
         UserCommand::ResetPassword {
             email,

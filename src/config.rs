@@ -192,6 +192,10 @@ pub struct DeskSettings {
     /// put in the email; 0 for none.
     #[serde(default)]
     pub excerpt_chars: usize,
+    /// The language of this desk's email (a language the desk is offered
+    /// in, e.g. "fa"); `None`: `i18n.default_locale`.
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 /// A setting that cannot be used, named by its key.
@@ -572,6 +576,24 @@ impl RawSettings {
         }
 
         let i18n = self.i18n.validate()?;
+        for (key, desk) in &self.desks {
+            if let Some(tag) = &desk.locale {
+                let catalog = crate::i18n::catalog();
+                if catalog.get(tag).filter(|l| l.has_desk()).is_none() {
+                    let known: Vec<&str> = catalog
+                        .offered(crate::i18n::Audience::Desk)
+                        .map(|l| l.tag())
+                        .collect();
+                    return Err(ConfigError::new(
+                        &format!("desks.{key}.locale"),
+                        format!(
+                            "the desk's email is not written in `{tag}`; it is in {}",
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
 
         let format = match self.log.format.as_str() {
             "text" => LogFormat::Text,
@@ -859,6 +881,7 @@ mod tests {
                 emails: vec!["world@example.org".into()],
                 sections: vec!["International".into()],
                 excerpt_chars: 0,
+                locale: None,
             },
         );
         assert_eq!(s.desk_for_section("international").0, "world");

@@ -442,7 +442,7 @@ proptest! {
                 let named: BTreeSet<&str> = errors.keys().copied().collect();
                 prop_assert_eq!(named, wrongly_typed(&value));
                 let en = tipdesk::i18n::catalog().source();
-                prop_assert!(errors.values().all(|m| !m.render(en).is_empty()));
+                prop_assert!(errors.values().all(|m| !en.msg(m).is_empty()));
             }
             Ok(input) => {
                 prop_assert!(wrongly_typed(&value).is_empty());

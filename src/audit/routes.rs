@@ -15,6 +15,7 @@ const PAGE: i64 = 50;
 #[derive(Template)]
 #[template(path = "desk/audit.html")]
 struct AuditPage<'a> {
+    l: crate::i18n::Locale,
     staff: &'a Staff,
     entries: Vec<super::Entry>,
     next: Option<i64>,
@@ -36,7 +37,7 @@ pub async fn audit_trail(
             Format::Html,
             StatusCode::FORBIDDEN,
             "forbidden",
-            "The audit trail is for admins.",
+            crate::i18n::Msg::new("desk-audit-admins-only"),
         ));
     }
     let before = query.before;
@@ -54,6 +55,7 @@ pub async fn audit_trail(
     Ok(html_no_store(
         StatusCode::OK,
         &AuditPage {
+            l: staff.locale,
             staff: &staff,
             entries,
             next,

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::login::{self, PasswordLogin};
 use super::session;
 use super::totp::{self, SecondFactor};
+use crate::i18n::{self, Locale, Msg};
 use crate::state::AppState;
 use crate::web::form::StrictForm;
 use crate::web::form_token;
@@ -21,18 +22,20 @@ const LOGIN_SCOPE: &str = "desk-login";
 #[derive(Template)]
 #[template(path = "desk/login.html")]
 struct LoginPage<'a> {
+    l: Locale,
     email: &'a str,
     next: &'a str,
     csrf: String,
-    notice: Option<&'a str>,
+    notice: Option<String>,
 }
 
 #[derive(Template)]
 #[template(path = "desk/totp.html")]
 struct TotpPage<'a> {
+    l: Locale,
     login_token: &'a str,
     next: &'a str,
-    notice: Option<&'a str>,
+    notice: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -57,15 +60,18 @@ fn login_page(
     status: StatusCode,
     email: &str,
     next: &str,
-    notice: Option<&str>,
+    notice: Option<Msg>,
 ) -> HttpResponse {
+    // Before sign-in: ?lang=, the browser's languages, or the default.
+    let l = i18n::current();
     html_no_store(
         status,
         &LoginPage {
+            l,
             email,
             next,
             csrf: form_token::issue(&state.hmac_keys, LOGIN_SCOPE),
-            notice,
+            notice: notice.map(|m| l.msg(&m)),
         },
     )
 }
@@ -75,14 +81,16 @@ fn totp_page(
     status: StatusCode,
     login_token: &str,
     next: &str,
-    notice: Option<&str>,
+    notice: Option<Msg>,
 ) -> HttpResponse {
+    let l = i18n::current();
     html_no_store(
         status,
         &TotpPage {
+            l,
             login_token,
             next,
-            notice,
+            notice: notice.map(|m| l.msg(&m)),
         },
     )
 }
@@ -94,8 +102,8 @@ fn throttled(mut res: HttpResponse, seconds: i64) -> HttpResponse {
     res
 }
 
-fn too_many(seconds: i64) -> String {
-    format!("Too many failed attempts. Please wait {seconds} seconds before trying again.")
+fn too_many(seconds: i64) -> Msg {
+    Msg::new("login-throttled").number("seconds", seconds)
 }
 
 /// Signed in: the session cookie, and on to where the person was going.
@@ -141,7 +149,7 @@ pub async fn login(
             StatusCode::FORBIDDEN,
             &email,
             &next,
-            Some("This login form has expired. Please sign in again."),
+            Some(Msg::new("login-expired")),
         ));
     }
     let client = state.client_key(&req);
@@ -155,7 +163,7 @@ pub async fn login(
                 StatusCode::TOO_MANY_REQUESTS,
                 &email,
                 &next,
-                Some(&too_many(seconds)),
+                Some(too_many(seconds)),
             );
             throttled(res, seconds)
         }
@@ -169,9 +177,10 @@ pub async fn login(
                 StatusCode::FORBIDDEN,
                 &email,
                 &next,
-                Some(&format!(
-                    "This account needs two-factor login, which is not set up yet. Ask an admin to run `tipdesk user totp enable {email}`, then sign in again."
-                )),
+                Some(
+                    Msg::new("login-needs-totp")
+                        .text("command", format!("`tipdesk user totp enable {email}`")),
+                ),
             )
         }
         PasswordLogin::SignedIn { session_token } => signed_in(&state, &session_token, next),
@@ -182,7 +191,7 @@ pub async fn login(
                 StatusCode::UNAUTHORIZED,
                 &email,
                 &next,
-                Some("That email and password do not match an account."),
+                Some(Msg::new("login-wrong")),
             )
         }
     })
@@ -205,15 +214,7 @@ pub async fn login_totp(
     session::same_site(&req, &state.settings)?;
     let next = safe_next(form.next.as_deref()).to_owned();
     let login_token = form.login_token.unwrap_or_default();
-    let expired = |status| {
-        login_page(
-            &state,
-            status,
-            "",
-            &next,
-            Some("This sign-in has expired (the code page lasts five minutes). Please sign in again."),
-        )
-    };
+    let expired = |status| login_page(&state, status, "", &next, Some(Msg::new("totp-expired")));
     let Some(user_id) = totp::pending_user(&state.hmac_keys, &login_token) else {
         return Ok(expired(StatusCode::FORBIDDEN));
     };
@@ -240,9 +241,9 @@ pub async fn login_totp(
                 &login_token,
                 &next,
                 Some(if reused {
-                    "That code has been used already. Wait for your app to show a new one and enter that."
+                    Msg::new("totp-reused")
                 } else {
-                    "That code is not right. Enter the current 6-digit code from your authenticator app, or an unused recovery code."
+                    Msg::new("totp-wrong")
                 }),
             )
         }
@@ -252,7 +253,7 @@ pub async fn login_totp(
                 StatusCode::TOO_MANY_REQUESTS,
                 &login_token,
                 &next,
-                Some(&too_many(seconds)),
+                Some(too_many(seconds)),
             );
             throttled(res, seconds)
         }
@@ -277,5 +278,32 @@ pub async fn logout(
     Ok(HttpResponse::SeeOther()
         .cookie(session::cookie(&state.settings, None))
         .insert_header((header::LOCATION, "/desk/login"))
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct LocaleForm {
+    locale: Option<String>,
+}
+
+/// `POST /desk/locale`: the switch on every desk page; sets the account's
+/// desk language and returns to the queue.
+pub async fn set_locale(
+    state: web::Data<AppState>,
+    p: super::Protected<LocaleForm>,
+) -> Result<HttpResponse, WebError> {
+    let tag = super::users::desk_language(p.form.locale.as_deref().unwrap_or(""))
+        .map_err(|_| WebError::bad_request(Format::Html, Msg::new("desk-language-unknown")))?;
+    let (id, actor) = (p.staff.id, p.staff.actor());
+    state
+        .pool
+        .run(move |conn| super::users::set_locale(conn, id, &tag, &actor))
+        .await
+        .map_err(|e| match e {
+            super::users::UserError::Db(e) => WebError::from(e),
+            other => WebError::internal(Format::Html, &other),
+        })?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/desk/tips"))
         .finish())
 }

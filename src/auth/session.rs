@@ -21,6 +21,7 @@ use crate::audit::Actor;
 use crate::config::Settings;
 use crate::db::schema::{sessions, user_desks, users};
 use crate::db::Conn;
+use crate::i18n::Locale;
 use crate::state::AppState;
 use crate::web::{Format, WebError};
 
@@ -35,9 +36,27 @@ pub struct Staff {
     pub desks: Vec<String>,
     /// The session's CSRF token, for forms.
     pub csrf: String,
+    /// The language of their desk pages (the account's, or
+    /// `i18n.default_locale`).
+    pub locale: Locale,
 }
 
 impl Staff {
+    /// The desk's languages for the switch on every desk page:
+    /// `(tag, name in itself, is this person's)`.
+    pub fn languages(&self) -> Vec<(&'static str, &'static str, bool)> {
+        crate::i18n::catalog()
+            .offered(crate::i18n::Audience::Desk)
+            .map(|l| (l.tag(), l.name(), l == self.locale))
+            .collect()
+    }
+
+    /// Their role, named in their language.
+    pub fn role_name(&self) -> String {
+        self.locale
+            .msg(&crate::i18n::Msg::new("desk-role").key("role", self.role.as_str()))
+    }
+
     /// May read this desk's tips.
     pub fn sees_desk(&self, desk: &str) -> bool {
         match self.role {
@@ -155,11 +174,17 @@ struct SessionRow {
     name: String,
     role: String,
     disabled: bool,
+    locale: Option<String>,
 }
 
 /// The live session for `token`, touching its idle clock. Expired sessions
 /// and those of disabled accounts are removed and yield `None`.
-fn lookup(conn: &mut Conn<'_>, token: &str, idle: chrono::Duration) -> QueryResult<Option<Staff>> {
+fn lookup(
+    conn: &mut Conn<'_>,
+    token: &str,
+    idle: chrono::Duration,
+    default_locale: &str,
+) -> QueryResult<Option<Staff>> {
     let h = hash_token(token);
     let now = crate::db::now();
     let row: Option<SessionRow> = crate::db_run!(conn, |conn| sessions::table
@@ -174,6 +199,7 @@ fn lookup(conn: &mut Conn<'_>, token: &str, idle: chrono::Duration) -> QueryResu
             users::name,
             users::role,
             users::disabled,
+            users::locale,
         ))
         .first(conn)
         .optional())?;
@@ -186,6 +212,7 @@ fn lookup(conn: &mut Conn<'_>, token: &str, idle: chrono::Duration) -> QueryResu
         name,
         role,
         disabled,
+        locale,
     }) = row
     else {
         return Ok(None);
@@ -214,6 +241,7 @@ fn lookup(conn: &mut Conn<'_>, token: &str, idle: chrono::Duration) -> QueryResu
         role: role.unwrap_or(Role::Viewer),
         desks,
         csrf,
+        locale: crate::i18n::request::desk_locale(locale.as_deref(), default_locale),
     }))
 }
 
@@ -298,12 +326,15 @@ impl FromRequest for Staff {
             };
             let idle = chrono::Duration::from_std(state.settings.auth.session_idle)
                 .unwrap_or(chrono::Duration::hours(1));
+            let default = state.settings.i18n.default_locale.clone();
             let staff = state
                 .pool
-                .query(move |conn| lookup(conn, &token, idle))
+                .query(move |conn| lookup(conn, &token, idle, &default))
                 .await
                 .map_err(WebError::from)?;
-            staff.ok_or(Denied::Login { next })
+            let staff = staff.ok_or(Denied::Login { next })?;
+            crate::i18n::request::use_account(staff.locale);
+            Ok(staff)
         })
     }
 }
@@ -316,7 +347,7 @@ pub fn same_site(req: &HttpRequest, settings: &Settings) -> Result<(), WebError>
             Format::Html,
             StatusCode::FORBIDDEN,
             "cross_site",
-            "This request came from another site and was refused. Open tipdesk directly and try again.",
+            crate::i18n::Msg::new("desk-cross-site"),
         )
     };
     let h = req.headers();
@@ -391,7 +422,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Protected<T> {
                     Format::Html,
                     StatusCode::FORBIDDEN,
                     "csrf",
-                    "This form has expired or did not come from tipdesk. Reload the page and try again.",
+                    crate::i18n::Msg::new("desk-csrf"),
                 )));
             }
             let form = crate::web::form::parse(&bytes)?;

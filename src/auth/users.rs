@@ -44,9 +44,36 @@ pub struct NewUser {
     pub name: String,
     pub role: Role,
     pub desks: Vec<String>,
+    /// The account's desk language; `None` follows `i18n.default_locale`.
+    pub locale: Option<String>,
+}
+
+/// `tag` as a language the desk is offered in (`fa-AF` finds `fa`), or
+/// why not.
+pub fn desk_language(tag: &str) -> Result<String, UserError> {
+    let catalog = crate::i18n::catalog();
+    catalog
+        .find(tag, crate::i18n::Audience::Desk)
+        .map(|l| l.tag().to_owned())
+        .ok_or_else(|| {
+            let known: Vec<&str> = catalog
+                .offered(crate::i18n::Audience::Desk)
+                .map(|l| l.tag())
+                .collect();
+            UserError::Invalid(format!(
+                "the desk is not translated into `{tag}`; its languages: {}",
+                known.join(", ")
+            ))
+        })
 }
 
 impl NewUser {
+    /// Sets the account's desk language (checked with [`desk_language`]).
+    pub fn with_locale(mut self, tag: Option<&str>) -> Result<Self, UserError> {
+        self.locale = tag.map(desk_language).transpose()?;
+        Ok(self)
+    }
+
     pub fn parse(
         settings: &Settings,
         email: &str,
@@ -94,6 +121,7 @@ impl NewUser {
             } else {
                 Vec::new()
             },
+            locale: None,
         })
     }
 }
@@ -114,6 +142,7 @@ pub fn add(
                 users::role.eq(user.role.as_str()),
                 users::password_hash.eq(password_hash),
                 users::disabled.eq(false),
+                users::locale.eq(&user.locale),
                 users::created_at.eq(now),
                 users::updated_at.eq(now),
             ))
@@ -167,6 +196,26 @@ pub fn find(conn: &mut Conn<'_>, email: &str) -> QueryResult<Option<(Account, St
         ))
         .first(conn)
         .optional())
+}
+
+/// Sets the desk language of account `user_id` to `tag` (a desk language,
+/// see [`desk_language`]), recorded in the audit trail.
+pub fn set_locale(
+    conn: &mut Conn<'_>,
+    user_id: i64,
+    tag: &str,
+    actor: &Actor,
+) -> Result<(), UserError> {
+    conn.write(|conn| {
+        crate::db_run!(conn, |conn| diesel::update(users::table.find(user_id))
+            .set((
+                users::locale.eq(tag),
+                users::updated_at.eq(crate::db::now())
+            ))
+            .execute(conn))?;
+        audit::record(conn, actor, "user.locale", &format!("user:{user_id}"), tag)
+    })?;
+    Ok(())
 }
 
 /// Disables an account and ends its sessions at once.

@@ -39,15 +39,6 @@ impl TipKind {
             Self::Other => Msg::new("kind-other"),
         }
     }
-
-    /// The English name, for the desk until its pages are translated.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::NewInformation => "New information",
-            Self::Correction => "Correction",
-            Self::Other => "Something else",
-        }
-    }
 }
 
 /// Where a tip is in the desk's workflow.
@@ -75,11 +66,11 @@ impl TipStatus {
         Self::Duplicate,
     ];
 
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Msg> {
         Self::ALL
             .into_iter()
             .find(|s| s.as_str() == raw)
-            .ok_or_else(|| format!("`{raw}` is not a tip status."))
+            .ok_or_else(|| Msg::new("desk-status-unknown").text("status", raw))
     }
 
     /// Where a tip may go from here: the workflow new → in review →
@@ -96,17 +87,17 @@ impl TipStatus {
         }
     }
 
-    /// How the dashboard says it.
-    pub fn label(self) -> &'static str {
+    /// How the desk says it, in the staff member's language.
+    pub fn name(self) -> Msg {
         match self {
-            Self::New => "New",
-            Self::InReview => "In review",
-            Self::Verified => "Verified",
-            Self::NotVerified => "Not verified",
-            Self::Actioned => "Actioned",
-            Self::Closed => "Closed",
-            Self::Spam => "Spam",
-            Self::Duplicate => "Duplicate",
+            Self::New => Msg::new("status-new"),
+            Self::InReview => Msg::new("status-in_review"),
+            Self::Verified => Msg::new("status-verified"),
+            Self::NotVerified => Msg::new("status-not_verified"),
+            Self::Actioned => Msg::new("status-actioned"),
+            Self::Closed => Msg::new("status-closed"),
+            Self::Spam => Msg::new("status-spam"),
+            Self::Duplicate => Msg::new("status-duplicate"),
         }
     }
 

@@ -321,6 +321,7 @@ impl Locale {
             let value = match arg {
                 Arg::Number(n) => FluentValue::from(*n),
                 Arg::Text(s) => FluentValue::from(format!("\u{2068}{s}\u{2069}")),
+                Arg::Localized(s) => FluentValue::from(s.as_str()),
                 Arg::Key(k) => FluentValue::from(*k),
             };
             args.set(*name, value);

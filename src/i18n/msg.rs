@@ -14,6 +14,9 @@ pub enum Arg {
     /// U+2068/U+2069 so a right-to-left word cannot reorder the sentence
     /// around it (Unicode bidi, UAX #9 §2.7).
     Text(String),
+    /// Text from the same catalog (a status's name in the same language):
+    /// nothing to isolate.
+    Localized(String),
     /// A fixed key a message selects on, such as a field name
     /// (`{ $field -> [message] … }`): passed as is, never shown.
     Key(&'static str),
@@ -26,6 +29,7 @@ impl fmt::Debug for Arg {
         match self {
             Self::Number(n) => write!(f, "{n}"),
             Self::Text(s) => write!(f, "Text([{} chars redacted])", s.chars().count()),
+            Self::Localized(s) => write!(f, "{s}"),
             Self::Key(k) => write!(f, "{k}"),
         }
     }
@@ -58,6 +62,12 @@ impl Msg {
     /// Adds a text argument (isolated when shown; see [`Arg::Text`]).
     pub fn text(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.args.push((name, Arg::Text(value.into())));
+        self
+    }
+
+    /// Adds text already in the message's language (see [`Arg::Localized`]).
+    pub fn localized(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.args.push((name, Arg::Localized(value.into())));
         self
     }
 

@@ -108,6 +108,16 @@ pub fn prefer_article(tag: Option<&str>) -> Locale {
     current()
 }
 
+/// A staff member's desk language: their account's `tag` if the desk
+/// speaks it, else `default` (`i18n.default_locale`) if the desk speaks
+/// that, else the source language.
+pub fn desk_locale(tag: Option<&str>, default: &str) -> Locale {
+    let c = catalog();
+    tag.and_then(|t| c.find(t, Audience::Desk))
+        .or_else(|| c.find(default, Audience::Desk))
+        .unwrap_or_else(|| c.source())
+}
+
 /// A signed-in staff member's language: it decides every desk page.
 pub fn use_account(locale: Locale) {
     let _ = CURRENT.try_with(|r| {

@@ -1,6 +1,8 @@
 //! What the desk receives. By default an email names the article and the
 //! kind of tip and links to the dashboard; it carries neither the tip's
-//! text nor anything about the reader.
+//! text nor anything about the reader. It is written in the desk's
+//! language (`[desks.<key>] locale`, else `i18n.default_locale`), subject
+//! included.
 
 use askama::Template;
 use lettre::message::{header, Mailbox, MultiPart};
@@ -9,10 +11,12 @@ use lettre::{Address, Message};
 use super::outbox::ClaimedJob;
 use crate::config::Settings;
 use crate::domain::{folding, graphemes, EmailAddress, TipKind};
+use crate::i18n::{Locale, Msg};
 
 #[derive(Template)]
 #[template(path = "email/tip.txt")]
 struct TipText<'a> {
+    l: Locale,
     title: &'a str,
     article_url: &'a str,
     kind: &'a str,
@@ -24,6 +28,7 @@ struct TipText<'a> {
 #[derive(Template)]
 #[template(path = "email/tip.html")]
 struct TipHtml<'a> {
+    l: Locale,
     title: &'a str,
     article_url: &'a str,
     kind: &'a str,
@@ -50,6 +55,7 @@ const DIGEST_LINKS: usize = 10;
 #[derive(Template)]
 #[template(path = "email/digest.txt")]
 struct DigestText<'a> {
+    l: Locale,
     count: usize,
     articles: &'a [DigestArticle],
     queue_link: String,
@@ -58,9 +64,30 @@ struct DigestText<'a> {
 #[derive(Template)]
 #[template(path = "email/digest.html")]
 struct DigestHtml<'a> {
+    l: Locale,
     count: usize,
     articles: &'a [DigestArticle],
     queue_link: String,
+}
+
+impl DigestText<'_> {
+    fn intro(&self) -> String {
+        digest_intro(self.l, self.count, self.articles.len())
+    }
+}
+
+impl DigestHtml<'_> {
+    fn intro(&self) -> String {
+        digest_intro(self.l, self.count, self.articles.len())
+    }
+}
+
+fn digest_intro(l: Locale, count: usize, articles: usize) -> String {
+    l.msg(
+        &Msg::new("email-digest-intro")
+            .number("count", count)
+            .number("articles", articles),
+    )
 }
 
 /// A message could not be built (a bad address, say): retrying won't help.
@@ -88,8 +115,26 @@ pub fn one_line(text: &str, max: usize) -> String {
     graphemes::cut(&clean, max)
 }
 
-fn kind_label(kind: &str) -> &'static str {
-    TipKind::parse(kind).map_or("Tip", TipKind::label)
+fn kind_label(l: Locale, kind: &str) -> String {
+    TipKind::parse(kind).map_or_else(|_| l.t("tip-generic"), |k| l.msg(&k.name()))
+}
+
+/// The language of `desk`'s email.
+fn desk_locale(settings: &Settings, desk: &str) -> Locale {
+    let tag = settings.desks.get(desk).and_then(|d| d.locale.as_deref());
+    crate::i18n::request::desk_locale(tag, &settings.i18n.default_locale)
+}
+
+/// "… more in the dashboard" for a digest's article, in its language.
+impl DigestArticle {
+    fn shown_count(&self, l: &Locale) -> String {
+        l.number(i64::try_from(self.count).unwrap_or(i64::MAX))
+    }
+
+    fn more(&self, l: &Locale) -> Option<String> {
+        let rest = self.count.saturating_sub(self.links.len());
+        (rest > 0).then(|| l.msg(&Msg::new("email-digest-more").number("count", rest)))
+    }
 }
 
 /// An address as SMTP carries it: the domain in ASCII (punycode), so that
@@ -125,7 +170,9 @@ fn envelope(
 /// The email for one tip.
 pub fn single(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeError> {
     let title = one_line(&job.article_title, 300);
-    let kind = kind_label(&job.kind);
+    let l = desk_locale(settings, &job.desk);
+    let kind = kind_label(l, &job.kind);
+    let kind = kind.as_str();
     let excerpt_chars = settings.desks.get(&job.desk).map_or(0, |d| d.excerpt_chars);
     // `excerpt_chars` user-perceived characters: a cut never splits a flag,
     // a family emoji or a letter from its accent.
@@ -142,6 +189,7 @@ pub fn single(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeE
     let link = dashboard(settings, &format!("/desk/tips/{}", job.tip_id));
     let render = |e: askama::Error| ComposeError(e.to_string());
     let text = TipText {
+        l,
         title: &title,
         article_url: &job.article_url,
         kind,
@@ -152,6 +200,7 @@ pub fn single(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeE
     .render()
     .map_err(render)?;
     let html = TipHtml {
+        l,
         title: &title,
         article_url: &job.article_url,
         kind,
@@ -161,7 +210,14 @@ pub fn single(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeE
     }
     .render()
     .map_err(render)?;
-    envelope(settings, job, &format!("New tip ({kind}): {title}"))?
+    let subject = l.msg(
+        &Msg::new("email-tip-subject")
+            .localized("kind", kind)
+            // A header is one line that mail programs show as they can;
+            // isolation marks would only turn into encoded-words there.
+            .localized("title", title.as_str()),
+    );
+    envelope(settings, job, &subject)?
         .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(|e| ComposeError(e.to_string()))
 }
@@ -199,9 +255,11 @@ pub fn digest(settings: &Settings, jobs: &[ClaimedJob]) -> Result<Message, Compo
         }
     }
     let count = jobs.len();
+    let l = desk_locale(settings, &first.desk);
     let queue_link = dashboard(settings, "/desk/tips");
     let render = |e: askama::Error| ComposeError(e.to_string());
     let text = DigestText {
+        l,
         count,
         articles: &articles,
         queue_link: queue_link.clone(),
@@ -209,20 +267,21 @@ pub fn digest(settings: &Settings, jobs: &[ClaimedJob]) -> Result<Message, Compo
     .render()
     .map_err(render)?;
     let html = DigestHtml {
+        l,
         count,
         articles: &articles,
         queue_link,
     }
     .render()
     .map_err(render)?;
-    let plural = if articles.len() == 1 { "" } else { "s" };
-    envelope(
-        settings,
-        first,
-        &format!("{count} new tips on {} article{plural}", articles.len()),
-    )?
-    .multipart(MultiPart::alternative_plain_html(text, html))
-    .map_err(|e| ComposeError(e.to_string()))
+    let subject = l.msg(
+        &Msg::new("email-digest-subject")
+            .number("count", count)
+            .number("articles", articles.len()),
+    );
+    envelope(settings, first, &subject)?
+        .multipart(MultiPart::alternative_plain_html(text, html))
+        .map_err(|e| ComposeError(e.to_string()))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use subtle::ConstantTimeEq;
 use super::{Hour, ProblemJob, QueueHealth};
 use crate::auth::{Protected, Staff};
 use crate::db::DbError;
+use crate::i18n::{Locale, Msg};
 use crate::notifications::outbox;
 use crate::state::AppState;
 use crate::web::{html_no_store, Format, WebError};
@@ -74,7 +75,7 @@ pub async fn metrics(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
-    let refuse = |status: StatusCode, message: &str| {
+    let refuse = |status: StatusCode, message: Msg| {
         WebError::new(Format::Json, status, "forbidden", message)
     };
     match &state.settings.ops.metrics_token {
@@ -86,20 +87,14 @@ pub async fn metrics(
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .unwrap_or("");
             if !bool::from(sent.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
-                return Err(refuse(
-                    StatusCode::UNAUTHORIZED,
-                    "Send the metrics token as `Authorization: Bearer …`.",
-                )
-                .with_header("www-authenticate", "Bearer".into()));
+                return Err(refuse(StatusCode::UNAUTHORIZED, Msg::new("metrics-token"))
+                    .with_header("www-authenticate", "Bearer".into()));
             }
         }
         None => {
             let ip = crate::web::client::client_ip(&req, &state.settings.server.proxies);
             if !ip.is_some_and(|ip| ip.is_loopback()) {
-                return Err(refuse(
-                    StatusCode::FORBIDDEN,
-                    "Metrics are served to loopback clients only; set ops.metrics_token to read them from elsewhere.",
-                ));
+                return Err(refuse(StatusCode::FORBIDDEN, Msg::new("metrics-loopback")));
             }
         }
     }
@@ -162,6 +157,7 @@ fn bars(hours: &[Hour]) -> Vec<Bar> {
 #[derive(Template)]
 #[template(path = "ops/queue.html")]
 struct QueuePage<'a> {
+    l: Locale,
     staff: &'a Staff,
     health: QueueHealth,
     jobs: Vec<ProblemJob>,
@@ -171,17 +167,33 @@ struct QueuePage<'a> {
 
 impl QueuePage<'_> {
     fn oldest(&self) -> String {
-        self.health
-            .oldest_pending_seconds
-            .map_or("none waiting".to_owned(), |s| format!("{s:.0} s"))
+        self.health.oldest_pending_seconds.map_or_else(
+            || self.l.t("ops-none-waiting"),
+            |s| {
+                self.l
+                    .msg(&Msg::new("ops-seconds").number("seconds", s.round() as i64))
+            },
+        )
     }
 
     fn heartbeat(&self) -> String {
-        self.health
-            .heartbeat_age_seconds
-            .map_or("no worker has reported in".to_owned(), |s| {
-                format!("{s:.0} s ago")
-            })
+        self.health.heartbeat_age_seconds.map_or_else(
+            || self.l.t("ops-no-worker"),
+            |s| {
+                self.l
+                    .msg(&Msg::new("ops-worker-seen").number("seconds", s.round() as i64))
+            },
+        )
+    }
+
+    fn surging(&self, count: &i64) -> String {
+        self.l
+            .msg(&Msg::new("ops-surging-count").number("count", *count))
+    }
+
+    fn bar_title(&self, id: &'static str, hour: &str, count: &i64) -> String {
+        self.l
+            .msg(&Msg::new(id).localized("hour", hour).number("count", *count))
     }
 
     fn worker_stale(&self) -> bool {
@@ -199,7 +211,7 @@ fn ops_only(staff: &Staff) -> Result<(), WebError> {
             Format::Html,
             StatusCode::FORBIDDEN,
             "forbidden",
-            "The queue page is for ops and admins.",
+            Msg::new("ops-only"),
         ))
     }
 }
@@ -221,6 +233,7 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
     Ok(html_no_store(
         StatusCode::OK,
         &QueuePage {
+            l: staff.locale,
             staff: &staff,
             health,
             jobs,
@@ -248,7 +261,7 @@ pub async fn act(
         _ => {
             return Err(WebError::not_found(
                 Format::Html,
-                "Jobs can be retried or discarded.",
+                Msg::new("ops-job-actions"),
             ))
         }
     };
@@ -267,7 +280,7 @@ pub async fn act(
             Format::Html,
             StatusCode::CONFLICT,
             "not_dead",
-            "That job is not dead (any more), so there is nothing to do.",
+            Msg::new("ops-job-not-dead"),
         ));
     }
     if retry {

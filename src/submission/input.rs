@@ -7,11 +7,10 @@ use serde::Deserialize;
 
 use crate::domain::{Contact, Quote, ReaderName, TipKind, TipMessage};
 use crate::i18n::Msg;
-use crate::web::error::ErrorText;
 
 /// A message per field, keyed by the field's public name; shown in the
 /// reader's language.
-pub type FieldErrors = BTreeMap<&'static str, ErrorText>;
+pub type FieldErrors = BTreeMap<&'static str, Msg>;
 
 /// The reader's input, unparsed; kept so a form can be shown again as typed.
 #[derive(Default, Clone, Deserialize)]
@@ -82,7 +81,7 @@ impl TipInput {
         );
         let consent = self.consent_given();
         if matches!(contact, Some(Some(_))) && !consent {
-            errors.insert("consent", Msg::new("consent-needed").into());
+            errors.insert("consent", Msg::new("consent-needed"));
         }
         match (kind, message, quote, name, contact) {
             (Some(kind), Some(message), Some(quote), Some(name), Some(contact))
@@ -106,17 +105,14 @@ impl TipInput {
     pub fn from_json(value: &serde_json::Value) -> Result<Self, FieldErrors> {
         let mut errors = FieldErrors::new();
         let serde_json::Value::Object(map) = value else {
-            errors.insert("body", Msg::new("api-not-an-object").into());
+            errors.insert("body", Msg::new("api-not-an-object"));
             return Err(errors);
         };
         let mut text = |field: &'static str| match map.get(field) {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::String(s)) => Some(s.clone()),
             Some(_) => {
-                errors.insert(
-                    field,
-                    Msg::new("api-not-a-string").key("field", field).into(),
-                );
+                errors.insert(field, Msg::new("api-not-a-string").key("field", field));
                 None
             }
         };
@@ -132,7 +128,7 @@ impl TipInput {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::Bool(b)) => Some(b.to_string()),
             Some(_) => {
-                errors.insert("consent", Msg::new("api-consent-not-boolean").into());
+                errors.insert("consent", Msg::new("api-consent-not-boolean"));
                 None
             }
         };
@@ -144,12 +140,8 @@ impl TipInput {
     }
 }
 
-fn record<T, E: Into<ErrorText>>(
-    errors: &mut FieldErrors,
-    field: &'static str,
-    result: Result<T, E>,
-) -> Option<T> {
-    result.map_err(|e| errors.insert(field, e.into())).ok()
+fn record<T>(errors: &mut FieldErrors, field: &'static str, result: Result<T, Msg>) -> Option<T> {
+    result.map_err(|e| errors.insert(field, e)).ok()
 }
 
 #[cfg(test)]
@@ -196,7 +188,7 @@ mod tests {
         let v = serde_json::json!({"message": 5, "consent": "yes"});
         let errors = TipInput::from_json(&v).unwrap_err();
         let en = crate::i18n::catalog().source();
-        assert!(errors["message"].render(en).contains("string"));
-        assert!(errors["consent"].render(en).contains("true or false"));
+        assert!(en.msg(&errors["message"]).contains("string"));
+        assert!(en.msg(&errors["consent"]).contains("true or false"));
     }
 }

@@ -97,7 +97,7 @@ impl FormPage<'_> {
     }
 
     fn error(&self, field: &str) -> Option<String> {
-        self.errors.get(field).map(|e| e.render(self.l))
+        self.errors.get(field).map(|e| self.l.msg(e))
     }
 
     fn kinds(&self) -> Vec<(&'static str, String, bool)> {

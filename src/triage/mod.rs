@@ -13,6 +13,7 @@ use crate::audit::{self, Actor};
 use crate::db::schema::{articles, tip_events, tip_labels, tip_reads, tips, users};
 use crate::db::Conn;
 use crate::domain::{TipKind, TipStatus};
+use crate::i18n::{Locale, Msg};
 
 /// Which tips the queue shows.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +51,18 @@ impl Count {
 
     pub fn at_least(self) -> bool {
         self.0 > COUNT_CAP
+    }
+}
+
+impl Count {
+    /// The figure in `l`'s digits, with "+" past the cap.
+    pub fn shown(self, l: Locale) -> String {
+        let n = l.number(self.0.min(COUNT_CAP));
+        if self.at_least() {
+            format!("{n}+")
+        } else {
+            n
+        }
     }
 }
 
@@ -393,8 +406,8 @@ pub fn reveal_contact(
 /// Why a workflow change was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ChangeError {
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{0:?}")]
+    Invalid(Msg),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -413,12 +426,16 @@ pub fn change_status(
             .first(conn))?;
         let from = TipStatus::parse(&current).map_err(ChangeError::Invalid)?;
         if !from.next_steps().contains(&to) {
-            let allowed: Vec<&str> = from.next_steps().iter().map(|s| s.label()).collect();
-            return Err(ChangeError::Invalid(format!(
-                "A tip that is {} can move to: {}.",
-                from.label().to_lowercase(),
-                allowed.join(", ")
-            )));
+            // Names in the staff member's language, listed as their
+            // language lists (the separator is part of each catalog's
+            // sentence, so a comma list is a fair join in all of them).
+            let l = crate::i18n::current();
+            let allowed: Vec<String> = from.next_steps().iter().map(|s| l.msg(&s.name())).collect();
+            return Err(ChangeError::Invalid(
+                Msg::new("desk-status-not-allowed")
+                    .localized("from", l.msg(&from.name()))
+                    .localized("allowed", allowed.join(l.t("list-separator").as_str())),
+            ));
         }
         crate::db_run!(conn, |conn| diesel::update(tips::table.find(tip))
             .set((
@@ -523,17 +540,16 @@ pub fn set_labels(
 
 /// A note is any text up to 10,000 characters, kept as written; one made
 /// only of invisible characters is no note.
-pub fn check_note(body: &str) -> Result<(), String> {
+pub fn check_note(body: &str) -> Result<(), Msg> {
     if crate::domain::graphemes::is_blank(body) {
-        return Err("Write a note first.".into());
+        return Err(Msg::new("desk-note-empty"));
     }
     crate::domain::check_text(body, "note", 10_000, true)
-        .map_err(|m| crate::i18n::current().msg(&m))
 }
 
 /// Labels as typed: comma-separated, trimmed, deduplicated, each 1–40
 /// characters on one line.
-pub fn parse_labels(raw: &str) -> Result<Vec<String>, String> {
+pub fn parse_labels(raw: &str) -> Result<Vec<String>, Msg> {
     let mut out: Vec<String> = Vec::new();
     // A label of invisible characters is no label (see `domain::graphemes`).
     for label in raw
@@ -542,16 +558,14 @@ pub fn parse_labels(raw: &str) -> Result<Vec<String>, String> {
         .filter(|l| !crate::domain::graphemes::is_blank(l))
     {
         if label.chars().count() > 40 || label.chars().any(char::is_control) {
-            return Err(format!(
-                "“{label}” is not a label: at most 40 characters on one line."
-            ));
+            return Err(Msg::new("desk-label-invalid").text("label", label));
         }
         if !out.iter().any(|l| l == label) {
             out.push(label.to_owned());
         }
     }
     if out.len() > 20 {
-        return Err("At most 20 labels per tip.".into());
+        return Err(Msg::new("desk-labels-too-many"));
     }
     Ok(out)
 }

@@ -19,43 +19,6 @@ pub enum Format {
     Json,
 }
 
-/// What an error says to a person: a catalog message, shown in the
-/// request's language ([`i18n::current`]), or — until every capability's
-/// refusals are in the catalogs — English text.
-#[derive(Debug, Clone)]
-pub enum ErrorText {
-    Msg(Msg),
-    English(String),
-}
-
-impl ErrorText {
-    /// The text in `locale`.
-    pub fn render(&self, locale: Locale) -> String {
-        match self {
-            Self::Msg(m) => locale.msg(m),
-            Self::English(s) => s.clone(),
-        }
-    }
-}
-
-impl From<Msg> for ErrorText {
-    fn from(m: Msg) -> Self {
-        Self::Msg(m)
-    }
-}
-
-impl From<&str> for ErrorText {
-    fn from(s: &str) -> Self {
-        Self::English(s.to_owned())
-    }
-}
-
-impl From<String> for ErrorText {
-    fn from(s: String) -> Self {
-        Self::English(s)
-    }
-}
-
 /// An error answer.
 #[derive(Debug)]
 pub struct WebError {
@@ -63,36 +26,32 @@ pub struct WebError {
     /// Machine-readable code for JSON clients, e.g. `not_found`; the same
     /// in every language.
     pub code: &'static str,
-    pub message: ErrorText,
+    /// What a person is told, in the request's language ([`i18n::current`]).
+    pub message: Msg,
     /// A message per field, keyed by the field's public name.
-    pub fields: BTreeMap<&'static str, ErrorText>,
+    pub fields: BTreeMap<&'static str, Msg>,
     pub format: Format,
     /// Extra headers (e.g. `Retry-After`).
     pub headers: Vec<(&'static str, String)>,
 }
 
 impl WebError {
-    pub fn new(
-        format: Format,
-        status: StatusCode,
-        code: &'static str,
-        message: impl Into<ErrorText>,
-    ) -> Self {
+    pub fn new(format: Format, status: StatusCode, code: &'static str, message: Msg) -> Self {
         Self {
             status,
             code,
-            message: message.into(),
+            message,
             fields: BTreeMap::new(),
             format,
             headers: Vec::new(),
         }
     }
 
-    pub fn not_found(format: Format, message: impl Into<ErrorText>) -> Self {
+    pub fn not_found(format: Format, message: Msg) -> Self {
         Self::new(format, StatusCode::NOT_FOUND, "not_found", message)
     }
 
-    pub fn bad_request(format: Format, message: impl Into<ErrorText>) -> Self {
+    pub fn bad_request(format: Format, message: Msg) -> Self {
         Self::new(format, StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
@@ -196,8 +155,8 @@ impl ResponseError for WebError {
         match self.format {
             Format::Json => builder.json(ErrorJson {
                 error: self.code,
-                message: self.message.render(l),
-                fields: self.fields.iter().map(|(k, m)| (*k, m.render(l))).collect(),
+                message: l.msg(&self.message),
+                fields: self.fields.iter().map(|(k, m)| (*k, l.msg(m))).collect(),
                 request_id,
             }),
             Format::Html => {
@@ -206,7 +165,7 @@ impl ResponseError for WebError {
                     langs: i18n::request::place_links(l),
                     embed: false,
                     title: l.msg(&Msg::new("error-title").number("status", self.status.as_u16())),
-                    message: self.message.render(l),
+                    message: l.msg(&self.message),
                     request_id,
                 };
                 super::html(self.status, &page)

@@ -311,6 +311,7 @@ pub fn add_desk(s: &mut Settings, key: &str, section: &str, email: &str) {
             emails: vec![email.into()],
             sections: vec![section.into()],
             excerpt_chars: 0,
+            locale: None,
         },
     );
 }

@@ -13,6 +13,7 @@ mod testdb;
 mod articles;
 mod audit;
 mod auth;
+mod desk_languages;
 mod hostile;
 mod languages;
 mod notifications;

@@ -145,6 +145,7 @@ async fn desks_are_chosen_by_section_with_one_job_per_address(backend: Backend) 
                 emails: vec!["intl@example.org".into(), "night-editor@example.org".into()],
                 sections: vec!["International".into()],
                 excerpt_chars: 0,
+                locale: None,
             },
         );
     })

@@ -317,7 +317,11 @@ async fn require_totp_refuses_accounts_without_it(backend: Backend) {
     assert!(!res.headers().contains_key(reqwest::header::SET_COOKIE));
     let page = res.text().await.unwrap();
     assert!(
-        page.contains("Ask an admin to run `tipdesk user totp enable editor@example.org`"),
+        // The command is isolated (U+2068…U+2069) from the sentence, so it
+        // reads the same inside a right-to-left one.
+        page.contains(
+            "Ask an admin to run \u{2068}`tipdesk user totp enable editor@example.org`\u{2069}"
+        ),
         "{page}"
     );
     assert_eq!(desk.get("/desk/tips").await.status(), StatusCode::SEE_OTHER);

@@ -188,3 +188,63 @@ async fn each_languages_form_is_photographed_at_desktop_and_phone_width() {
     }
     browser.close().await;
 }
+
+#[tokio::test]
+async fn a_persian_editor_switches_the_desk_to_persian_and_it_mirrors() {
+    let app = spawn_app().await;
+    for message in [
+        "پل کابل از دوشنبه بسته است؛ نقشه گزارش اشتباه است.",
+        "The convoy left Kunduz on Tuesday, not Monday.",
+    ] {
+        let res = app
+            .post_json(
+                DEMO_ARTICLE,
+                &serde_json::json!({"message": message, "kind": "correction"}),
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 201);
+    }
+    let password = add_user(&app, "nargis@example.org", "editor", &["default"]);
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/desk/login")).await;
+    browser.fill("#email", "nargis@example.org").await;
+    browser.fill("#password", &password).await;
+    browser
+        .click_and_wait("form.login button[type=submit]")
+        .await;
+    assert_eq!(browser.attr_of("html", "lang").await.as_deref(), Some("en"));
+
+    // The switch in the desk's bar.
+    let fa = i18n::catalog().get("fa").unwrap();
+    browser
+        .client()
+        .execute(
+            "document.querySelector('form.language select').value = 'fa';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser
+        .click_and_wait("form.language button[type=submit]")
+        .await;
+    assert_eq!(browser.attr_of("html", "dir").await.as_deref(), Some("rtl"));
+    assert_eq!(browser.text_of("h1").await, fa.t("queue-title"));
+    // Mirrored: the table's first column (the unread dot) is on the right.
+    let (_, table_right) = edges(&browser, "table.queue").await;
+    let (_, first_right) = edges(&browser, "table.queue th:first-child").await;
+    assert!(
+        (table_right - first_right).abs() < 2.0,
+        "{table_right} vs {first_right}"
+    );
+    assert_eq!(
+        browser.css_of("table.queue th", "text-align").await,
+        "start"
+    );
+    browser.screenshot("languages-desk-fa-queue-desktop").await;
+
+    browser.click_and_wait("td.ref a").await;
+    assert_eq!(browser.text_of("h2").await, fa.t("tip-message"));
+    assert_eq!(browser.css_of(".reference", "direction").await, "ltr");
+    browser.screenshot("languages-desk-fa-tip-desktop").await;
+    browser.close().await;
+}

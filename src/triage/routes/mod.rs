@@ -12,8 +12,5 @@ pub use tip::{add_note, assign, change_status, reveal_contact, set_labels, show}
 use crate::web::{Format, WebError};
 
 fn not_found() -> WebError {
-    WebError::not_found(
-        Format::Html,
-        "There is no such tip, or it belongs to a desk you do not work for.",
-    )
+    WebError::not_found(Format::Html, crate::i18n::Msg::new("desk-no-such-tip"))
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::auth::Staff;
 use crate::db::DbError;
 use crate::domain::{TipKind, TipStatus};
+use crate::i18n::{Locale, Msg};
 use crate::state::AppState;
 use crate::triage::{self, AssigneeFilter, Filters, QueueRow};
 use crate::web::{html_no_store, WebError};
@@ -40,7 +41,7 @@ fn blank(v: &Option<String>) -> Option<&str> {
 }
 
 impl QueueQuery {
-    fn filters(&self, staff: &Staff) -> Result<Filters, String> {
+    fn filters(&self, staff: &Staff) -> Result<Filters, Msg> {
         let texts = [
             &self.status,
             &self.desk,
@@ -55,16 +56,20 @@ impl QueueQuery {
             t.as_deref()
                 .is_some_and(|t| t.chars().any(char::is_control))
         }) {
-            return Err("Filters cannot contain control characters.".into());
+            return Err(Msg::new("filter-control-characters"));
         }
-        let date = |v: &Option<String>, what: &str| {
+        let date = |v: &Option<String>, which: &'static str| {
             blank(v)
                 .map(|d| {
                     chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
                         .ok()
                         // Both engines store years 1 to 9999 only.
                         .filter(|d| (1900..=9999).contains(&chrono::Datelike::year(d)))
-                        .ok_or_else(|| format!("The {what} date must look like 2026-11-27."))
+                        .ok_or_else(|| {
+                            Msg::new("filter-bad-date")
+                                .key("which", which)
+                                .localized("example", "2026-11-27")
+                        })
                 })
                 .transpose()
         };
@@ -72,18 +77,13 @@ impl QueueQuery {
             status: blank(&self.status).map(TipStatus::parse).transpose()?,
             desk: blank(&self.desk).map(str::to_owned),
             article: blank(&self.article).map(str::to_owned),
-            kind: blank(&self.kind)
-                .map(TipKind::parse)
-                .transpose()
-                .map_err(|m| crate::i18n::current().msg(&m))?,
+            kind: blank(&self.kind).map(TipKind::parse).transpose()?,
             assignee: match blank(&self.assignee) {
                 None => None,
                 Some("me") => Some(AssigneeFilter::User(staff.id)),
                 Some("nobody") => Some(AssigneeFilter::Nobody),
                 Some(other) => Some(AssigneeFilter::User(
-                    other
-                        .parse()
-                        .map_err(|_| "Unknown assignee filter.".to_owned())?,
+                    other.parse().map_err(|_| Msg::new("filter-bad-assignee"))?,
                 )),
             },
             from: date(&self.from, "from")?,
@@ -119,6 +119,7 @@ impl QueueQuery {
 #[derive(Template)]
 #[template(path = "desk/tips.html")]
 struct QueuePage<'a> {
+    l: Locale,
     staff: &'a Staff,
     query: &'a QueueQuery,
     notice: Option<String>,
@@ -164,12 +165,24 @@ impl QueuePage<'_> {
         blank(&self.query.status).is_none()
     }
 
-    fn kind_label(&self, raw: &str) -> &'static str {
-        TipKind::parse(raw).map_or("Tip", TipKind::label)
+    fn kind_label(&self, raw: &str) -> String {
+        TipKind::parse(raw).map_or_else(|_| self.l.t("tip-generic"), |k| self.l.msg(&k.name()))
     }
 
-    fn status_label(&self, raw: &str) -> &'static str {
-        TipStatus::parse(raw).map_or("Unknown", TipStatus::label)
+    fn status_label(&self, raw: &str) -> String {
+        TipStatus::parse(raw).map_or_else(|_| self.l.t("status-unknown"), |s| self.l.msg(&s.name()))
+    }
+
+    fn status_name(&self, status: &TipStatus) -> String {
+        self.l.msg(&status.name())
+    }
+
+    fn kind_name(&self, kind: &TipKind) -> String {
+        self.l.msg(&kind.name())
+    }
+
+    fn count(&self, n: &triage::Count) -> String {
+        n.shown(self.l)
     }
 
     fn statuses(&self) -> &'static [TipStatus] {
@@ -192,9 +205,10 @@ pub async fn queue(
         None => state.settings.desks.keys().cloned().collect(),
         Some(d) => d.to_vec(),
     };
+    let l = staff.locale;
     let (filters, notice) = match query.filters(&staff) {
         Ok(f) => (f, None),
-        Err(e) => (Filters::default(), Some(e)),
+        Err(e) => (Filters::default(), Some(l.msg(&e))),
     };
     let scope = staff.desk_scope().map(<[String]>::to_vec);
     let me = staff.id;
@@ -217,6 +231,7 @@ pub async fn queue(
     Ok(html_no_store(
         status,
         &QueuePage {
+            l,
             staff: &staff,
             query: &query,
             notice,

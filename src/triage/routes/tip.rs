@@ -11,6 +11,7 @@ use crate::audit::Actor;
 use crate::auth::{users, Protected, Staff};
 use crate::db::{Conn, DbError};
 use crate::domain::{TipKind, TipStatus};
+use crate::i18n::{Locale, Msg};
 use crate::state::AppState;
 use crate::triage::{self, ChangeError, Event, TipView};
 use crate::web::{html_no_store, Format, WebError};
@@ -18,23 +19,59 @@ use crate::web::{html_no_store, Format, WebError};
 #[derive(Template)]
 #[template(path = "desk/tip.html")]
 struct TipPage<'a> {
+    l: Locale,
     staff: &'a Staff,
     tip: TipView,
     contact: Option<String>,
     events: Vec<Event>,
     labels: Vec<String>,
     assignable: Vec<(i64, String)>,
-    notice: Option<&'a str>,
+    notice: Option<String>,
     can_triage: bool,
 }
 
 impl TipPage<'_> {
-    fn kind_label(&self) -> &'static str {
-        TipKind::parse(&self.tip.kind).map_or("Tip", TipKind::label)
+    fn kind_label(&self) -> String {
+        TipKind::parse(&self.tip.kind)
+            .map_or_else(|_| self.l.t("tip-generic"), |k| self.l.msg(&k.name()))
     }
 
-    fn status_label(&self) -> &'static str {
-        TipStatus::parse(&self.tip.status).map_or("Unknown", TipStatus::label)
+    fn status_label(&self) -> String {
+        TipStatus::parse(&self.tip.status)
+            .map_or_else(|_| self.l.t("status-unknown"), |s| self.l.msg(&s.name()))
+    }
+
+    fn step_name(&self, status: &TipStatus) -> String {
+        self.l.msg(&status.name())
+    }
+
+    /// A history line, in the staff member's language.
+    fn event_text(&self, e: &Event) -> String {
+        let l = self.l;
+        match e.kind.as_str() {
+            "status" => l.msg(
+                &Msg::new("history-status")
+                    .localized("from", self.status_name(&e.from_value))
+                    .localized("to", self.status_name(&e.to_value)),
+            ),
+            "assign" => match &e.to_value {
+                Some(to) => l.msg(&Msg::new("history-assigned").localized("to", to)),
+                None => l.t("history-unassigned"),
+            },
+            "labels" => l.msg(
+                &Msg::new("history-labels").text("labels", e.to_value.clone().unwrap_or_default()),
+            ),
+            other => other.to_owned(),
+        }
+    }
+
+    fn contact_kind(&self, kind: &str) -> String {
+        let key = match kind {
+            "email" => "email",
+            "phone" => "phone",
+            _ => "handle",
+        };
+        self.l.msg(&Msg::new("tip-contact-kind").key("kind", key))
     }
 
     fn next_steps(&self) -> &'static [TipStatus] {
@@ -55,7 +92,7 @@ impl TipPage<'_> {
 
     fn status_name(&self, raw: &Option<String>) -> String {
         raw.as_deref()
-            .map(|s| TipStatus::parse(s).map_or(s.to_owned(), |t| t.label().to_owned()))
+            .map(|s| TipStatus::parse(s).map_or(s.to_owned(), |t| self.l.msg(&t.name())))
             .unwrap_or_default()
     }
 }
@@ -66,7 +103,7 @@ async fn tip_page(
     id: i64,
     contact: Option<String>,
     status: StatusCode,
-    notice: Option<&str>,
+    notice: Option<Msg>,
 ) -> Result<HttpResponse, WebError> {
     let me = staff.id;
     let loaded = state
@@ -94,16 +131,18 @@ async fn tip_page(
         .query(move |conn| triage::mark_read(conn, me, id))
         .await?;
     let can_triage = staff.triages_desk(&tip.desk);
+    let l = staff.locale;
     Ok(html_no_store(
         status,
         &TipPage {
+            l,
+            notice: notice.map(|m| l.msg(&m)),
             staff,
             tip,
             contact,
             events,
             labels,
             assignable,
-            notice,
             can_triage,
         },
     ))
@@ -134,7 +173,7 @@ fn unseal(state: &AppState, field: &str, reference: &str, sealed: &str) -> Strin
         .open(field, reference, sealed)
         .unwrap_or_else(|e| {
             tracing::error!(error = %e, field, "cannot open a sealed reader field");
-            "[cannot be decrypted with the configured keys]".to_owned()
+            crate::i18n::current().t("tip-undecryptable")
         })
 }
 
@@ -152,7 +191,7 @@ async fn may_change(state: &AppState, staff: &Staff, id: i64) -> Result<String, 
             Format::Html,
             StatusCode::FORBIDDEN,
             "forbidden",
-            "Your account can read this desk's tips but not change them.",
+            Msg::new("desk-read-only"),
         ));
     }
     Ok(desk)
@@ -184,7 +223,7 @@ pub async fn reveal_contact(
         .await?;
     let shown = match contact {
         Some((reference, sealed)) => unseal(&state, "contact", &reference, &sealed),
-        None => "The reader left no contact.".into(),
+        None => p.staff.locale.t("tip-reader-left-no-contact"),
     };
     tip_page(&state, &p.staff, id, Some(shown), StatusCode::OK, None).await
 }
@@ -196,19 +235,19 @@ async fn apply<F>(
     state: &AppState,
     staff: &Staff,
     id: i64,
-    change: Result<F, String>,
+    change: Result<F, Msg>,
 ) -> Result<HttpResponse, WebError>
 where
     F: FnOnce(&mut Conn<'_>, &Actor) -> Result<(), ChangeError> + Send + 'static,
 {
-    let refused = |msg: String| async move {
+    let refused = |msg: Msg| async move {
         tip_page(
             state,
             staff,
             id,
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
-            Some(&msg),
+            Some(msg),
         )
         .await
     };
@@ -277,7 +316,7 @@ pub async fn assign(
             .ok()
             .and_then(|u| candidates.into_iter().find(|(i, _)| *i == u))
             .map(Some)
-            .ok_or_else(|| "Tips can be assigned only to editors of their desk.".to_owned()),
+            .ok_or_else(|| Msg::new("desk-assign-editors-only")),
     };
     let change = to.map(|to| {
         move |c: &mut Conn<'_>, a: &Actor| triage::assign(c, a, id, to).map_err(ChangeError::from)

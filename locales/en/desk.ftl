@@ -1,0 +1,249 @@
+## The desk's pages, its refusals and its email. Staff see these in their
+## account's language (tipdesk user set-locale, or the switch on the desk);
+## a desk's email in [desks.<key>] locale.
+
+## Every desk page
+
+desk-title = verification desk
+desk-nav-tips = Tips
+desk-nav-audit = Audit trail
+desk-nav-queue = Queue
+desk-log-out = Log out
+# $role: admin, editor, viewer or ops
+desk-role = { $role ->
+    [admin] admin
+    [editor] editor
+    [viewer] viewer
+   *[ops] ops
+}
+desk-language = Language
+desk-language-change = Change
+
+## Signing in
+
+entry-heading = Verification desk
+login-title = Sign in
+login-email = Email
+login-password = Password
+login-submit = Sign in
+login-expired = This login form has expired. Please sign in again.
+login-wrong = That email and password do not match an account.
+# $seconds: how long to wait
+login-throttled = Too many failed attempts. Please wait { $seconds } { $seconds ->
+    [one] second
+   *[other] seconds
+} before trying again.
+# $command: the command an admin runs
+login-needs-totp = This account needs two-factor login, which is not set up yet. Ask an admin to run { $command }, then sign in again.
+totp-title = Two-factor login
+totp-label = Code from your authenticator app
+totp-hint = The 6-digit code your app shows for tipdesk. Without your phone, enter one of your recovery codes instead; each works once.
+totp-start-again = Start again
+totp-expired = This sign-in has expired (the code page lasts five minutes). Please sign in again.
+totp-reused = That code has been used already. Wait for your app to show a new one and enter that.
+totp-wrong = That code is not right. Enter the current 6-digit code from your authenticator app, or an unused recovery code.
+
+## A tip's status and kind, as the desk says them
+
+status-new = New
+status-in_review = In review
+status-verified = Verified
+status-not_verified = Not verified
+status-actioned = Actioned
+status-closed = Closed
+status-spam = Spam
+status-duplicate = Duplicate
+status-unknown = Unknown
+tip-generic = Tip
+
+## The queue (/desk/tips)
+
+queue-title = Tips
+queue-all = All
+filter-status = Status
+filter-any = any
+filter-desk = Desk
+filter-kind = Kind
+filter-assignee = Assignee
+filter-anyone = anyone
+filter-me = me
+filter-nobody = nobody
+filter-article = Article
+filter-from = From
+filter-to = To
+filter-text = Text
+filter-submit = Filter
+queue-empty = No tips match.
+column-reference = Reference
+column-article = Article
+column-desk = Desk
+column-kind = Kind
+column-status = Status
+column-assignee = Assignee
+column-received = Received (UTC)
+queue-unread = Unread
+queue-older = Older tips →
+filter-control-characters = Filters cannot contain control characters.
+# $which: from or to; $example: a date as it must be written
+filter-bad-date = The { $which ->
+    [from] from
+   *[to] to
+} date must look like { $example }.
+filter-bad-assignee = Unknown assignee filter.
+
+## A tip (/desk/tips/{id})
+
+tip-back = ← All tips
+fact-article = Article
+fact-kind = Kind
+fact-desk = Desk
+fact-received = Received
+fact-assignee = Assignee
+fact-labels = Labels
+fact-nobody = nobody
+fact-none = none
+tip-message = Message
+tip-quote = Quoted passage
+tip-reader = The reader
+# $name: the reader's name, as they wrote it
+tip-reader-name = Name: { $name }.
+tip-reader-no-name = Name: not given.
+tip-consented = Agreed to be contacted.
+tip-not-consented = Did not ask to be contacted.
+# $contact: the reader's contact, as they wrote it
+tip-contact = Contact: { $contact }
+# $kind: email, phone or handle
+tip-contact-kind = ({ $kind ->
+    [email] email
+    [phone] phone
+   *[handle] messenger handle
+})
+tip-show-contact = Show contact
+tip-show-contact-recorded = Showing it is recorded in the audit trail.
+tip-no-contact = No contact given.
+tip-reader-left-no-contact = The reader left no contact.
+tip-undecryptable = [cannot be decrypted with the configured keys]
+tip-work = Work on it
+tip-status = Status
+tip-choose = choose…
+tip-change-status = Change status
+tip-assign-to = Assign to
+tip-assign = Assign
+tip-labels = Labels
+tip-labels-hint = comma, separated
+tip-save-labels = Save labels
+tip-note = Internal note
+tip-add-note = Add note
+tip-history = History
+tip-history-empty = Nothing yet.
+history-someone = someone
+# $from, $to: statuses
+history-status = changed the status from { $from } to { $to }
+# $to: a staff member's name
+history-assigned = assigned it to { $to }
+history-unassigned = unassigned it
+# $labels: the labels, comma-separated
+history-labels = set the labels to [{ $labels }]
+history-noted = noted:
+
+## Refusals on the desk
+
+# Between the items of a list ("new, in review").
+list-separator = {", "}
+desk-no-such-tip = There is no such tip, or it belongs to a desk you do not work for.
+desk-read-only = Your account can read this desk's tips but not change them.
+desk-assign-editors-only = Tips can be assigned only to editors of their desk.
+# $from: the tip's status; $allowed: the statuses it may move to
+desk-status-not-allowed = A tip that is { $from } can move to: { $allowed }.
+# $status: what was sent
+desk-status-unknown = `{ $status }` is not a tip status.
+desk-note-empty = Write a note first.
+# $label: the label as typed
+desk-label-invalid = “{ $label }” is not a label: at most 40 characters on one line.
+desk-labels-too-many = At most 20 labels per tip.
+desk-cross-site = This request came from another site and was refused. Open tipdesk directly and try again.
+desk-csrf = This form has expired or did not come from tipdesk. Reload the page and try again.
+desk-audit-admins-only = The audit trail is for admins.
+desk-language-unknown = The desk does not speak that language.
+ops-only = The queue page is for ops and admins.
+ops-job-actions = Jobs can be retried or discarded.
+ops-job-not-dead = That job is not dead (any more), so there is nothing to do.
+metrics-token = Send the metrics token as `Authorization: Bearer …`.
+metrics-loopback = Metrics are served to loopback clients only; set ops.metrics_token to read them from elsewhere.
+
+## The audit trail (/desk/audit)
+
+audit-title = Audit trail
+# $command: the command that checks the chain
+audit-intro = Every entry is chained to the one before it; { $command } checks the chain.
+audit-when = When (UTC)
+audit-who = Who
+audit-action = Action
+audit-target = Target
+audit-details = Details
+audit-older = Older entries →
+
+## The notification queue (/ops/queue)
+
+ops-title = Notification queue
+ops-refresh = This page refreshes itself every 30 seconds. It shows job metadata only.
+ops-oldest = Oldest waiting
+ops-none-waiting = none waiting
+# $seconds: the job's age
+ops-seconds = { $seconds } s
+ops-worker = Worker
+# $seconds: since the worker last reported in
+ops-worker-seen = { $seconds } s ago
+ops-no-worker = no worker has reported in
+ops-surging = Articles in surge
+ops-surging-intro = Their tips are accepted as usual; their desks get digests instead of one email per tip.
+# $count: tips
+ops-surging-count = { $count } { $count ->
+    [one] tip
+   *[other] tips
+} in the last ten minutes
+ops-last-day = Last 24 hours
+ops-chart = Emails sent and failed per hour over the last 24 hours
+# $hour: e.g. 14:00; $count: emails
+ops-chart-sent = { $hour }: { $count } sent
+ops-chart-failed = { $hour }: { $count } failed
+ops-key-sent = sent
+ops-key-failed = failed attempts, per hour (UTC)
+ops-problems = Dead and retrying jobs
+ops-no-problems = None. Everything is getting through.
+ops-job = Job
+ops-tip = Tip
+ops-desk = Desk
+ops-to = To
+ops-state = State
+ops-attempts = Attempts
+ops-next = Next attempt (UTC)
+ops-reply = Last reply
+ops-retry = Retry
+ops-discard = Discard
+
+## The desk's email (the desk's [desks.<key>] locale)
+
+# $kind: the kind of tip; $title: the article's title
+email-tip-subject = New tip ({ $kind }): { $title }
+email-tip-intro = A reader sent a tip about an article your desk owns.
+email-article = Article
+email-kind = Kind
+email-received = Received
+email-open = Read and triage it in the dashboard
+email-excerpt = Excerpt (this desk opted in)
+email-privacy = The tip's text and the reader's details are only in the dashboard: an inbox is not a safe place for a source's identity.
+# $count: tips; $articles: how many articles they are about
+email-digest-subject = { $count } new tips on { $articles } { $articles ->
+    [one] article
+   *[other] articles
+}
+email-digest-intro = { $count } new tips on { $articles } { $articles ->
+    [one] article
+   *[other] articles
+} arrived for your desk in the last few minutes.
+email-digest-why = To keep your inbox usable during a flood, they are collected here.
+# $count: tips not listed
+email-digest-more = … and { $count } more in the dashboard
+email-digest-open = Open the dashboard to triage them:
+email-digest-open-link = Open the dashboard

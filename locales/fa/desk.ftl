@@ -1,0 +1,214 @@
+## صفحه‌های میز، پیام‌های رد و ایمیل آن. کارکنان این‌ها را به زبان حساب
+## خود می‌بینند؛ ایمیل هر میز به زبان [desks.<key>] locale.
+
+## همه صفحه‌های میز
+
+desk-title = میز راستی‌آزمایی
+desk-nav-tips = گزارش‌ها
+desk-nav-audit = دفتر ممیزی
+desk-nav-queue = صف اعلان‌ها
+desk-log-out = خروج
+desk-role = { $role ->
+    [admin] مدیر
+    [editor] ویراستار
+    [viewer] بیننده
+   *[ops] عملیات
+}
+desk-language = زبان
+desk-language-change = تغییر
+
+## ورود
+
+entry-heading = میز راستی‌آزمایی
+login-title = ورود
+login-email = ایمیل
+login-password = گذرواژه
+login-submit = ورود
+login-expired = این فرم ورود منقضی شده است. لطفاً دوباره وارد شوید.
+login-wrong = این ایمیل و گذرواژه با هیچ حسابی جور نیست.
+login-throttled = تلاش‌های ناموفق بیش از حد بوده است. لطفاً پیش از تلاش دوباره { $seconds } ثانیه صبر کنید.
+login-needs-totp = این حساب به ورود دومرحله‌ای نیاز دارد که هنوز راه‌اندازی نشده است. از یک مدیر بخواهید { $command } را اجرا کند، سپس دوباره وارد شوید.
+totp-title = ورود دومرحله‌ای
+totp-label = کد برنامه احراز هویت شما
+totp-hint = کد ۶ رقمی‌ای که برنامه‌تان برای tipdesk نشان می‌دهد. اگر تلفنتان همراهتان نیست، یکی از کدهای بازیابی را وارد کنید؛ هر کدام فقط یک بار کار می‌کند.
+totp-start-again = شروع دوباره
+totp-expired = این ورود منقضی شده است (صفحه کد فقط پنج دقیقه اعتبار دارد). لطفاً دوباره وارد شوید.
+totp-reused = این کد پیش‌تر استفاده شده است. صبر کنید تا برنامه‌تان کد تازه‌ای نشان دهد و آن را وارد کنید.
+totp-wrong = این کد درست نیست. کد ۶ رقمی کنونی برنامه احراز هویت یا یک کد بازیابی استفاده‌نشده را وارد کنید.
+
+## وضعیت و نوع گزارش، آن‌طور که میز می‌گوید
+
+status-new = تازه
+status-in_review = در حال بررسی
+status-verified = تأییدشده
+status-not_verified = تأییدنشده
+status-actioned = اقدام‌شده
+status-closed = بسته
+status-spam = هرزنامه
+status-duplicate = تکراری
+status-unknown = نامشخص
+tip-generic = گزارش
+
+## فهرست گزارش‌ها (/desk/tips)
+
+queue-title = گزارش‌ها
+queue-all = همه
+filter-status = وضعیت
+filter-any = هر کدام
+filter-desk = میز
+filter-kind = نوع
+filter-assignee = مسئول
+filter-anyone = هر کس
+filter-me = خودم
+filter-nobody = هیچ‌کس
+filter-article = مطلب
+filter-from = از
+filter-to = تا
+filter-text = متن
+filter-submit = پالایش
+queue-empty = گزارشی با این شرایط نیست.
+column-reference = کد پیگیری
+column-article = مطلب
+column-desk = میز
+column-kind = نوع
+column-status = وضعیت
+column-assignee = مسئول
+column-received = دریافت (UTC)
+queue-unread = خوانده‌نشده
+queue-older = گزارش‌های قدیمی‌تر ←
+filter-control-characters = پالایه‌ها نمی‌توانند کاراکتر کنترلی داشته باشند.
+filter-bad-date = تاریخ { $which ->
+    [from] «از»
+   *[to] «تا»
+} باید به شکل { $example } باشد.
+filter-bad-assignee = پالایه مسئول نامعتبر است.
+
+## یک گزارش (/desk/tips/{id})
+
+tip-back = → همه گزارش‌ها
+fact-article = مطلب
+fact-kind = نوع
+fact-desk = میز
+fact-received = دریافت
+fact-assignee = مسئول
+fact-labels = برچسب‌ها
+fact-nobody = هیچ‌کس
+fact-none = هیچ
+tip-message = پیام
+tip-quote = بخش نقل‌شده
+tip-reader = خواننده
+tip-reader-name = نام: { $name }.
+tip-reader-no-name = نام: داده نشده.
+tip-consented = با تماس موافقت کرده است.
+tip-not-consented = نخواسته است با او تماس گرفته شود.
+tip-contact = راه تماس: { $contact }
+tip-contact-kind = ({ $kind ->
+    [email] ایمیل
+    [phone] تلفن
+   *[handle] نام کاربری پیام‌رسان
+})
+tip-show-contact = نمایش راه تماس
+tip-show-contact-recorded = نمایش آن در دفتر ممیزی ثبت می‌شود.
+tip-no-contact = راه تماسی داده نشده است.
+tip-reader-left-no-contact = خواننده راه تماسی نگذاشته است.
+tip-undecryptable = [با کلیدهای تنظیم‌شده رمزگشایی نمی‌شود]
+tip-work = رسیدگی
+tip-status = وضعیت
+tip-choose = انتخاب کنید…
+tip-change-status = تغییر وضعیت
+tip-assign-to = سپردن به
+tip-assign = بسپار
+tip-labels = برچسب‌ها
+tip-labels-hint = با ویرگول جدا کنید
+tip-save-labels = ذخیره برچسب‌ها
+tip-note = یادداشت داخلی
+tip-add-note = افزودن یادداشت
+tip-history = پیشینه
+tip-history-empty = هنوز چیزی نیست.
+history-someone = کسی
+history-status = وضعیت را از { $from } به { $to } تغییر داد
+history-assigned = آن را به { $to } سپرد
+history-unassigned = مسئول آن را برداشت
+history-labels = برچسب‌ها را [{ $labels }] گذاشت
+history-noted = یادداشت گذاشت:
+
+## پیام‌های رد در میز
+
+list-separator = {"، "}
+desk-no-such-tip = چنین گزارشی نیست، یا به میزی تعلق دارد که شما در آن کار نمی‌کنید.
+desk-read-only = حساب شما می‌تواند گزارش‌های این میز را بخواند، اما نمی‌تواند آن‌ها را تغییر دهد.
+desk-assign-editors-only = گزارش‌ها را فقط می‌توان به ویراستاران میز خودشان سپرد.
+desk-status-not-allowed = گزارشی با وضعیت «{ $from }» فقط می‌تواند به این وضعیت‌ها برود: { $allowed }.
+desk-status-unknown = `{ $status }` وضعیت گزارش نیست.
+desk-note-empty = اول یادداشت را بنویسید.
+desk-label-invalid = «{ $label }» برچسب نیست: حداکثر ۴۰ حرف در یک خط.
+desk-labels-too-many = هر گزارش حداکثر ۲۰ برچسب می‌تواند داشته باشد.
+desk-cross-site = این درخواست از سایت دیگری آمده بود و رد شد. tipdesk را مستقیم باز کنید و دوباره امتحان کنید.
+desk-csrf = این فرم منقضی شده یا از tipdesk نیامده است. صفحه را دوباره بارگذاری کنید و دوباره امتحان کنید.
+desk-audit-admins-only = دفتر ممیزی فقط برای مدیران است.
+desk-language-unknown = میز به این زبان در دسترس نیست.
+ops-only = صفحه صف فقط برای عملیات و مدیران است.
+ops-job-actions = کارها را فقط می‌توان دوباره فرستاد یا کنار گذاشت.
+ops-job-not-dead = این کار (دیگر) از کار افتاده نیست، پس کاری برای انجام نیست.
+metrics-token = توکن سنجه‌ها را به صورت `Authorization: Bearer …` بفرستید.
+metrics-loopback = سنجه‌ها فقط به کلاینت‌های loopback داده می‌شوند؛ برای خواندن از جای دیگر ops.metrics_token را تنظیم کنید.
+
+## دفتر ممیزی (/desk/audit)
+
+audit-title = دفتر ممیزی
+audit-intro = هر ثبت به ثبت پیش از خود زنجیر شده است؛ { $command } این زنجیره را بررسی می‌کند.
+audit-when = زمان (UTC)
+audit-who = چه کسی
+audit-action = کار
+audit-target = هدف
+audit-details = جزئیات
+audit-older = ثبت‌های قدیمی‌تر ←
+
+## صف اعلان‌ها (/ops/queue)
+
+ops-title = صف اعلان‌ها
+ops-refresh = این صفحه هر ۳۰ ثانیه خودش تازه می‌شود. فقط اطلاعات کلی کارها را نشان می‌دهد.
+ops-oldest = قدیمی‌ترین در انتظار
+ops-none-waiting = هیچ کاری در انتظار نیست
+ops-seconds = { $seconds } ثانیه
+ops-worker = کارگزار
+ops-worker-seen = { $seconds } ثانیه پیش
+ops-no-worker = هیچ کارگزاری گزارش حضور نداده است
+ops-surging = مطلب‌های پرهجوم
+ops-surging-intro = گزارش‌هایشان مثل همیشه پذیرفته می‌شود؛ میزهایشان به‌جای یک ایمیل برای هر گزارش، خلاصه دریافت می‌کنند.
+ops-surging-count = { $count } گزارش در ده دقیقه گذشته
+ops-last-day = ۲۴ ساعت گذشته
+ops-chart = ایمیل‌های فرستاده‌شده و ناموفق در هر ساعت در ۲۴ ساعت گذشته
+ops-chart-sent = { $hour }: { $count } فرستاده‌شده
+ops-chart-failed = { $hour }: { $count } ناموفق
+ops-key-sent = فرستاده‌شده
+ops-key-failed = تلاش‌های ناموفق، در هر ساعت (UTC)
+ops-problems = کارهای از کار افتاده و در حال تلاش دوباره
+ops-no-problems = هیچ. همه چیز می‌رسد.
+ops-job = کار
+ops-tip = گزارش
+ops-desk = میز
+ops-to = گیرنده
+ops-state = وضعیت
+ops-attempts = تلاش‌ها
+ops-next = تلاش بعدی (UTC)
+ops-reply = آخرین پاسخ
+ops-retry = فرستادن دوباره
+ops-discard = کنار گذاشتن
+
+## ایمیل میز
+
+email-tip-subject = گزارش تازه ({ $kind }): { $title }
+email-tip-intro = یک خواننده درباره مطلبی که به میز شما مربوط است گزارشی فرستاده است.
+email-article = مطلب
+email-kind = نوع
+email-received = دریافت
+email-open = خواندن و رسیدگی در داشبورد
+email-excerpt = گزیده (این میز آن را خواسته است)
+email-privacy = متن گزارش و مشخصات خواننده فقط در داشبورد است: صندوق ایمیل جای امنی برای هویت یک منبع نیست.
+email-digest-subject = { $count } گزارش تازه درباره { $articles } مطلب
+email-digest-intro = { $count } گزارش تازه درباره { $articles } مطلب در چند دقیقه گذشته برای میز شما رسیده است.
+email-digest-why = برای این‌که صندوق ایمیلتان هنگام هجوم گزارش‌ها قابل استفاده بماند، آن‌ها این‌جا یک‌جا آمده‌اند.
+email-digest-more = … و { $count } گزارش دیگر در داشبورد
+email-digest-open = برای رسیدگی، داشبورد را باز کنید:
+email-digest-open-link = باز کردن داشبورد
