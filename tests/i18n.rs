@@ -312,6 +312,9 @@ fn tags_find_the_nearest_language_and_unknown_ones_nothing() {
     assert_eq!(find("PS-af"), Some("ps"));
     assert_eq!(find("ru-RU"), Some("ru"));
     assert_eq!(find("en-GB"), Some("en"));
+    // CLDR's aliases: Dari as Windows names it, Pashto's three-letter code.
+    assert_eq!(find("prs-AF"), Some("fa"));
+    assert_eq!(find("pus"), Some("ps"));
     assert_eq!(find("de"), None);
     assert_eq!(find("<script>"), None);
     let accept = |h: &str| c.from_accept_language(h, Audience::Reader).map(|l| l.tag());

@@ -1,7 +1,9 @@
 //! Choosing a language: a tag (`?lang=fa-AF`, an article's language, a
 //! staff member's setting) or a browser's `Accept-Language`, matched to the
 //! languages the catalog has with fluent-langneg (RFC 4647 lookup with
-//! likely subtags: `fa-AF` and `fa-IR` find `fa`).
+//! likely subtags: `fa-AF` and `fa-IR` find `fa`). Each tag is first
+//! canonicalized by CLDR's aliases (ICU4X): Windows in Afghanistan asks for
+//! Dari as `prs-AF`, which CLDR names `fa-AF`; `pus` is `ps`.
 
 use std::str::FromStr;
 
@@ -41,12 +43,26 @@ impl Catalog {
     }
 
     fn best(&'static self, wanted: &[LanguageIdentifier], audience: Audience) -> Option<Locale> {
+        let wanted: Vec<LanguageIdentifier> = wanted.iter().map(canonical).collect();
+        let wanted = wanted.as_slice();
         let offered: Vec<Locale> = self.offered(audience).collect();
         let ids: Vec<&LanguageIdentifier> = offered.iter().map(|l| l.langid()).collect();
         let chosen = negotiate_languages(wanted, &ids, None, NegotiationStrategy::Lookup);
         let first = **chosen.first()?;
         offered.into_iter().find(|l| l.langid() == first)
     }
+}
+
+/// `id` with CLDR's language aliases applied (`prs` → `fa-AF`), or as it
+/// was when it has none.
+fn canonical(id: &LanguageIdentifier) -> LanguageIdentifier {
+    static CANONICALIZER: icu_locale::LocaleCanonicalizer =
+        icu_locale::LocaleCanonicalizer::new_extended();
+    let Ok(mut locale) = icu_locale_core::Locale::try_from_str(&id.to_string()) else {
+        return id.clone();
+    };
+    CANONICALIZER.canonicalize(&mut locale);
+    LanguageIdentifier::from_str(&locale.id.to_string()).unwrap_or_else(|_| id.clone())
 }
 
 /// The language ranges of an `Accept-Language` value, best first. An entry

@@ -182,7 +182,80 @@ derby,Derby played after all,https://news.example/derby,Sport
     assert!(fresh.contains("Derby played after all"));
 }
 
+/// The article's language (optional `language` column or key) decides the
+/// form's language; a malformed tag is refused with its line.
+async fn an_articles_language_is_imported_from_csv_and_json(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(
+        &dir,
+        "articles.csv",
+        "id,title,url,section,language\n\
+         herat-ps,د هرات زلزله,https://news.example/ps/herat,International,ps\n\
+         herat-en,Herat earthquake,https://news.example/herat,International,\n",
+    );
+    let out = import(&app, &csv);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json = write(
+        &dir,
+        "articles.json",
+        r#"[{"id": "kabul-fa", "title": "کابل", "url": "https://news.example/fa/kabul", "section": "International", "language": "fa_AF"}]"#,
+    );
+    let out = import(&app, &json);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lang = |page: &str| extract_attr(page, "<html lang=\"").unwrap();
+    let page = app
+        .get("/articles/herat-ps/tip")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(lang(&page), "ps");
+    let page = app
+        .get("/articles/herat-en/tip")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(lang(&page), "en", "no language: the default");
+    let page = app
+        .get("/articles/kabul-fa/tip")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(lang(&page), "fa", "fa_AF is stored as fa-AF and finds fa");
+
+    let bad = write(
+        &dir,
+        "bad.csv",
+        "id,title,url,section,language\n\
+         fine-1,Fine,https://news.example/1,Politics,fa\n\
+         fine-2,Fine,https://news.example/2,Politics,not a tag\n",
+    );
+    let out = import(&app, &bad);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 3") && stderr.contains("language"),
+        "{stderr}"
+    );
+    assert_eq!(
+        app.get("/articles/fine-1/tip").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
 crate::both_backends!(
+    an_articles_language_is_imported_from_csv_and_json,
     a_reimported_article_routes_tips_at_once_and_shows_its_title_within_seconds,
     a_csv_file_is_upserted,
     a_json_file_is_upserted,
