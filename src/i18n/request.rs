@@ -205,10 +205,18 @@ pub async fn middleware(
         .await;
     let mut res = res?;
     let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(locale.tag()) {
-        h.insert(header::CONTENT_LANGUAGE, v);
+    // Only what people read: the stylesheet, metrics and probes are the
+    // same in every language and stay cacheable as one.
+    let worded = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/json"));
+    if worded {
+        if let Ok(v) = HeaderValue::from_str(locale.tag()) {
+            h.insert(header::CONTENT_LANGUAGE, v);
+        }
+        h.append(header::VARY, HeaderValue::from_static("Accept-Language"));
     }
-    h.append(header::VARY, HeaderValue::from_static("Accept-Language"));
     Ok(res)
 }
 

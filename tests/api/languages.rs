@@ -393,7 +393,80 @@ async fn error_pages_speak_the_readers_language(backend: Backend) {
         .starts_with("Слишком много сообщений"));
 }
 
+/// Each of the three reader pages (the form, the refused form, the
+/// thank-you page) in each language, by each rule that can choose it: the
+/// URL, the article's own language and the browser.
+async fn every_reader_page_in_every_language_by_every_rule(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let articles: Vec<_> = LANGS
+        .iter()
+        .map(|tag| {
+            tipdesk::articles::ArticleRecord {
+                id: format!("story-{tag}"),
+                title: format!("Story {tag}"),
+                url: format!("https://news.example/{tag}/story"),
+                section: "International".into(),
+                language: Some((*tag).into()),
+            }
+            .parse()
+            .unwrap()
+        })
+        .collect();
+    app.pool
+        .with(|c| tipdesk::articles::upsert_all(c, &articles))
+        .unwrap();
+    for tag in LANGS {
+        let dir = locale(tag).dir();
+        // (form address, Accept-Language) per rule; the article without a
+        // language of its own is the demo one.
+        let rules = [
+            ("url", format!("{FORM}?lang={tag}"), "de"),
+            ("article", format!("/articles/story-{tag}/tip"), "de"),
+            ("browser", FORM.to_owned(), tag),
+        ];
+        for (rule, path, accept) in rules {
+            let page = get_with(&app, &path, accept).await.text().await.unwrap();
+            assert_eq!(
+                html_lang_dir(&page),
+                (tag.to_owned(), dir.to_owned()),
+                "{rule}: form"
+            );
+            let token = extract_attr(&page, "name=\"form_token\" value=\"").unwrap();
+            let action = extract_attr(&page, "<form method=\"post\" action=\"").unwrap();
+            for (message, status, heading) in [
+                ("short", StatusCode::UNPROCESSABLE_ENTITY, "form-heading"),
+                (
+                    "The minister was not in Kabul that day.",
+                    StatusCode::OK,
+                    "thanks-heading",
+                ),
+            ] {
+                let res = app
+                    .client
+                    .post(app.url(&action))
+                    .header("accept-language", accept)
+                    .form(&[("message", message), ("form_token", token.as_str())])
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), status, "{tag} by {rule}");
+                let page = res.text().await.unwrap();
+                assert_eq!(
+                    html_lang_dir(&page),
+                    (tag.to_owned(), dir.to_owned()),
+                    "{tag} by {rule}: {heading}"
+                );
+                assert!(
+                    page.contains(&escaped(&locale(tag).t(heading))),
+                    "{tag} by {rule}"
+                );
+            }
+        }
+    }
+}
+
 crate::both_backends!(
+    every_reader_page_in_every_language_by_every_rule,
     the_form_is_in_each_language_by_lang_with_its_direction,
     the_browser_chooses_when_the_url_does_not,
     an_articles_own_language_comes_after_the_url_and_before_the_browser,
