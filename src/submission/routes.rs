@@ -11,8 +11,9 @@ use crate::articles::{self, Article};
 use crate::domain::{ArticleId, TipKind, TipReference};
 use crate::i18n::{self, LanguageLink, Locale, Msg};
 use crate::state::AppState;
-use crate::web::form::StrictForm;
+use crate::web::form::{self as form, FormError};
 use crate::web::form_token as token;
+use crate::web::json::UniqueJson;
 use crate::web::{html, Format, WebError};
 
 /// A full page of its own, or the minimal version for an iframe.
@@ -54,6 +55,38 @@ pub struct FormPost {
     /// (or, rarely, a browser's autofill).
     website: Option<String>,
     form_token: Option<String>,
+}
+
+/// The reader's form body as posted: readable, or with a field sent twice
+/// (then each field's first value is kept, to show the form again with
+/// what the reader wrote).
+pub enum ReaderForm {
+    Read(FormPost),
+    Duplicate { field: String, first: FormPost },
+}
+
+impl ReaderForm {
+    /// Reads a body already checked by [`form::read`].
+    pub fn parse(bytes: &[u8]) -> Result<Self, WebError> {
+        match form::parse_form::<FormPost>(bytes) {
+            Ok(post) => Ok(Self::Read(post)),
+            Err(FormError::Duplicate(field)) => match form::parse_first::<FormPost>(bytes) {
+                Some(first) => Ok(Self::Duplicate { field, first }),
+                None => Err(FormError::Duplicate(field).into_web()),
+            },
+            Err(e) => Err(e.into_web()),
+        }
+    }
+}
+
+impl actix_web::FromRequest for ReaderForm {
+    type Error = WebError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, WebError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let body = form::read(req, payload);
+        Box::pin(async move { Self::parse(&body.await?) })
+    }
 }
 
 impl FormPost {
@@ -165,6 +198,7 @@ async fn load_article(state: &AppState, raw_id: &str, format: Format) -> Result<
 
 /// Why the form is shown again, and with what.
 struct Refusal<'a> {
+    status: StatusCode,
     input: &'a TipInput,
     errors: &'a FieldErrors,
     notice: Msg,
@@ -184,7 +218,7 @@ fn render_form(
     let (status, input, errors, notice, keep_token) = match &refusal {
         None => (StatusCode::OK, &empty_input, &no_errors, None, None),
         Some(r) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
+            r.status,
             r.input,
             r.errors,
             Some(l.msg(&r.notice)),
@@ -245,7 +279,7 @@ pub async fn submit_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    StrictForm(form): StrictForm<FormPost>,
+    form: ReaderForm,
 ) -> Result<HttpResponse, WebError> {
     submit_form(&state, &req, Layout::Page, &path, form).await
 }
@@ -255,7 +289,7 @@ pub async fn submit_embed(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    StrictForm(form): StrictForm<FormPost>,
+    form: ReaderForm,
 ) -> Result<HttpResponse, WebError> {
     submit_form(&state, &req, Layout::Embed, &path, form).await
 }
@@ -265,7 +299,7 @@ async fn submit_form(
     req: &HttpRequest,
     layout: Layout,
     id: &str,
-    form: FormPost,
+    form: ReaderForm,
 ) -> Result<HttpResponse, WebError> {
     let client = state.client_key(req);
     if let Err(wait) = state.limiter.check(&client) {
@@ -287,13 +321,18 @@ async fn submit_form(
     }
     let article = load_article(state, id, Format::Html).await?;
     i18n::request::prefer_article(article.language.as_deref());
+    let (form, duplicate) = match form {
+        ReaderForm::Read(post) => (post, None),
+        ReaderForm::Duplicate { field, first } => (first, Some(field)),
+    };
     let (input, honeypot, form_token) = form.into_parts();
-    let refuse = |notice: Msg, errors: &FieldErrors, keep_token: Option<&str>| {
+    let refuse_with = |status, notice: Msg, errors: &FieldErrors, keep_token: Option<&str>| {
         render_form(
             state,
             layout,
             &article,
             Some(Refusal {
+                status,
                 input: &input,
                 errors,
                 notice,
@@ -301,6 +340,19 @@ async fn submit_form(
             }),
         )
     };
+    let refuse = |notice: Msg, errors: &FieldErrors, keep_token: Option<&str>| {
+        refuse_with(StatusCode::UNPROCESSABLE_ENTITY, notice, errors, keep_token)
+    };
+
+    if let Some(field) = duplicate {
+        super::refused(&state.metrics, "invalid");
+        return Ok(refuse_with(
+            StatusCode::BAD_REQUEST,
+            Msg::new("form-refused-duplicate").text("field", field),
+            &FieldErrors::new(),
+            None,
+        ));
+    }
 
     if honeypot.is_some_and(|h| !h.is_empty()) {
         super::refused(&state.metrics, "honeypot");
@@ -362,7 +414,7 @@ pub async fn submit_json(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<serde_json::Value>,
+    body: web::Json<UniqueJson>,
 ) -> Result<HttpResponse, WebError> {
     let client = state.client_key(&req);
     if let Err(wait) = state.limiter.check(&client) {
@@ -389,6 +441,7 @@ pub async fn submit_json(
         e.fields = fields;
         e
     };
+    let UniqueJson(body) = body.into_inner();
     let tip = TipInput::from_json(&body)
         .map_err(invalid)?
         .parse()

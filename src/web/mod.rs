@@ -6,6 +6,7 @@ pub mod error;
 pub mod form;
 pub mod form_token;
 pub mod headers;
+pub mod json;
 pub mod landing;
 pub mod request_id;
 

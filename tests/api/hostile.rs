@@ -772,37 +772,37 @@ async fn json_of_every_wrong_shape_gets_a_4xx(backend: Backend) {
         assert_eq!(answer["error"], "bad_request", "{what}");
     }
 
-    // Duplicate keys: the last one counts (as documented); never a 5xx.
-    let res = post_raw(
-        &app,
-        "application/json",
-        format!("{{\"message\":5,\"message\":\"{MESSAGE}\"}}"),
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let res = post_raw(
-        &app,
-        "application/json",
-        format!("{{\"message\":\"{MESSAGE}\",\"message\":5}}"),
-    )
-    .await;
-    assert_fields(
-        res.status(),
-        &res.json().await.unwrap(),
-        &["message"],
-        "duplicate",
-    );
-    let res = post_raw(
-        &app,
-        "application/json",
-        format!("{{\"message\":\"{MESSAGE}\",\"kind\":\"other\",\"kind\":\"correction\"}}"),
-    )
-    .await;
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let tips = app.tips();
-    assert_eq!(tips.len(), 7);
-    assert_eq!(tips[5].message, MESSAGE);
-    assert_eq!(tips[6].kind, "correction");
+    // Duplicate keys, at any depth: refused by name, nothing stored.
+    let before = app.tips().len();
+    for (body, key) in [
+        (
+            format!("{{\"message\":5,\"message\":\"{MESSAGE}\"}}"),
+            "message",
+        ),
+        (
+            format!("{{\"message\":\"{MESSAGE}\",\"message\":5}}"),
+            "message",
+        ),
+        (
+            format!("{{\"message\":\"{MESSAGE}\",\"kind\":\"other\",\"kind\":\"correction\"}}"),
+            "kind",
+        ),
+        (
+            format!("{{\"message\":\"{MESSAGE}\",\"x\":[{{\"a\":1,\"a\":2}}]}}"),
+            "a",
+        ),
+    ] {
+        let res = post_raw(&app, "application/json", body.clone()).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{body}");
+        let answer: Value = res.json().await.unwrap();
+        assert_eq!(answer["error"], "bad_request", "{body}");
+        let message = answer["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("duplicate key `{key}`")),
+            "{body}: {message}"
+        );
+    }
+    assert_eq!(app.tips().len(), before, "no tip from an ambiguous body");
 
     // Unknown members are ignored, however many or strange.
     let mut crowded = Map::new();
@@ -849,6 +849,64 @@ async fn json_of_every_wrong_shape_gets_a_4xx(backend: Backend) {
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "no content type"
     );
+}
+
+async fn a_form_field_sent_twice_is_refused_by_name_and_the_text_kept(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let page = format!("/articles/{DEMO_ARTICLE}/tip");
+    let token = app.form_token(&page).await;
+    let first = "What I wrote first: the bridge closed at noon, not at ten.";
+    let body = serde_urlencoded::to_string([
+        ("message", first),
+        ("name", "Ahmad Zia"),
+        ("contact", "+93 70 123 4567"),
+        ("consent", "on"),
+        (
+            "message",
+            "A second message field, added by something in between.",
+        ),
+        ("form_token", token.as_str()),
+    ])
+    .unwrap();
+    let res = app
+        .client
+        .post(app.url(&page))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("field &#34;message&#34; twice")
+            || html.contains("field &quot;message&quot; twice"),
+        "{html}"
+    );
+    assert_eq!(textarea(&html, "message").as_deref(), Some(first));
+    let input = |name: &str| {
+        let at = html.find(&format!("name=\"{name}\""))?;
+        extract_attr(&html[at..], "value=\"")
+    };
+    assert_eq!(input("name").as_deref(), Some("Ahmad Zia"));
+    assert_eq!(input("contact").as_deref(), Some("+93 70 123 4567"));
+    assert!(
+        app.tips().is_empty(),
+        "nothing stored from an ambiguous form"
+    );
+
+    // A desk form likewise, by name (here the login form's email).
+    let res = app
+        .client
+        .post(app.url("/desk/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=a%40example.org&password=x&email=b%40example.org")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("`email` more than once"), "{html}");
 }
 
 async fn lengths_are_counted_in_characters_at_every_limit(backend: Backend) {
@@ -1213,6 +1271,7 @@ crate::both_backends!(
     control_characters_are_refused_in_every_field_by_name,
     markup_in_a_tip_comes_out_escaped_on_every_page,
     json_of_every_wrong_shape_gets_a_4xx,
+    a_form_field_sent_twice_is_refused_by_name_and_the_text_kept,
     lengths_are_counted_in_characters_at_every_limit,
     desk_filters_notes_labels_and_login_take_hostile_text_without_a_5xx,
     nul_bytes_and_ancient_dates_in_desk_input_are_not_a_5xx,
