@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod fuzzing;
 pub mod i18n;
 pub mod notifications;
 pub mod ops;

@@ -90,7 +90,8 @@ impl actix_web::FromRequest for ReaderForm {
 }
 
 impl FormPost {
-    fn into_parts(self) -> (TipInput, Option<String>, Option<String>) {
+    /// The tip, the honeypot field and the form token.
+    pub fn into_parts(self) -> (TipInput, Option<String>, Option<String>) {
         let tip = TipInput {
             kind: self.kind,
             message: self.message,

@@ -135,7 +135,7 @@ pub fn read(
 }
 
 /// True when every percent-decoded name and value is valid UTF-8.
-fn decodes_as_utf8(body: &[u8]) -> bool {
+pub fn decodes_as_utf8(body: &[u8]) -> bool {
     body.split(|&b| b == b'&').all(|pair| {
         let decoded: Vec<u8> = percent_encoding::percent_decode(pair).collect();
         std::str::from_utf8(&decoded).is_ok()

@@ -1,0 +1,140 @@
+//! Entry points for coverage-guided fuzzing: one function per parser of
+//! outside input, each taking arbitrary bytes. A target must return for
+//! every input; a panic is a bug (an `unwrap` on reader input, an overflow,
+//! a broken invariant asserted here).
+//!
+//! [`TARGETS`] is the one list: `fuzz/` (cargo-fuzz, libFuzzer) runs each
+//! entry for a bounded time in `.ci/run`, and `tests/fuzz_corpus.rs` replays
+//! every committed input under `fuzz/corpus/<name>/` and
+//! `fuzz/regressions/<name>/` in the normal `cargo test`. Adding a parser
+//! is one line here plus a seed file or two in `fuzz/corpus/<name>/`.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::submission::routes::ReaderForm;
+use crate::submission::TipInput;
+use crate::web::client::{parse_trusted, ProxyTrust};
+use crate::web::json::UniqueJson;
+
+/// A named fuzz target.
+pub struct Target {
+    /// The folder name under `fuzz/corpus/` and `fuzz/regressions/`.
+    pub name: &'static str,
+    pub run: fn(&[u8]),
+}
+
+/// Every parser of outside input.
+pub const TARGETS: &[Target] = &[
+    Target {
+        name: "form_body",
+        run: form_body,
+    },
+    Target {
+        name: "json_tip",
+        run: json_tip,
+    },
+    Target {
+        name: "article_import_csv",
+        run: article_import_csv,
+    },
+    Target {
+        name: "article_import_json",
+        run: article_import_json,
+    },
+    Target {
+        name: "client_address",
+        run: client_address,
+    },
+];
+
+/// The target called `name`.
+pub fn target(name: &str) -> Option<fn(&[u8])> {
+    TARGETS.iter().find(|t| t.name == name).map(|t| t.run)
+}
+
+/// What the form body and the JSON tip both lead to: the field checks.
+fn check_tip(input: &TipInput) {
+    if let Ok(tip) = input.parse() {
+        assert!(
+            !tip.message.as_str().trim().is_empty(),
+            "an empty message was accepted"
+        );
+        assert!(
+            tip.contact.is_some() || !tip.consent,
+            "consent without a contact"
+        );
+    }
+}
+
+/// The reader's urlencoded form, as `POST /articles/{id}/tip` reads it.
+fn form_body(data: &[u8]) {
+    if !crate::web::form::decodes_as_utf8(data) {
+        return; // refused with a 400 before any parsing
+    }
+    match ReaderForm::parse(data) {
+        Ok(ReaderForm::Read(post)) | Ok(ReaderForm::Duplicate { first: post, .. }) => {
+            check_tip(&post.into_parts().0)
+        }
+        Err(_) => {}
+    }
+}
+
+/// The JSON tip, as `POST /api/v1/articles/{id}/tips` reads it.
+fn json_tip(data: &[u8]) {
+    if let Ok(UniqueJson(value)) = serde_json::from_slice::<UniqueJson>(data) {
+        if let Ok(input) = TipInput::from_json(&value) {
+            check_tip(&input);
+        }
+    }
+}
+
+fn article_import_csv(data: &[u8]) {
+    let _ = crate::articles::parse_file(Path::new("articles.csv"), data);
+}
+
+fn article_import_json(data: &[u8]) {
+    let _ = crate::articles::parse_file(Path::new("articles.json"), data);
+}
+
+/// The client-address header. The first byte picks the peer (trusted or
+/// not) and the header (`X-Forwarded-For` or `Forwarded`); the rest is
+/// header lines separated by `\n`.
+fn client_address(data: &[u8]) {
+    let Some((&choice, rest)) = data.split_first() else {
+        return;
+    };
+    let peers: [IpAddr; 4] = [
+        IpAddr::from([127, 0, 0, 1]),
+        IpAddr::from([10, 0, 0, 1]),
+        IpAddr::from([203, 0, 113, 1]),
+        IpAddr::from([0, 0, 0, 0, 0, 0, 0, 1]),
+    ];
+    let peer = peers[usize::from(choice >> 1) % peers.len()];
+    let name = if choice & 1 == 0 {
+        HeaderName::from_static("x-forwarded-for")
+    } else {
+        HeaderName::from_static("forwarded")
+    };
+    let trust = ProxyTrust {
+        header: Some(name.clone()),
+        trusted: ["127.0.0.0/8", "10.0.0.0/8", "::1"]
+            .iter()
+            .filter_map(|t| parse_trusted(t).ok())
+            .collect(),
+    };
+    let mut headers = HeaderMap::new();
+    for line in rest.split(|&b| b == b'\n') {
+        if let Ok(v) = HeaderValue::from_bytes(line) {
+            headers.append(name.clone(), v);
+        }
+    }
+    let client = trust.client_ip(Some(peer), &headers);
+    let peer_trusted = trust.trusted.iter().any(|n| n.contains(&peer));
+    if !peer_trusted || headers.is_empty() {
+        assert_eq!(client, Some(peer), "only a trusted proxy's header counts");
+    }
+    assert!(client.is_some(), "a known peer always yields a client");
+}
