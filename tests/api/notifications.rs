@@ -442,13 +442,12 @@ async fn a_big_flood_is_one_short_digest(backend: Backend) {
     worker.drain().await.unwrap();
     // More tips than one claim takes (100), all for one address.
     numbered_tips(&app, 130).await;
-    worker.drain().await.unwrap();
+    // On a busy machine posting them can outlast the window; then the
+    // digest goes out at once instead of after the sleep.
+    let early = worker.drain().await.unwrap().emails_sent;
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(
-        worker.drain().await.unwrap().emails_sent,
-        1,
-        "one digest for all 130"
-    );
+    let late = worker.drain().await.unwrap().emails_sent;
+    assert_eq!(early + late, 1, "one digest for all 130");
     assert!(app.jobs().iter().all(|j| j.state == "sent"));
     let digest = &smtp.accepted()[1];
     assert_eq!(
