@@ -24,3 +24,42 @@ pub fn init(settings: &LogSettings) {
         LogFormat::Text => builder.try_init(),
     };
 }
+
+/// An error with its whole cause chain, for logs: `Chain(&e)` displays
+/// as `outer: cause: root cause` ("database query failed: database or
+/// disk is full"), skipping a cause whose text the error already shows.
+pub struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut shown = self.0.to_string();
+        let mut source = self.0.source();
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !shown.contains(&text) {
+                shown.push_str(": ");
+                shown.push_str(&text);
+            }
+            source = cause.source();
+        }
+        f.write_str(&shown)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Chain;
+
+    #[test]
+    fn a_chain_names_every_cause_once() {
+        let db = crate::db::DbError::Query(diesel::result::Error::NotFound);
+        assert_eq!(
+            Chain(&db).to_string(),
+            "database query failed: Record not found"
+        );
+        let root = std::io::Error::other("database or disk is full");
+        let wrapped = anyhow::Error::new(root).context("storing a batch of tips");
+        let chain = Chain(wrapped.as_ref()).to_string();
+        assert_eq!(chain, "storing a batch of tips: database or disk is full");
+    }
+}

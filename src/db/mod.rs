@@ -69,15 +69,31 @@ impl Pooled {
     }
 }
 
+/// The most values one statement takes from a list (ids, or rows times
+/// columns in a multi-row insert). SQLite refuses a statement binding more
+/// than `SQLITE_MAX_VARIABLE_NUMBER` parameters (32,766 since 3.32, 999
+/// before), and PostgreSQL's wire protocol carries at most 65,535; a
+/// backlog can be larger than either. Every statement built from a list
+/// takes it in chunks of at most this many (see [`chunks`]).
+pub const MAX_LIST: usize = 1_000;
+
+/// `items` in pieces of at most [`MAX_LIST`] / `per_item` (at least one),
+/// for statements that bind `per_item` values per element.
+pub fn chunks<T>(items: &[T], per_item: usize) -> std::slice::Chunks<'_, T> {
+    items.chunks((MAX_LIST / per_item.max(1)).max(1))
+}
+
 /// Why the database could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     /// Every connection is busy (or the server is unreachable): try later.
-    #[error("no database connection available")]
+    // Each message carries its cause: a log line that says only "database
+    // query failed" hid a backlog's real trouble (too many SQL variables).
+    #[error("no database connection available: {0}")]
     Unavailable(#[source] diesel::r2d2::PoolError),
-    #[error("database query failed")]
+    #[error("database query failed: {0}")]
     Query(#[from] diesel::result::Error),
-    #[error("database task failed")]
+    #[error("database task failed: {0}")]
     Task(#[source] tokio::task::JoinError),
 }
 

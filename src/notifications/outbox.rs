@@ -171,9 +171,9 @@ fn claim_due(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<i64
                 .skip_locked()
                 .load(&mut **c)?,
         };
-        if !ids.is_empty() {
+        for chunk in crate::db::chunks(&ids, 1) {
             crate::db_run!(conn, |conn| diesel::update(
-                outbox::table.filter(outbox::id.eq_any(&ids))
+                outbox::table.filter(outbox::id.eq_any(chunk))
             )
             .set((
                 outbox::state.eq(state::IN_FLIGHT),
@@ -191,30 +191,32 @@ fn claim_due(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<i64
 /// Claims due jobs (see [`claim_due`]) and loads their details.
 pub fn claim(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<ClaimedJob>> {
     let ids = claim_due(conn, req)?;
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let mut jobs = Vec::with_capacity(ids.len());
+    for chunk in crate::db::chunks(&ids, 1) {
+        let some: Vec<ClaimedJob> = crate::db_run!(conn, |conn| outbox::table
+            .inner_join(tips::table.inner_join(articles::table))
+            .filter(outbox::id.eq_any(chunk))
+            .filter(outbox::claim_token.eq(req.token))
+            .select((
+                outbox::id,
+                outbox::tip_id,
+                outbox::desk,
+                outbox::recipient,
+                outbox::message_id,
+                outbox::attempts,
+                tips::kind,
+                tips::created_at,
+                articles::id,
+                articles::title,
+                articles::url,
+                tips::message,
+                outbox::digest,
+            ))
+            .load(conn))?;
+        jobs.extend(some);
     }
-    crate::db_run!(conn, |conn| outbox::table
-        .inner_join(tips::table.inner_join(articles::table))
-        .filter(outbox::id.eq_any(&ids))
-        .filter(outbox::claim_token.eq(req.token))
-        .order(outbox::id)
-        .select((
-            outbox::id,
-            outbox::tip_id,
-            outbox::desk,
-            outbox::recipient,
-            outbox::message_id,
-            outbox::attempts,
-            tips::kind,
-            tips::created_at,
-            articles::id,
-            articles::title,
-            articles::url,
-            tips::message,
-            outbox::digest,
-        ))
-        .load(conn))
+    jobs.sort_by_key(|j| j.id);
+    Ok(jobs)
 }
 
 /// A digest window taken by [`reserve_window`]; give it back with
@@ -311,54 +313,68 @@ pub fn record(
     max_attempts: u32,
 ) -> QueryResult<usize> {
     let now = crate::db::now();
+    let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
+    // Jobs that end in the same state are recorded together, a chunk of
+    // ids per statement: a digest can carry tens of thousands of jobs.
+    let mut by_state: Vec<(&str, Vec<i64>)> = Vec::new();
+    for job in jobs {
+        let new_state = match outcome {
+            Outcome::Sent => state::SENT,
+            Outcome::Transient { .. } if job.attempts + 1 >= max_attempts => state::DEAD,
+            Outcome::Transient { .. } => state::RETRYING,
+            Outcome::Permanent { .. } => state::DEAD,
+        };
+        match by_state.iter_mut().find(|(s, _)| *s == new_state) {
+            Some((_, ids)) => ids.push(job.id),
+            None => by_state.push((new_state, vec![job.id])),
+        }
+    }
+    let (next_at, error, label) = match outcome {
+        Outcome::Sent => (now, None, "sent"),
+        Outcome::Transient { error, retry_at } => (*retry_at, Some(error.as_str()), "transient"),
+        Outcome::Permanent { error } => (now, Some(error.as_str()), "permanent"),
+    };
     conn.write(|conn| {
         let mut updated = 0;
-        for job in jobs {
-            let attempts = job.attempts + 1;
-            let (new_state, next_at, error, label) = match outcome {
-                Outcome::Sent => (state::SENT, now, None, "sent"),
-                Outcome::Transient { error, retry_at } => {
-                    let exhausted = attempts >= i32::try_from(max_attempts).unwrap_or(i32::MAX);
-                    let s = if exhausted {
-                        state::DEAD
-                    } else {
-                        state::RETRYING
-                    };
-                    (s, *retry_at, Some(error.as_str()), "transient")
+        for (new_state, ids) in &by_state {
+            for chunk in crate::db::chunks(ids, 1) {
+                let done: Vec<i64> = crate::db_run!(conn, |conn| diesel::update(
+                    outbox::table
+                        .filter(outbox::id.eq_any(chunk))
+                        .filter(outbox::claim_token.eq(token))
+                        .filter(outbox::state.eq(state::IN_FLIGHT)),
+                )
+                .set((
+                    outbox::state.eq(*new_state),
+                    outbox::attempts.eq(outbox::attempts + 1),
+                    outbox::next_attempt_at.eq(next_at),
+                    outbox::lease_until.eq(None::<NaiveDateTime>),
+                    outbox::claim_token.eq(None::<String>),
+                    outbox::claimed_by.eq(None::<String>),
+                    outbox::last_error.eq(error),
+                    outbox::sent_at.eq(matches!(outcome, Outcome::Sent).then_some(now)),
+                    outbox::updated_at.eq(now),
+                ))
+                .returning(outbox::id)
+                .get_results(conn))?;
+                updated += done.len();
+                let rows: Vec<_> = done
+                    .iter()
+                    .map(|id| {
+                        (
+                            outbox_attempts::job_id.eq(*id),
+                            outbox_attempts::attempted_at.eq(now),
+                            outbox_attempts::outcome.eq(label),
+                            outbox_attempts::error.eq(error),
+                        )
+                    })
+                    .collect();
+                for rows in crate::db::chunks(&rows, 4) {
+                    crate::db_run!(conn, |conn| diesel::insert_into(outbox_attempts::table)
+                        .values(rows)
+                        .execute(conn))?;
                 }
-                Outcome::Permanent { error } => {
-                    (state::DEAD, now, Some(error.as_str()), "permanent")
-                }
-            };
-            let n = crate::db_run!(conn, |conn| diesel::update(
-                outbox::table
-                    .filter(outbox::id.eq(job.id))
-                    .filter(outbox::claim_token.eq(token))
-                    .filter(outbox::state.eq(state::IN_FLIGHT)),
-            )
-            .set((
-                outbox::state.eq(new_state),
-                outbox::attempts.eq(attempts),
-                outbox::next_attempt_at.eq(next_at),
-                outbox::lease_until.eq(None::<NaiveDateTime>),
-                outbox::claim_token.eq(None::<String>),
-                outbox::claimed_by.eq(None::<String>),
-                outbox::last_error.eq(error),
-                outbox::sent_at.eq(matches!(outcome, Outcome::Sent).then_some(now)),
-                outbox::updated_at.eq(now),
-            ))
-            .execute(conn))?;
-            if n == 1 {
-                crate::db_run!(conn, |conn| diesel::insert_into(outbox_attempts::table)
-                    .values((
-                        outbox_attempts::job_id.eq(job.id),
-                        outbox_attempts::attempted_at.eq(now),
-                        outbox_attempts::outcome.eq(label),
-                        outbox_attempts::error.eq(error),
-                    ))
-                    .execute(conn))?;
             }
-            updated += n;
         }
         Ok(updated)
     })
@@ -375,16 +391,21 @@ pub fn renew(
 ) -> QueryResult<Vec<i64>> {
     let now = crate::db::now();
     conn.write(|conn| {
-        let mine = || {
-            outbox::table
-                .filter(outbox::id.eq_any(ids))
-                .filter(outbox::claim_token.eq(token))
-                .filter(outbox::state.eq(state::IN_FLIGHT))
-        };
-        crate::db_run!(conn, |conn| diesel::update(mine())
-            .set((outbox::lease_until.eq(until), outbox::updated_at.eq(now)))
-            .execute(conn))?;
-        crate::db_run!(conn, |conn| mine().select(outbox::id).load(conn))
+        let mut held = Vec::with_capacity(ids.len());
+        for chunk in crate::db::chunks(ids, 1) {
+            let mine = || {
+                outbox::table
+                    .filter(outbox::id.eq_any(chunk))
+                    .filter(outbox::claim_token.eq(token))
+                    .filter(outbox::state.eq(state::IN_FLIGHT))
+            };
+            let some: Vec<i64> = crate::db_run!(conn, |conn| diesel::update(mine())
+                .set((outbox::lease_until.eq(until), outbox::updated_at.eq(now)))
+                .returning(outbox::id)
+                .get_results(conn))?;
+            held.extend(some);
+        }
+        Ok(held)
     })
 }
 
@@ -398,20 +419,24 @@ pub fn defer(
 ) -> QueryResult<usize> {
     let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
     let now = crate::db::now();
-    crate::db_run!(conn, |conn| diesel::update(
-        outbox::table
-            .filter(outbox::id.eq_any(&ids))
-            .filter(outbox::claim_token.eq(token)),
-    )
-    .set((
-        outbox::state.eq(state::PENDING),
-        outbox::next_attempt_at.eq(at),
-        outbox::lease_until.eq(None::<NaiveDateTime>),
-        outbox::claim_token.eq(None::<String>),
-        outbox::claimed_by.eq(None::<String>),
-        outbox::updated_at.eq(now),
-    ))
-    .execute(conn))
+    let mut deferred = 0;
+    for chunk in crate::db::chunks(&ids, 1) {
+        deferred += crate::db_run!(conn, |conn| diesel::update(
+            outbox::table
+                .filter(outbox::id.eq_any(chunk))
+                .filter(outbox::claim_token.eq(token)),
+        )
+        .set((
+            outbox::state.eq(state::PENDING),
+            outbox::next_attempt_at.eq(at),
+            outbox::lease_until.eq(None::<NaiveDateTime>),
+            outbox::claim_token.eq(None::<String>),
+            outbox::claimed_by.eq(None::<String>),
+            outbox::updated_at.eq(now),
+        ))
+        .execute(conn))?;
+    }
+    Ok(deferred)
 }
 
 /// Notes that `worker_id` is alive.
@@ -462,25 +487,20 @@ pub fn retry_dead(conn: &mut Conn<'_>, id: Option<i64>, actor: &Actor) -> QueryR
 
 fn retry_dead_unaudited(conn: &mut Conn<'_>, id: Option<i64>) -> QueryResult<usize> {
     let now = crate::db::now();
-    let ids: Vec<i64> = crate::db_run!(conn, |conn| {
-        let mut q = outbox::table
-            .filter(outbox::state.eq(state::DEAD))
-            .into_boxed();
-        if let Some(id) = id {
-            q = q.filter(outbox::id.eq(id));
-        }
-        q.select(outbox::id).load(conn)
-    })?;
-    let n = crate::db_run!(conn, |conn| diesel::update(
-        outbox::table.filter(outbox::id.eq_any(&ids))
-    )
-    .set((
+    // One statement with no list in it, however many jobs are dead.
+    let revive = (
         outbox::state.eq(state::PENDING),
         outbox::attempts.eq(0),
         outbox::next_attempt_at.eq(now),
         outbox::updated_at.eq(now),
-    ))
-    .execute(conn))?;
+    );
+    let dead = outbox::table.filter(outbox::state.eq(state::DEAD));
+    let n = match id {
+        Some(id) => crate::db_run!(conn, |conn| diesel::update(dead.filter(outbox::id.eq(id)))
+            .set(revive)
+            .execute(conn))?,
+        None => crate::db_run!(conn, |conn| diesel::update(dead).set(revive).execute(conn))?,
+    };
     wake::announce(conn)?;
     Ok(n)
 }

@@ -369,6 +369,7 @@ impl Worker {
                 "jobs were taken over by another worker before they could be mailed"
             );
         }
+        let held: std::collections::HashSet<i64> = held.into_iter().collect();
         Ok(jobs.into_iter().filter(|j| held.contains(&j.id)).collect())
     }
 }

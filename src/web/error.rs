@@ -57,14 +57,7 @@ impl WebError {
 
     /// Logs `err` with its whole cause chain; the client sees none of it.
     pub fn internal(format: Format, err: &(dyn std::error::Error + 'static)) -> Self {
-        let mut chain = err.to_string();
-        let mut source = err.source();
-        while let Some(cause) = source {
-            chain.push_str(": ");
-            chain.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        tracing::error!(error = %chain, "request failed");
+        tracing::error!(error = %crate::telemetry::Chain(err), "request failed");
         Self::new(
             format,
             StatusCode::INTERNAL_SERVER_ERROR,

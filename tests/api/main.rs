@@ -13,6 +13,7 @@ mod testdb;
 mod articles;
 mod audit;
 mod auth;
+mod backlog;
 mod desk_languages;
 mod hostile;
 mod languages;
