@@ -68,9 +68,16 @@ impl Application {
             )?;
             tokio::spawn(worker.run());
         }
-        tokio::spawn(retention_loop(pool.clone(), settings.clone()));
+        tokio::spawn(retention_loop(
+            pool.clone(),
+            settings.clone(),
+            metrics.clone(),
+        ));
         let tip_writer = match pool {
-            Pool::Sqlite(_) => Some(submission::writer::TipWriter::start(pool.clone())?),
+            Pool::Sqlite(_) => Some(submission::writer::TipWriter::start(
+                pool.clone(),
+                metrics.clone(),
+            )?),
             #[cfg(feature = "postgres")]
             Pool::Pg(..) => None,
         };
@@ -129,11 +136,17 @@ impl Application {
 
 /// Applies the retention settings a minute after start-up (out of the way
 /// of start-up itself) and every hour after that.
-async fn retention_loop(pool: Pool, settings: Arc<Settings>) {
+async fn retention_loop(pool: Pool, settings: Arc<Settings>, metrics: Arc<Metrics>) {
     let first = tokio::time::Instant::now() + Duration::from_secs(60);
     let mut tick = tokio::time::interval_at(first, Duration::from_secs(3600));
     loop {
         tick.tick().await;
+        // Purging writes too (SQLite's WAL grows before space is freed):
+        // while storage refuses writes, readers' tips come first.
+        while metrics.health.background_should_wait() {
+            tracing::info!("retention waits: writes are failing or failed lately");
+            tokio::time::sleep(Duration::from_secs(300)).await;
+        }
         let r = settings.retention.clone();
         let actor = crate::audit::Actor {
             id: None,

@@ -134,6 +134,9 @@ pub struct OpsSettings {
     /// `None`: /metrics only for loopback clients.
     pub metrics_token: Option<SecretString>,
     pub worker_stale: std::time::Duration,
+    /// `/readyz` reports the outbox not draining when a job has been due
+    /// this long without being sent.
+    pub outbox_stale: std::time::Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -415,6 +418,7 @@ struct RawNotify {
 struct RawOps {
     metrics_token: SecretString,
     worker_stale_seconds: u64,
+    outbox_stale_seconds: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -547,6 +551,12 @@ impl RawSettings {
                 "must be at least 1",
             ));
         }
+        if self.ops.outbox_stale_seconds == 0 {
+            return Err(ConfigError::new(
+                "ops.outbox_stale_seconds",
+                "must be at least 1",
+            ));
+        }
         let token = self.ops.metrics_token;
         if !token.expose_secret().is_empty() && token.expose_secret().len() < 16 {
             return Err(ConfigError::new(
@@ -557,6 +567,7 @@ impl RawSettings {
         let ops = OpsSettings {
             metrics_token: (!token.expose_secret().is_empty()).then_some(token),
             worker_stale: std::time::Duration::from_secs(self.ops.worker_stale_seconds),
+            outbox_stale: std::time::Duration::from_secs(self.ops.outbox_stale_seconds),
         };
 
         for origin in &self.embed.allowed_origins {

@@ -29,6 +29,7 @@ form-privacy = Only the verification desk reads your tip. Your name and contact 
 
 form-refused-invalid = Some of what you entered needs another look. The fields below say what to change.
 form-refused-honeypot = A field that should stay empty was filled in (browsers sometimes do this automatically). Your text is below; please send it again.
+form-refused-storage = We could not store your tip just now because our storage is failing. Nothing was saved, and nothing you wrote is lost: it is all below. Please send it again in a minute.
 form-refused-duplicate = The form arrived with the field “{ $field }” twice, so we could not tell which one you meant. What arrived first is below; please check it and send it again.
 form-refused-token-missing = This form could not be verified — it may have been changed on the way. Your text is below; please send it again.
 form-refused-too-fast = That was sent faster than a person can write, so we held it back. Please check your tip below and send it again.
@@ -124,6 +125,7 @@ error-no-page = There is no page at this address. Check the link you followed.
 error-no-article = We could not find this article. The link may be incomplete or the article may have been removed.
 error-internal = Something went wrong on our side. Nothing you did caused it; please try again in a moment.
 error-busy = We are very busy right now. Please try again in a few seconds.
+error-storage-unavailable = We could not store this just now because our storage is failing. Nothing was saved; please send it again in a minute.
 error-form-too-large = What you sent is too large for this form. Please shorten your message and try again.
 error-form-not-utf8 = The form data could not be read (it is not valid UTF-8 text). Please go back and send it again.
 error-form-malformed = The form data could not be read (a field was sent twice or is malformed). Please go back and send it again.

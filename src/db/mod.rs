@@ -95,6 +95,50 @@ pub enum DbError {
     Query(#[from] diesel::result::Error),
     #[error("database task failed: {0}")]
     Task(#[source] tokio::task::JoinError),
+    /// A batch of writes was rolled back because storage refused it (the
+    /// tip writer's shared commit); the cause, e.g. `disk full`, was logged.
+    #[error("writes failing: {0}")]
+    WritesFailing(String),
+}
+
+impl DbError {
+    /// When this error means storage cannot take writes (rather than a bug
+    /// or a rule): a short cause for people, e.g. `disk full`. SQLite says
+    /// "database or disk is full" (SQLITE_FULL), "disk I/O error",
+    /// "attempt to write a readonly database"; PostgreSQL raises SQLSTATE
+    /// 53100 ("could not extend file ...: No space left on device"), 58030
+    /// (I/O), 25006 (read-only), or loses the connection. diesel exposes
+    /// no error codes for either engine beyond a few kinds, so the message
+    /// decides.
+    pub fn storage_trouble(&self) -> Option<String> {
+        use diesel::result::{DatabaseErrorKind as Kind, Error as E};
+        match self {
+            Self::WritesFailing(cause) => Some(cause.clone()),
+            // A busy pool is load, not storage (see `WebError::from_db`).
+            Self::Unavailable(_) | Self::Task(_) => None,
+            Self::Query(E::DatabaseError(kind, info)) => {
+                let m = info.message().to_ascii_lowercase();
+                if m.contains("disk is full")
+                    || m.contains("no space left")
+                    || m.contains("could not extend file")
+                    || m.contains("disk quota")
+                {
+                    Some("disk full".into())
+                } else if m.contains("i/o error") || m.contains("could not write") {
+                    Some("disk I/O error".into())
+                } else if m.contains("readonly database")
+                    || matches!(kind, Kind::ReadOnlyTransaction)
+                {
+                    Some("the database is read-only".into())
+                } else if matches!(kind, Kind::ClosedConnection | Kind::UnableToSendCommand) {
+                    Some("the connection to the database was lost".into())
+                } else {
+                    None
+                }
+            }
+            Self::Query(_) => None,
+        }
+    }
 }
 
 /// Runs a query written once for both engines: `db_run!(conn, |c| body)`

@@ -178,6 +178,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    storage_probe (id) {
+        id -> BigInt,
+        pad -> Text,
+    }
+}
+
 diesel::joinable!(outbox_attempts -> outbox (job_id));
 diesel::joinable!(user_desks -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -203,4 +210,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tip_labels,
     tip_reads,
     audit_log,
+    storage_probe,
 );

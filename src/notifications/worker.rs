@@ -85,19 +85,34 @@ impl Worker {
     pub async fn run(self) {
         tracing::info!(worker = %self.id, "notification worker started");
         super::wake::listen(&self.pool, self.wake.clone());
+        let mut failures: u32 = 0;
         loop {
             self.beat().await;
             match self.pass().await {
-                Ok(p) if p.claimed > 0 => continue,
+                Ok(p) if p.claimed > 0 => failures = 0,
                 Ok(_) => {
+                    failures = 0;
                     tokio::select! {
                         _ = self.wake.notified() => {}
                         _ = tokio::time::sleep(self.settings.notify.poll) => {}
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "notification pass failed; will retry");
-                    tokio::time::sleep(self.settings.notify.poll).await;
+                    failures += 1;
+                    // Waits double up to a minute, so a database that keeps
+                    // refusing (a full disk) is not hammered from here.
+                    let wait = self
+                        .settings
+                        .notify
+                        .poll
+                        .saturating_mul(1 << failures.min(4))
+                        .min(Duration::from_secs(60));
+                    tracing::warn!(
+                        error = %crate::telemetry::Chain(&e),
+                        retry_in_seconds = wait.as_secs(),
+                        "notification pass failed; will retry"
+                    );
+                    tokio::time::sleep(wait).await;
                 }
             }
         }
@@ -131,6 +146,17 @@ impl Worker {
 
     /// Claims one batch of due jobs and handles it.
     pub async fn pass(&self) -> Result<Pass, DbError> {
+        let result = self.claim_and_deliver().await;
+        self.metrics.health.pass_result(
+            result
+                .as_ref()
+                .err()
+                .map(|e| crate::telemetry::Chain(e).to_string()),
+        );
+        result
+    }
+
+    async fn claim_and_deliver(&self) -> Result<Pass, DbError> {
         let claim = Claim {
             token: hex::encode(rand::random::<[u8; 12]>()),
             at: Instant::now(),

@@ -46,8 +46,11 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
 }
 
-/// Every metric tipdesk exports; see docs/operations.md for each.
+/// Every metric tipdesk exports; see docs/operations.md for each. Also
+/// carries [`Health`](super::health::Health): what this process saw fail.
 pub struct Metrics {
+    /// Failing writes and notification passes, for `/readyz`.
+    pub health: super::health::Health,
     registry: Registry,
     http_requests: Family<RouteStatus, Counter>,
     http_duration: Family<Route, Histogram, fn() -> Histogram>,
@@ -133,6 +136,7 @@ impl Metrics {
             surging.clone(),
         );
         Self {
+            health: super::health::Health::default(),
             surging,
             registry,
             http_requests,

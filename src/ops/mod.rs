@@ -2,6 +2,7 @@
 //! metrics and retention. Nothing here reads a tip's text or a reader's
 //! details; jobs are shown by their metadata only.
 
+pub mod health;
 pub mod metrics;
 pub mod retention;
 pub mod routes;
@@ -23,6 +24,10 @@ pub struct QueueHealth {
     pub oldest_pending_seconds: Option<f64>,
     /// Since a worker last reported in; `None` when none ever did.
     pub heartbeat_age_seconds: Option<f64>,
+    /// How long the job due longest has waited since it became due
+    /// (pending or retrying past its time, or in flight past its lease);
+    /// `None` when nothing is due.
+    pub oldest_due_seconds: Option<f64>,
     /// Articles in surge mode: (id, title, tips in the last ten minutes).
     pub surging: Vec<(String, String, i64)>,
 }
@@ -59,6 +64,20 @@ pub fn queue_health(conn: &mut Conn<'_>, surge_limit: u32) -> QueryResult<QueueH
         .filter(outbox::state.eq_any([state::PENDING, state::IN_FLIGHT, state::RETRYING]))
         .select(diesel::dsl::min(outbox::created_at))
         .first(conn))?;
+    let due_waiting: Option<NaiveDateTime> = crate::db_run!(conn, |c| outbox::table
+        .filter(outbox::state.eq_any([state::PENDING, state::RETRYING]))
+        .filter(outbox::next_attempt_at.le(now))
+        .select(diesel::dsl::min(outbox::next_attempt_at))
+        .first(c))?;
+    let lease_lapsed: Option<NaiveDateTime> = crate::db_run!(conn, |c| outbox::table
+        .filter(outbox::state.eq(state::IN_FLIGHT))
+        .filter(outbox::lease_until.le(now))
+        .select(diesel::dsl::min(outbox::lease_until))
+        .first(c))?;
+    let oldest_due = match (due_waiting, lease_lapsed) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     let beat: Option<NaiveDateTime> = crate::db_run!(conn, |conn| worker_heartbeats::table
         .select(diesel::dsl::max(worker_heartbeats::seen_at))
         .first(conn))?;
@@ -77,6 +96,7 @@ pub fn queue_health(conn: &mut Conn<'_>, surge_limit: u32) -> QueryResult<QueueH
         counts,
         oldest_pending_seconds: oldest.map(|t| age(now, t)),
         heartbeat_age_seconds: beat.map(|t| age(now, t)),
+        oldest_due_seconds: oldest_due.map(|t| age(now, t)),
         surging,
     })
 }

@@ -23,42 +23,66 @@ pub async fn healthz() -> HttpResponse {
         .body("ok\n")
 }
 
-/// `GET /readyz`: the database answers and is migrated, and a worker has
-/// reported in recently. 503 with what is wrong otherwise.
+/// `GET /readyz`: ready when the database answers, is migrated and takes
+/// writes, the outbox drains, and a worker has reported in recently. 503
+/// with what is wrong otherwise (see docs/operations.md).
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
     let migrated = tokio::task::spawn_blocking(move || pool.is_migrated()).await;
-    let database = match migrated {
+    let health = &state.metrics.health;
+    let mut database = match migrated {
         Ok(Ok(true)) => "ok".to_owned(),
         Ok(Ok(false)) => "migrations are pending".to_owned(),
         _ => "unreachable".to_owned(),
     };
+    // Writes failed lately (a reader's tip, the worker): probe with a
+    // write of our own, so readiness comes back by itself once storage
+    // takes writes again, and stays away while it does not.
+    if database == "ok" && health.writes_failing().is_some() {
+        let probed = state.pool.run(super::health::probe_write).await;
+        health.write_result(&probed);
+        if let Some(cause) = health.writes_failing() {
+            database = format!("writes failing: {cause}");
+        }
+    }
     let stale = state.settings.ops.worker_stale.as_secs_f64();
+    let outbox_stale = state.settings.ops.outbox_stale.as_secs_f64();
     let surge = state.settings.limits.article_surge_per_10min;
-    let worker = if database == "ok" {
-        match state
+    let queue = if migrated.as_ref().is_ok_and(|m| matches!(m, Ok(true))) {
+        state
             .pool
             .query(move |c| super::queue_health(c, surge))
             .await
-        {
-            Ok(QueueHealth {
-                heartbeat_age_seconds: Some(age),
-                ..
-            }) if age <= stale => "ok".to_owned(),
-            Ok(QueueHealth {
-                heartbeat_age_seconds: Some(age),
-                ..
-            }) => format!("no notification worker has reported in for {age:.0} s"),
-            Ok(_) => "no notification worker has reported in yet".to_owned(),
-            Err(_) => "unknown (the database did not answer)".to_owned(),
-        }
+            .ok()
     } else {
-        "unknown (the database is not ready)".to_owned()
+        None
     };
-    let ready = database == "ok" && worker == "ok";
+    let worker = match &queue {
+        Some(QueueHealth {
+            heartbeat_age_seconds: Some(age),
+            ..
+        }) if *age <= stale => "ok".to_owned(),
+        Some(QueueHealth {
+            heartbeat_age_seconds: Some(age),
+            ..
+        }) => format!("no notification worker has reported in for {age:.0} s"),
+        Some(_) => "no notification worker has reported in yet".to_owned(),
+        None => "unknown (the database did not answer)".to_owned(),
+    };
+    let outbox = match (health.passes_failing(), &queue) {
+        (Some(cause), _) => format!("notification passes failing: {cause}"),
+        (None, None) => "unknown (the database did not answer)".to_owned(),
+        (None, Some(q)) => match q.oldest_due_seconds {
+            Some(age) if age > outbox_stale => format!(
+                "not draining: a notification has been due for {age:.0} s (ops.outbox_stale_seconds = {outbox_stale:.0})"
+            ),
+            _ => "ok".to_owned(),
+        },
+    };
+    let ready = database == "ok" && worker == "ok" && outbox == "ok";
     let body = serde_json::json!({
         "status": if ready { "ready" } else { "not_ready" },
-        "checks": { "database": database, "worker": worker },
+        "checks": { "database": database, "outbox": outbox, "worker": worker },
     });
     let mut res = if ready {
         HttpResponse::Ok()

@@ -69,10 +69,12 @@ pub async fn accept(
             &client,
         )
     });
-    let reference = match &state.tip_writer {
-        Some(writer) => writer.write(work).await?,
-        None => state.pool.run(work).await?,
+    let stored = match &state.tip_writer {
+        Some(writer) => writer.write(work).await,
+        None => state.pool.run(work).await,
     };
+    state.metrics.health.write_result(&stored);
+    let reference = stored?;
     state.wake.notify_one();
     state.metrics.tip_accepted(kind.as_str());
     tracing::info!(kind = kind.as_str(), "tip accepted");

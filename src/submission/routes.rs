@@ -394,7 +394,25 @@ async fn submit_form(
             ));
         }
     };
-    let reference = super::accept(state, article.clone(), tip, client).await?;
+    let reference = match super::accept(state, article.clone(), tip, client).await {
+        Ok(reference) => reference,
+        // Storage refused the tip (a full disk): the reader gets the form
+        // back with every word, to send again when we can take it.
+        Err(e) if e.storage_trouble().is_some() => {
+            crate::web::error::log_storage_failure(&e);
+            let res = refuse_with(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Msg::new("form-refused-storage"),
+                &FieldErrors::new(),
+                form_token.as_deref(),
+            );
+            return Ok(with_retry_after(
+                res,
+                crate::web::error::STORAGE_RETRY_AFTER,
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let l = i18n::current();
     Ok(html(
         StatusCode::OK,

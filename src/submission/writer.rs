@@ -15,13 +15,15 @@
 //! done elsewhere, indexing a second's worth of tips held the write lock
 //! for ~100 ms each second, and that was most of the submissions' p99.
 
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
 use crate::db::{Conn, DbError, Pool};
 use crate::domain::TipReference;
+use crate::ops::health::Health;
+use crate::ops::Metrics;
 
 /// Tips stored in one transaction at most: enough for every submission a
 /// busy server has in flight, few enough that a batch stays short.
@@ -49,12 +51,14 @@ pub struct TipWriter {
 
 impl TipWriter {
     /// Starts the writer thread for `pool`.
-    pub fn start(pool: Pool) -> std::io::Result<Self> {
+    /// Starts the writer thread for `pool`; it reports failed writes to
+    /// `metrics.health` and keeps its own indexing away while they fail.
+    pub fn start(pool: Pool, metrics: Arc<Metrics>) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel();
         let writer_pool = pool.clone();
         std::thread::Builder::new()
             .name("tipdesk-tip-writer".into())
-            .spawn(move || run(&writer_pool, &queue))?;
+            .spawn(move || run(&writer_pool, &queue, &metrics.health))?;
         Ok(Self { jobs, pool })
     }
 
@@ -72,7 +76,7 @@ impl TipWriter {
     }
 }
 
-fn run(pool: &Pool, queue: &mpsc::Receiver<Job>) {
+fn run(pool: &Pool, queue: &mpsc::Receiver<Job>, health: &Health) {
     // Whatever was stored before this start may not be indexed yet.
     let mut backlog = true;
     let mut index_at = Instant::now();
@@ -94,10 +98,17 @@ fn run(pool: &Pool, queue: &mpsc::Receiver<Job>) {
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         }
-        if backlog || Instant::now() >= index_at {
-            backlog = match pool.with(|c| {
+        if (backlog || Instant::now() >= index_at) && health.background_should_wait() {
+            // Storage refused writes lately: the space that comes back is
+            // for readers' tips first; the index can wait.
+            backlog = false;
+            index_at = Instant::now() + INDEX_EVERY;
+        } else if backlog || Instant::now() >= index_at {
+            let indexed = pool.with(|c| {
                 crate::triage::search::index_pending(c, INDEX_CHUNK).map_err(DbError::from)
-            }) {
+            });
+            health.write_result(&indexed);
+            backlog = match indexed {
                 Ok(n) => n as i64 == INDEX_CHUNK,
                 Err(e) => {
                     tracing::warn!(error = %e, "search indexing failed; will try again");
@@ -133,11 +144,16 @@ fn commit(pool: &Pool, first: Job, queue: &mpsc::Receiver<Job>) {
             }
         }
         // The commit failed (or no connection): nothing of the batch
-        // was stored, and every reader is told so.
+        // was stored, and every reader is told so, with the storage cause
+        // when there is one (a full disk is a 503 to retry, not a 500).
         Err(e) => {
             tracing::error!(error = %e, tips = replies.len(), "storing a batch of tips failed");
+            let cause = e.storage_trouble();
             for reply in replies {
-                let _ = reply.send(Err(rolled_back("the batch's commit failed")));
+                let _ = reply.send(Err(match &cause {
+                    Some(cause) => DbError::WritesFailing(cause.clone()),
+                    None => rolled_back("the batch's commit failed"),
+                }));
             }
         }
     }

@@ -12,6 +12,19 @@ use serde::Serialize;
 use crate::db::DbError;
 use crate::i18n::{self, LanguageLink, Locale, Msg};
 
+/// Seconds a client is asked to wait after storage refused a write.
+pub const STORAGE_RETRY_AFTER: u64 = 60;
+
+/// Logs a write that storage refused, with the whole cause chain (e.g.
+/// "database query failed: database or disk is full").
+pub fn log_storage_failure(err: &DbError) {
+    tracing::error!(
+        error = %crate::telemetry::Chain(err),
+        cause = err.storage_trouble().unwrap_or_default(),
+        "a write failed: storage unavailable"
+    );
+}
+
 /// Whether the client wants a page or JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -80,8 +93,29 @@ impl WebError {
                 e.headers.push(("retry-after", "5".into()));
                 e
             }
-            other => Self::internal(format, &other),
+            other => match other.storage_trouble() {
+                Some(_) => {
+                    log_storage_failure(&other);
+                    Self::storage_unavailable(format)
+                }
+                None => Self::internal(format, &other),
+            },
         }
+    }
+
+    /// Storage refused a write (a full disk, a read-only or failing
+    /// database): `503` with `Retry-After`, code `storage_unavailable`.
+    /// Nothing was stored; the client may send the same again later.
+    pub fn storage_unavailable(format: Format) -> Self {
+        let mut e = Self::new(
+            format,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_unavailable",
+            Msg::new("error-storage-unavailable"),
+        );
+        e.headers
+            .push(("retry-after", STORAGE_RETRY_AFTER.to_string()));
+        e
     }
 
     /// Adds a header to the answer.

@@ -22,6 +22,7 @@ mod ops;
 mod privacy;
 mod proxy;
 mod security;
+mod storage;
 mod submission;
 mod text;
 mod totp;

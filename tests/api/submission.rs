@@ -665,7 +665,11 @@ async fn tips_committed_together_fail_alone(backend: Backend) {
     use tipdesk::submission::writer::{TipWriter, Work};
 
     let app = TestApp::spawn(backend).await;
-    let writer = TipWriter::start(app.pool.clone()).unwrap();
+    let writer = TipWriter::start(
+        app.pool.clone(),
+        std::sync::Arc::new(tipdesk::ops::Metrics::new()),
+    )
+    .unwrap();
     // Each job writes article rows, all or none; one repeats an id, which
     // the database refuses.
     let job = |ids: &'static [&'static str], pause: u64| -> Work {

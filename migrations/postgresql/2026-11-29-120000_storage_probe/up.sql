@@ -1,0 +1,6 @@
+-- A scratch row /readyz writes and deletes to learn whether writes succeed
+-- again after they failed (a full disk); always empty between probes.
+CREATE TABLE storage_probe (
+    id   BIGINT PRIMARY KEY NOT NULL,
+    pad  TEXT NOT NULL
+);

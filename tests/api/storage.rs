@@ -1,0 +1,301 @@
+//! A full disk, or a database that refuses writes: readers get a 503 to
+//! retry (the form with every word kept), `/readyz` names the cause and
+//! recovers by itself, and a failing or stalled outbox shows in readiness.
+//!
+//! How writes are made to fail: on SQLite, the database lives on a small
+//! tmpfs of its own, filled to the last byte by a filler file (the real
+//! thing: SQLite answers "database or disk is full"); freeing the filler
+//! is the operator freeing space. PostgreSQL's data directory cannot be
+//! moved per test, so BEFORE INSERT OR UPDATE triggers on every table
+//! tipdesk writes raise what a full disk raises there (SQLSTATE 53100,
+//! "could not extend file ...: No space left on device"); dropping them
+//! frees the space.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const PAGE: &str = "/articles/csto-extremist-groups-afghanistan/tip";
+const MESSAGE: &str = "The checkpoint was moved two kilometres north last night.";
+
+/// Tables tipdesk writes when a tip arrives or is mailed, or when probing.
+const WRITTEN: [&str; 5] = [
+    "tips",
+    "outbox",
+    "outbox_attempts",
+    "worker_heartbeats",
+    "storage_probe",
+];
+
+/// A tmpfs of its own for a SQLite database (unmounted on drop).
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=8m", "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("run mount");
+        assert!(
+            status.success(),
+            "mounting a tmpfs for the full-disk test failed (it needs root, as CI has)"
+        );
+        Self { dir }
+    }
+
+    fn path(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    fn filler(&self) -> PathBuf {
+        self.dir.path().join("filler")
+    }
+
+    /// Fills every remaining byte.
+    fn fill(&self) {
+        use std::io::Write;
+        let mut f = std::fs::File::create(self.filler()).unwrap();
+        let block = vec![0u8; 4096];
+        while f.write_all(&block).is_ok() {}
+        while f.write_all(&[0u8]).is_ok() {}
+        drop(f.sync_all());
+    }
+
+    fn free(&self) {
+        std::fs::remove_file(self.filler()).unwrap();
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+/// Makes writes fail as a full disk does, and frees the space again.
+enum FullDisk {
+    Sqlite(SmallDisk),
+    Postgres,
+}
+
+impl FullDisk {
+    /// An app whose storage can fill up (SQLite: on a small tmpfs).
+    async fn app(
+        backend: Backend,
+        adjust: impl FnOnce(&mut tipdesk::config::Settings),
+    ) -> (TestApp, Self) {
+        match backend {
+            Backend::Sqlite => {
+                let disk = SmallDisk::mount();
+                let db = disk.path().join("tipdesk.db");
+                let app = TestApp::spawn_with(backend, |s| {
+                    s.database.url = tipdesk::config::DatabaseUrl::Sqlite(db);
+                    adjust(s);
+                })
+                .await;
+                (app, Self::Sqlite(disk))
+            }
+            Backend::Postgres => (TestApp::spawn_with(backend, adjust).await, Self::Postgres),
+        }
+    }
+
+    fn fill(&self, app: &TestApp) {
+        match self {
+            Self::Sqlite(disk) => disk.fill(),
+            Self::Postgres => {
+                app.execute_sql(
+                    "CREATE FUNCTION test_disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                     BEGIN RAISE EXCEPTION 'could not extend file \"base/16384/16385\": No space left on device' \
+                     USING ERRCODE = 'disk_full'; END $$;",
+                );
+                for table in WRITTEN {
+                    app.execute_sql(&format!(
+                        "CREATE TRIGGER test_disk_full BEFORE INSERT OR UPDATE ON {table} \
+                         FOR EACH ROW EXECUTE FUNCTION test_disk_full();"
+                    ));
+                }
+            }
+        }
+    }
+
+    fn free(&self, app: &TestApp) {
+        match self {
+            Self::Sqlite(disk) => disk.free(),
+            Self::Postgres => {
+                for table in WRITTEN {
+                    app.execute_sql(&format!("DROP TRIGGER test_disk_full ON {table};"));
+                }
+                app.execute_sql("DROP FUNCTION test_disk_full();");
+            }
+        }
+    }
+}
+
+async fn ready(app: &TestApp) -> (StatusCode, Value) {
+    let res = app.get("/readyz").await;
+    (res.status(), res.json().await.unwrap())
+}
+
+fn heartbeat(app: &TestApp) {
+    app.pool
+        .with(|c| {
+            tipdesk::notifications::outbox::heartbeat(c, "test-worker")
+                .map_err(tipdesk::db::DbError::from)
+        })
+        .unwrap();
+}
+
+fn input_value(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\""))?;
+    extract_attr(&html[at..], "value=\"")
+}
+
+async fn a_full_disk_is_a_503_to_retry_and_the_form_keeps_every_word(backend: Backend) {
+    let (app, disk) = FullDisk::app(backend, |_| {}).await;
+    heartbeat(&app);
+    let token = app.form_token(PAGE).await;
+    assert_eq!(ready(&app).await.0, StatusCode::OK);
+    disk.fill(&app);
+
+    let res = app
+        .post_json(DEMO_ARTICLE, &json!({ "message": MESSAGE }))
+        .await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "60");
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!(answer["error"], "storage_unavailable", "{answer}");
+
+    let failed_at = Instant::now();
+    let res = app
+        .post_form(
+            PAGE,
+            &[
+                ("message", MESSAGE),
+                ("name", "Nasrin K."),
+                ("contact", "nasrin@example.org"),
+                ("consent", "on"),
+                ("form_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(res.headers().contains_key("retry-after"));
+    let html = res.text().await.unwrap();
+    assert_eq!(textarea(&html, "message").as_deref(), Some(MESSAGE));
+    assert_eq!(input_value(&html, "name").as_deref(), Some("Nasrin K."));
+    assert_eq!(
+        input_value(&html, "contact").as_deref(),
+        Some("nasrin@example.org")
+    );
+    assert!(html.contains("checked"), "the consent box stays ticked");
+
+    // Readiness says so within 5 seconds, and names the cause.
+    let (status, body) = ready(&app).await;
+    assert!(failed_at.elapsed() < Duration::from_secs(5));
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(
+        body["checks"]["database"], "writes failing: disk full",
+        "{body}"
+    );
+    assert!(app.tips().is_empty(), "nothing half-stored");
+
+    // Space comes back: readiness recovers by itself, tips are taken.
+    disk.free(&app);
+    let (status, body) = ready(&app).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let res = app
+        .post_form(PAGE, &[("message", MESSAGE), ("form_token", &token)])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.tips().len(), 1);
+}
+
+async fn readiness_says_when_the_outbox_is_not_draining(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.ops.outbox_stale = Duration::from_secs(1);
+    })
+    .await;
+    heartbeat(&app);
+    let res = app
+        .post_json(DEMO_ARTICLE, &json!({ "message": MESSAGE }))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(ready(&app).await.0, StatusCode::OK, "just due is fine");
+    // The worker reports in, but nothing is mailed.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    heartbeat(&app);
+    let (status, body) = ready(&app).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["checks"]["worker"], "ok");
+    let outbox = body["checks"]["outbox"].as_str().unwrap();
+    assert!(
+        outbox.starts_with("not draining: a notification has been due for"),
+        "{outbox}"
+    );
+    app.worker().drain().await.unwrap();
+    assert_eq!(ready(&app).await.0, StatusCode::OK);
+}
+
+async fn readiness_names_the_cause_of_failing_notification_passes(backend: Backend) {
+    let (app, disk) = FullDisk::app(backend, |s| {
+        s.notify.worker = true;
+        s.notify.poll = Duration::from_secs(1);
+    })
+    .await;
+    let res = app
+        .post_json(DEMO_ARTICLE, &json!({ "message": MESSAGE }))
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    // The built-in worker will try to mail it while nothing can be written.
+    disk.fill(&app);
+    app.post_json(DEMO_ARTICLE, &json!({ "message": MESSAGE }))
+        .await;
+    let mut last = Value::Null;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        let (status, body) = ready(&app).await;
+        last = body;
+        if status == StatusCode::SERVICE_UNAVAILABLE
+            && last["checks"]["outbox"].as_str().is_some_and(|o| {
+                o.starts_with("notification passes failing: database query failed:")
+            })
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let outbox = last["checks"]["outbox"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        outbox.starts_with("notification passes failing: database query failed:"),
+        "{last}"
+    );
+    disk.free(&app);
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let (status, body) = ready(&app).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never recovered: {body}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+crate::both_backends!(
+    a_full_disk_is_a_503_to_retry_and_the_form_keeps_every_word,
+    readiness_says_when_the_outbox_is_not_draining,
+    readiness_names_the_cause_of_failing_notification_passes,
+);
