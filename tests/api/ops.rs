@@ -50,7 +50,7 @@ async fn health_and_readiness_follow_the_worker(backend: Backend) {
     assert!(became_ready, "a running worker makes the service ready");
     assert_eq!(
         ready(&app).await.1,
-        json!({"status": "ready", "checks": {"database": "ok", "worker": "ok"}})
+        json!({"status": "ready", "checks": {"database": "ok", "outbox": "ok", "worker": "ok"}})
     );
 
     worker.kill();
