@@ -57,7 +57,7 @@ async fn a_flood_past_the_engines_limits_drains_in_one_digest(backend: Backend) 
     assert_eq!(mail.len(), 1);
     assert_eq!(
         mail[0].header("Subject").unwrap(),
-        "40000 new tips on 1 article"
+        "40,000 new tips on 1 article"
     );
 }
 
