@@ -180,6 +180,10 @@ if g:
     out.append("")
     out.append(f"Dashboard data: {g['tips']:,} tips generated in {g['seconds']} s; {g['in_review']:,} in_review; "
                f"{g['rare']} contain the search word.")
+    fo = one("fold")
+    if fo:
+        out[-1] += (f" Opening the database then folded their text for search (`search_text`, as after an upgrade)"
+                    f" in {fo['seconds']} s, account creation included.")
     ix = one("index")
     if ix:
         out[-1] += (f" The service then indexed them for text search in the background in {ix['seconds']} s"

@@ -10,7 +10,7 @@
 //! except the two lists below):
 //!
 //! 1. **Compatibility normalization and full case folding**: Unicode's
-//!    compatibility caseless match (Unicode 16, §3.13, D146:
+//!    compatibility caseless match (The Unicode Standard, §3.13, D146:
 //!    `NFKD(toCasefold(NFKD(toCasefold(NFD(X)))))`), with ICU4X's
 //!    normalizer and full (not Turkic) case folding. So `é` typed as one
 //!    character or as `e` + U+0301 is the same, `Москве` matches `москве`,
@@ -59,7 +59,7 @@
 //! not the value.
 //!
 //! [`FOLD_VERSION`] names these rules: stored folded copies made under
-//! other rules are folded again at start-up (see `crate::search_text`).
+//! other rules are folded again at start-up (see `crate::db::search_text`).
 
 use std::borrow::Cow;
 
