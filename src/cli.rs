@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::app::Application;
 use crate::config::Settings;
 use crate::db::{DbError, Pool};
+use crate::domain::JobId;
 use crate::notifications::{outbox, Worker};
 use crate::privacy::SealingKeys;
 use secrecy::{ExposeSecret, SecretString};
@@ -136,13 +137,13 @@ enum QueueCommand {
     Retry {
         /// The job to retry.
         #[arg(required_unless_present = "all_dead", conflicts_with = "all_dead")]
-        id: Option<i64>,
+        id: Option<JobId>,
         /// Retry every dead job.
         #[arg(long)]
         all_dead: bool,
     },
     /// Delete a dead job for good.
-    Discard { id: i64 },
+    Discard { id: JobId },
 }
 
 #[derive(Subcommand)]
@@ -280,7 +281,7 @@ fn queue(command: QueueCommand, settings: Settings) -> anyhow::Result<()> {
                 let map: serde_json::Map<String, serde_json::Value> = health
                     .counts
                     .iter()
-                    .map(|(k, v)| ((*k).to_owned(), (*v).into()))
+                    .map(|(k, v)| (k.as_str().to_owned(), (*v).into()))
                     .collect();
                 println!("{}", serde_json::Value::Object(map));
             } else {

@@ -11,27 +11,23 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
 
+use crate::domain::Sensitive;
+
 /// HMAC keys for distinct purposes, derived so that one leaking use cannot
 /// be replayed against another.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct HmacKeys {
-    form_token: [u8; 32],
-    client_hash: [u8; 32],
-    fingerprint: [u8; 32],
-}
-
-impl std::fmt::Debug for HmacKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("HmacKeys([redacted])")
-    }
+    form_token: Sensitive<[u8; 32]>,
+    client_hash: Sensitive<[u8; 32]>,
+    fingerprint: Sensitive<[u8; 32]>,
 }
 
 impl HmacKeys {
     pub fn from_secret(secret: &[u8]) -> Self {
         Self {
-            form_token: derive(secret, b"tipdesk form token v1"),
-            client_hash: derive(secret, b"tipdesk client hash v1"),
-            fingerprint: derive(secret, b"tipdesk tip fingerprint v1"),
+            form_token: derive(secret, b"tipdesk form token v1").into(),
+            client_hash: derive(secret, b"tipdesk client hash v1").into(),
+            fingerprint: derive(secret, b"tipdesk tip fingerprint v1").into(),
         }
     }
 

@@ -98,10 +98,10 @@ proptest! {
     ) {
         let input = TipInput {
             kind: kind.map(str::to_owned),
-            message: message.clone(),
-            quote: quote.clone(),
-            name: name.clone(),
-            contact: contact.clone(),
+            message: message.clone().into(),
+            quote: quote.clone().into(),
+            name: name.clone().into(),
+            contact: contact.clone().into(),
             consent: consent.map(str::to_owned),
         };
         if let Ok(tip) = input.parse() {
@@ -449,10 +449,10 @@ proptest! {
                 let map = value.as_object().unwrap();
                 let string = |f: &str| map.get(f).and_then(Value::as_str).map(str::to_owned);
                 prop_assert_eq!(&input.kind, &string("kind"));
-                prop_assert_eq!(&input.message, &string("message"));
-                prop_assert_eq!(&input.quote, &string("quote"));
-                prop_assert_eq!(&input.name, &string("name"));
-                prop_assert_eq!(&input.contact, &string("contact"));
+                prop_assert_eq!(&*input.message, &string("message"));
+                prop_assert_eq!(&*input.quote, &string("quote"));
+                prop_assert_eq!(&*input.name, &string("name"));
+                prop_assert_eq!(&*input.contact, &string("contact"));
                 let consent = map.get("consent").and_then(Value::as_bool);
                 prop_assert_eq!(input.consent_given(), consent == Some(true));
                 // And the field rules take whatever came through.

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::schema::audit_log;
 use crate::db::{locks, Conn};
+use crate::domain::UserId;
 
 /// The hash the first entry links to.
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -18,7 +19,7 @@ const GENESIS: &str = "000000000000000000000000000000000000000000000000000000000
 /// Who acted.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub id: Option<i64>,
+    pub id: Option<UserId>,
     /// An email address, or `cli` for the command line.
     pub label: String,
 }
@@ -37,7 +38,7 @@ impl Actor {
 pub struct Entry {
     pub id: i64,
     pub at: NaiveDateTime,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub actor: String,
     pub action: String,
     pub target: String,
@@ -49,7 +50,7 @@ pub struct Entry {
 fn digest(
     prev: &str,
     at: NaiveDateTime,
-    actor_id: Option<i64>,
+    actor_id: Option<UserId>,
     actor: &str,
     action: &str,
     target: &str,

@@ -11,8 +11,9 @@ pub mod users;
 
 pub use session::{Protected, Staff};
 
-/// What a staff account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a staff account may do. Stored as its [`Role::as_str`] name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Role {
     /// Every desk, users, the audit trail, ops.
     Admin,
@@ -48,3 +49,5 @@ impl Role {
         matches!(self, Self::Editor | Self::Viewer)
     }
 }
+
+crate::text_enum_sql!(Role);

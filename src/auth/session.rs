@@ -21,6 +21,7 @@ use crate::audit::Actor;
 use crate::config::Settings;
 use crate::db::schema::{sessions, user_desks, users};
 use crate::db::Conn;
+use crate::domain::UserId;
 use crate::i18n::Locale;
 use crate::state::AppState;
 use crate::web::{Format, WebError};
@@ -28,7 +29,7 @@ use crate::web::{Format, WebError};
 /// A signed-in staff member, checked against the database on every request.
 #[derive(Debug, Clone)]
 pub struct Staff {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -130,7 +131,11 @@ fn hash_token(token: &str) -> String {
 
 /// Starts a fresh session for `user_id` and returns the cookie's token. The
 /// table keeps only the token's hash.
-pub fn create(conn: &mut Conn<'_>, user_id: i64, max_age: chrono::Duration) -> QueryResult<String> {
+pub fn create(
+    conn: &mut Conn<'_>,
+    user_id: UserId,
+    max_age: chrono::Duration,
+) -> QueryResult<String> {
     let token = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let csrf = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 24]>());
     let now = crate::db::now();
@@ -157,7 +162,7 @@ pub fn end(conn: &mut Conn<'_>, token: &str) -> QueryResult<()> {
 }
 
 /// Ends every session of a user (disable, password reset).
-pub fn end_all(conn: &mut Conn<'_>, user_id: i64) -> QueryResult<usize> {
+pub fn end_all(conn: &mut Conn<'_>, user_id: UserId) -> QueryResult<usize> {
     crate::db_run!(conn, |conn| diesel::delete(
         sessions::table.filter(sessions::user_id.eq(user_id))
     )
@@ -166,13 +171,13 @@ pub fn end_all(conn: &mut Conn<'_>, user_id: i64) -> QueryResult<usize> {
 
 #[derive(Queryable)]
 struct SessionRow {
-    id: i64,
+    id: UserId,
     csrf: String,
     last_seen: NaiveDateTime,
     expires: NaiveDateTime,
     email: String,
     name: String,
-    role: String,
+    role: Role,
     disabled: bool,
     locale: Option<String>,
 }
@@ -217,8 +222,7 @@ fn lookup(
     else {
         return Ok(None);
     };
-    let role = Role::parse(&role).ok();
-    if disabled || expires <= now || last_seen + idle <= now || role.is_none() {
+    if disabled || expires <= now || last_seen + idle <= now {
         end(conn, token)?;
         return Ok(None);
     }
@@ -238,7 +242,7 @@ fn lookup(
         id,
         email,
         name,
-        role: role.unwrap_or(Role::Viewer),
+        role,
         desks,
         csrf,
         locale: crate::i18n::request::desk_locale(locale.as_deref(), default_locale),

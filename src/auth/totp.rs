@@ -17,6 +17,7 @@ use super::{session, throttle};
 use crate::audit::{self, Actor};
 use crate::db::schema::{recovery_codes, users as accounts};
 use crate::db::{Conn, DbError};
+use crate::domain::UserId;
 use crate::privacy::{PrivacyError, SealingKeys};
 use crate::secrets::HmacKeys;
 use crate::web::form_token;
@@ -37,7 +38,7 @@ const PENDING_SECONDS: u64 = 5 * 60;
 const FIELD: &str = "totp";
 
 /// What the secret is bound to when sealed: it opens for this account only.
-fn sealed_for(user_id: i64) -> String {
+fn sealed_for(user_id: UserId) -> String {
     format!("user:{user_id}")
 }
 
@@ -203,7 +204,7 @@ pub fn disable(conn: &mut Conn<'_>, email: &str, actor: &Actor) -> Result<(), Us
 }
 
 /// Whether the account has a second factor.
-pub fn enrolled(conn: &mut Conn<'_>, user_id: i64) -> QueryResult<bool> {
+pub fn enrolled(conn: &mut Conn<'_>, user_id: UserId) -> QueryResult<bool> {
     let secret: Option<Option<String>> = crate::db_run!(conn, |conn| accounts::table
         .find(user_id)
         .select(accounts::totp_secret)
@@ -212,23 +213,23 @@ pub fn enrolled(conn: &mut Conn<'_>, user_id: i64) -> QueryResult<bool> {
     Ok(secret.flatten().is_some())
 }
 
-fn pending_scope(user_id: i64, until: u64) -> String {
+fn pending_scope(user_id: UserId, until: u64) -> String {
     format!("desk-totp:{user_id}:{until}")
 }
 
 /// A login whose password was right and whose second factor is still to
 /// come: the account and a deadline, signed with the site key. It travels
 /// in the code page's form, so any instance can finish the login.
-pub fn pending_token(keys: &HmacKeys, user_id: i64) -> String {
+pub fn pending_token(keys: &HmacKeys, user_id: UserId) -> String {
     let until = now_secs() + PENDING_SECONDS;
     let signed = form_token::issue(keys, &pending_scope(user_id, until));
     format!("{user_id}:{until}:{signed}")
 }
 
 /// The account of a genuine pending login that has not expired.
-pub fn pending_user(keys: &HmacKeys, token: &str) -> Option<i64> {
+pub fn pending_user(keys: &HmacKeys, token: &str) -> Option<UserId> {
     let mut parts = token.splitn(3, ':');
-    let user_id: i64 = parts.next()?.parse().ok()?;
+    let user_id: UserId = parts.next()?.parse().ok()?;
     let until: u64 = parts.next()?.parse().ok()?;
     let signed = parts.next()?;
     form_token::verify(keys, &pending_scope(user_id, until), Some(signed), 0).ok()?;
@@ -287,7 +288,7 @@ fn matching_step(totp: &TOTP, code: &str, now: u64) -> Option<i64> {
 pub fn complete_login(
     conn: &mut Conn<'_>,
     sealing_keys: &SealingKeys,
-    user_id: i64,
+    user_id: UserId,
     client: &str,
     code: &str,
     max_age: chrono::Duration,

@@ -8,14 +8,15 @@ use crate::audit::{self, Actor};
 use crate::config::Settings;
 use crate::db::schema::{user_desks, users};
 use crate::db::{Conn, DbError};
+use crate::domain::UserId;
 
 /// A staff account as listed.
 #[derive(Debug, Clone, Queryable)]
 pub struct Account {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub disabled: bool,
 }
 
@@ -132,14 +133,14 @@ pub fn add(
     user: &NewUser,
     password_hash: &str,
     actor: &Actor,
-) -> Result<i64, UserError> {
+) -> Result<UserId, UserError> {
     let now = crate::db::now();
     let result = conn.write(|conn| {
-        let id: i64 = crate::db_run!(conn, |conn| diesel::insert_into(users::table)
+        let id: UserId = crate::db_run!(conn, |conn| diesel::insert_into(users::table)
             .values((
                 users::email.eq(&user.email),
                 users::name.eq(&user.name),
-                users::role.eq(user.role.as_str()),
+                users::role.eq(user.role),
                 users::password_hash.eq(password_hash),
                 users::disabled.eq(false),
                 users::locale.eq(&user.locale),
@@ -202,7 +203,7 @@ pub fn find(conn: &mut Conn<'_>, email: &str) -> QueryResult<Option<(Account, St
 /// see [`desk_language`]), recorded in the audit trail.
 pub fn set_locale(
     conn: &mut Conn<'_>,
-    user_id: i64,
+    user_id: UserId,
     tag: &str,
     actor: &Actor,
 ) -> Result<(), UserError> {
@@ -270,7 +271,7 @@ pub fn set_password(
 
 /// Replaces an account's password hash with one of the same password
 /// (normalized, see `password`): no audit entry, no sessions ended.
-pub fn replace_hash(conn: &mut Conn<'_>, id: i64, password_hash: &str) -> QueryResult<()> {
+pub fn replace_hash(conn: &mut Conn<'_>, id: UserId, password_hash: &str) -> QueryResult<()> {
     crate::db_run!(conn => diesel::update(users::table.find(id))
         .set(users::password_hash.eq(password_hash))
         .execute(conn))?;
@@ -278,7 +279,7 @@ pub fn replace_hash(conn: &mut Conn<'_>, id: i64, password_hash: &str) -> QueryR
 }
 
 /// Enabled editors and admins who may be assigned tips of `desk`.
-pub fn assignable(conn: &mut Conn<'_>, desk: &str) -> QueryResult<Vec<(i64, String)>> {
+pub fn assignable(conn: &mut Conn<'_>, desk: &str) -> QueryResult<Vec<(UserId, String)>> {
     crate::db_run!(conn, |conn| users::table
         .left_join(
             user_desks::table.on(user_desks::user_id
@@ -287,9 +288,9 @@ pub fn assignable(conn: &mut Conn<'_>, desk: &str) -> QueryResult<Vec<(i64, Stri
         )
         .filter(users::disabled.eq(false))
         .filter(
-            users::role
-                .eq("admin")
-                .or(users::role.eq("editor").and(user_desks::desk.is_not_null())),
+            users::role.eq(Role::Admin).or(users::role
+                .eq(Role::Editor)
+                .and(user_desks::desk.is_not_null())),
         )
         .order(users::name)
         .select((users::id, users::name))

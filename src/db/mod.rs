@@ -29,6 +29,7 @@
 pub mod locks;
 pub mod schema;
 pub mod search_text;
+pub mod types;
 
 use std::path::Path;
 use std::time::Duration;

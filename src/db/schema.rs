@@ -1,6 +1,7 @@
 // One schema for both engines: only types both map the same way (BigInt,
 // Integer, Text, Bool, Timestamp). Kept in step with migrations/ by hand;
-// the test suite runs every query on both engines.
+// tests/api/schema.rs migrates a fresh database on each engine and fails
+// when this file and the migrations disagree.
 
 diesel::table! {
     articles (id) {

@@ -1,18 +1,17 @@
-use std::fmt;
-
 use super::email::EmailAddress;
 use super::graphemes::is_blank;
 use super::text::check_text;
+use super::Sensitive;
 use crate::i18n::Msg;
 
 /// A way to reach the reader: an email address, a phone number or a
 /// messenger handle (anything else a person writes down, e.g. "@source on
 /// Signal"). Kept exactly as written.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Contact {
-    Email(String),
-    Phone(String),
-    Handle(String),
+    Email(Sensitive<String>),
+    Phone(Sensitive<String>),
+    Handle(Sensitive<String>),
 }
 
 impl Contact {
@@ -35,14 +34,14 @@ impl Contact {
                     .text("contact", trimmed)
                     .key("problem", why.key()));
             }
-            return Ok(Some(Self::Email(raw.to_owned())));
+            return Ok(Some(Self::Email(raw.to_owned().into())));
         }
         let phone_chars = |c: char| c.is_ascii_digit() || " +-().".contains(c);
         let digits = trimmed.chars().filter(char::is_ascii_digit).count();
         if trimmed.chars().all(phone_chars) && (7..=20).contains(&digits) {
-            return Ok(Some(Self::Phone(raw.to_owned())));
+            return Ok(Some(Self::Phone(raw.to_owned().into())));
         }
-        Ok(Some(Self::Handle(raw.to_owned())))
+        Ok(Some(Self::Handle(raw.to_owned().into())))
     }
 
     pub fn as_str(&self) -> &str {
@@ -58,11 +57,5 @@ impl Contact {
             Self::Phone(_) => "phone",
             Self::Handle(_) => "handle",
         }
-    }
-}
-
-impl fmt::Debug for Contact {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Contact::{}([redacted])", self.kind())
     }
 }

@@ -18,14 +18,16 @@
 use std::fmt;
 
 use super::graphemes::is_invisible;
+use super::Sensitive;
 
 /// An address that passed [`EmailAddress::parse`], kept as written.
-#[derive(Clone, PartialEq, Eq)]
+/// A reader's address stays out of logs, even through `{:?}`.
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub struct EmailAddress {
-    raw: String,
+    raw: Sensitive<String>,
     at: usize,
     /// The domain in ASCII (A-labels, punycode where needed).
-    ascii_domain: String,
+    ascii_domain: Sensitive<String>,
 }
 
 /// RFC 5321 §4.5.3.1: a path is at most 256 octets with its brackets.
@@ -102,9 +104,9 @@ impl EmailAddress {
             return Err(EmailProblem::TooLong);
         }
         Ok(Self {
-            raw: raw.to_owned(),
+            raw: raw.to_owned().into(),
             at: local.len(),
-            ascii_domain,
+            ascii_domain: ascii_domain.into(),
         })
     }
 
@@ -133,12 +135,6 @@ impl EmailAddress {
 impl fmt::Display for EmailAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.raw)
-    }
-}
-
-impl fmt::Debug for EmailAddress {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("EmailAddress([redacted])")
     }
 }
 

@@ -9,12 +9,16 @@ mod contact;
 mod email;
 pub mod folding;
 pub mod graphemes;
+mod ids;
+mod sensitive;
 mod text;
 mod tip;
 
 pub use article_id::ArticleId;
 pub use contact::Contact;
 pub use email::{EmailAddress, EmailProblem};
+pub use ids::{JobId, TipId, UserId};
+pub use sensitive::Sensitive;
 pub(crate) use text::check_text;
 pub use text::{Quote, ReaderName, TipMessage};
 pub use tip::{TipKind, TipReference, TipStatus};

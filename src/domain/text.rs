@@ -3,9 +3,8 @@
 //! made only of invisible characters counts as empty, and minimum lengths
 //! count what a reader sees (see [`super::graphemes`]).
 
-use std::fmt;
-
 use super::graphemes::{is_blank, visible_len};
+use super::Sensitive;
 
 use crate::i18n::Msg;
 
@@ -43,8 +42,9 @@ pub(crate) fn check_text(
 macro_rules! text_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq)]
-        pub struct $name(String);
+        // Readers' words stay out of logs, even by accident through `{:?}`.
+        #[derive(Clone, PartialEq, Eq, Debug)]
+        pub struct $name(Sensitive<String>);
 
         impl $name {
             pub fn as_str(&self) -> &str {
@@ -52,20 +52,13 @@ macro_rules! text_type {
             }
 
             pub fn into_inner(self) -> String {
-                self.0
+                self.0.into_inner()
             }
         }
 
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
-            }
-        }
-
-        // Readers' words stay out of logs, even by accident through `{:?}`.
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!(stringify!($name), "([{} chars redacted])"), self.0.chars().count())
             }
         }
     };
@@ -97,7 +90,7 @@ impl TipMessage {
             return Err(Msg::new("message-too-short").number("min", Self::MIN_CHARS));
         }
         check_text(raw, "message", Self::MAX_CHARS, true)?;
-        Ok(Self(raw.to_owned()))
+        Ok(Self(raw.to_owned().into()))
     }
 }
 
@@ -110,7 +103,7 @@ impl Quote {
             return Ok(None);
         }
         check_text(raw, "quote", Self::MAX_CHARS, true)?;
-        Ok(Some(Self(raw.to_owned())))
+        Ok(Some(Self(raw.to_owned().into())))
     }
 }
 
@@ -123,6 +116,6 @@ impl ReaderName {
             return Ok(None);
         }
         check_text(raw, "name", Self::MAX_CHARS, false)?;
-        Ok(Some(Self(raw.to_owned())))
+        Ok(Some(Self(raw.to_owned().into())))
     }
 }

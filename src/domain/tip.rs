@@ -4,8 +4,9 @@ use rand::Rng;
 
 use crate::i18n::Msg;
 
-/// What a reader says their tip is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// What a reader says their tip is. Stored as its [`TipKind::as_str`] name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum TipKind {
     NewInformation,
     Correction,
@@ -41,8 +42,10 @@ impl TipKind {
     }
 }
 
-/// Where a tip is in the desk's workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where a tip is in the desk's workflow. Stored as its
+/// [`TipStatus::as_str`] name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum TipStatus {
     New,
     InReview,
@@ -114,6 +117,9 @@ impl TipStatus {
         }
     }
 }
+
+crate::text_enum_sql!(TipKind);
+crate::text_enum_sql!(TipStatus);
 
 /// The reference a reader is given for their tip, e.g. `TD-7K3M-Q9XH-2B4N`.
 /// Random, so it reveals neither how many tips exist nor when.

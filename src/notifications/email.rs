@@ -10,7 +10,7 @@ use lettre::{Address, Message};
 
 use super::outbox::ClaimedJob;
 use crate::config::Settings;
-use crate::domain::{folding, graphemes, EmailAddress, TipKind};
+use crate::domain::{folding, graphemes, EmailAddress};
 use crate::i18n::{Locale, Msg};
 
 #[derive(Template)]
@@ -115,10 +115,6 @@ pub fn one_line(text: &str, max: usize) -> String {
     graphemes::cut(&clean, max)
 }
 
-fn kind_label(l: Locale, kind: &str) -> String {
-    TipKind::parse(kind).map_or_else(|_| l.t("tip-generic"), |k| l.msg(&k.name()))
-}
-
 /// The language of `desk`'s email.
 fn desk_locale(settings: &Settings, desk: &str) -> Locale {
     let tag = settings.desks.get(desk).and_then(|d| d.locale.as_deref());
@@ -171,13 +167,13 @@ fn envelope(
 pub fn single(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeError> {
     let title = one_line(&job.article_title, 300);
     let l = desk_locale(settings, &job.desk);
-    let kind = kind_label(l, &job.kind);
+    let kind = l.msg(&job.kind.name());
     let kind = kind.as_str();
     let excerpt_chars = settings.desks.get(&job.desk).map_or(0, |d| d.excerpt_chars);
     // `excerpt_chars` user-perceived characters: a cut never splits a flag,
     // a family emoji or a letter from its accent.
     let excerpt = (excerpt_chars > 0).then(|| {
-        let text = &job.message.0;
+        let text = job.message.as_str();
         let cut = graphemes::prefix(text, excerpt_chars);
         if cut.len() < text.len() {
             format!("{cut}…")

@@ -14,27 +14,67 @@ use super::wake;
 use crate::audit::{self, Actor};
 use crate::db::schema::{articles, mailboxes, outbox, outbox_attempts, tips, worker_heartbeats};
 use crate::db::Conn;
+use crate::domain::{JobId, Sensitive, TipId, TipKind};
 
-/// States a job moves through. `in_flight` is a claimed job (its lease may
-/// have run out, which makes it claimable again); `retrying` waits for its
-/// next attempt after a transient failure.
-pub mod state {
-    pub const PENDING: &str = "pending";
-    pub const IN_FLIGHT: &str = "in_flight";
-    pub const RETRYING: &str = "retrying";
-    pub const SENT: &str = "sent";
-    pub const DEAD: &str = "dead";
-    pub const ALL: [&str; 5] = [PENDING, IN_FLIGHT, RETRYING, SENT, DEAD];
+/// States a job moves through. `InFlight` is a claimed job (its lease may
+/// have run out, which makes it claimable again); `Retrying` waits for its
+/// next attempt after a transient failure. Stored as its
+/// [`JobState::as_str`] name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum JobState {
+    Pending,
+    InFlight,
+    Retrying,
+    Sent,
+    Dead,
 }
+
+impl JobState {
+    pub const ALL: [JobState; 5] = [
+        Self::Pending,
+        Self::InFlight,
+        Self::Retrying,
+        Self::Sent,
+        Self::Dead,
+    ];
+
+    /// The stored name, also used by `tipdesk queue status --json` and
+    /// the `tipdesk_outbox_jobs` metric.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InFlight => "in_flight",
+            Self::Retrying => "retrying",
+            Self::Sent => "sent",
+            Self::Dead => "dead",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| format!("`{raw}` is not a job state"))
+    }
+}
+
+impl std::fmt::Display for JobState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+crate::text_enum_sql!(JobState);
 
 #[derive(Insertable)]
 #[diesel(table_name = outbox)]
 struct NewJob<'a> {
-    tip_id: i64,
+    tip_id: TipId,
     desk: &'a str,
     recipient: &'a str,
     message_id: String,
-    state: &'a str,
+    state: JobState,
     attempts: i32,
     next_attempt_at: NaiveDateTime,
     digest: bool,
@@ -52,7 +92,7 @@ struct NewJob<'a> {
 /// them to be mailed as a digest.
 pub fn enqueue_tip(
     conn: &mut Conn<'_>,
-    tip_id: i64,
+    tip_id: TipId,
     desk: &str,
     recipients: &[String],
     mail_domain: &str,
@@ -70,7 +110,7 @@ pub fn enqueue_tip(
                 hex::encode(rand::random::<[u8; 16]>()),
                 mail_domain
             ),
-            state: state::PENDING,
+            state: JobState::Pending,
             attempts: 0,
             next_attempt_at: hold_until.unwrap_or(now),
             digest: hold_until.is_some(),
@@ -89,37 +129,21 @@ pub fn enqueue_tip(
 /// for desks that opted in to an excerpt.
 #[derive(Debug, Clone, Queryable)]
 pub struct ClaimedJob {
-    pub id: i64,
-    pub tip_id: i64,
+    pub id: JobId,
+    pub tip_id: TipId,
     pub desk: String,
     pub recipient: String,
     pub message_id: String,
     pub attempts: i32,
-    pub kind: String,
+    pub kind: TipKind,
     pub received_at: NaiveDateTime,
     pub article_id: String,
     pub article_title: String,
     pub article_url: String,
     #[diesel(deserialize_as = String)]
-    pub message: Redacted,
+    pub message: Sensitive<String>,
     /// Held for a digest (its article was in surge).
     pub digest: bool,
-}
-
-/// A tip's text that must not reach a log through `{:?}`.
-#[derive(Clone)]
-pub struct Redacted(pub String);
-
-impl From<String> for Redacted {
-    fn from(s: String) -> Self {
-        Self(s)
-    }
-}
-
-impl std::fmt::Debug for Redacted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("[redacted]")
-    }
 }
 
 /// Which jobs to claim.
@@ -141,16 +165,16 @@ pub struct ClaimRequest<'a> {
 /// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers claim
 /// disjoint jobs without waiting for each other. SQLite: the immediate
 /// transaction already serialises writers.
-fn claim_due(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<i64>> {
+fn claim_due(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<JobId>> {
     macro_rules! due {
         () => {
             outbox::table
                 .filter(
                     outbox::state
-                        .eq_any([state::PENDING, state::RETRYING])
+                        .eq_any([JobState::Pending, JobState::Retrying])
                         .and(outbox::next_attempt_at.le(req.now))
                         .or(outbox::state
-                            .eq(state::IN_FLIGHT)
+                            .eq(JobState::InFlight)
                             .and(outbox::lease_until.le(req.now))),
                 )
                 .order((outbox::next_attempt_at, outbox::id))
@@ -159,7 +183,7 @@ fn claim_due(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<i64
         };
     }
     conn.write(|conn| {
-        let ids: Vec<i64> = match (&mut *conn, req.recipient) {
+        let ids: Vec<JobId> = match (&mut *conn, req.recipient) {
             (Conn::Sqlite(c), None) => due!().load(&mut **c)?,
             (Conn::Sqlite(c), Some(r)) => due!().filter(outbox::recipient.eq(r)).load(&mut **c)?,
             #[cfg(feature = "postgres")]
@@ -176,7 +200,7 @@ fn claim_due(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<i64
                 outbox::table.filter(outbox::id.eq_any(chunk))
             )
             .set((
-                outbox::state.eq(state::IN_FLIGHT),
+                outbox::state.eq(JobState::InFlight),
                 outbox::claim_token.eq(req.token),
                 outbox::claimed_by.eq(req.worker),
                 outbox::lease_until.eq(req.lease_until),
@@ -316,13 +340,13 @@ pub fn record(
     let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
     // Jobs that end in the same state are recorded together, a chunk of
     // ids per statement: a digest can carry tens of thousands of jobs.
-    let mut by_state: Vec<(&str, Vec<i64>)> = Vec::new();
+    let mut by_state: Vec<(JobState, Vec<JobId>)> = Vec::new();
     for job in jobs {
         let new_state = match outcome {
-            Outcome::Sent => state::SENT,
-            Outcome::Transient { .. } if job.attempts + 1 >= max_attempts => state::DEAD,
-            Outcome::Transient { .. } => state::RETRYING,
-            Outcome::Permanent { .. } => state::DEAD,
+            Outcome::Sent => JobState::Sent,
+            Outcome::Transient { .. } if job.attempts + 1 >= max_attempts => JobState::Dead,
+            Outcome::Transient { .. } => JobState::Retrying,
+            Outcome::Permanent { .. } => JobState::Dead,
         };
         match by_state.iter_mut().find(|(s, _)| *s == new_state) {
             Some((_, ids)) => ids.push(job.id),
@@ -338,11 +362,11 @@ pub fn record(
         let mut updated = 0;
         for (new_state, ids) in &by_state {
             for chunk in crate::db::chunks(ids, 1) {
-                let done: Vec<i64> = crate::db_run!(conn, |conn| diesel::update(
+                let done: Vec<JobId> = crate::db_run!(conn, |conn| diesel::update(
                     outbox::table
                         .filter(outbox::id.eq_any(chunk))
                         .filter(outbox::claim_token.eq(token))
-                        .filter(outbox::state.eq(state::IN_FLIGHT)),
+                        .filter(outbox::state.eq(JobState::InFlight)),
                 )
                 .set((
                     outbox::state.eq(*new_state),
@@ -385,10 +409,10 @@ pub fn record(
 /// job is either renewed here or taken by another worker, never both.
 pub fn renew(
     conn: &mut Conn<'_>,
-    ids: &[i64],
+    ids: &[JobId],
     token: &str,
     until: NaiveDateTime,
-) -> QueryResult<Vec<i64>> {
+) -> QueryResult<Vec<JobId>> {
     let now = crate::db::now();
     conn.write(|conn| {
         let mut held = Vec::with_capacity(ids.len());
@@ -397,9 +421,9 @@ pub fn renew(
                 outbox::table
                     .filter(outbox::id.eq_any(chunk))
                     .filter(outbox::claim_token.eq(token))
-                    .filter(outbox::state.eq(state::IN_FLIGHT))
+                    .filter(outbox::state.eq(JobState::InFlight))
             };
-            let some: Vec<i64> = crate::db_run!(conn, |conn| diesel::update(mine())
+            let some: Vec<JobId> = crate::db_run!(conn, |conn| diesel::update(mine())
                 .set((outbox::lease_until.eq(until), outbox::updated_at.eq(now)))
                 .returning(outbox::id)
                 .get_results(conn))?;
@@ -417,7 +441,7 @@ pub fn defer(
     token: &str,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+    let ids: Vec<JobId> = jobs.iter().map(|j| j.id).collect();
     let now = crate::db::now();
     let mut deferred = 0;
     for chunk in crate::db::chunks(&ids, 1) {
@@ -427,7 +451,7 @@ pub fn defer(
                 .filter(outbox::claim_token.eq(token)),
         )
         .set((
-            outbox::state.eq(state::PENDING),
+            outbox::state.eq(JobState::Pending),
             outbox::next_attempt_at.eq(at),
             outbox::lease_until.eq(None::<NaiveDateTime>),
             outbox::claim_token.eq(None::<String>),
@@ -454,13 +478,13 @@ pub fn heartbeat(conn: &mut Conn<'_>, worker_id: &str) -> QueryResult<()> {
     Ok(())
 }
 
-/// Job counts per state, in [`state::ALL`] order.
-pub fn counts(conn: &mut Conn<'_>) -> QueryResult<Vec<(&'static str, i64)>> {
-    let rows: Vec<(String, i64)> = crate::db_run!(conn, |conn| outbox::table
+/// Job counts per state, in [`JobState::ALL`] order.
+pub fn counts(conn: &mut Conn<'_>) -> QueryResult<Vec<(JobState, i64)>> {
+    let rows: Vec<(JobState, i64)> = crate::db_run!(conn, |conn| outbox::table
         .group_by(outbox::state)
         .select((outbox::state, diesel::dsl::count_star()))
         .load(conn))?;
-    Ok(state::ALL
+    Ok(JobState::ALL
         .iter()
         .map(|s| (*s, rows.iter().find(|(r, _)| r == s).map_or(0, |(_, n)| *n)))
         .collect())
@@ -468,7 +492,7 @@ pub fn counts(conn: &mut Conn<'_>) -> QueryResult<Vec<(&'static str, i64)>> {
 
 /// Makes dead jobs due again with a fresh set of attempts. `None` means
 /// every dead job. Returns how many were revived; audited.
-pub fn retry_dead(conn: &mut Conn<'_>, id: Option<i64>, actor: &Actor) -> QueryResult<usize> {
+pub fn retry_dead(conn: &mut Conn<'_>, id: Option<JobId>, actor: &Actor) -> QueryResult<usize> {
     conn.write(|conn| {
         let n = retry_dead_unaudited(conn, id)?;
         if n > 0 {
@@ -485,16 +509,16 @@ pub fn retry_dead(conn: &mut Conn<'_>, id: Option<i64>, actor: &Actor) -> QueryR
     })
 }
 
-fn retry_dead_unaudited(conn: &mut Conn<'_>, id: Option<i64>) -> QueryResult<usize> {
+fn retry_dead_unaudited(conn: &mut Conn<'_>, id: Option<JobId>) -> QueryResult<usize> {
     let now = crate::db::now();
     // One statement with no list in it, however many jobs are dead.
     let revive = (
-        outbox::state.eq(state::PENDING),
+        outbox::state.eq(JobState::Pending),
         outbox::attempts.eq(0),
         outbox::next_attempt_at.eq(now),
         outbox::updated_at.eq(now),
     );
-    let dead = outbox::table.filter(outbox::state.eq(state::DEAD));
+    let dead = outbox::table.filter(outbox::state.eq(JobState::Dead));
     let n = match id {
         Some(id) => crate::db_run!(conn, |conn| diesel::update(dead.filter(outbox::id.eq(id)))
             .set(revive)
@@ -507,12 +531,12 @@ fn retry_dead_unaudited(conn: &mut Conn<'_>, id: Option<i64>) -> QueryResult<usi
 
 /// Deletes a dead job (with its attempts); audited. Only dead jobs can go:
 /// anything else may still be delivered.
-pub fn discard_dead(conn: &mut Conn<'_>, id: i64, actor: &Actor) -> QueryResult<usize> {
+pub fn discard_dead(conn: &mut Conn<'_>, id: JobId, actor: &Actor) -> QueryResult<usize> {
     conn.write(|conn| {
         let n = crate::db_run!(conn, |conn| diesel::delete(
             outbox::table
                 .filter(outbox::id.eq(id))
-                .filter(outbox::state.eq(state::DEAD)),
+                .filter(outbox::state.eq(JobState::Dead)),
         )
         .execute(conn))?;
         if n > 0 {

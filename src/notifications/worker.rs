@@ -15,6 +15,7 @@ use super::mailer::Mailer;
 use super::outbox::{self, ClaimRequest, ClaimedJob, Outcome};
 use crate::config::Settings;
 use crate::db::{DbError, Pool};
+use crate::domain::JobId;
 use crate::ops::Metrics;
 
 /// Jobs claimed at once.
@@ -384,7 +385,7 @@ impl Worker {
         let token = claim.token.clone();
         let until = crate::db::now()
             + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
-        let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
+        let ids: Vec<JobId> = jobs.iter().map(|j| j.id).collect();
         let held = self
             .pool
             .query(move |conn| outbox::renew(conn, &ids, &token, until))
@@ -395,7 +396,7 @@ impl Worker {
                 "jobs were taken over by another worker before they could be mailed"
             );
         }
-        let held: std::collections::HashSet<i64> = held.into_iter().collect();
+        let held: std::collections::HashSet<JobId> = held.into_iter().collect();
         Ok(jobs.into_iter().filter(|j| held.contains(&j.id)).collect())
     }
 }

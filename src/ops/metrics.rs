@@ -199,7 +199,7 @@ impl Metrics {
         for (state, n) in &queue.counts {
             self.outbox_jobs
                 .get_or_create(&State {
-                    state: (*state).to_owned(),
+                    state: state.as_str().to_owned(),
                 })
                 .set(*n);
         }

@@ -12,14 +12,15 @@ use diesel::prelude::*;
 
 use crate::db::schema::{articles, outbox, outbox_attempts, tips, worker_heartbeats};
 use crate::db::Conn;
-use crate::notifications::outbox::state;
+use crate::domain::{JobId, TipId};
+use crate::notifications::outbox::JobState;
 
 pub use metrics::Metrics;
 
 /// The queue at a glance.
 #[derive(Debug, Clone, Default)]
 pub struct QueueHealth {
-    pub counts: Vec<(&'static str, i64)>,
+    pub counts: Vec<(JobState, i64)>,
     /// Age of the oldest job not yet delivered; `None` when there is none.
     pub oldest_pending_seconds: Option<f64>,
     /// Since a worker last reported in; `None` when none ever did.
@@ -35,11 +36,11 @@ pub struct QueueHealth {
 /// A job that needs attention: dead, or waiting to be retried.
 #[derive(Debug, Clone, Queryable)]
 pub struct ProblemJob {
-    pub id: i64,
-    pub tip_id: i64,
+    pub id: JobId,
+    pub tip_id: TipId,
     pub desk: String,
     pub recipient: String,
-    pub state: String,
+    pub state: JobState,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
@@ -61,16 +62,16 @@ pub fn queue_health(conn: &mut Conn<'_>, surge_limit: u32) -> QueryResult<QueueH
     let now = crate::db::now();
     let counts = crate::notifications::outbox::counts(conn)?;
     let oldest: Option<NaiveDateTime> = crate::db_run!(conn, |conn| outbox::table
-        .filter(outbox::state.eq_any([state::PENDING, state::IN_FLIGHT, state::RETRYING]))
+        .filter(outbox::state.eq_any([JobState::Pending, JobState::InFlight, JobState::Retrying]))
         .select(diesel::dsl::min(outbox::created_at))
         .first(conn))?;
     let due_waiting: Option<NaiveDateTime> = crate::db_run!(conn, |c| outbox::table
-        .filter(outbox::state.eq_any([state::PENDING, state::RETRYING]))
+        .filter(outbox::state.eq_any([JobState::Pending, JobState::Retrying]))
         .filter(outbox::next_attempt_at.le(now))
         .select(diesel::dsl::min(outbox::next_attempt_at))
         .first(c))?;
     let lease_lapsed: Option<NaiveDateTime> = crate::db_run!(conn, |c| outbox::table
-        .filter(outbox::state.eq(state::IN_FLIGHT))
+        .filter(outbox::state.eq(JobState::InFlight))
         .filter(outbox::lease_until.le(now))
         .select(diesel::dsl::min(outbox::lease_until))
         .first(c))?;
@@ -104,7 +105,7 @@ pub fn queue_health(conn: &mut Conn<'_>, surge_limit: u32) -> QueryResult<QueueH
 /// Dead and retrying jobs, most recently changed first.
 pub fn problem_jobs(conn: &mut Conn<'_>, limit: i64) -> QueryResult<Vec<ProblemJob>> {
     crate::db_run!(conn, |conn| outbox::table
-        .filter(outbox::state.eq_any([state::DEAD, state::RETRYING]))
+        .filter(outbox::state.eq_any([JobState::Dead, JobState::Retrying]))
         .order(outbox::updated_at.desc())
         .limit(limit)
         .select((

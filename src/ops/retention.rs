@@ -9,7 +9,7 @@ use crate::config::RetentionSettings;
 use crate::db::schema::{login_failures, outbox, sessions, tips};
 use crate::db::Conn;
 use crate::domain::TipStatus;
-use crate::notifications::outbox::state;
+use crate::notifications::outbox::JobState;
 
 /// What one purge removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,7 +55,7 @@ pub fn purge(conn: &mut Conn<'_>, r: &RetentionSettings, actor: &Actor) -> Query
     if let Some(cutoff) = days_ago(r.sent_jobs_days) {
         done.sent_jobs = in_batches(conn, |conn| {
             let ids: Vec<i64> = crate::db_run!(conn, |conn| outbox::table
-                .filter(outbox::state.eq(state::SENT))
+                .filter(outbox::state.eq(JobState::Sent))
                 .filter(outbox::sent_at.lt(cutoff))
                 .select(outbox::id)
                 .limit(BATCH)
@@ -106,9 +106,8 @@ fn delete_tips(
     statuses: &[TipStatus],
     cutoff: chrono::NaiveDateTime,
 ) -> QueryResult<usize> {
-    let statuses: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
     let ids: Vec<i64> = crate::db_run!(conn, |conn| tips::table
-        .filter(tips::status.eq_any(&statuses))
+        .filter(tips::status.eq_any(statuses.to_vec()))
         .filter(tips::updated_at.lt(cutoff))
         .select(tips::id)
         .limit(BATCH)

@@ -10,8 +10,9 @@ use subtle::ConstantTimeEq;
 use super::{Hour, ProblemJob, QueueHealth};
 use crate::auth::{Protected, Staff};
 use crate::db::DbError;
+use crate::domain::JobId;
 use crate::i18n::{Locale, Msg};
-use crate::notifications::outbox;
+use crate::notifications::outbox::{self, JobState};
 use crate::state::AppState;
 use crate::web::{html_no_store, Format, WebError};
 
@@ -273,7 +274,7 @@ pub struct NoFields {}
 /// `POST /ops/queue/jobs/{id}/retry` and `/discard`: act on a dead job.
 pub async fn act(
     state: web::Data<AppState>,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(JobId, String)>,
     p: Protected<NoFields>,
 ) -> Result<HttpResponse, WebError> {
     ops_only(&p.staff)?;

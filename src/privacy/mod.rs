@@ -17,6 +17,8 @@ use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::domain::Sensitive;
+
 const PREFIX: &str = "enc1";
 
 /// Why a key ring or a sealed value could not be used.
@@ -34,23 +36,13 @@ pub enum PrivacyError {
 
 /// The keys that encrypt readers' names and contacts (and staff TOTP
 /// secrets) at rest: the current one seals, every one opens.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct SealingKeys {
+    /// The id of the key that seals.
     current: String,
-    keys: HashMap<String, Key>,
+    keys: Sensitive<HashMap<String, Key>>,
     /// Where a generated ring is kept, if it is one.
     file: Option<PathBuf>,
-}
-
-impl std::fmt::Debug for SealingKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "SealingKeys(current={}, {} keys)",
-            self.current,
-            self.keys.len()
-        )
-    }
 }
 
 fn new_entry() -> String {
@@ -96,7 +88,7 @@ impl SealingKeys {
         let current = current.ok_or_else(|| PrivacyError::Keys("no key given".into()))?;
         Ok(Self {
             current,
-            keys,
+            keys: keys.into(),
             file: None,
         })
     }

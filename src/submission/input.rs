@@ -5,29 +5,24 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::domain::{Contact, Quote, ReaderName, TipKind, TipMessage};
+use crate::domain::{Contact, Quote, ReaderName, Sensitive, TipKind, TipMessage};
 use crate::i18n::Msg;
 
 /// A message per field, keyed by the field's public name; shown in the
 /// reader's language.
 pub type FieldErrors = BTreeMap<&'static str, Msg>;
 
-/// The reader's input, unparsed; kept so a form can be shown again as typed.
-#[derive(Default, Clone, Deserialize)]
+/// The reader's input, unparsed; kept so a form can be shown again as
+/// typed. The reader's words never reach a log, even through `{:?}`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
 pub struct TipInput {
     pub kind: Option<String>,
-    pub message: Option<String>,
-    pub quote: Option<String>,
-    pub name: Option<String>,
-    pub contact: Option<String>,
+    pub message: Sensitive<Option<String>>,
+    pub quote: Sensitive<Option<String>>,
+    pub name: Sensitive<Option<String>>,
+    pub contact: Sensitive<Option<String>>,
     pub consent: Option<String>,
-}
-
-// The reader's words never reach a log, even through `{:?}`.
-impl std::fmt::Debug for TipInput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TipInput([redacted])")
-    }
 }
 
 /// A tip whose every field is valid.
@@ -118,10 +113,10 @@ impl TipInput {
         };
         let input = Self {
             kind: text("kind"),
-            message: text("message"),
-            quote: text("quote"),
-            name: text("name"),
-            contact: text("contact"),
+            message: text("message").into(),
+            quote: text("quote").into(),
+            name: text("name").into(),
+            contact: text("contact").into(),
             consent: None,
         };
         let consent = match map.get("consent") {
@@ -150,7 +145,7 @@ mod tests {
 
     fn input(message: &str) -> TipInput {
         TipInput {
-            message: Some(message.into()),
+            message: Some(message.into()).into(),
             ..TipInput::default()
         }
     }
@@ -158,7 +153,7 @@ mod tests {
     #[test]
     fn a_contact_needs_consent() {
         let mut tip = input("The minister was not in Kabul that day.");
-        tip.contact = Some("reader@example.org".into());
+        tip.contact = Some("reader@example.org".to_owned()).into();
         let errors = tip.parse().unwrap_err();
         assert!(errors.contains_key("consent"));
         tip.consent = Some("on".into());
@@ -171,8 +166,8 @@ mod tests {
     fn every_wrong_field_is_reported_at_once() {
         let tip = TipInput {
             kind: Some("rumour".into()),
-            message: Some("short".into()),
-            contact: Some("not@an@email".into()),
+            message: Some("short".to_owned()).into(),
+            contact: Some("not@an@email".to_owned()).into(),
             consent: Some("on".into()),
             ..TipInput::default()
         };

@@ -12,7 +12,7 @@ use crate::articles::Article;
 use crate::config::Settings;
 use crate::db::schema::tips;
 use crate::db::{locks, Conn, DbError};
-use crate::domain::{TipReference, TipStatus};
+use crate::domain::{TipId, TipKind, TipReference, TipStatus};
 use crate::notifications::outbox;
 use crate::ops::Metrics;
 use crate::privacy::SealingKeys;
@@ -28,7 +28,7 @@ struct NewTip<'a> {
     reference: &'a str,
     article_id: &'a str,
     desk: &'a str,
-    kind: &'a str,
+    kind: TipKind,
     message: &'a str,
     /// `message` folded for the desk's search (`domain::folding`).
     search_text: String,
@@ -39,7 +39,7 @@ struct NewTip<'a> {
     contact: Option<String>,
     contact_kind: Option<&'a str>,
     consent: bool,
-    status: &'a str,
+    status: TipStatus,
     client_hash: &'a str,
     fingerprint: &'a str,
     created_at: chrono::NaiveDateTime,
@@ -120,7 +120,7 @@ pub fn store(
             reference: reference.as_str(),
             article_id: &article.id,
             desk: desk_key,
-            kind: tip.kind.as_str(),
+            kind: tip.kind,
             message: tip.message.as_str(),
             search_text: search_text.clone(),
             quote: tip.quote.as_ref().map(|q| q.as_str()),
@@ -134,7 +134,7 @@ pub fn store(
                 .map(|c| sealing_keys.seal("contact", reference.as_str(), c.as_str())),
             contact_kind: tip.contact.as_ref().map(|c| c.kind()),
             consent: tip.consent,
-            status: TipStatus::New.as_str(),
+            status: TipStatus::New,
             client_hash: client.as_str(),
             fingerprint: &fp,
             created_at: now,
@@ -152,7 +152,7 @@ pub fn store(
                 tracing::info!("identical resubmission answered with the stored tip");
                 return Ok(TipReference::from_stored(first));
             }
-            let tip_id: i64 = crate::db_run!(conn, |conn| diesel::insert_into(tips::table)
+            let tip_id: TipId = crate::db_run!(conn, |conn| diesel::insert_into(tips::table)
                 .values(&row)
                 .returning(tips::id)
                 .get_result(conn))?;

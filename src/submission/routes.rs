@@ -94,10 +94,10 @@ impl FormPost {
     pub fn into_parts(self) -> (TipInput, Option<String>, Option<String>) {
         let tip = TipInput {
             kind: self.kind,
-            message: self.message,
-            quote: self.quote,
-            name: self.name,
-            contact: self.contact,
+            message: self.message.into(),
+            quote: self.quote.into(),
+            name: self.name.into(),
+            contact: self.contact.into(),
             consent: self.consent,
         };
         (tip, self.website, self.form_token)

@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use crate::audit::{self, Actor};
 use crate::db::schema::{articles, tip_events, tip_labels, tip_reads, tips, users};
 use crate::db::Conn;
-use crate::domain::{TipKind, TipStatus};
+use crate::domain::{TipId, TipKind, TipStatus, UserId};
 use crate::i18n::{Locale, Msg};
 
 /// Which tips the queue shows.
@@ -29,7 +29,7 @@ pub struct Filters {
     /// [`Filters::text_pattern`]).
     pub text: Option<String>,
     /// Keyset pagination: tips older than this id.
-    pub before: Option<i64>,
+    pub before: Option<TipId>,
     /// The only tips that can match `text`, when the search index narrowed
     /// them down (see [`search::narrow`]); the text filter still decides.
     candidates: Option<Vec<i64>>,
@@ -87,18 +87,18 @@ impl std::fmt::Display for Count {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AssigneeFilter {
     Nobody,
-    User(i64),
+    User(UserId),
 }
 
 /// One line of the queue.
 #[derive(Debug, Clone, Queryable)]
 pub struct QueueRow {
-    pub id: i64,
+    pub id: TipId,
     pub reference: String,
     pub article_title: String,
     pub desk: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: TipKind,
+    pub status: TipStatus,
     pub created_at: NaiveDateTime,
     pub assignee: Option<String>,
     pub read_at: Option<NaiveDateTime>,
@@ -139,7 +139,7 @@ macro_rules! filtered {
         }
         if $with_status {
             if let Some(s) = f.status {
-                q = q.filter(tips::status.eq(s.as_str()));
+                q = q.filter(tips::status.eq(s));
             }
         }
         if let Some(d) = &f.desk {
@@ -149,7 +149,7 @@ macro_rules! filtered {
             q = q.filter(tips::article_id.eq(a));
         }
         if let Some(k) = f.kind {
-            q = q.filter(tips::kind.eq(k.as_str()));
+            q = q.filter(tips::kind.eq(k));
         }
         match f.assignee {
             Some(AssigneeFilter::Nobody) => q = q.filter(tips::assignee_id.is_null()),
@@ -178,10 +178,10 @@ macro_rules! filtered {
 pub fn list(
     conn: &mut Conn<'_>,
     scope: Option<&[String]>,
-    me: i64,
+    me: UserId,
     f: &Filters,
     limit: i64,
-) -> QueryResult<(Vec<QueueRow>, Option<i64>)> {
+) -> QueryResult<(Vec<QueueRow>, Option<TipId>)> {
     let rows: Vec<QueueRow> = crate::db_run!(conn, |conn| {
         let mut q = filtered!(
             tips::table
@@ -239,7 +239,7 @@ pub fn status_counts(
             // Every filter is on `tips` itself, so counting needs no join.
             let ids: Vec<i64> =
                 crate::db_run!(conn, |conn| filtered!(tips::table, scope, f, false)
-                    .filter(tips::status.eq(s.as_str()))
+                    .filter(tips::status.eq(s))
                     .select(tips::id)
                     .limit(COUNT_CAP + 1)
                     .load(conn))?;
@@ -252,18 +252,18 @@ pub fn status_counts(
 /// read only by [`reveal_contact`], which audits the reading.
 #[derive(Debug, Clone, Queryable)]
 pub struct TipView {
-    pub id: i64,
+    pub id: TipId,
     pub reference: String,
     pub desk: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: TipKind,
+    pub status: TipStatus,
     pub message: String,
     pub quote: Option<String>,
     pub reader_name: Option<String>,
     pub contact_kind: Option<String>,
     pub consent: bool,
     pub created_at: NaiveDateTime,
-    pub assignee_id: Option<i64>,
+    pub assignee_id: Option<UserId>,
     pub article_id: String,
     pub article_title: String,
     pub article_url: String,
@@ -279,7 +279,7 @@ pub struct Event {
     pub who: Option<String>,
 }
 
-pub fn get(conn: &mut Conn<'_>, id: i64) -> QueryResult<Option<TipView>> {
+pub fn get(conn: &mut Conn<'_>, id: TipId) -> QueryResult<Option<TipView>> {
     crate::db_run!(conn, |conn| tips::table
         .inner_join(articles::table)
         .filter(tips::id.eq(id))
@@ -305,7 +305,7 @@ pub fn get(conn: &mut Conn<'_>, id: i64) -> QueryResult<Option<TipView>> {
 }
 
 /// Just the desk of a tip, for access checks before an action.
-pub fn desk_of(conn: &mut Conn<'_>, id: i64) -> QueryResult<Option<String>> {
+pub fn desk_of(conn: &mut Conn<'_>, id: TipId) -> QueryResult<Option<String>> {
     crate::db_run!(conn, |conn| tips::table
         .find(id)
         .select(tips::desk)
@@ -313,7 +313,7 @@ pub fn desk_of(conn: &mut Conn<'_>, id: i64) -> QueryResult<Option<String>> {
         .optional())
 }
 
-pub fn history(conn: &mut Conn<'_>, id: i64) -> QueryResult<Vec<Event>> {
+pub fn history(conn: &mut Conn<'_>, id: TipId) -> QueryResult<Vec<Event>> {
     crate::db_run!(conn, |conn| tip_events::table
         .left_join(users::table)
         .filter(tip_events::tip_id.eq(id))
@@ -328,7 +328,7 @@ pub fn history(conn: &mut Conn<'_>, id: i64) -> QueryResult<Vec<Event>> {
         .load(conn))
 }
 
-pub fn labels(conn: &mut Conn<'_>, id: i64) -> QueryResult<Vec<String>> {
+pub fn labels(conn: &mut Conn<'_>, id: TipId) -> QueryResult<Vec<String>> {
     crate::db_run!(conn, |conn| tip_labels::table
         .filter(tip_labels::tip_id.eq(id))
         .order(tip_labels::label)
@@ -337,7 +337,7 @@ pub fn labels(conn: &mut Conn<'_>, id: i64) -> QueryResult<Vec<String>> {
 }
 
 /// Notes that `user` has opened the tip (the unread marker).
-pub fn mark_read(conn: &mut Conn<'_>, user: i64, tip: i64) -> QueryResult<()> {
+pub fn mark_read(conn: &mut Conn<'_>, user: UserId, tip: TipId) -> QueryResult<()> {
     let now = crate::db::now();
     crate::db_run!(conn, |conn| diesel::insert_into(tip_reads::table)
         .values((
@@ -353,7 +353,7 @@ pub fn mark_read(conn: &mut Conn<'_>, user: i64, tip: i64) -> QueryResult<()> {
 
 fn event(
     conn: &mut Conn<'_>,
-    tip: i64,
+    tip: TipId,
     actor: &Actor,
     kind: &str,
     from: Option<&str>,
@@ -372,7 +372,7 @@ fn event(
     Ok(())
 }
 
-fn touch(conn: &mut Conn<'_>, tip: i64) -> QueryResult<()> {
+fn touch(conn: &mut Conn<'_>, tip: TipId) -> QueryResult<()> {
     crate::db_run!(conn, |conn| diesel::update(tips::table.find(tip))
         .set(tips::updated_at.eq(crate::db::now()))
         .execute(conn))?;
@@ -384,7 +384,7 @@ fn touch(conn: &mut Conn<'_>, tip: i64) -> QueryResult<()> {
 pub fn reveal_contact(
     conn: &mut Conn<'_>,
     actor: &Actor,
-    tip: i64,
+    tip: TipId,
 ) -> QueryResult<Option<(String, String)>> {
     conn.write(|conn| {
         let (reference, contact): (String, Option<String>) =
@@ -416,15 +416,14 @@ pub enum ChangeError {
 pub fn change_status(
     conn: &mut Conn<'_>,
     actor: &Actor,
-    tip: i64,
+    tip: TipId,
     to: TipStatus,
 ) -> Result<(), ChangeError> {
     conn.write(|conn| {
-        let current: String = crate::db_run!(conn, |conn| tips::table
+        let from: TipStatus = crate::db_run!(conn, |conn| tips::table
             .find(tip)
             .select(tips::status)
             .first(conn))?;
-        let from = TipStatus::parse(&current).map_err(ChangeError::Invalid)?;
         if !from.next_steps().contains(&to) {
             // Names in the staff member's language, listed as their
             // language lists (the separator is part of each catalog's
@@ -438,10 +437,7 @@ pub fn change_status(
             ));
         }
         crate::db_run!(conn, |conn| diesel::update(tips::table.find(tip))
-            .set((
-                tips::status.eq(to.as_str()),
-                tips::updated_at.eq(crate::db::now())
-            ))
+            .set((tips::status.eq(to), tips::updated_at.eq(crate::db::now())))
             .execute(conn))?;
         event(
             conn,
@@ -467,8 +463,8 @@ pub fn change_status(
 pub fn assign(
     conn: &mut Conn<'_>,
     actor: &Actor,
-    tip: i64,
-    to: Option<(i64, String)>,
+    tip: TipId,
+    to: Option<(UserId, String)>,
 ) -> QueryResult<()> {
     conn.write(|conn| {
         crate::db_run!(conn, |conn| diesel::update(tips::table.find(tip))
@@ -489,7 +485,7 @@ pub fn assign(
 }
 
 /// Adds an internal note.
-pub fn add_note(conn: &mut Conn<'_>, actor: &Actor, tip: i64, body: &str) -> QueryResult<()> {
+pub fn add_note(conn: &mut Conn<'_>, actor: &Actor, tip: TipId, body: &str) -> QueryResult<()> {
     conn.write(|conn| {
         event(conn, tip, actor, "note", None, Some(body))?;
         touch(conn, tip)?;
@@ -507,7 +503,7 @@ pub fn add_note(conn: &mut Conn<'_>, actor: &Actor, tip: i64, body: &str) -> Que
 pub fn set_labels(
     conn: &mut Conn<'_>,
     actor: &Actor,
-    tip: i64,
+    tip: TipId,
     labels: &[String],
 ) -> QueryResult<()> {
     conn.write(|conn| {

@@ -21,6 +21,7 @@ mod notifications;
 mod ops;
 mod privacy;
 mod proxy;
+mod schema;
 mod security;
 mod storage;
 mod submission;

@@ -265,7 +265,9 @@ async fn invisible_text_counts_as_empty(backend: Backend) {
     assert!(String::from_utf8_lossy(&out.stderr).contains("a name is 1 to 200 characters"));
     let labels: Vec<String> = app
         .pool
-        .with(|c| Ok::<_, tipdesk::db::DbError>(tipdesk::triage::labels(c, id)?))
+        .with(|c| {
+            Ok::<_, tipdesk::db::DbError>(tipdesk::triage::labels(c, tipdesk::domain::TipId(id))?)
+        })
         .unwrap();
     assert_eq!(labels, vec!["urgent".to_owned()]);
 }

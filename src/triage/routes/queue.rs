@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::auth::Staff;
 use crate::db::DbError;
-use crate::domain::{TipKind, TipStatus};
+use crate::domain::{TipId, TipKind, TipStatus};
 use crate::i18n::{Locale, Msg};
 use crate::state::AppState;
 use crate::triage::{self, AssigneeFilter, Filters, QueueRow};
@@ -33,7 +33,7 @@ pub struct QueueQuery {
     from: Option<String>,
     to: Option<String>,
     q: Option<String>,
-    before: Option<i64>,
+    before: Option<TipId>,
 }
 
 fn blank(v: &Option<String>) -> Option<&str> {
@@ -95,7 +95,7 @@ impl QueueQuery {
     }
 
     /// This query as a URL query string, with `status` and `before` replaced.
-    fn link(&self, status: Option<&str>, before: Option<i64>) -> String {
+    fn link(&self, status: Option<&str>, before: Option<TipId>) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         let mut add = |k: &str, v: Option<&str>| {
             if let Some(v) = v.filter(|v| !v.is_empty()) {
@@ -163,14 +163,6 @@ impl QueuePage<'_> {
 
     fn all_statuses(&self) -> bool {
         blank(&self.query.status).is_none()
-    }
-
-    fn kind_label(&self, raw: &str) -> String {
-        TipKind::parse(raw).map_or_else(|_| self.l.t("tip-generic"), |k| self.l.msg(&k.name()))
-    }
-
-    fn status_label(&self, raw: &str) -> String {
-        TipStatus::parse(raw).map_or_else(|_| self.l.t("status-unknown"), |s| self.l.msg(&s.name()))
     }
 
     fn status_name(&self, status: &TipStatus) -> String {

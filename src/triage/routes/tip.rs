@@ -10,7 +10,7 @@ use super::not_found;
 use crate::audit::Actor;
 use crate::auth::{users, Protected, Staff};
 use crate::db::{Conn, DbError};
-use crate::domain::{TipKind, TipStatus};
+use crate::domain::{TipId, TipStatus, UserId};
 use crate::i18n::{Locale, Msg};
 use crate::state::AppState;
 use crate::triage::{self, ChangeError, Event, TipView};
@@ -25,20 +25,18 @@ struct TipPage<'a> {
     contact: Option<String>,
     events: Vec<Event>,
     labels: Vec<String>,
-    assignable: Vec<(i64, String)>,
+    assignable: Vec<(UserId, String)>,
     notice: Option<String>,
     can_triage: bool,
 }
 
 impl TipPage<'_> {
     fn kind_label(&self) -> String {
-        TipKind::parse(&self.tip.kind)
-            .map_or_else(|_| self.l.t("tip-generic"), |k| self.l.msg(&k.name()))
+        self.l.msg(&self.tip.kind.name())
     }
 
     fn status_label(&self) -> String {
-        TipStatus::parse(&self.tip.status)
-            .map_or_else(|_| self.l.t("status-unknown"), |s| self.l.msg(&s.name()))
+        self.l.msg(&self.tip.status.name())
     }
 
     fn step_name(&self, status: &TipStatus) -> String {
@@ -75,10 +73,10 @@ impl TipPage<'_> {
     }
 
     fn next_steps(&self) -> &'static [TipStatus] {
-        TipStatus::parse(&self.tip.status).map_or(&[], TipStatus::next_steps)
+        self.tip.status.next_steps()
     }
 
-    fn is_assigned(&self, id: &i64) -> bool {
+    fn is_assigned(&self, id: &UserId) -> bool {
         self.tip.assignee_id == Some(*id)
     }
 
@@ -100,7 +98,7 @@ impl TipPage<'_> {
 async fn tip_page(
     state: &AppState,
     staff: &Staff,
-    id: i64,
+    id: TipId,
     contact: Option<String>,
     status: StatusCode,
     notice: Option<Msg>,
@@ -152,7 +150,7 @@ async fn tip_page(
 pub async fn show(
     state: web::Data<AppState>,
     staff: Staff,
-    path: web::Path<i64>,
+    path: web::Path<TipId>,
 ) -> Result<HttpResponse, WebError> {
     tip_page(
         &state,
@@ -179,7 +177,7 @@ fn unseal(state: &AppState, field: &str, reference: &str, sealed: &str) -> Strin
 
 /// Loads the tip's desk and checks the staff member may act on it: 404 for
 /// a desk they do not see, 403 for a viewer.
-async fn may_change(state: &AppState, staff: &Staff, id: i64) -> Result<String, WebError> {
+async fn may_change(state: &AppState, staff: &Staff, id: TipId) -> Result<String, WebError> {
     let desk = state
         .pool
         .query(move |conn| triage::desk_of(conn, id))
@@ -197,7 +195,7 @@ async fn may_change(state: &AppState, staff: &Staff, id: i64) -> Result<String, 
     Ok(desk)
 }
 
-fn back_to(id: i64) -> HttpResponse {
+fn back_to(id: TipId) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, format!("/desk/tips/{id}")))
         .finish()
@@ -210,7 +208,7 @@ pub struct NoFields {}
 /// and admins, and records that it was shown.
 pub async fn reveal_contact(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<TipId>,
     p: Protected<NoFields>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
@@ -234,7 +232,7 @@ pub async fn reveal_contact(
 async fn apply<F>(
     state: &AppState,
     staff: &Staff,
-    id: i64,
+    id: TipId,
     change: Result<F, Msg>,
 ) -> Result<HttpResponse, WebError>
 where
@@ -275,7 +273,7 @@ pub struct StatusForm {
 /// `POST /desk/tips/{id}/status`
 pub async fn change_status(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<TipId>,
     p: Protected<StatusForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
@@ -294,7 +292,7 @@ pub struct AssignForm {
 /// `POST /desk/tips/{id}/assign`: to a member of the tip's desk, or nobody.
 pub async fn assign(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<TipId>,
     p: Protected<AssignForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
@@ -312,7 +310,7 @@ pub async fn assign(
     {
         None => Ok(None),
         Some(raw) => raw
-            .parse::<i64>()
+            .parse::<UserId>()
             .ok()
             .and_then(|u| candidates.into_iter().find(|(i, _)| *i == u))
             .map(Some)
@@ -332,7 +330,7 @@ pub struct NoteForm {
 /// `POST /desk/tips/{id}/notes`
 pub async fn add_note(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<TipId>,
     p: Protected<NoteForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
@@ -354,7 +352,7 @@ pub struct LabelsForm {
 /// `POST /desk/tips/{id}/labels`
 pub async fn set_labels(
     state: web::Data<AppState>,
-    path: web::Path<i64>,
+    path: web::Path<TipId>,
     p: Protected<LabelsForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
