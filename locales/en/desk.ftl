@@ -186,7 +186,11 @@ audit-older = Older entries →
 ## The notification queue (/ops/queue)
 
 ops-title = Notification queue
-ops-refresh = This page refreshes itself every 30 seconds. It shows job metadata only.
+# $time: when the figures below were read, e.g. 14:05:09 UTC
+ops-figures-at = Figures as of { $time }.
+# A link that loads the page again with fresh figures.
+ops-refresh = Refresh
+ops-metadata-only = This page shows job metadata only, never a tip or a reader.
 ops-oldest = Oldest waiting
 ops-none-waiting = none waiting
 # $seconds: the job's age
@@ -221,6 +225,8 @@ ops-next = Next attempt (UTC)
 ops-reply = Last reply
 ops-retry = Retry
 ops-discard = Discard
+# The heading of the column holding the Retry and Discard buttons.
+ops-actions = Actions
 
 ## The desk's email (the desk's [desks.<key>] locale)
 

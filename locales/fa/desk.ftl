@@ -167,7 +167,9 @@ audit-older = ثبت‌های قدیمی‌تر ←
 ## صف اعلان‌ها (/ops/queue)
 
 ops-title = صف اعلان‌ها
-ops-refresh = این صفحه هر ۳۰ ثانیه خودش تازه می‌شود. فقط اطلاعات کلی کارها را نشان می‌دهد.
+ops-figures-at = آمار تا ساعت { $time }.
+ops-refresh = تازه کردن
+ops-metadata-only = این صفحه فقط اطلاعات کلی کارها را نشان می‌دهد، نه هیچ گزارش یا خواننده‌ای.
 ops-oldest = قدیمی‌ترین در انتظار
 ops-none-waiting = هیچ کاری در انتظار نیست
 ops-seconds = { $seconds } ثانیه
@@ -195,6 +197,7 @@ ops-next = تلاش بعدی (UTC)
 ops-reply = آخرین پاسخ
 ops-retry = فرستادن دوباره
 ops-discard = کنار گذاشتن
+ops-actions = اقدام‌ها
 
 ## ایمیل میز
 

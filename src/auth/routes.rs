@@ -23,6 +23,9 @@ const LOGIN_SCOPE: &str = "desk-login";
 #[template(path = "desk/login.html")]
 struct LoginPage<'a> {
     l: Locale,
+    /// `/desk/login`, keeping `?lang=` (before sign-in, the only way a
+    /// person's language choice is known).
+    action: String,
     email: &'a str,
     next: &'a str,
     csrf: String,
@@ -33,6 +36,9 @@ struct LoginPage<'a> {
 #[template(path = "desk/totp.html")]
 struct TotpPage<'a> {
     l: Locale,
+    action: String,
+    /// The login page to start again from, in the same language.
+    restart: String,
     login_token: &'a str,
     next: &'a str,
     notice: Option<String>,
@@ -68,6 +74,7 @@ fn login_page(
         status,
         &LoginPage {
             l,
+            action: i18n::request::keep_picked("/desk/login"),
             email,
             next,
             csrf: form_token::issue(&state.hmac_keys, LOGIN_SCOPE),
@@ -88,6 +95,8 @@ fn totp_page(
         status,
         &TotpPage {
             l,
+            action: i18n::request::keep_picked("/desk/login/totp"),
+            restart: i18n::request::keep_picked("/desk/login"),
             login_token,
             next,
             notice: notice.map(|m| l.msg(&m)),

@@ -67,6 +67,15 @@ pub fn picked() -> Option<Locale> {
         .map(|c| c.locale)
 }
 
+/// `path` with `?lang=` when the language was picked that way, so a form
+/// posted from the page (and what it leads to) keeps it.
+pub fn keep_picked(path: &str) -> String {
+    match picked() {
+        Some(l) => format!("{path}?lang={}", l.tag()),
+        None => path.to_owned(),
+    }
+}
+
 /// Links to the reader page being answered in the other languages (none
 /// on staff pages): for error pages, which know no more than the address.
 pub fn place_links(current: Locale) -> Vec<LanguageLink> {

@@ -188,6 +188,10 @@ struct QueuePage<'a> {
     jobs: Vec<ProblemJob>,
     bars: Vec<Bar>,
     stale_after: u64,
+    /// When the figures were read: the page no longer reloads itself (a
+    /// timed refresh moves a screen reader's or keyboard user's place,
+    /// WCAG 2.2.1), so it says how old they are and offers a link.
+    now: chrono::DateTime<chrono::Utc>,
 }
 
 impl QueuePage<'_> {
@@ -264,6 +268,7 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
             jobs,
             bars: bars(&hours),
             stale_after: state.settings.ops.worker_stale.as_secs(),
+            now: chrono::Utc::now(),
         },
     ))
 }

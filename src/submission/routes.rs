@@ -34,11 +34,7 @@ impl Layout {
     /// The form's address, with the language the reader picked (if they
     /// picked one with `?lang=`), so the post and what follows keep it.
     fn form_link(self, article: &str) -> String {
-        let path = self.form_path(article);
-        match i18n::request::picked() {
-            Some(l) => format!("{path}?lang={}", l.tag()),
-            None => path,
-        }
+        i18n::request::keep_picked(&self.form_path(article))
     }
 }
 

@@ -320,6 +320,57 @@ impl Browser {
         path
     }
 
+    /// Runs axe-core (the accessibility rules engine, installed by
+    /// `scripts/install-axe`) over the page shown, with every rule it runs
+    /// by default plus WCAG 2.2's target size (2.5.8, off by default), and
+    /// returns what it found broken: one line per rule and element, with
+    /// axe's own explanation. Empty when the page passes.
+    pub async fn axe(&self) -> Vec<String> {
+        let loaded = self
+            .client
+            .execute("return typeof window.axe === 'object';", vec![])
+            .await
+            .expect("ask whether axe is loaded");
+        if loaded != Value::Bool(true) {
+            // WebDriver's scripts run outside the page's CSP (which allows
+            // no script at all), as a browser extension's would.
+            self.client
+                .execute(&format!("{}\nreturn true;", axe_source()), vec![])
+                .await
+                .unwrap_or_else(|e| panic!("could not load axe-core into the page: {e}"));
+        }
+        let found = self
+            .client
+            .execute_async(
+                r#"const done = arguments[arguments.length - 1];
+axe.run(document, {
+  rules: { 'target-size': { enabled: true } },
+  resultTypes: ['violations'],
+}).then(
+  (r) => done(r.violations.flatMap((v) => v.nodes.map((n) =>
+    `${v.impact} ${v.id}: ${v.help} at ${n.target.join(' ')}\n    ${(n.failureSummary || '').replace(/\n/g, '\n    ')}`))),
+  (e) => done([`axe failed: ${e}`]),
+);"#,
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("axe-core did not finish: {e}"));
+        serde_json::from_value(found).expect("axe's findings as strings")
+    }
+
+    /// Panics, listing each finding, unless axe-core finds nothing wrong
+    /// with the page shown. `what` names the page in the message.
+    pub async fn assert_accessible(&self, what: &str) {
+        let found = self.axe().await;
+        assert!(
+            found.is_empty(),
+            "axe-core: {} problem(s) on {what} ({}):\n  {}",
+            found.len(),
+            self.where_am_i().await,
+            found.join("\n  ")
+        );
+    }
+
     /// Ends the session: Chromium quits. Dropping the browser does the
     /// same, less politely.
     pub async fn close(self) {
@@ -335,12 +386,32 @@ impl Browser {
     }
 }
 
-/// `target/screenshots`, under CARGO_TARGET_DIR when that is set.
-fn screenshot_dir() -> PathBuf {
+/// `target/`, or CARGO_TARGET_DIR when that is set.
+fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
-        .join("screenshots")
+}
+
+/// `target/screenshots`.
+fn screenshot_dir() -> PathBuf {
+    target_dir().join("screenshots")
+}
+
+/// axe-core's script, read once per test binary from where
+/// `scripts/install-axe` put it.
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let path = target_dir().join("browser-tools/node_modules/axe-core/axe.min.js");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}. The accessibility checks need axe-core: run \
+                 `scripts/install-axe` (or `scripts/test`, which does).",
+                path.display()
+            )
+        })
+    })
 }
 
 /// A chromedriver process of our own, in a process group of its own so

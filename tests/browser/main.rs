@@ -16,6 +16,7 @@ mod testdb;
 #[allow(dead_code)] // a toolkit for this crate's tests: not all of it is used yet
 mod driver;
 
+mod accessibility;
 mod desk;
 mod languages;
 mod tip_form;

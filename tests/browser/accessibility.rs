@@ -1,0 +1,260 @@
+//! Every page, in every language it is offered in, checked by axe-core
+//! (WCAG 2.2 A and AA and axe's best practices) in a real Chromium: reader
+//! pages in each reader language, desk and ops pages in each desk
+//! language. The issue's bar is zero findings of any impact.
+//!
+//! One browser visits every page of a test: starting Chromium costs more
+//! than checking a page. Findings are gathered over all pages and reported
+//! together, so one run shows everything to fix.
+
+use serde_json::json;
+use tipdesk::i18n::{self, Audience};
+
+use crate::driver::Browser;
+use crate::helpers::*;
+
+const PAGE: &str = "/articles/csto-extremist-groups-afghanistan/tip";
+const EMBED: &str = "/embed/articles/csto-extremist-groups-afghanistan/tip";
+const SUBMIT: &str = "form button[type=submit]";
+
+/// axe-core's findings over many pages.
+#[derive(Default)]
+struct Findings {
+    pages: usize,
+    found: Vec<String>,
+}
+
+impl Findings {
+    /// Checks the page the browser shows, which must be in the language
+    /// `tag`; `what` names it in the report.
+    async fn check(&mut self, browser: &Browser, tag: &str, what: &str) {
+        assert_eq!(
+            browser.attr_of("html", "lang").await.as_deref(),
+            Some(tag),
+            "{what} is not in {tag}"
+        );
+        self.pages += 1;
+        for f in browser.axe().await {
+            self.found.push(format!("{tag} {what}: {f}"));
+        }
+    }
+
+    fn assert_none(&self) {
+        assert!(
+            self.found.is_empty(),
+            "axe-core found {} problem(s) on {} pages:\n{}",
+            self.found.len(),
+            self.pages,
+            self.found.join("\n")
+        );
+    }
+}
+
+/// Sets a form field's value at once (for text too long to type).
+async fn set_value(browser: &Browser, css: &str, value: &str) {
+    browser
+        .client()
+        .execute(
+            "document.querySelector(arguments[0]).value = arguments[1];",
+            vec![json!(css), json!(value)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("could not set `{css}`: {e}"));
+}
+
+#[tokio::test]
+async fn every_reader_page_in_every_language_passes_axe() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        // The smallest body allowed, so a long tip meets the 413 page.
+        s.server.max_body_bytes = 1024;
+    })
+    .await;
+    // A second app that lets a client send one tip a minute: the 429 page.
+    let strict = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.limits.per_client_burst = 1;
+        s.limits.per_client_per_minute = 1;
+    })
+    .await;
+    let browser = Browser::start().await;
+    let mut findings = Findings::default();
+
+    // The strict app's one tip a minute, spent before the pages below.
+    browser.goto(&strict.url(PAGE)).await;
+    browser
+        .fill("#message", "Spending the one tip a minute.")
+        .await;
+    browser.click_and_wait(SUBMIT).await;
+
+    for l in i18n::catalog().offered(Audience::Reader) {
+        let tag = l.tag();
+        let at = |path: &str| app.url(&format!("{path}?lang={tag}"));
+
+        browser.goto(&at("/")).await;
+        findings.check(&browser, tag, "landing page").await;
+
+        browser.goto(&at(PAGE)).await;
+        findings.check(&browser, tag, "form").await;
+
+        // Refused: too short, a contact that is no address, no consent.
+        browser.fill("#message", "Short").await;
+        browser.fill("#contact", "reader@").await;
+        browser.click_and_wait(SUBMIT).await;
+        assert!(browser.exists("#message-error").await, "{tag}: refused");
+        findings.check(&browser, tag, "refused form").await;
+
+        browser
+            .fill("#message", "The convoy left Kunduz on Tuesday, not Monday.")
+            .await;
+        browser.fill("#contact", "").await;
+        browser.click_and_wait(SUBMIT).await;
+        assert!(browser.exists(".reference").await, "{tag}: thanked");
+        findings.check(&browser, tag, "thank-you page").await;
+
+        browser.goto(&at(EMBED)).await;
+        findings.check(&browser, tag, "embed").await;
+        browser.fill("#message", "Short").await;
+        browser.click_and_wait(SUBMIT).await;
+        findings.check(&browser, tag, "refused embed").await;
+
+        browser.goto(&at("/no/such/page")).await;
+        findings.check(&browser, tag, "404 page").await;
+
+        browser.goto(&at("/articles/no-such-article/tip")).await;
+        findings.check(&browser, tag, "404 article page").await;
+
+        // 413: more than server.max_body_bytes.
+        browser.goto(&at(PAGE)).await;
+        set_value(
+            &browser,
+            "#message",
+            &"The convoy left on Tuesday. ".repeat(60),
+        )
+        .await;
+        browser.click_and_wait(SUBMIT).await;
+        findings.check(&browser, tag, "413 page").await;
+
+        // 429 on the strict app.
+        browser
+            .goto(&strict.url(&format!("{PAGE}?lang={tag}")))
+            .await;
+        browser
+            .fill("#message", "The convoy left Kunduz on Tuesday, not Monday.")
+            .await;
+        browser.click_and_wait(SUBMIT).await;
+        findings.check(&browser, tag, "429 page").await;
+    }
+    browser.close().await;
+    findings.assert_none();
+}
+
+#[tokio::test]
+async fn every_desk_and_ops_page_in_every_desk_language_passes_axe() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    for body in [
+        json!({
+            "kind": "correction",
+            "message": "Correction: the mayor resigned on Tuesday, not Wednesday.",
+            "quote": "The mayor resigned on Wednesday.",
+            "name": "Mina Rahimi",
+            "contact": "source@example.org",
+            "consent": true,
+        }),
+        json!({"message": "پل کابل از دوشنبه بسته است؛ نقشهٔ گزارش اشتباه است."}),
+    ] {
+        let res = app.post_json(DEMO_ARTICLE, &body).await;
+        assert_eq!(res.status().as_u16(), 201);
+    }
+    // A dead and a retrying job for the ops page's table.
+    app.execute_sql(
+        "UPDATE outbox SET state = 'dead', attempts = 5, \
+         last_error = '550 5.1.1 mailbox unavailable' WHERE id = 1; \
+         UPDATE outbox SET state = 'retrying', attempts = 2, \
+         last_error = '451 4.3.0 try again later' WHERE id = 2;",
+    );
+    let browser = Browser::start().await;
+    let mut findings = Findings::default();
+
+    for l in i18n::catalog().offered(Audience::Desk) {
+        let tag = l.tag();
+        browser
+            .goto(&app.url(&format!("/desk/login?lang={tag}")))
+            .await;
+        findings.check(&browser, tag, "login").await;
+
+        // The second step of a login with an authenticator app.
+        let second = format!("totp-{tag}@example.org");
+        let second_password = add_user(&app, &second, "viewer", &["default"]);
+        let out = app.cli(&["user", "totp", "enable", &second]);
+        assert!(out.status.success(), "{out:?}");
+        browser.fill("#email", &second).await;
+        browser.fill("#password", &second_password).await;
+        browser
+            .click_and_wait("form.login button[type=submit]")
+            .await;
+        findings.check(&browser, tag, "second factor").await;
+        browser.fill("#code", "12345").await; // too short to be right
+        browser
+            .click_and_wait("form.login button[type=submit]")
+            .await;
+        findings.check(&browser, tag, "second factor refused").await;
+        browser
+            .goto(&app.url(&format!("/desk/login?lang={tag}")))
+            .await;
+
+        let email = format!("admin-{tag}@example.org");
+        let password = add_user(&app, &email, "admin", &[]);
+        browser.fill("#email", &email).await;
+        browser.fill("#password", "not the password").await;
+        browser
+            .click_and_wait("form.login button[type=submit]")
+            .await;
+        findings.check(&browser, tag, "login refused").await;
+        browser.fill("#password", &password).await;
+        browser
+            .click_and_wait("form.login button[type=submit]")
+            .await;
+        assert_eq!(browser.path().await, "/desk/tips", "{tag}: signed in");
+        if tag != "en" {
+            browser
+                .client()
+                .execute(
+                    "document.querySelector('form.language select').value = arguments[0];",
+                    vec![json!(tag)],
+                )
+                .await
+                .unwrap();
+            browser
+                .click_and_wait("form.language button[type=submit]")
+                .await;
+        }
+        assert_eq!(browser.attr_of("html", "lang").await.as_deref(), Some(tag));
+        findings.check(&browser, tag, "queue").await;
+
+        browser
+            .goto(&app.url("/desk/tips?q=nothing+like+this"))
+            .await;
+        findings.check(&browser, tag, "empty queue").await;
+
+        browser.goto(&app.url("/desk/tips?from=yesterday")).await;
+        findings.check(&browser, tag, "queue, refused filter").await;
+
+        browser.goto(&app.url("/desk/tips/1")).await;
+        findings.check(&browser, tag, "tip").await;
+        browser.click_and_wait("#show-contact").await;
+        findings.check(&browser, tag, "tip with contact").await;
+
+        browser.goto(&app.url("/desk/audit")).await;
+        findings.check(&browser, tag, "audit trail").await;
+
+        browser.goto(&app.url("/ops/queue")).await;
+        findings.check(&browser, tag, "ops queue").await;
+
+        browser.goto(&app.url("/desk/tips/999999")).await;
+        findings.check(&browser, tag, "404 for staff").await;
+
+        browser.goto(&app.url("/desk/tips")).await;
+        browser.click_and_wait(".deskbar form.logout button").await;
+    }
+    browser.close().await;
+    findings.assert_none();
+}
