@@ -143,6 +143,27 @@ async fn every_reader_page_in_every_language_passes_axe() {
         browser.click_and_wait(SUBMIT).await;
         findings.check(&browser, tag, "429 page").await;
     }
+
+    // 503: storage refuses every write (as a full disk does); the form
+    // comes back with the reader's text.
+    app.execute_sql(
+        "CREATE TRIGGER full_disk BEFORE INSERT ON tips \
+         BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;",
+    );
+    for l in i18n::catalog().offered(Audience::Reader) {
+        let tag = l.tag();
+        browser.goto(&app.url(&format!("{PAGE}?lang={tag}"))).await;
+        browser
+            .fill("#message", "The convoy left Kunduz on Tuesday, not Monday.")
+            .await;
+        browser.click_and_wait(SUBMIT).await;
+        assert_eq!(
+            browser.text_of("#form-notice").await,
+            l.t("form-refused-storage"),
+            "{tag}: refused for the disk"
+        );
+        findings.check(&browser, tag, "503 form").await;
+    }
     browser.close().await;
     findings.assert_none();
 }
