@@ -440,7 +440,7 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    for (desk, address) in settings.desk_addresses_needing_smtputf8() {
+    for (desk, address) in crate::notifications::email::addresses_needing_smtputf8(&settings) {
         tracing::warn!(
             desk = %desk,
             address = %address,

@@ -1,20 +1,32 @@
 //! Settings: `config/default.toml` (compiled in), then an optional file, then
-//! `TIPDESK_<SECTION>__<KEY>` environment variables. Everything is checked
-//! once, here, and handed to the rest of the program as typed values.
+//! `TIPDESK_<SECTION>__<KEY>` environment variables. Each setting is read
+//! straight into a type that carries its rule (an address, a URL, a
+//! duration of at least a second...), so a bad value is refused where it is
+//! read, and the `config` crate names the key in the message ("... for key
+//! `server.bind`"). [`Settings::load_from`] then checks the few rules that
+//! span settings. Lists (`server.trusted_proxies`, `embed.allowed_origins`,
+//! a desk's `emails` and `sections`) may also be given as one
+//! comma-separated string, as an environment variable can only give them.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-use secrecy::SecretString;
+use actix_web::http::header::HeaderName;
+use ipnet::IpNet;
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::{Deserializer, Error as _};
 use serde::Deserialize;
 use url::Url;
 
 /// The built-in defaults: exactly the shipped `config/default.toml`.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
-/// Everything tipdesk can be told, validated.
-#[derive(Debug, Clone)]
+/// Everything tipdesk can be told, checked.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     pub server: ServerSettings,
     pub privacy: PrivacySettings,
@@ -34,36 +46,54 @@ pub struct Settings {
     pub desks: BTreeMap<String, DeskSettings>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServerSettings {
+    #[serde(deserialize_with = "socket_address")]
     pub bind: SocketAddr,
+    #[serde(deserialize_with = "http_url")]
     pub public_url: Url,
+    /// HTTP worker threads; 0: one per core.
     pub workers: usize,
-    /// `client_ip_header` and `trusted_proxies`: whose word on the
-    /// client's address is believed.
+    /// Lower-cased; `None` (empty): the TCP peer is the client.
+    #[serde(deserialize_with = "header_name")]
+    pub client_ip_header: Option<HeaderName>,
+    #[serde(deserialize_with = "trusted_proxies")]
+    pub trusted_proxies: Vec<IpNet>,
+    /// `client_ip_header` and `trusted_proxies` together: whose word on
+    /// the client's address is believed. Filled in by [`Settings::load_from`].
+    #[serde(skip)]
     pub proxies: crate::web::client::ProxyTrust,
+    #[serde(deserialize_with = "at_least_1024")]
     pub max_body_bytes: usize,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PrivacySettings {
-    /// "ID:BASE64" entries, current first; `None`: the generated key ring.
+    /// "ID:BASE64" entries, current first; `None` (empty): the generated
+    /// key ring.
+    #[serde(deserialize_with = "sealing_keys")]
     pub encryption_keys: Option<SecretString>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StorageSettings {
+    #[serde(deserialize_with = "non_empty_path")]
     pub data_dir: PathBuf,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     pub url: DatabaseUrl,
-    pub pool_size: u32,
+    pub pool_size: NonZeroU32,
 }
 
 /// Which engine to use, chosen by the scheme of `database.url`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
 pub enum DatabaseUrl {
     /// A file path, relative to the working directory unless absolute.
     Sqlite(PathBuf),
@@ -71,21 +101,44 @@ pub enum DatabaseUrl {
     Postgres(String),
 }
 
-#[derive(Debug, Clone)]
+impl TryFrom<String> for DatabaseUrl {
+    type Error = &'static str;
+
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        if let Some(path) = raw.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err("sqlite:// needs a file path");
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self::Postgres(raw));
+        }
+        Err("must start with sqlite:// or postgres://")
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SecuritySettings {
-    /// `None`: generate one and keep it under `var/`.
+    /// `None` (empty): generate one and keep it under `storage.data_dir`.
+    #[serde(deserialize_with = "secret_of_32")]
     pub secret_key: Option<SecretString>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LimitSettings {
-    pub per_client_per_minute: u32,
-    pub per_client_burst: u32,
+    pub per_client_per_minute: NonZeroU32,
+    pub per_client_burst: NonZeroU32,
+    #[serde(deserialize_with = "under_a_day")]
     pub min_fill_seconds: u64,
-    pub duplicate_window: std::time::Duration,
+    #[serde(rename = "duplicate_window_minutes", deserialize_with = "minutes")]
+    pub duplicate_window: Duration,
     /// Tips for one article in ten minutes beyond which it is in surge; 0: off.
     pub article_surge_per_10min: u32,
-    pub article_surge_hold: std::time::Duration,
+    #[serde(rename = "article_surge_hold_seconds", deserialize_with = "seconds")]
+    pub article_surge_hold: Duration,
 }
 
 /// How desk notifications leave tipdesk.
@@ -97,52 +150,82 @@ pub enum MailTransport {
         url: SecretString,
         username: Option<String>,
         password: Option<SecretString>,
-        timeout: std::time::Duration,
+        timeout: Duration,
         max_connections: u32,
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "MailFields")]
 pub struct MailSettings {
     pub transport: MailTransport,
     pub from: lettre::message::Mailbox,
 }
 
-#[derive(Debug, Clone)]
-pub struct NotifySettings {
-    pub worker: bool,
-    pub lease: std::time::Duration,
-    pub poll: std::time::Duration,
-    pub retry_base: std::time::Duration,
-    pub retry_max: std::time::Duration,
-    pub max_attempts: u32,
-    /// Zero turns digests off.
-    pub digest_window: std::time::Duration,
+/// The `[mail]` section as written: which fields matter depends on
+/// `transport`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MailFields {
+    transport: String,
+    file_dir: PathBuf,
+    from: String,
+    smtp_url: SecretString,
+    smtp_username: String,
+    smtp_password: SecretString,
+    timeout_seconds: u64,
+    max_connections: u32,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySettings {
+    pub worker: bool,
+    #[serde(rename = "lease_seconds", deserialize_with = "positive_seconds")]
+    pub lease: Duration,
+    #[serde(rename = "poll_seconds", deserialize_with = "positive_seconds")]
+    pub poll: Duration,
+    #[serde(rename = "retry_base_seconds", deserialize_with = "positive_seconds")]
+    pub retry_base: Duration,
+    #[serde(rename = "retry_max_seconds", deserialize_with = "seconds")]
+    pub retry_max: Duration,
+    pub max_attempts: NonZeroU32,
+    /// Zero turns digests off.
+    #[serde(rename = "digest_window_seconds", deserialize_with = "seconds")]
+    pub digest_window: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AuthSettings {
-    pub session_idle: std::time::Duration,
-    pub session_max: std::time::Duration,
+    #[serde(rename = "session_idle_minutes", deserialize_with = "positive_minutes")]
+    pub session_idle: Duration,
+    #[serde(rename = "session_max_hours", deserialize_with = "positive_hours")]
+    pub session_max: Duration,
     /// Every login needs a second factor; accounts without one are refused
     /// until an admin enrols them (`tipdesk user totp enable`).
     pub require_totp: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OpsSettings {
-    /// `None`: /metrics only for loopback clients.
+    /// `None` (empty): /metrics only for loopback clients.
+    #[serde(deserialize_with = "metrics_token")]
     pub metrics_token: Option<SecretString>,
-    pub worker_stale: std::time::Duration,
+    #[serde(rename = "worker_stale_seconds", deserialize_with = "positive_seconds")]
+    pub worker_stale: Duration,
     /// `/readyz` reports the outbox not draining when a job has been due
     /// this long without being sent.
-    pub outbox_stale: std::time::Duration,
+    #[serde(rename = "outbox_stale_seconds", deserialize_with = "positive_seconds")]
+    pub outbox_stale: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmbedSettings {
-    /// Exact origins (scheme://host[:port]) of the newsroom's pages.
+    /// Exact origins (`scheme://host[:port]`) of the newsroom's pages.
+    #[serde(deserialize_with = "origins")]
     pub allowed_origins: Vec<String>,
 }
 
@@ -156,19 +239,36 @@ pub struct RetentionSettings {
     pub client_hash_days: u32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
 pub enum LogFormat {
     Text,
     Json,
 }
 
-#[derive(Debug, Clone)]
+impl TryFrom<String> for LogFormat {
+    type Error = String;
+
+    fn try_from(raw: String) -> Result<Self, String> {
+        match raw.as_str() {
+            "text" => Ok(Self::Text),
+            "json" => Ok(Self::Json),
+            other => Err(format!("`{other}` is neither \"text\" nor \"json\"")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LogSettings {
     pub format: LogFormat,
+    /// A `tracing` filter, e.g. `tipdesk=debug,info`.
+    #[serde(deserialize_with = "log_filter")]
     pub level: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DemoSettings {
     pub seed_article: bool,
 }
@@ -180,6 +280,7 @@ pub struct I18nSettings {
     /// The language of a page when neither the URL, the article nor the
     /// browser chooses one, and of new staff accounts: a folder of
     /// `locales/`, e.g. `"fa"`.
+    #[serde(deserialize_with = "locale")]
     pub default_locale: String,
 }
 
@@ -188,8 +289,9 @@ pub struct I18nSettings {
 #[serde(deny_unknown_fields)]
 pub struct DeskSettings {
     pub name: String,
+    #[serde(deserialize_with = "emails")]
     pub emails: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "list")]
     pub sections: Vec<String>,
     /// User-perceived characters (grapheme clusters) of the tip's text to
     /// put in the email; 0 for none.
@@ -197,7 +299,7 @@ pub struct DeskSettings {
     pub excerpt_chars: usize,
     /// The language of this desk's email (a language the desk is offered
     /// in, e.g. "fa"); `None`: `i18n.default_locale`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "desk_locale")]
     pub locale: Option<String>,
 }
 
@@ -252,590 +354,287 @@ impl Settings {
                 .separator("__")
                 .source(Some(env)),
         );
-        let raw: RawSettings = builder
+        let mut settings: Settings = builder
             .build()
             .and_then(|c| c.try_deserialize())
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-        Ok(raw.validate()?)
+        settings.validate()?;
+        settings.server.proxies = crate::web::client::ProxyTrust {
+            header: settings.server.client_ip_header.clone(),
+            trusted: settings.server.trusted_proxies.clone(),
+        };
+        Ok(settings)
     }
 
-    /// Desk addresses (desk key, address) that only a mail server offering
-    /// SMTPUTF8 can deliver to: those with a non-ASCII local part (RFC
-    /// 6531). An internationalized domain alone is sent as punycode.
-    pub fn desk_addresses_needing_smtputf8(&self) -> Vec<(&str, &str)> {
-        self.desks
-            .iter()
-            .flat_map(|(key, desk)| desk.emails.iter().map(move |e| (key.as_str(), e.as_str())))
-            .filter(|(_, e)| {
-                crate::domain::EmailAddress::parse(e).is_ok_and(|a| a.needs_smtputf8())
-            })
-            .collect()
-    }
-
-    /// The desk that owns `section`: the one listing it, else `default`.
-    /// Section names are compared folded (`domain::folding`), so
-    /// `МЕЖДУНАРОДНЫЕ` is `Международные` and `بين‌الملل` is `بین‌الملل`.
-    pub fn desk_for_section(&self, section: &str) -> (&str, &DeskSettings) {
-        let section = crate::domain::folding::fold(section);
-        self.desks
-            .iter()
-            .find(|(key, desk)| {
-                key.as_str() != "default"
-                    && desk
-                        .sections
-                        .iter()
-                        .any(|s| crate::domain::folding::fold(s) == section)
-            })
-            .or_else(|| self.desks.get_key_value("default"))
-            .map(|(k, d)| (k.as_str(), d))
-            // validate() guarantees a default desk exists.
-            .unwrap_or_else(|| unreachable!("validated settings have a default desk"))
-    }
-}
-
-// What the files and environment say, before validation.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSettings {
-    server: RawServer,
-    privacy: RawPrivacy,
-    storage: RawStorage,
-    database: RawDatabase,
-    security: RawSecurity,
-    limits: LimitsRaw,
-    mail: RawMail,
-    notify: RawNotify,
-    auth: RawAuth,
-    ops: RawOps,
-    embed: EmbedSettings,
-    retention: RetentionSettings,
-    log: RawLog,
-    demo: RawDemo,
-    i18n: I18nSettings,
-    desks: BTreeMap<String, DeskSettings>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawServer {
-    bind: String,
-    public_url: String,
-    workers: usize,
-    client_ip_header: String,
-    trusted_proxies: OneOrMany,
-    max_body_bytes: usize,
-}
-
-/// A list setting, also given as one comma-separated string (as an
-/// environment variable can only give it).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum OneOrMany {
-    Many(Vec<String>),
-    One(String),
-}
-
-impl OneOrMany {
-    fn items(&self) -> Vec<&str> {
-        match self {
-            Self::Many(v) => v
-                .iter()
-                .map(|s| s.trim())
-                .filter(|s| !s.is_empty())
-                .collect(),
-            Self::One(s) => s
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect(),
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPrivacy {
-    encryption_keys: SecretString,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawStorage {
-    data_dir: PathBuf,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDatabase {
-    url: String,
-    pool_size: u32,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSecurity {
-    secret_key: SecretString,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LimitsRaw {
-    per_client_per_minute: u32,
-    per_client_burst: u32,
-    min_fill_seconds: u64,
-    duplicate_window_minutes: u64,
-    article_surge_per_10min: u32,
-    article_surge_hold_seconds: u64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawMail {
-    transport: String,
-    file_dir: PathBuf,
-    from: String,
-    smtp_url: SecretString,
-    smtp_username: String,
-    smtp_password: SecretString,
-    timeout_seconds: u64,
-    max_connections: u32,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawNotify {
-    worker: bool,
-    lease_seconds: u64,
-    poll_seconds: u64,
-    retry_base_seconds: u64,
-    retry_max_seconds: u64,
-    max_attempts: u32,
-    digest_window_seconds: u64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawOps {
-    metrics_token: SecretString,
-    worker_stale_seconds: u64,
-    outbox_stale_seconds: u64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAuth {
-    session_idle_minutes: u64,
-    session_max_hours: u64,
-    require_totp: bool,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawLog {
-    format: String,
-    level: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawDemo {
-    seed_article: bool,
-}
-
-impl RawSettings {
-    fn validate(self) -> Result<Settings, ConfigError> {
-        use secrecy::ExposeSecret;
-
-        let bind = self.server.bind.parse::<SocketAddr>().map_err(|_| {
-            ConfigError::new(
-                "server.bind",
-                format!("`{}` is not an address:port", self.server.bind),
-            )
-        })?;
-        let public_url = Url::parse(&self.server.public_url)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
-            .ok_or_else(|| {
-                ConfigError::new(
-                    "server.public_url",
-                    format!("`{}` is not an http(s) URL", self.server.public_url),
-                )
-            })?;
-        let header = self.server.client_ip_header.trim().to_ascii_lowercase();
-        let header = if header.is_empty() {
-            None
-        } else {
-            Some(
-                actix_web::http::header::HeaderName::try_from(&header).map_err(|_| {
-                    ConfigError::new("server.client_ip_header", "not a valid HTTP header name")
-                })?,
-            )
-        };
-        let trusted = self
-            .server
-            .trusted_proxies
-            .items()
-            .into_iter()
-            .map(crate::web::client::parse_trusted)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ConfigError::new("server.trusted_proxies", e))?;
-        if self.server.max_body_bytes < 1024 {
+    /// The rules that span settings; each one alone was checked as read.
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.notify.retry_max < self.notify.retry_base {
             return Err(ConfigError::new(
-                "server.max_body_bytes",
-                "must be at least 1024",
+                "notify.retry_max_seconds",
+                "must not be less than notify.retry_base_seconds",
             ));
         }
-
-        if self.storage.data_dir.as_os_str().is_empty() {
-            return Err(ConfigError::new("storage.data_dir", "must not be empty"));
-        }
-        let url = parse_database_url(&self.database.url)?;
-        if self.database.pool_size == 0 {
-            return Err(ConfigError::new("database.pool_size", "must be at least 1"));
-        }
-
-        let secret = self.security.secret_key;
-        let secret_key = if secret.expose_secret().is_empty() {
-            None
-        } else if secret.expose_secret().len() < 32 {
-            return Err(ConfigError::new(
-                "security.secret_key",
-                "must be at least 32 characters (or empty to generate one)",
-            ));
-        } else {
-            Some(secret)
-        };
-
-        if self.limits.per_client_per_minute == 0 {
-            return Err(ConfigError::new(
-                "limits.per_client_per_minute",
-                "must be at least 1",
-            ));
-        }
-        if self.limits.per_client_burst == 0 {
-            return Err(ConfigError::new(
-                "limits.per_client_burst",
-                "must be at least 1",
-            ));
-        }
-        if self.limits.min_fill_seconds >= crate::web::form_token::MAX_FORM_AGE_SECONDS {
-            return Err(ConfigError::new(
-                "limits.min_fill_seconds",
-                "must be shorter than a day",
-            ));
-        }
-
-        let mail = self.mail.validate()?;
-        let notify = self.notify.validate()?;
-        if self.auth.session_idle_minutes == 0 {
-            return Err(ConfigError::new(
-                "auth.session_idle_minutes",
-                "must be at least 1",
-            ));
-        }
-        if self.auth.session_max_hours == 0 {
-            return Err(ConfigError::new(
-                "auth.session_max_hours",
-                "must be at least 1",
-            ));
-        }
-        let auth = AuthSettings {
-            session_idle: std::time::Duration::from_secs(self.auth.session_idle_minutes * 60),
-            session_max: std::time::Duration::from_secs(self.auth.session_max_hours * 3600),
-            require_totp: self.auth.require_totp,
-        };
-
-        if self.ops.worker_stale_seconds == 0 {
-            return Err(ConfigError::new(
-                "ops.worker_stale_seconds",
-                "must be at least 1",
-            ));
-        }
-        if self.ops.outbox_stale_seconds == 0 {
-            return Err(ConfigError::new(
-                "ops.outbox_stale_seconds",
-                "must be at least 1",
-            ));
-        }
-        let token = self.ops.metrics_token;
-        if !token.expose_secret().is_empty() && token.expose_secret().len() < 16 {
-            return Err(ConfigError::new(
-                "ops.metrics_token",
-                "must be at least 16 characters (or empty for loopback-only access)",
-            ));
-        }
-        let ops = OpsSettings {
-            metrics_token: (!token.expose_secret().is_empty()).then_some(token),
-            worker_stale: std::time::Duration::from_secs(self.ops.worker_stale_seconds),
-            outbox_stale: std::time::Duration::from_secs(self.ops.outbox_stale_seconds),
-        };
-
-        for origin in &self.embed.allowed_origins {
-            let ok = Url::parse(origin).ok().is_some_and(|u| {
-                matches!(u.scheme(), "http" | "https")
-                    && u.has_host()
-                    && u.path() == "/"
-                    && !origin.ends_with('/')
-                    && u.query().is_none()
-            });
-            if !ok {
-                return Err(ConfigError::new(
-                    "embed.allowed_origins",
-                    format!("`{origin}` is not an origin such as https://www.newsroom.example"),
-                ));
-            }
-        }
-
-        let i18n = self.i18n.validate()?;
-        for (key, desk) in &self.desks {
-            if let Some(tag) = &desk.locale {
-                let catalog = crate::i18n::catalog();
-                if catalog.get(tag).filter(|l| l.has_desk()).is_none() {
-                    let known: Vec<&str> = catalog
-                        .offered(crate::i18n::Audience::Desk)
-                        .map(|l| l.tag())
-                        .collect();
-                    return Err(ConfigError::new(
-                        &format!("desks.{key}.locale"),
-                        format!(
-                            "the desk's email is not written in `{tag}`; it is in {}",
-                            known.join(", ")
-                        ),
-                    ));
-                }
-            }
-        }
-
-        let format = match self.log.format.as_str() {
-            "text" => LogFormat::Text,
-            "json" => LogFormat::Json,
-            other => {
-                return Err(ConfigError::new(
-                    "log.format",
-                    format!("`{other}` is neither \"text\" nor \"json\""),
-                ))
-            }
-        };
-        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
-            return Err(ConfigError::new("log.level", "not a valid tracing filter"));
-        }
-
         if !self.desks.contains_key("default") {
             return Err(ConfigError::new(
                 "desks.default",
                 "a desk keyed `default` must exist to receive tips of unowned sections",
             ));
         }
-        for (key, desk) in &self.desks {
-            if desk.emails.is_empty() {
-                return Err(ConfigError::new(
-                    &format!("desks.{key}.emails"),
-                    "list at least one address",
-                ));
-            }
-            for email in &desk.emails {
-                if let Err(why) = crate::domain::EmailAddress::parse(email) {
-                    return Err(ConfigError::new(
-                        &format!("desks.{key}.emails"),
-                        format!("`{email}` is not an email address: {why}"),
-                    ));
-                }
-            }
-        }
-
-        Ok(Settings {
-            server: ServerSettings {
-                bind,
-                public_url,
-                workers: self.server.workers,
-                proxies: crate::web::client::ProxyTrust { header, trusted },
-                max_body_bytes: self.server.max_body_bytes,
-            },
-            privacy: PrivacySettings {
-                encryption_keys: {
-                    let keys = self.privacy.encryption_keys;
-                    if keys.expose_secret().trim().is_empty() {
-                        None
-                    } else {
-                        crate::privacy::SealingKeys::parse(keys.expose_secret()).map_err(|e| {
-                            ConfigError::new("privacy.encryption_keys", e.to_string())
-                        })?;
-                        Some(keys)
-                    }
-                },
-            },
-            storage: StorageSettings {
-                data_dir: self.storage.data_dir,
-            },
-            database: DatabaseSettings {
-                url,
-                pool_size: self.database.pool_size,
-            },
-            security: SecuritySettings { secret_key },
-            limits: LimitSettings {
-                per_client_per_minute: self.limits.per_client_per_minute,
-                per_client_burst: self.limits.per_client_burst,
-                min_fill_seconds: self.limits.min_fill_seconds,
-                duplicate_window: std::time::Duration::from_secs(
-                    self.limits.duplicate_window_minutes * 60,
-                ),
-                article_surge_per_10min: self.limits.article_surge_per_10min,
-                article_surge_hold: std::time::Duration::from_secs(
-                    self.limits.article_surge_hold_seconds,
-                ),
-            },
-            mail,
-            notify,
-            auth,
-            ops,
-            embed: self.embed,
-            retention: self.retention,
-            log: LogSettings {
-                format,
-                level: self.log.level,
-            },
-            demo: DemoSettings {
-                seed_article: self.demo.seed_article,
-            },
-            i18n,
-            desks: self.desks,
-        })
+        Ok(())
     }
 }
 
-impl I18nSettings {
-    fn validate(self) -> Result<Self, ConfigError> {
-        let catalog = crate::i18n::catalog();
-        if catalog.get(&self.default_locale).is_none() {
-            let known: Vec<&str> = catalog.all().map(|l| l.tag()).collect();
-            return Err(ConfigError::new(
-                "i18n.default_locale",
-                format!(
-                    "`{}` is not one of tipdesk's languages ({})",
-                    self.default_locale,
-                    known.join(", ")
-                ),
-            ));
-        }
-        Ok(self)
-    }
-}
+impl TryFrom<MailFields> for MailSettings {
+    type Error = ConfigError;
 
-impl RawMail {
-    fn validate(self) -> Result<MailSettings, ConfigError> {
-        use secrecy::ExposeSecret;
-        let from = self.from.parse().map_err(|_| {
-            ConfigError::new(
-                "mail.from",
-                format!(
-                    "`{}` is not a mailbox such as \"Desk <desk@example.org>\"",
-                    self.from
-                ),
-            )
+    fn try_from(m: MailFields) -> Result<Self, ConfigError> {
+        let from = m.from.parse().map_err(|_| {
+            let example = "\"Desk <desk@example.org>\"";
+            let problem = format!("`{}` is not a mailbox such as {example}", m.from);
+            ConfigError::new("mail.from", problem)
         })?;
-        let transport = match self.transport.as_str() {
-            "file" => {
-                if self.file_dir.as_os_str().is_empty() {
-                    return Err(ConfigError::new("mail.file_dir", "must not be empty"));
-                }
-                MailTransport::File(self.file_dir)
+        let transport = match m.transport.as_str() {
+            "file" if m.file_dir.as_os_str().is_empty() => {
+                return Err(ConfigError::new("mail.file_dir", "must not be empty"))
             }
+            "file" => MailTransport::File(m.file_dir),
             "smtp" => {
-                let url = self.smtp_url.expose_secret();
+                let url = m.smtp_url.expose_secret();
                 if !(url.starts_with("smtp://") || url.starts_with("smtps://"))
                     || Url::parse(url).is_err()
                 {
-                    return Err(ConfigError::new(
-                        "mail.smtp_url",
-                        "must be an smtp:// or smtps:// URL",
-                    ));
+                    let problem = "must be an smtp:// or smtps:// URL";
+                    return Err(ConfigError::new("mail.smtp_url", problem));
                 }
-                if self.timeout_seconds == 0 {
-                    return Err(ConfigError::new(
-                        "mail.timeout_seconds",
-                        "must be at least 1",
-                    ));
-                }
-                if self.max_connections == 0 {
-                    return Err(ConfigError::new(
-                        "mail.max_connections",
-                        "must be at least 1",
-                    ));
+                for (key, value) in [
+                    ("mail.timeout_seconds", m.timeout_seconds),
+                    ("mail.max_connections", u64::from(m.max_connections)),
+                ] {
+                    if value == 0 {
+                        return Err(ConfigError::new(key, "must be at least 1"));
+                    }
                 }
                 MailTransport::Smtp {
-                    url: self.smtp_url,
-                    username: (!self.smtp_username.is_empty()).then_some(self.smtp_username),
-                    password: (!self.smtp_password.expose_secret().is_empty())
-                        .then_some(self.smtp_password),
-                    timeout: std::time::Duration::from_secs(self.timeout_seconds),
-                    max_connections: self.max_connections,
+                    url: m.smtp_url,
+                    username: (!m.smtp_username.is_empty()).then_some(m.smtp_username),
+                    password: (!m.smtp_password.expose_secret().is_empty())
+                        .then_some(m.smtp_password),
+                    timeout: Duration::from_secs(m.timeout_seconds),
+                    max_connections: m.max_connections,
                 }
             }
             other => {
-                return Err(ConfigError::new(
-                    "mail.transport",
-                    format!("`{other}` is neither \"file\" nor \"smtp\""),
-                ))
+                let problem = format!("`{other}` is neither \"file\" nor \"smtp\"");
+                return Err(ConfigError::new("mail.transport", problem));
             }
         };
-        Ok(MailSettings { transport, from })
+        Ok(Self { transport, from })
     }
 }
 
-impl RawNotify {
-    fn validate(self) -> Result<NotifySettings, ConfigError> {
-        use std::time::Duration;
-        let at_least_one = |key: &str, v: u64| {
-            if v == 0 {
-                Err(ConfigError::new(key, "must be at least 1"))
-            } else {
-                Ok(Duration::from_secs(v))
-            }
-        };
-        let lease = at_least_one("notify.lease_seconds", self.lease_seconds)?;
-        let poll = at_least_one("notify.poll_seconds", self.poll_seconds)?;
-        let retry_base = at_least_one("notify.retry_base_seconds", self.retry_base_seconds)?;
-        if self.retry_max_seconds < self.retry_base_seconds {
-            return Err(ConfigError::new(
-                "notify.retry_max_seconds",
-                "must not be less than notify.retry_base_seconds",
-            ));
-        }
-        if self.max_attempts == 0 {
-            return Err(ConfigError::new(
-                "notify.max_attempts",
-                "must be at least 1",
-            ));
-        }
-        Ok(NotifySettings {
-            worker: self.worker,
-            lease,
-            poll,
-            retry_base,
-            retry_max: Duration::from_secs(self.retry_max_seconds),
-            max_attempts: self.max_attempts,
-            digest_window: Duration::from_secs(self.digest_window_seconds),
-        })
+// Readers for typed fields. The `config` crate adds "for key `...`" to
+// the message each one gives.
+
+fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64::deserialize(d).map(Duration::from_secs)
+}
+
+fn minutes<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64::deserialize(d).map(|m| Duration::from_secs(m * 60))
+}
+
+fn positive<'de, D: Deserializer<'de>>(d: D, unit: u64) -> Result<Duration, D::Error> {
+    let n = NonZeroU32::deserialize(d)?;
+    Ok(Duration::from_secs(u64::from(n.get()) * unit))
+}
+
+fn positive_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    positive(d, 1)
+}
+
+fn positive_minutes<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    positive(d, 60)
+}
+
+fn positive_hours<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    positive(d, 3600)
+}
+
+fn at_least_1024<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let n = usize::deserialize(d)?;
+    (n >= 1024)
+        .then_some(n)
+        .ok_or_else(|| D::Error::custom("must be at least 1024"))
+}
+
+fn under_a_day<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    let n = u64::deserialize(d)?;
+    (n < crate::web::form_token::MAX_FORM_AGE_SECONDS)
+        .then_some(n)
+        .ok_or_else(|| D::Error::custom("must be shorter than a day"))
+}
+
+fn non_empty_path<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+    let p = PathBuf::deserialize(d)?;
+    match p.as_os_str().is_empty() {
+        true => Err(D::Error::custom("must not be empty")),
+        false => Ok(p),
     }
 }
 
-fn parse_database_url(raw: &str) -> Result<DatabaseUrl, ConfigError> {
-    if let Some(path) = raw.strip_prefix("sqlite://") {
-        if path.is_empty() {
-            return Err(ConfigError::new(
-                "database.url",
-                "sqlite:// needs a file path",
-            ));
+fn socket_address<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    let raw = String::deserialize(d)?;
+    raw.parse()
+        .map_err(|_| D::Error::custom(format!("`{raw}` is not an address:port")))
+}
+
+fn http_url<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+    let raw = String::deserialize(d)?;
+    Url::parse(&raw)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        .ok_or_else(|| D::Error::custom(format!("`{raw}` is not an http(s) URL")))
+}
+
+fn header_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<HeaderName>, D::Error> {
+    let raw = String::deserialize(d)?.trim().to_ascii_lowercase();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    HeaderName::try_from(&raw)
+        .map(Some)
+        .map_err(|_| D::Error::custom("not a valid HTTP header name"))
+}
+
+/// An empty secret means "none given"; a given one must be this long.
+fn secret_at_least<'de, D: Deserializer<'de>>(
+    d: D,
+    min: usize,
+    otherwise: &str,
+) -> Result<Option<SecretString>, D::Error> {
+    let secret = SecretString::deserialize(d)?;
+    match secret.expose_secret().len() {
+        0 => Ok(None),
+        n if n < min => Err(D::Error::custom(format!(
+            "must be at least {min} characters (or empty {otherwise})"
+        ))),
+        _ => Ok(Some(secret)),
+    }
+}
+
+fn secret_of_32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    secret_at_least(d, 32, "to generate one")
+}
+
+fn metrics_token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    secret_at_least(d, 16, "for loopback-only access")
+}
+
+fn sealing_keys<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    let keys = SecretString::deserialize(d)?;
+    if keys.expose_secret().trim().is_empty() {
+        return Ok(None);
+    }
+    crate::privacy::SealingKeys::parse(keys.expose_secret()).map_err(D::Error::custom)?;
+    Ok(Some(keys))
+}
+
+fn log_filter<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let level = String::deserialize(d)?;
+    tracing_subscriber::EnvFilter::try_new(&level)
+        .map(|_| level)
+        .map_err(|_| D::Error::custom("not a valid tracing filter"))
+}
+
+/// A list, or one string of comma-separated items; blanks are dropped.
+fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        Many(Vec<String>),
+        One(String),
+    }
+    let items = match OneOrMany::deserialize(d)? {
+        OneOrMany::Many(v) => v,
+        OneOrMany::One(s) => s.split(',').map(str::to_owned).collect(),
+    };
+    Ok(items
+        .into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect())
+}
+
+fn trusted_proxies<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {
+    list(d)?
+        .iter()
+        .map(|e| crate::web::client::parse_trusted(e).map_err(D::Error::custom))
+        .collect()
+}
+
+fn origins<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let origins = list(d)?;
+    for origin in &origins {
+        let ok = Url::parse(origin).ok().is_some_and(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.has_host()
+                && u.path() == "/"
+                && !origin.ends_with('/')
+                && u.query().is_none()
+        });
+        if !ok {
+            return Err(D::Error::custom(format!(
+                "`{origin}` is not an origin such as https://www.newsroom.example"
+            )));
         }
-        return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
     }
-    if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
-        return Ok(DatabaseUrl::Postgres(raw.to_owned()));
+    Ok(origins)
+}
+
+fn emails<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let emails = list(d)?;
+    if emails.is_empty() {
+        return Err(D::Error::custom("list at least one address"));
     }
-    Err(ConfigError::new(
-        "database.url",
-        "must start with sqlite:// or postgres://",
-    ))
+    for email in &emails {
+        if let Err(why) = crate::domain::EmailAddress::parse(email) {
+            return Err(D::Error::custom(format!(
+                "`{email}` is not an email address: {why}"
+            )));
+        }
+    }
+    Ok(emails)
+}
+
+fn locale<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let tag = String::deserialize(d)?;
+    let catalog = crate::i18n::catalog();
+    if catalog.get(&tag).is_none() {
+        let known: Vec<&str> = catalog.all().map(|l| l.tag()).collect();
+        return Err(D::Error::custom(format!(
+            "`{tag}` is not one of tipdesk's languages ({})",
+            known.join(", ")
+        )));
+    }
+    Ok(tag)
+}
+
+fn desk_locale<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let Some(tag) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let catalog = crate::i18n::catalog();
+    if catalog.get(&tag).filter(|l| l.has_desk()).is_none() {
+        let known: Vec<&str> = catalog
+            .offered(crate::i18n::Audience::Desk)
+            .map(|l| l.tag())
+            .collect();
+        return Err(D::Error::custom(format!(
+            "the desk's email is not written in `{tag}`; it is in {}",
+            known.join(", ")
+        )));
+    }
+    Ok(Some(tag))
 }
 
 #[cfg(test)]
@@ -849,6 +648,12 @@ mod tests {
             .collect()
     }
 
+    fn refused(pairs: &[(&str, &str)]) -> String {
+        Settings::load_from(None, env(pairs))
+            .expect_err("the value is refused")
+            .to_string()
+    }
+
     #[test]
     fn defaults_match_the_documented_file() {
         let s = Settings::load_from(None, env(&[])).unwrap();
@@ -858,6 +663,11 @@ mod tests {
             DatabaseUrl::Sqlite(PathBuf::from("var/tipdesk.db"))
         );
         assert_eq!(s.limits.min_fill_seconds, 3);
+        assert_eq!(s.notify.lease, Duration::from_secs(60));
+        assert_eq!(s.auth.session_idle, Duration::from_secs(3600));
+        assert_eq!(s.limits.duplicate_window, Duration::from_secs(600));
+        assert_eq!(s.server.proxies.trusted, s.server.trusted_proxies);
+        assert!(s.security.secret_key.is_none() && s.ops.metrics_token.is_none());
     }
 
     #[test]
@@ -866,36 +676,149 @@ mod tests {
             Settings::load_from(None, env(&[("TIPDESK_SERVER__BIND", "127.0.0.1:9000")])).unwrap();
         assert_eq!(s.server.bind.port(), 9000);
 
-        let err = Settings::load_from(None, env(&[("TIPDESK_SERVER__BIND", "nine")]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("server.bind"), "{err}");
-
-        let err = Settings::load_from(None, env(&[("TIPDESK_DATABASE__URL", "mysql://x")]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("database.url"), "{err}");
-
-        let err = Settings::load_from(None, env(&[("TIPDESK_LIMITS__PER_CLIENT_BURST", "lots")]))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("per_client_burst"), "{err}");
+        for (var, value, key) in [
+            ("TIPDESK_SERVER__BIND", "nine", "server.bind"),
+            (
+                "TIPDESK_SERVER__PUBLIC_URL",
+                "ftp://x.example",
+                "server.public_url",
+            ),
+            (
+                "TIPDESK_SERVER__CLIENT_IP_HEADER",
+                "bad header",
+                "server.client_ip_header",
+            ),
+            (
+                "TIPDESK_SERVER__TRUSTED_PROXIES",
+                "proxy.internal",
+                "server.trusted_proxies",
+            ),
+            (
+                "TIPDESK_SERVER__MAX_BODY_BYTES",
+                "100",
+                "server.max_body_bytes",
+            ),
+            (
+                "TIPDESK_PRIVACY__ENCRYPTION_KEYS",
+                "k1:notbase64!",
+                "privacy.encryption_keys",
+            ),
+            ("TIPDESK_STORAGE__DATA_DIR", "", "storage.data_dir"),
+            ("TIPDESK_DATABASE__URL", "mysql://x", "database.url"),
+            ("TIPDESK_DATABASE__POOL_SIZE", "0", "database.pool_size"),
+            (
+                "TIPDESK_SECURITY__SECRET_KEY",
+                "short",
+                "security.secret_key",
+            ),
+            (
+                "TIPDESK_LIMITS__PER_CLIENT_BURST",
+                "lots",
+                "limits.per_client_burst",
+            ),
+            (
+                "TIPDESK_LIMITS__PER_CLIENT_PER_MINUTE",
+                "0",
+                "limits.per_client_per_minute",
+            ),
+            (
+                "TIPDESK_LIMITS__MIN_FILL_SECONDS",
+                "86400",
+                "limits.min_fill_seconds",
+            ),
+            ("TIPDESK_MAIL__FROM", "nobody", "mail.from"),
+            ("TIPDESK_MAIL__TRANSPORT", "pigeon", "mail.transport"),
+            ("TIPDESK_NOTIFY__LEASE_SECONDS", "0", "notify.lease_seconds"),
+            (
+                "TIPDESK_NOTIFY__RETRY_MAX_SECONDS",
+                "1",
+                "notify.retry_max_seconds",
+            ),
+            ("TIPDESK_NOTIFY__MAX_ATTEMPTS", "0", "notify.max_attempts"),
+            (
+                "TIPDESK_AUTH__SESSION_IDLE_MINUTES",
+                "0",
+                "auth.session_idle_minutes",
+            ),
+            (
+                "TIPDESK_AUTH__SESSION_MAX_HOURS",
+                "0",
+                "auth.session_max_hours",
+            ),
+            ("TIPDESK_OPS__METRICS_TOKEN", "short", "ops.metrics_token"),
+            (
+                "TIPDESK_OPS__OUTBOX_STALE_SECONDS",
+                "0",
+                "ops.outbox_stale_seconds",
+            ),
+            (
+                "TIPDESK_EMBED__ALLOWED_ORIGINS",
+                "https://a.example/",
+                "embed.allowed_origins",
+            ),
+            ("TIPDESK_LOG__FORMAT", "xml", "log.format"),
+            ("TIPDESK_LOG__LEVEL", "[", "log.level"),
+            (
+                "TIPDESK_DESKS__DEFAULT__EMAILS",
+                "not-an-address",
+                "desks.default.emails",
+            ),
+        ] {
+            let err = refused(&[(var, value)]);
+            assert!(err.contains(key), "{var}={value}: {err}");
+        }
+        let err = refused(&[
+            ("TIPDESK_MAIL__TRANSPORT", "smtp"),
+            ("TIPDESK_MAIL__SMTP_URL", "http://mail.example"),
+        ]);
+        assert!(err.contains("mail.smtp_url"), "{err}");
     }
 
     #[test]
-    fn section_routing_falls_back_to_the_default_desk() {
-        let mut s = Settings::load_from(None, env(&[])).unwrap();
-        s.desks.insert(
-            "world".into(),
-            DeskSettings {
-                name: "World".into(),
-                emails: vec!["world@example.org".into()],
-                sections: vec!["International".into()],
-                excerpt_chars: 0,
-                locale: None,
-            },
-        );
-        assert_eq!(s.desk_for_section("international").0, "world");
-        assert_eq!(s.desk_for_section("Sport").0, "default");
+    fn lists_are_taken_from_the_environment_comma_separated() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("TIPDESK_EMBED__ALLOWED_ORIGINS", "https://a.example"),
+                (
+                    "TIPDESK_DESKS__DEFAULT__EMAILS",
+                    "desk@news.example, night@news.example",
+                ),
+                ("TIPDESK_DESKS__DEFAULT__SECTIONS", "World,Politics"),
+                ("TIPDESK_SERVER__TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.embed.allowed_origins, ["https://a.example"]);
+        let desk = &s.desks["default"];
+        assert_eq!(desk.emails, ["desk@news.example", "night@news.example"]);
+        assert_eq!(desk.sections, ["World", "Politics"]);
+        assert_eq!(s.server.proxies.trusted.len(), 2);
+
+        let s = Settings::load_from(
+            None,
+            env(&[(
+                "TIPDESK_EMBED__ALLOWED_ORIGINS",
+                "https://a.example,https://b.example:8443",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(s.embed.allowed_origins.len(), 2);
+        let err = refused(&[("TIPDESK_DESKS__DEFAULT__EMAILS", " , ")]);
+        assert!(err.contains("desks.default.emails"), "{err}");
+    }
+
+    #[test]
+    fn a_default_desk_is_required() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tipdesk.toml");
+        std::fs::write(&file, "").unwrap();
+        // The defaults always carry one; a desk can only be added.
+        let s = Settings::load_from(Some(&file), env(&[])).unwrap();
+        assert!(s.desks.contains_key("default"));
+        let mut s = s;
+        s.desks.remove("default");
+        let err = s.validate().unwrap_err().to_string();
+        assert!(err.contains("desks.default"), "{err}");
     }
 }

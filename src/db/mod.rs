@@ -240,11 +240,11 @@ impl Pool {
     /// folder) if needed, and applies pending migrations.
     pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
         let pool = match &settings.url {
-            DatabaseUrl::Sqlite(path) => Self::open_sqlite(path, settings.pool_size)?,
+            DatabaseUrl::Sqlite(path) => Self::open_sqlite(path, settings.pool_size.get())?,
             #[cfg(feature = "postgres")]
             DatabaseUrl::Postgres(url) => Self::Pg(
                 diesel::r2d2::Pool::builder()
-                    .max_size(settings.pool_size)
+                    .max_size(settings.pool_size.get())
                     .connection_timeout(Duration::from_secs(10))
                     .build(ConnectionManager::new(url))?,
                 url.clone(),

@@ -136,6 +136,18 @@ impl DigestArticle {
 /// An address as SMTP carries it: the domain in ASCII (punycode), so that
 /// an internationalized domain needs no SMTPUTF8 (RFC 5890, RFC 6531 §3.2:
 /// only a non-ASCII local part does).
+/// Desk addresses (desk key, address) that only a mail server offering
+/// SMTPUTF8 can deliver to: those with a non-ASCII local part (RFC 6531).
+/// An internationalized domain alone is sent as punycode.
+pub fn addresses_needing_smtputf8(settings: &Settings) -> Vec<(&str, &str)> {
+    settings
+        .desks
+        .iter()
+        .flat_map(|(key, desk)| desk.emails.iter().map(move |e| (key.as_str(), e.as_str())))
+        .filter(|(_, e)| EmailAddress::parse(e).is_ok_and(|a| a.needs_smtputf8()))
+        .collect()
+}
+
 fn smtp_address(local: &str, ascii_domain: &str) -> Result<Address, ComposeError> {
     Address::new(local, ascii_domain).map_err(|e| ComposeError(format!("address: {e}")))
 }

@@ -351,7 +351,7 @@ impl Worker {
                 if let (Some(w), false) = (&window, sent) {
                     outbox::release_window(conn, w)?;
                 }
-                outbox::record(conn, &jobs, &t, &outcome, max_attempts).map_err(DbError::from)
+                outbox::record(conn, &jobs, &t, &outcome, max_attempts.get()).map_err(DbError::from)
             })
             .await?;
         if updated < count {

@@ -4,6 +4,7 @@
 pub mod input;
 pub mod rate_limit;
 pub mod routes;
+pub mod routing;
 pub mod writer;
 
 use diesel::prelude::*;
@@ -99,7 +100,7 @@ pub fn store(
     tip: &ValidTip,
     client: &ClientKey,
 ) -> Result<TipReference, DbError> {
-    let (desk_key, desk) = settings.desk_for_section(&article.section);
+    let (desk_key, desk) = routing::desk_for_section(&settings.desks, &article.section);
     let mail_domain = settings
         .server
         .public_url

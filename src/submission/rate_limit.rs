@@ -2,7 +2,6 @@
 //! instances behind a balancer a client gets at most N times the rate,
 //! which still stops floods and keeps a shared store off the hot path.
 
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,8 +20,8 @@ pub struct SubmissionLimiter {
 
 impl SubmissionLimiter {
     pub fn new(limits: &LimitSettings) -> Self {
-        let per_minute = NonZeroU32::new(limits.per_client_per_minute).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(limits.per_client_burst).unwrap_or(NonZeroU32::MIN);
+        let per_minute = limits.per_client_per_minute;
+        let burst = limits.per_client_burst;
         let quota = Quota::per_minute(per_minute).allow_burst(burst);
         Self {
             limiter: Arc::new(RateLimiter::keyed(quota)),

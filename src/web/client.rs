@@ -72,7 +72,7 @@ impl std::fmt::Debug for ClientKey {
 /// be identified, never an address we cannot vouch for. When every entry is
 /// a trusted proxy, the left-most one is the client (a proxy or a local
 /// scraper asking for itself).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProxyTrust {
     /// Lower-case header name, or `None` to use the TCP peer alone.
     pub header: Option<HeaderName>,

@@ -318,8 +318,8 @@ async fn a_json_422_in_persian_keeps_its_code_and_field_keys(backend: Backend) {
 
 async fn error_pages_speak_the_readers_language(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| {
-        s.limits.per_client_burst = 1;
-        s.limits.per_client_per_minute = 1;
+        s.limits.per_client_burst = std::num::NonZeroU32::new(1).unwrap();
+        s.limits.per_client_per_minute = std::num::NonZeroU32::new(1).unwrap();
     })
     .await;
     // 404, with links to the same address in the other languages.

@@ -20,8 +20,8 @@ async fn behind_proxy(backend: Backend, trusted: &[&str]) -> TestApp {
     TestApp::spawn_with(backend, move |s| {
         s.server.proxies.header = Some("x-forwarded-for".parse().unwrap());
         s.server.proxies.trusted = trusted;
-        s.limits.per_client_burst = 1;
-        s.limits.per_client_per_minute = 1;
+        s.limits.per_client_burst = std::num::NonZeroU32::new(1).unwrap();
+        s.limits.per_client_per_minute = std::num::NonZeroU32::new(1).unwrap();
     })
     .await
 }

@@ -16,8 +16,8 @@ fn header(res: &reqwest::Response, name: &str) -> Option<String> {
 async fn every_response_carries_the_security_headers(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| {
         s.embed.allowed_origins = vec![ALLOWED.into()];
-        s.limits.per_client_burst = 1;
-        s.limits.per_client_per_minute = 1;
+        s.limits.per_client_burst = std::num::NonZeroU32::new(1).unwrap();
+        s.limits.per_client_per_minute = std::num::NonZeroU32::new(1).unwrap();
     })
     .await;
     let message = json!({"message": "A tip that is long enough to be accepted."});

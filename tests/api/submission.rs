@@ -397,8 +397,8 @@ async fn oversized_wrongly_typed_and_malformed_bodies_get_4xx(backend: Backend) 
 
 async fn forty_tips_in_a_row_from_one_client_meet_429(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| {
-        s.limits.per_client_per_minute = 6;
-        s.limits.per_client_burst = 5;
+        s.limits.per_client_per_minute = std::num::NonZeroU32::new(6).unwrap();
+        s.limits.per_client_burst = std::num::NonZeroU32::new(5).unwrap();
     })
     .await;
     let mut accepted = 0;

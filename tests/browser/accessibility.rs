@@ -71,8 +71,8 @@ async fn every_reader_page_in_every_language_passes_axe() {
     .await;
     // A second app that lets a client send one tip a minute: the 429 page.
     let strict = TestApp::spawn_with(Backend::Sqlite, |s| {
-        s.limits.per_client_burst = 1;
-        s.limits.per_client_per_minute = 1;
+        s.limits.per_client_burst = std::num::NonZeroU32::new(1).unwrap();
+        s.limits.per_client_per_minute = std::num::NonZeroU32::new(1).unwrap();
     })
     .await;
     let browser = Browser::start().await;
