@@ -165,6 +165,7 @@ async fn retention_loop(pool: Pool, settings: Arc<Settings>, metrics: Arc<Metric
 /// Every route tipdesk serves, in one place.
 pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
     use crate::auth::routes as auth;
+    use crate::follow_up::{api as follow_up_api, routes as follow_up};
     use crate::ops::routes as ops;
     use crate::triage::routes as desk;
     use submission::routes as tip;
@@ -202,9 +203,31 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
         )
         .service(
             web::resource("/embed/articles/{article_id}/tip")
-                .app_data(form)
+                .app_data(form.clone())
                 .route(web::get().to(tip::form_embed))
                 .route(web::post().to(tip::submit_embed)),
+        )
+        .service(
+            web::resource("/follow-up")
+                .app_data(form.clone())
+                .route(web::get().to(follow_up::form_page))
+                .route(web::post().to(follow_up::show_page)),
+        )
+        .service(
+            web::resource("/follow-up/messages")
+                .app_data(form.clone())
+                .route(web::post().to(follow_up::reply_page)),
+        )
+        .service(
+            web::resource("/embed/follow-up")
+                .app_data(form.clone())
+                .route(web::get().to(follow_up::form_embed))
+                .route(web::post().to(follow_up::show_embed)),
+        )
+        .service(
+            web::resource("/embed/follow-up/messages")
+                .app_data(form.clone())
+                .route(web::post().to(follow_up::reply_embed)),
         )
         .service(
             web::scope("/desk")
@@ -221,14 +244,25 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .route("/tips/{id}/status", web::post().to(desk::change_status))
                 .route("/tips/{id}/assign", web::post().to(desk::assign))
                 .route("/tips/{id}/notes", web::post().to(desk::add_note))
+                .route("/tips/{id}/messages", web::post().to(desk::write_to_reader))
                 .route("/tips/{id}/labels", web::post().to(desk::set_labels))
                 .route("/audit", web::get().to(crate::audit::routes::audit_trail)),
         )
         .route("/api/v1/openapi.json", web::get().to(tip::openapi))
         .service(
             web::resource("/api/v1/articles/{article_id}/tips")
-                .app_data(json)
+                .app_data(json.clone())
                 .route(web::post().to(tip::submit_json)),
+        )
+        .service(
+            web::resource("/api/v1/follow-up")
+                .app_data(json.clone())
+                .route(web::post().to(follow_up_api::read_json)),
+        )
+        .service(
+            web::resource("/api/v1/follow-up/messages")
+                .app_data(json.clone())
+                .route(web::post().to(follow_up_api::reply_json)),
         )
         .default_service(web::to(webutil::not_found));
 }

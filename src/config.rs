@@ -43,6 +43,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub demo: DemoSettings,
     pub i18n: I18nSettings,
+    pub follow_up: FollowUpSettings,
     pub desks: BTreeMap<String, DeskSettings>,
 }
 
@@ -284,6 +285,23 @@ pub struct I18nSettings {
     pub default_locale: String,
 }
 
+/// The reader's follow-up with a receipt (`[follow_up]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FollowUpSettings {
+    /// Wrong receipts one client may try in an hour; the next is refused
+    /// (429) until the oldest of them is an hour old.
+    pub failures_per_hour: NonZeroU32,
+    /// Wrong receipts from all clients together in ten minutes beyond
+    /// which `/ops/queue` warns that someone may be guessing; 0: never.
+    pub failure_surge_per_10min: u32,
+    /// Every wrong receipt is answered this long after it arrived,
+    /// whatever was wrong with it, so that the answer's timing tells
+    /// nothing either.
+    #[serde(rename = "wrong_receipt_answer_ms", deserialize_with = "millis")]
+    pub wrong_receipt_answer: Duration,
+}
+
 /// One desk: who is mailed, and which article sections it owns.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -434,6 +452,10 @@ impl TryFrom<MailFields> for MailSettings {
 
 // Readers for typed fields. The `config` crate adds "for key `...`" to
 // the message each one gives.
+
+fn millis<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64::deserialize(d).map(Duration::from_millis)
+}
 
 fn seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     u64::deserialize(d).map(Duration::from_secs)

@@ -48,6 +48,10 @@ pub const TARGETS: &[Target] = &[
         name: "client_address",
         run: client_address,
     },
+    Target {
+        name: "receipt",
+        run: receipt,
+    },
 ];
 
 /// The target called `name`.
@@ -137,4 +141,18 @@ fn client_address(data: &[u8]) {
         assert_eq!(client, Some(peer), "only a trusted proxy's header counts");
     }
     assert!(client.is_some(), "a known peer always yields a client");
+}
+
+/// A receipt as a reader types it at `/follow-up` (any text): read as
+/// twenty ASCII digits, or refused; what is read is shown in five groups
+/// of four that read back as the same receipt.
+fn receipt(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return; // refused with a 400 before any parsing
+    };
+    if let Some(r) = crate::domain::Receipt::parse(text) {
+        assert_eq!(r.digits().len(), crate::domain::Receipt::DIGITS);
+        assert!(r.digits().bytes().all(|b| b.is_ascii_digit()));
+        assert_eq!(crate::domain::Receipt::parse(&r.grouped()), Some(r));
+    }
 }

@@ -2,7 +2,8 @@
 //! box. Readers send tips about an article; the desk that owns the
 //! article's section is told and triages them.
 //!
-//! Capabilities: [`submission`] (readers), [`notifications`] (the desk's
+//! Capabilities: [`submission`] (readers), [`follow_up`] (readers coming
+//! back with their receipt), [`notifications`] (the desk's
 //! email), [`triage`] (the desk's dashboard), [`auth`] (staff accounts),
 //! [`audit`], [`ops`] (queue, health, metrics, retention), [`articles`]; over shared [`db`], [`domain`], [`config`], [`i18n`], [`web`].
 
@@ -14,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod follow_up;
 pub mod fuzzing;
 pub mod i18n;
 pub mod notifications;

@@ -1,8 +1,9 @@
 //! The site secret and the HMAC keys derived from it: they sign form
-//! tokens and key the hashes of clients and tips. One secret, shared by
-//! every instance of a site, so a form served by one instance verifies on
-//! another. (Readers' names and contacts are encrypted with other keys:
-//! see [`crate::privacy::SealingKeys`].)
+//! tokens and key the hashes of clients, tips and readers' receipts. One
+//! secret, shared by every instance of a site, so a form served by one
+//! instance verifies on another, and a receipt works whichever instance
+//! the reader reaches. (Readers' names, contacts and conversations are
+//! encrypted with other keys: see [`crate::privacy::SealingKeys`].)
 
 use std::io::Write;
 use std::path::Path;
@@ -20,6 +21,7 @@ pub struct HmacKeys {
     form_token: Sensitive<[u8; 32]>,
     client_hash: Sensitive<[u8; 32]>,
     fingerprint: Sensitive<[u8; 32]>,
+    receipt: Sensitive<[u8; 32]>,
 }
 
 impl HmacKeys {
@@ -28,6 +30,7 @@ impl HmacKeys {
             form_token: derive(secret, b"tipdesk form token v1").into(),
             client_hash: derive(secret, b"tipdesk client hash v1").into(),
             fingerprint: derive(secret, b"tipdesk tip fingerprint v1").into(),
+            receipt: derive(secret, b"tipdesk receipt v1").into(),
         }
     }
 
@@ -75,6 +78,15 @@ impl HmacKeys {
 
     pub(crate) fn fingerprint(&self) -> &[u8; 32] {
         &self.fingerprint
+    }
+
+    /// Keys the stored hashes of readers' receipts. Derived from the site
+    /// secret, not from the privacy key ring: a receipt cannot be hashed
+    /// again under a new key (only its hash is kept), so it must stay
+    /// valid across `tipdesk keys rotate`. A new site secret makes every
+    /// receipt useless.
+    pub(crate) fn receipt(&self) -> &[u8; 32] {
+        &self.receipt
     }
 }
 

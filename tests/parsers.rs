@@ -741,3 +741,89 @@ proptest! {
         prop_assert!(ArticleId::parse(&id).is_ok());
     }
 }
+
+// The receipt (`domain::receipt`): twenty digits, read however a reader
+// types or pastes them, and nothing else.
+
+use tipdesk::domain::Receipt;
+
+/// What may stand between a receipt's digits: spaces of every kind, dashes
+/// of every kind, and the invisible marks a copy from a right-to-left page
+/// brings along.
+const RECEIPT_SEPARATORS: [&str; 12] = [
+    " ", "  ", "-", "\u{a0}", "\u{2009}", "\u{2013}", "\u{2014}", "\u{2212}", "\u{200f}",
+    "\u{200e}", "\u{2066}", "\t",
+];
+
+fn receipt_digits() -> impl Strategy<Value = Vec<u32>> {
+    prop::collection::vec(0u32..10, Receipt::DIGITS)
+}
+
+proptest! {
+    #![proptest_config(cases(512))]
+
+    #[test]
+    fn a_receipt_is_read_in_any_script_with_any_separators(
+        digits in receipt_digits(),
+        zero in prop::sample::select(ZEROS.to_vec()),
+        seps in prop::collection::vec(prop::sample::select(RECEIPT_SEPARATORS.to_vec()), Receipt::DIGITS + 1),
+        // Each gap between digits gets a separator or none.
+        gaps in prop::collection::vec(any::<bool>(), Receipt::DIGITS + 1),
+    ) {
+        let ascii: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect();
+        let mut typed = String::new();
+        for (i, d) in digits.iter().enumerate() {
+            if gaps[i] {
+                typed.push_str(seps[i]);
+            }
+            typed.push(char::from_u32(zero as u32 + d).unwrap());
+        }
+        if gaps[Receipt::DIGITS] {
+            typed.push_str(seps[Receipt::DIGITS]);
+        }
+        let read = Receipt::parse(&typed);
+        prop_assert!(read.is_some(), "{typed:?}");
+        let read = read.unwrap();
+        prop_assert_eq!(read.digits(), ascii.as_str());
+        // Shown in five groups of four, which read back as the same.
+        let shown = read.grouped();
+        prop_assert_eq!(shown.split(' ').map(str::len).collect::<Vec<_>>(), vec![4; 5]);
+        prop_assert_eq!(Receipt::parse(&shown), Some(read));
+    }
+
+    #[test]
+    fn another_count_of_digits_is_no_receipt(
+        n in (0usize..60).prop_filter("not twenty", |n| *n != Receipt::DIGITS),
+        zero in prop::sample::select(ZEROS.to_vec()),
+    ) {
+        let typed: String = (0..n).map(|i| char::from_u32(zero as u32 + (i % 10) as u32).unwrap()).collect();
+        prop_assert!(Receipt::parse(&typed).is_none(), "{typed:?}");
+    }
+
+    #[test]
+    fn anything_but_digits_and_separators_is_no_receipt(
+        digits in receipt_digits(),
+        at in 0usize..=Receipt::DIGITS,
+        other in any::<char>().prop_filter("neither digit nor separator", |c| {
+            tipdesk::domain::folding::digit_value(*c).is_none()
+                && !c.is_whitespace()
+                && !RECEIPT_SEPARATORS.iter().any(|s| s.contains(*c))
+                && !tipdesk::domain::graphemes::is_invisible(*c)
+                && *c != '\u{2212}'
+                && icu_properties::CodePointMapData::<icu_properties::props::GeneralCategory>::new().get(*c)
+                    != icu_properties::props::GeneralCategory::DashPunctuation
+        }),
+    ) {
+        let mut typed: String = digits.iter().map(|d| char::from_digit(*d, 10).unwrap()).collect();
+        typed.insert(at, other);
+        prop_assert!(Receipt::parse(&typed).is_none(), "{typed:?}");
+    }
+
+    #[test]
+    fn the_receipt_parser_takes_anything_without_a_panic(text in any::<String>()) {
+        if let Some(r) = Receipt::parse(&text) {
+            prop_assert_eq!(r.digits().len(), Receipt::DIGITS);
+            prop_assert!(r.digits().bytes().all(|b| b.is_ascii_digit()));
+        }
+    }
+}

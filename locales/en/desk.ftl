@@ -82,6 +82,7 @@ column-status = Status
 column-assignee = Assignee
 column-received = Received (UTC)
 queue-unread = Unread
+queue-reader-replied = Reader replied
 queue-older = Older tips →
 filter-control-characters = Filters cannot contain control characters.
 # $which: from or to; $example: a date as it must be written
@@ -134,6 +135,20 @@ tip-labels-hint = comma, separated
 tip-save-labels = Save labels
 tip-note = Internal note
 tip-add-note = Add note
+tip-conversation = Conversation with the reader
+tip-conversation-about = The reader reads these messages with their receipt. They see "the desk", never your name, and never the internal notes.
+tip-conversation-no-receipt = This tip was sent before readers were given receipts, so its reader cannot read messages.
+tip-conversation-empty = No messages yet.
+# $name: the staff member who wrote
+tip-conversation-desk-wrote = { $name }, to the reader
+tip-conversation-desk = The desk, to the reader
+tip-conversation-reader = The reader
+tip-to-reader = Message to the reader
+tip-to-reader-hint = The reader will read this. Ask what you need to know; keep internal notes out of it.
+tip-send-to-reader = Send to the reader
+tip-published-url = Published correction's address (optional)
+tip-published-url-hint = When a correction moves to actioned or closed: the reader's page links to it.
+fact-published = Published correction
 tip-history = History
 tip-history-empty = Nothing yet.
 history-someone = someone
@@ -145,6 +160,9 @@ history-unassigned = unassigned it
 # $labels: the labels, comma-separated
 history-labels = set the labels to [{ $labels }]
 history-noted = noted:
+history-reader = the reader
+history-reader-wrote = wrote to the desk
+history-wrote-to-reader = wrote to the reader
 
 ## Refusals on the desk
 
@@ -158,6 +176,10 @@ desk-status-not-allowed = A tip that is { $from } can move to: { $allowed }.
 # $status: what was sent
 desk-status-unknown = `{ $status }` is not a tip status.
 desk-note-empty = Write a note first.
+desk-to-reader-empty = Write a message first.
+desk-no-receipt = This tip has no receipt, so its reader cannot read messages.
+desk-published-url-invalid = The published correction's address must be a full http:// or https:// URL.
+desk-published-url-not-here = A published correction's address goes only with a correction that moves to actioned or closed.
 # $label: the label as typed
 desk-label-invalid = “{ $label }” is not a label: at most 40 characters on one line.
 desk-labels-too-many = At most 20 labels per tip.
@@ -206,6 +228,10 @@ ops-surging-count = { $count } { $count ->
     [one] tip
    *[other] tips
 } in the last ten minutes
+ops-receipts = Wrong receipts at the follow-up
+# $recent: in the last ten minutes; $day: in the last 24 hours
+ops-receipts-counts = { $recent } in the last ten minutes, { $day } in the last 24 hours, from all clients together.
+ops-receipts-surge = Far more wrong receipts than usual: someone may be guessing receipts. Each client is held to follow_up.failures_per_hour; look for a pattern in the metrics and in your proxy's logs.
 ops-last-day = Last 24 hours
 ops-chart = Emails sent and failed per hour over the last 24 hours
 # $hour: e.g. 14:00; $count: emails
@@ -253,3 +279,32 @@ email-digest-why = To keep your inbox usable during a flood, they are collected 
 email-digest-more = … and { $count } more in the dashboard
 email-digest-open = Open the dashboard to triage them:
 email-digest-open-link = Open the dashboard
+# A digest with readers' replies in it. $tips: new tips; $replies: readers
+# who wrote back about a tip; $articles: how many articles
+email-digest-subject-replies = { $tips } new { $tips ->
+    [one] tip
+   *[other] tips
+} and { $replies } { $replies ->
+    [one] reader reply
+   *[other] reader replies
+} on { $articles } { $articles ->
+    [one] article
+   *[other] articles
+}
+email-digest-intro-replies = { $tips } new { $tips ->
+    [one] tip
+   *[other] tips
+} and { $replies } { $replies ->
+    [one] reply from a reader
+   *[other] replies from readers
+} on { $articles } { $articles ->
+    [one] article
+   *[other] articles
+} arrived for your desk in the last few minutes.
+# After a link in a digest that is a reader's reply, not a new tip.
+email-digest-reply-mark = the reader wrote back
+# A reader wrote back about their tip (follow-up). $title: the article's title
+email-reply-subject = A reader wrote back: { $title }
+email-reply-intro = The reader who sent a tip about an article your desk owns has written back to the desk.
+email-reply-open = Read it and answer in the dashboard
+email-reply-privacy = What the reader wrote is only in the dashboard: an inbox is not a safe place for a source's words.

@@ -12,6 +12,10 @@
 #   new information   a tip adding to the article
 #   quoted passage    the words of the article a correction is about
 #   contact           an email address, phone number or messenger handle
+#   receipt           the secret digits a reader keeps to come back to
+#                     their tip (/follow-up); never "code" or "password"
+#   message           one turn of the conversation between the desk and
+#                     a reader, or the text of a tip
 #
 # Files: main.ftl (this: the language's name), reader.ftl (everything a
 # reader sees: pages, validation messages, the JSON API's messages),

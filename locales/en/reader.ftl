@@ -36,8 +36,9 @@ form-refused-too-fast = That was sent faster than a person can write, so we held
 form-refused-expired = This form was opened more than a day ago and has expired. Your text is below; please send it again.
 
 ## What a field's message says is wrong
-## $field is the field's key: message, quote, name, contact, or note
-## (the desk's internal notes, which share the rules).
+## $field is the field's key: message, quote, name, contact, note (the
+## desk's internal notes, which share the rules) or to_reader (the desk's
+## messages to a reader).
 
 message-missing = Please tell us what you know.
 # $min: the fewest characters a message may have
@@ -51,6 +52,7 @@ text-too-long = { $field ->
     [quote] The quoted passage
     [name] Your name
     [note] The note
+    [to_reader] The message to the reader
    *[contact] Your contact
 } is too long: { $count } characters, at most { $max }.
 text-line-break = { $field ->
@@ -58,6 +60,7 @@ text-line-break = { $field ->
     [quote] The quoted passage
     [name] Your name
     [note] The note
+    [to_reader] The message to the reader
    *[contact] Your contact
 } contains a line break, which cannot be accepted here. Please remove it.
 # $code: the character's code point, e.g. U+0007
@@ -66,6 +69,7 @@ text-control-character = { $field ->
     [quote] The quoted passage
     [name] Your name
     [note] The note
+    [to_reader] The message to the reader
    *[contact] Your contact
 } contains an invisible control character ({ $code }), which cannot be accepted here. Please remove it.
 # $contact: what the reader typed; $problem: what is wrong with it
@@ -91,8 +95,72 @@ thanks-heading = Thank you
 thanks-received = The desk responsible for { $article } has your tip.
 # $reference: the tip's reference
 thanks-reference = Your reference: { $reference }
-thanks-keep = Keep it if you want to follow up on this tip.
+thanks-keep = Mention it if you write to the newsroom about this tip.
 thanks-another = Send another tip about this article
+
+## The receipt, on the thank-you page: shown once, never again
+
+thanks-receipt-heading = Your receipt
+# $link: a link to the follow-up page; its text is thanks-receipt-link
+thanks-receipt-use = With this receipt you can { $link }: see what becomes of your tip and answer the desk's questions, without giving your name or any contact.
+thanks-receipt-link = come back to your tip
+thanks-receipt-once = Write it down or keep it somewhere private now: this is the only time it is shown. The newsroom does not know it and cannot send it to you again.
+thanks-receipt-secret = Anyone who has it can read what the desk writes to you, so keep it to yourself. If you lose it, you can still send a new tip.
+
+## Following up with the receipt (/follow-up)
+
+follow-up-title = Follow up on your tip
+follow-up-heading = Follow up on your tip
+follow-up-intro = Enter the receipt you were shown when you sent your tip. You will see what has become of it, and you can write to the desk.
+follow-up-receipt-label = Your receipt
+# $digits: how many digits a receipt has
+follow-up-receipt-hint = { $digits } digits. Spaces and dashes do not matter.
+follow-up-open = Open
+follow-up-lost = Lost your receipt? It was shown only to you, so the newsroom cannot look it up or send it again. You can always send a new tip.
+follow-up-receipt-missing = Please enter your receipt.
+follow-up-wrong = This receipt does not open a tip. Check each digit and try again. A tip the newsroom has since deleted cannot be opened either.
+# $minutes: how long to wait
+follow-up-throttled = Too many receipts that did not work were tried from your connection. Please try again in { $minutes } { $minutes ->
+    [one] minute
+   *[other] minutes
+}.
+
+## A tip, as its reader follows it
+
+follow-up-tip-title = Your tip
+follow-up-tip-heading = Your tip
+follow-up-reference = Reference
+follow-up-article = Article
+follow-up-sent-at = Sent
+follow-up-status-label = Status
+# $status: received, being_checked, answered, published or closed
+follow-up-status = { $status ->
+    [received] Received
+    [being_checked] Being checked
+    [answered] Answered
+    [published] Published
+   *[closed] Closed
+}
+follow-up-status-about = { $status ->
+    [received] The desk has your tip and will look at it soon.
+    [being_checked] The desk is checking what you told them.
+    [answered] The desk has written to you: their message is below.
+    [published] The desk acted on your tip and published the result.
+   *[closed] The desk has finished with your tip. Thank you for sending it.
+}
+# Followed by the published correction's address.
+follow-up-published = The published correction:
+follow-up-conversation = Messages
+follow-up-no-messages = No messages yet. If the desk has a question for you, it will appear here.
+follow-up-from-desk = The desk
+follow-up-from-you = You
+follow-up-unreadable = [This message cannot be shown right now.]
+follow-up-reply-label = Write to the desk
+follow-up-reply-submit = Send to the desk
+follow-up-reply-privacy = Only the desk reads this. Your name and contact are not needed; give them only if you want the desk to have them.
+follow-up-sent = Your message has been sent to the desk.
+follow-up-leave = Leave
+follow-up-leave-about = Closes your tip on this screen. To come back, you will need your receipt.
 
 ## Too many tips at once (429)
 
@@ -150,6 +218,12 @@ api-not-an-object = Send a JSON object with the tip's fields.
 # $field: the field's key
 api-not-a-string = `{ $field }` must be a string.
 api-consent-not-boolean = `consent` must be true or false.
+# $seconds: how long to wait
+api-receipt-throttled = Too many receipts that did not work were tried from this client. Try again in { $seconds } { $seconds ->
+    [one] second
+   *[other] seconds
+}.
+api-reply-accepted = Your message has been sent to the desk.
 
 ## The landing page (/)
 

@@ -45,6 +45,7 @@ text-too-long = { $field ->
     [quote] نقل شوې برخه ډېره اوږده ده
     [name] ستاسو نوم ډېر اوږد دی
     [note] یادښت ډېر اوږد دی
+    [to_reader] لوستونکي ته پیغام ډېر اوږد دی
    *[contact] ستاسو د اړیکې لاره ډېره اوږده ده
 }: { $count } توري، په داسې حال کې چې تر ټولو ډېر { $max } توري منل کېږي.
 text-line-break = { $field ->
@@ -52,6 +53,7 @@ text-line-break = { $field ->
     [quote] په نقل شوې برخه
     [name] ستاسو په نوم
     [note] په یادښت
+    [to_reader] لوستونکي ته په پیغام
    *[contact] ستاسو د اړیکې په لاره
 } کې نوې کرښه شته چې دلته نه منل کېږي. مهرباني وکړئ لرې یې کړئ.
 text-control-character = { $field ->
@@ -59,6 +61,7 @@ text-control-character = { $field ->
     [quote] په نقل شوې برخه
     [name] ستاسو په نوم
     [note] په یادښت
+    [to_reader] لوستونکي ته په پیغام
    *[contact] ستاسو د اړیکې په لاره
 } کې یو نه لیدل کېدونکی کنټرولي توری ({ $code }) شته چې دلته نه منل کېږي. مهرباني وکړئ لرې یې کړئ.
 contact-invalid-email = «{ $contact }» سمه ایمیل پته نه ده: { $problem ->
@@ -80,8 +83,67 @@ thanks-title = مننه — { $title }
 thanks-heading = مننه
 thanks-received = د { $article } مسؤلې د تصدیق څانګې ستاسو راپور ترلاسه کړ.
 thanks-reference = ستاسو د تعقیب کوډ: { $reference }
-thanks-keep = که غواړئ دا راپور تعقیب کړئ، دا کوډ وساتئ.
+thanks-keep = که د دې راپور په اړه خبري ادارې ته لیکئ، دا کوډ یاد کړئ.
 thanks-another = د همدې لیکنې په اړه بل راپور ولېږئ
+
+## رسید، د مننې په پاڼه کې: یوازې یو ځل ښودل کېږي
+
+thanks-receipt-heading = ستاسو رسید
+thanks-receipt-use = په دې رسید سره کولای شئ { $link }: وګورئ چې ستاسو راپور څه شو او د تصدیق څانګې پوښتنو ته ځواب ورکړئ، پرته له دې چې خپل نوم یا د اړیکې کومه لاره ورکړئ.
+thanks-receipt-link = خپل راپور ته راستانه شئ
+thanks-receipt-once = همدا اوس یې ولیکئ یا یې په یو خوندي او شخصي ځای کې وساتئ: یوازې همدا یو ځل ښودل کېږي. خبري اداره یې نه پېژني او بیا یې تاسو ته نه شي لېږلای.
+thanks-receipt-secret = هر څوک چې دا رسید ولري، هغه څه لوستلای شي چې د تصدیق څانګه یې تاسو ته لیکي، نو له چا سره یې مه شریکوئ. که مو ورک کړ، بیا هم نوی راپور لېږلای شئ.
+
+## له رسید سره تعقیب (/follow-up)
+
+follow-up-title = د راپور تعقیب
+follow-up-heading = د خپل راپور تعقیب
+follow-up-intro = هغه رسید ولیکئ چې د راپور د لېږلو پر مهال درته ښودل شوی و. وبه ګورئ چې ستاسو راپور څه شو، او د تصدیق څانګې ته لیکلای شئ.
+follow-up-receipt-label = ستاسو رسید
+follow-up-receipt-hint = { $digits } رقمونه. تش ځایونه او خط تیره توپیر نه کوي.
+follow-up-open = پرانیستل
+follow-up-lost = رسید مو ورک کړی؟ یوازې تاسو ته ښودل شوی و، نو خبري اداره یې نه شي موندلای او نه یې بیا لېږلای شي. تاسو تل کولای شئ نوی راپور ولېږئ.
+follow-up-receipt-missing = مهرباني وکړئ خپل رسید ولیکئ.
+follow-up-wrong = دا رسید هېڅ راپور نه پرانیزي. هر رقم وګورئ او بیا هڅه وکړئ. هغه راپور چې خبري ادارې وروسته پاک کړی وي هم نه پرانیستل کېږي.
+follow-up-throttled = ستاسو له اتصال څخه ډېر ناسم رسیدونه ازمویل شوي دي. مهرباني وکړئ { $minutes } { $minutes ->
+    [one] دقیقه
+   *[other] دقیقې
+} وروسته بیا هڅه وکړئ.
+
+## راپور، لکه څنګه چې یې لوستونکی تعقیبوي
+
+follow-up-tip-title = ستاسو راپور
+follow-up-tip-heading = ستاسو راپور
+follow-up-reference = د تعقیب کوډ
+follow-up-article = لیکنه
+follow-up-sent-at = د لېږلو وخت
+follow-up-status-label = حالت
+follow-up-status = { $status ->
+    [received] ترلاسه شو
+    [being_checked] د کتنې لاندې
+    [answered] ځواب ورکړل شو
+    [published] خپور شو
+   *[closed] بند شو
+}
+follow-up-status-about = { $status ->
+    [received] د تصدیق څانګې ستاسو راپور ترلاسه کړی او ژر به یې وګوري.
+    [being_checked] د تصدیق څانګه هغه څه ګوري چې تاسو ورته ویلي دي.
+    [answered] د تصدیق څانګې تاسو ته لیکلي دي: د هغوی پیغام لاندې دی.
+    [published] د تصدیق څانګې ستاسو د راپور پر بنسټ اقدام وکړ او پایله یې خپره کړه.
+   *[closed] د تصدیق څانګې کار ستاسو له راپور سره پای ته ورسېد. د لېږلو مننه.
+}
+follow-up-published = خپور شوی سمون:
+follow-up-conversation = پیغامونه
+follow-up-no-messages = تر اوسه کوم پیغام نشته. که د تصدیق څانګه له تاسو پوښتنه ولري، دلته به راشي.
+follow-up-from-desk = د تصدیق څانګه
+follow-up-from-you = تاسو
+follow-up-unreadable = [دا پیغام اوس نه شي ښودل کېدای.]
+follow-up-reply-label = د تصدیق څانګې ته ولیکئ
+follow-up-reply-submit = د تصدیق څانګې ته یې ولېږئ
+follow-up-reply-privacy = دا یوازې د تصدیق څانګه لولي. ستاسو نوم یا د اړیکې لارې ته اړتیا نشته؛ یوازې هغه وخت یې ولیکئ چې غواړئ څانګه یې ولري.
+follow-up-sent = ستاسو پیغام د تصدیق څانګې ته ولېږل شو.
+follow-up-leave = وتل
+follow-up-leave-about = ستاسو راپور په دې پاڼه کې تړل کېږي. د بیا راتګ لپاره به خپل رسید ته اړتیا ولرئ.
 
 ## ډېر راپورونه په یو وخت (۴۲۹)
 
@@ -133,6 +195,11 @@ api-unreadable = د غوښتنې متن ونه لوستل شو.
 api-not-an-object = د راپور له ځایونو سره یو JSON object ولېږئ.
 api-not-a-string = `{ $field }` باید string (متن) وي.
 api-consent-not-boolean = `consent` باید true یا false وي.
+api-receipt-throttled = له دې کلاینټ څخه ډېر ناسم رسیدونه ازمویل شوي دي. { $seconds } { $seconds ->
+    [one] ثانیه
+   *[other] ثانیې
+} وروسته بیا هڅه وکړئ.
+api-reply-accepted = ستاسو پیغام د تصدیق څانګې ته ولېږل شو.
 
 ## لومړۍ پاڼه (/)
 

@@ -37,6 +37,10 @@ diesel::table! {
         /// `message` folded for search (`domain::folding`); NULL until
         /// folded (see `db::search_text`).
         search_text -> Nullable<Text>,
+        /// Set when the reader writes and the desk has not answered yet.
+        reader_replied_at -> Nullable<Timestamp>,
+        /// The published correction's address, for the reader's view.
+        published_url -> Nullable<Text>,
     }
 }
 
@@ -58,6 +62,8 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        /// `tip` (a new tip) or `reply` (the reader wrote back).
+        reason -> Text,
     }
 }
 
@@ -186,7 +192,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tip_receipts (receipt_hash) {
+        receipt_hash -> Text,
+        tip_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tip_messages (id) {
+        id -> BigInt,
+        tip_id -> BigInt,
+        seq -> Integer,
+        author -> Text,
+        user_id -> Nullable<BigInt>,
+        /// Sealed with the privacy key ring.
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    receipt_failures (id) {
+        id -> BigInt,
+        client_hash -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::joinable!(outbox_attempts -> outbox (job_id));
+diesel::joinable!(tip_receipts -> tips (tip_id));
+diesel::joinable!(tip_messages -> tips (tip_id));
+diesel::joinable!(tip_messages -> users (user_id));
 diesel::joinable!(user_desks -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
@@ -212,4 +250,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     tip_reads,
     audit_log,
     storage_probe,
+    tip_receipts,
+    tip_messages,
+    receipt_failures,
 );

@@ -140,6 +140,21 @@ fn letter_variant(c: char) -> char {
     }
 }
 
+/// The value of `c` if it is a decimal digit of any script (category
+/// `Nd`: ASCII, Persian `۷`, Arabic-Indic `٧`, Devanagari `७`, fullwidth
+/// `７`...), by the same rule as folding's step 5.
+pub fn digit_value(c: char) -> Option<u8> {
+    if c.is_ascii_digit() {
+        return Some(c as u8 - b'0');
+    }
+    if CodePointMapData::<GeneralCategory>::new().get(c) != GeneralCategory::DecimalNumber {
+        return None;
+    }
+    ascii_digit(c)
+        .to_digit(10)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
 /// The ASCII digit with the value of `c`, a character of category `Nd`:
 /// its distance from the start of its run of digits (every run of `Nd`
 /// characters is a whole number of 0–9 sequences, each starting at 0).

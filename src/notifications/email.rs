@@ -1,6 +1,8 @@
 //! What the desk receives. By default an email names the article and the
 //! kind of tip and links to the dashboard; it carries neither the tip's
-//! text nor anything about the reader. It is written in the desk's
+//! text nor anything about the reader. When a reader writes back
+//! (`follow_up`), the email says so and links to the tip, and never
+//! carries what they wrote, whatever the desk's excerpt setting. It is written in the desk's
 //! language (`[desks.<key>] locale`, else `i18n.default_locale`), subject
 //! included.
 
@@ -8,7 +10,7 @@ use askama::Template;
 use lettre::message::{header, Mailbox, MultiPart};
 use lettre::{Address, Message};
 
-use super::outbox::ClaimedJob;
+use super::outbox::{ClaimedJob, JobReason};
 use crate::config::Settings;
 use crate::domain::{folding, graphemes, EmailAddress};
 use crate::i18n::{Locale, Msg};
@@ -37,16 +39,43 @@ struct TipHtml<'a> {
     excerpt: Option<String>,
 }
 
+/// The email for a reader's reply: the article, when the tip came, a link.
+#[derive(Template)]
+#[template(path = "email/reply.txt")]
+struct ReplyText<'a> {
+    l: Locale,
+    title: &'a str,
+    article_url: &'a str,
+    received: String,
+    link: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/reply.html")]
+struct ReplyHtml<'a> {
+    l: Locale,
+    title: &'a str,
+    article_url: &'a str,
+    received: String,
+    link: String,
+}
+
 struct DigestArticle {
     /// The article's ID: two articles may share a title ("Live updates").
     id: String,
     /// The title, followed by the ID when another article in the digest
     /// has the same title.
     title: String,
-    /// How many tips this article drew in the digest.
+    /// How many tips (and readers' replies) this article drew in the digest.
     count: usize,
     /// Links to the first few of them; the dashboard has the rest.
-    links: Vec<String>,
+    links: Vec<DigestLink>,
+}
+
+/// A tip in a digest, or a reader's reply to one.
+struct DigestLink {
+    url: String,
+    reply: bool,
 }
 
 /// Links listed per article in a digest; a flood's email stays readable.
@@ -56,7 +85,7 @@ const DIGEST_LINKS: usize = 10;
 #[template(path = "email/digest.txt")]
 struct DigestText<'a> {
     l: Locale,
-    count: usize,
+    counts: Counts,
     articles: &'a [DigestArticle],
     queue_link: String,
 }
@@ -65,29 +94,46 @@ struct DigestText<'a> {
 #[template(path = "email/digest.html")]
 struct DigestHtml<'a> {
     l: Locale,
-    count: usize,
+    counts: Counts,
     articles: &'a [DigestArticle],
     queue_link: String,
 }
 
+/// What a digest gathers: new tips and readers' replies, on how many
+/// articles.
+#[derive(Debug, Clone, Copy)]
+struct Counts {
+    tips: usize,
+    replies: usize,
+    articles: usize,
+}
+
+impl Counts {
+    /// The digest's first sentence (`intro`) or its subject.
+    fn say(self, l: Locale, id: &'static str, with_replies: &'static str) -> String {
+        let msg = if self.replies == 0 {
+            Msg::new(id).number("count", self.tips)
+        } else {
+            Msg::new(with_replies)
+                .number("tips", self.tips)
+                .number("replies", self.replies)
+        };
+        l.msg(&msg.number("articles", self.articles))
+    }
+}
+
 impl DigestText<'_> {
     fn intro(&self) -> String {
-        digest_intro(self.l, self.count, self.articles.len())
+        self.counts
+            .say(self.l, "email-digest-intro", "email-digest-intro-replies")
     }
 }
 
 impl DigestHtml<'_> {
     fn intro(&self) -> String {
-        digest_intro(self.l, self.count, self.articles.len())
+        self.counts
+            .say(self.l, "email-digest-intro", "email-digest-intro-replies")
     }
-}
-
-fn digest_intro(l: Locale, count: usize, articles: usize) -> String {
-    l.msg(
-        &Msg::new("email-digest-intro")
-            .number("count", count)
-            .number("articles", articles),
-    )
 }
 
 /// A message could not be built (a bad address, say): retrying won't help.
@@ -175,8 +221,11 @@ fn envelope(
         .header(header::Date::now()))
 }
 
-/// The email for one tip.
+/// The email for one tip, or for one reader's reply to a tip.
 pub fn single(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeError> {
+    if job.reason == JobReason::Reply {
+        return reply(settings, job);
+    }
     let title = one_line(&job.article_title, 300);
     let l = desk_locale(settings, &job.desk);
     let kind = l.msg(&job.kind.name());
@@ -230,15 +279,51 @@ pub fn single(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeE
         .map_err(|e| ComposeError(e.to_string()))
 }
 
-/// One email for several tips to the same address. It reuses the first
-/// job's Message-ID, so a resend of the same digest is recognizable.
+/// The email saying that the reader of a tip wrote back: the article, when
+/// the tip came, a link to it. Never what they wrote.
+fn reply(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeError> {
+    let title = one_line(&job.article_title, 300);
+    let l = desk_locale(settings, &job.desk);
+    let received = format!("{} UTC", job.received_at.format("%Y-%m-%d %H:%M"));
+    let link = dashboard(settings, &format!("/desk/tips/{}", job.tip_id));
+    let render = |e: askama::Error| ComposeError(e.to_string());
+    let text = ReplyText {
+        l,
+        title: &title,
+        article_url: &job.article_url,
+        received: received.clone(),
+        link: link.clone(),
+    }
+    .render()
+    .map_err(render)?;
+    let html = ReplyHtml {
+        l,
+        title: &title,
+        article_url: &job.article_url,
+        received,
+        link,
+    }
+    .render()
+    .map_err(render)?;
+    let subject = l.msg(&Msg::new("email-reply-subject").localized("title", title.as_str()));
+    envelope(settings, job, &subject)?
+        .multipart(MultiPart::alternative_plain_html(text, html))
+        .map_err(|e| ComposeError(e.to_string()))
+}
+
+/// One email for several tips (and readers' replies) to the same address.
+/// It reuses the first job's Message-ID, so a resend of the same digest is
+/// recognizable.
 pub fn digest(settings: &Settings, jobs: &[ClaimedJob]) -> Result<Message, ComposeError> {
     let first = jobs
         .first()
         .ok_or_else(|| ComposeError("empty digest".into()))?;
     let mut articles: Vec<DigestArticle> = Vec::new();
     for job in jobs {
-        let link = dashboard(settings, &format!("/desk/tips/{}", job.tip_id));
+        let link = DigestLink {
+            url: dashboard(settings, &format!("/desk/tips/{}", job.tip_id)),
+            reply: job.reason == JobReason::Reply,
+        };
         match articles.iter_mut().find(|a| a.id == job.article_id) {
             Some(a) => {
                 a.count += 1;
@@ -262,13 +347,18 @@ pub fn digest(settings: &Settings, jobs: &[ClaimedJob]) -> Result<Message, Compo
             a.title = format!("{} [{}]", a.title, a.id);
         }
     }
-    let count = jobs.len();
+    let replies = jobs.iter().filter(|j| j.reason == JobReason::Reply).count();
+    let counts = Counts {
+        tips: jobs.len() - replies,
+        replies,
+        articles: articles.len(),
+    };
     let l = desk_locale(settings, &first.desk);
     let queue_link = dashboard(settings, "/desk/tips");
     let render = |e: askama::Error| ComposeError(e.to_string());
     let text = DigestText {
         l,
-        count,
+        counts,
         articles: &articles,
         queue_link: queue_link.clone(),
     }
@@ -276,17 +366,13 @@ pub fn digest(settings: &Settings, jobs: &[ClaimedJob]) -> Result<Message, Compo
     .map_err(render)?;
     let html = DigestHtml {
         l,
-        count,
+        counts,
         articles: &articles,
         queue_link,
     }
     .render()
     .map_err(render)?;
-    let subject = l.msg(
-        &Msg::new("email-digest-subject")
-            .number("count", count)
-            .number("articles", articles.len()),
-    );
+    let subject = counts.say(l, "email-digest-subject", "email-digest-subject-replies");
     envelope(settings, first, &subject)?
         .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(|e| ComposeError(e.to_string()))

@@ -80,7 +80,37 @@ struct NewJob<'a> {
     digest: bool,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    reason: JobReason,
 }
+
+/// What a job tells the desk about. Stored as its [`JobReason::as_str`]
+/// name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum JobReason {
+    /// A new tip arrived.
+    Tip,
+    /// The reader of a tip wrote back (see `follow_up`).
+    Reply,
+}
+
+impl JobReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tip => "tip",
+            Self::Reply => "reply",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        [Self::Tip, Self::Reply]
+            .into_iter()
+            .find(|r| r.as_str() == raw)
+            .ok_or_else(|| format!("`{raw}` is not a job's reason"))
+    }
+}
+
+crate::text_enum_sql!(JobReason);
 
 /// Queues a notification about `tip_id` for each of the desk's addresses,
 /// on the caller's connection (and so inside the caller's transaction).
@@ -97,6 +127,47 @@ pub fn enqueue_tip(
     recipients: &[String],
     mail_domain: &str,
     hold_until: Option<NaiveDateTime>,
+) -> QueryResult<usize> {
+    enqueue(
+        conn,
+        tip_id,
+        desk,
+        recipients,
+        mail_domain,
+        hold_until,
+        JobReason::Tip,
+    )
+}
+
+/// Queues a notification that the reader of `tip_id` wrote back, for each
+/// of the desk's addresses, on the caller's connection. It goes through
+/// the same queue, digest windows and retries as a new tip's.
+pub fn enqueue_reply(
+    conn: &mut Conn<'_>,
+    tip_id: TipId,
+    desk: &str,
+    recipients: &[String],
+    mail_domain: &str,
+) -> QueryResult<usize> {
+    enqueue(
+        conn,
+        tip_id,
+        desk,
+        recipients,
+        mail_domain,
+        None,
+        JobReason::Reply,
+    )
+}
+
+fn enqueue(
+    conn: &mut Conn<'_>,
+    tip_id: TipId,
+    desk: &str,
+    recipients: &[String],
+    mail_domain: &str,
+    hold_until: Option<NaiveDateTime>,
+    reason: JobReason,
 ) -> QueryResult<usize> {
     let now = crate::db::now();
     let jobs: Vec<NewJob<'_>> = recipients
@@ -116,6 +187,7 @@ pub fn enqueue_tip(
             digest: hold_until.is_some(),
             created_at: now,
             updated_at: now,
+            reason,
         })
         .collect();
     let n = crate::db_run!(conn, |conn| diesel::insert_into(outbox::table)
@@ -144,6 +216,8 @@ pub struct ClaimedJob {
     pub message: Sensitive<String>,
     /// Held for a digest (its article was in surge).
     pub digest: bool,
+    /// What the email is about.
+    pub reason: JobReason,
 }
 
 /// Which jobs to claim.
@@ -235,6 +309,7 @@ pub fn claim(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<Cla
                 articles::url,
                 tips::message,
                 outbox::digest,
+                outbox::reason,
             ))
             .load(conn))?;
         jobs.extend(some);

@@ -62,6 +62,7 @@ pub struct Metrics {
     oldest_pending: Gauge<f64, AtomicU64>,
     heartbeat_age: Gauge<f64, AtomicU64>,
     surging: Gauge,
+    receipt_failures: Counter,
 }
 
 impl Default for Metrics {
@@ -85,6 +86,7 @@ impl Metrics {
         let oldest_pending = Gauge::<f64, AtomicU64>::default();
         let heartbeat_age = Gauge::<f64, AtomicU64>::default();
         let surging = Gauge::default();
+        let receipt_failures = Counter::default();
         registry.register(
             "tipdesk_http_requests",
             "HTTP requests answered, by route pattern and status code",
@@ -135,9 +137,15 @@ impl Metrics {
             "Articles that drew more than limits.article_surge_per_10min tips in the last ten minutes",
             surging.clone(),
         );
+        registry.register(
+            "tipdesk_receipt_failures",
+            "Wrong receipts readers (or guessers) tried at /follow-up and its API",
+            receipt_failures.clone(),
+        );
         Self {
             health: super::health::Health::default(),
             surging,
+            receipt_failures,
             registry,
             http_requests,
             http_duration,
@@ -179,6 +187,11 @@ impl Metrics {
                 reason: reason.to_owned(),
             })
             .inc();
+    }
+
+    /// A wrong receipt was tried (see `follow_up::access`).
+    pub fn receipt_failed(&self) {
+        self.receipt_failures.inc();
     }
 
     pub fn email_sent(&self) {

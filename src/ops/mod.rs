@@ -102,6 +102,28 @@ pub fn queue_health(conn: &mut Conn<'_>, surge_limit: u32) -> QueryResult<QueueH
     })
 }
 
+/// Wrong receipts tried at `/follow-up` by every client together: in the
+/// last ten minutes, in the last day, and whether the ten minutes passed
+/// `follow_up.failure_surge_per_10min` (someone may be guessing).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReceiptFailures {
+    pub last_10min: i64,
+    pub last_day: i64,
+    pub surge: bool,
+}
+
+pub fn receipt_failures(conn: &mut Conn<'_>, surge_limit: u32) -> QueryResult<ReceiptFailures> {
+    use crate::follow_up::throttle::failures_since;
+    let now = crate::db::now();
+    let last_10min = failures_since(conn, now - chrono::Duration::minutes(10))?;
+    let last_day = failures_since(conn, now - chrono::Duration::days(1))?;
+    Ok(ReceiptFailures {
+        last_10min,
+        last_day,
+        surge: surge_limit > 0 && last_10min > i64::from(surge_limit),
+    })
+}
+
 /// Dead and retrying jobs, most recently changed first.
 pub fn problem_jobs(conn: &mut Conn<'_>, limit: i64) -> QueryResult<Vec<ProblemJob>> {
     crate::db_run!(conn, |conn| outbox::table

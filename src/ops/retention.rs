@@ -92,6 +92,7 @@ pub fn purge(conn: &mut Conn<'_>, r: &RetentionSettings, actor: &Actor) -> Query
             login_failures::last_failure_at.lt(now - chrono::Duration::days(1))
         ),)
         .execute(conn))?;
+        crate::follow_up::throttle::forget_before(conn, now - chrono::Duration::days(1))?;
         if done != Purged::default() {
             audit::record(conn, actor, "retention.purge", "tips", &done.to_string())?;
         }

@@ -7,7 +7,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use super::{Hour, ProblemJob, QueueHealth};
+use super::{Hour, ProblemJob, QueueHealth, ReceiptFailures};
 use crate::auth::{Protected, Staff};
 use crate::db::DbError;
 use crate::domain::JobId;
@@ -192,6 +192,7 @@ struct QueuePage<'a> {
     /// timed refresh moves a screen reader's or keyboard user's place,
     /// WCAG 2.2.1), so it says how old they are and offers a link.
     now: chrono::DateTime<chrono::Utc>,
+    receipts: ReceiptFailures,
 }
 
 impl QueuePage<'_> {
@@ -225,6 +226,14 @@ impl QueuePage<'_> {
             .msg(&Msg::new(id).localized("hour", hour).number("count", *count))
     }
 
+    fn receipt_counts(&self) -> String {
+        self.l.msg(
+            &Msg::new("ops-receipts-counts")
+                .number("recent", self.receipts.last_10min)
+                .number("day", self.receipts.last_day),
+        )
+    }
+
     fn worker_stale(&self) -> bool {
         self.health
             .heartbeat_age_seconds
@@ -249,13 +258,15 @@ fn ops_only(staff: &Staff) -> Result<(), WebError> {
 pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, WebError> {
     ops_only(&staff)?;
     let surge = state.settings.limits.article_surge_per_10min;
-    let (health, jobs, hours) = state
+    let guessing = state.settings.follow_up.failure_surge_per_10min;
+    let (health, jobs, hours, receipts) = state
         .pool
         .run(move |c| {
             Ok::<_, DbError>((
                 super::queue_health(c, surge)?,
                 super::problem_jobs(c, 200)?,
                 super::last_day(c)?,
+                super::receipt_failures(c, guessing)?,
             ))
         })
         .await?;
@@ -269,6 +280,7 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
             bars: bars(&hours),
             stale_after: state.settings.ops.worker_stale.as_secs(),
             now: chrono::Utc::now(),
+            receipts,
         },
     ))
 }

@@ -1,13 +1,13 @@
 //! `tipdesk keys rotate`: a new current key (for a generated key ring; a
 //! configured one is changed by the operator first), then every stored
-//! name, contact and staff TOTP secret re-sealed with it, and the rotation
-//! recorded in the audit trail.
+//! name, contact, message of a conversation with a reader and staff TOTP
+//! secret re-sealed with it, and the rotation recorded in the audit trail.
 
 use diesel::prelude::*;
 
 use super::{PrivacyError, SealingKeys};
 use crate::audit::{self, Actor};
-use crate::db::schema::{tips, users};
+use crate::db::schema::{tip_messages, tips, users};
 use crate::db::Conn;
 
 /// What a rotation did.
@@ -73,7 +73,7 @@ pub fn reseal_all(conn: &mut Conn<'_>, ring: &SealingKeys) -> anyhow::Result<usi
             .select((tips::id, tips::reference, tips::reader_name, tips::contact))
             .load(conn))?;
         let Some(last) = batch.last() else {
-            return Ok(changed + reseal_totp_secrets(conn, ring)?);
+            return Ok(changed + reseal_messages(conn, ring)? + reseal_totp_secrets(conn, ring)?);
         };
         after = last.0;
         let mut updates = Vec::new();
@@ -93,6 +93,59 @@ pub fn reseal_all(conn: &mut Conn<'_>, ring: &SealingKeys) -> anyhow::Result<usi
             for (id, name, contact) in &updates {
                 crate::db_run!(conn, |conn| diesel::update(tips::table.find(id))
                     .set((tips::reader_name.eq(name), tips::contact.eq(contact)))
+                    .execute(conn))?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+    }
+}
+
+/// Re-seals the messages of conversations with readers (see
+/// `follow_up::conversation`) not sealed with the current key, in batches
+/// of their own transactions. Each stays bound to its tip, place and
+/// author: it is opened and sealed again under the same field and binding.
+fn reseal_messages(conn: &mut Conn<'_>, ring: &SealingKeys) -> anyhow::Result<usize> {
+    let mut after = 0i64;
+    let mut changed = 0usize;
+    loop {
+        type Row = (
+            i64,
+            String,
+            i32,
+            crate::follow_up::conversation::Author,
+            String,
+        );
+        let batch: Vec<Row> = crate::db_run!(conn, |conn| tip_messages::table
+            .inner_join(tips::table)
+            .filter(tip_messages::id.gt(after))
+            .order(tip_messages::id)
+            .limit(500)
+            .select((
+                tip_messages::id,
+                tips::reference,
+                tip_messages::seq,
+                tip_messages::author,
+                tip_messages::body,
+            ))
+            .load(conn))?;
+        let Some(last) = batch.last() else {
+            return Ok(changed);
+        };
+        after = last.0;
+        let mut updates = Vec::new();
+        for (id, reference, seq, author, body) in batch {
+            if ring.is_current(&body) {
+                continue;
+            }
+            let resealed =
+                crate::follow_up::conversation::reseal(ring, &reference, seq, author, &body)?;
+            updates.push((id, resealed));
+        }
+        changed += updates.len();
+        conn.write(|conn| {
+            for (id, body) in &updates {
+                crate::db_run!(conn, |conn| diesel::update(tip_messages::table.find(id))
+                    .set(tip_messages::body.eq(body))
                     .execute(conn))?;
             }
             Ok::<_, diesel::result::Error>(())

@@ -13,7 +13,7 @@ use crate::articles::Article;
 use crate::config::Settings;
 use crate::db::schema::tips;
 use crate::db::{locks, Conn, DbError};
-use crate::domain::{TipId, TipKind, TipReference, TipStatus};
+use crate::domain::{Receipt, TipId, TipKind, TipReference, TipStatus};
 use crate::notifications::outbox;
 use crate::ops::Metrics;
 use crate::privacy::SealingKeys;
@@ -47,6 +47,14 @@ struct NewTip<'a> {
     updated_at: chrono::NaiveDateTime,
 }
 
+/// What the reader is given for a stored tip: its reference, and the
+/// receipt to come back with (`follow_up`), shown once and never stored.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub reference: TipReference,
+    pub receipt: Receipt,
+}
+
 /// Accepts a valid tip: stores it with its notification (see [`store`];
 /// through the group-commit writer on SQLite), wakes the worker, and
 /// counts it. Returns once the tip is durable.
@@ -55,7 +63,7 @@ pub async fn accept(
     article: Article,
     tip: ValidTip,
     client: ClientKey,
-) -> Result<TipReference, DbError> {
+) -> Result<Stored, DbError> {
     let settings = state.settings.clone();
     let (hmac_keys, sealing_keys) = (state.hmac_keys.clone(), state.sealing_keys.clone());
     let kind = tip.kind;
@@ -75,11 +83,11 @@ pub async fn accept(
         None => state.pool.run(work).await,
     };
     state.metrics.health.write_result(&stored);
-    let reference = stored?;
+    let stored = stored?;
     state.wake.notify_one();
     state.metrics.tip_accepted(kind.as_str());
     tracing::info!(kind = kind.as_str(), "tip accepted");
-    Ok(reference)
+    Ok(stored)
 }
 
 /// Counts and logs a refused submission (never its content).
@@ -88,9 +96,16 @@ pub fn refused(metrics: &Metrics, reason: &str) {
     tracing::info!(reason, "tip refused");
 }
 
-/// Stores `tip` and queues the desk's notification in one transaction.
-/// When this returns `Ok`, both are durable; on `Err`, neither exists. The
-/// reader's name and contact are stored sealed with `sealing_keys`.
+/// Stores `tip` with a new receipt and queues the desk's notification in
+/// one transaction. When this returns `Ok`, all are durable; on `Err`,
+/// none exists. The reader's name and contact are stored sealed with
+/// `sealing_keys`; the receipt only as its keyed hash.
+///
+/// An identical resubmission within `limits.duplicate_window` is answered
+/// with the stored tip's reference and a new receipt for it: the reader
+/// may never have seen the first answer (a lost response, a browser
+/// retry), and a receipt cannot be shown twice (only its hash is kept).
+/// Each receipt the tip was given opens it.
 pub fn store(
     conn: &mut Conn<'_>,
     settings: &Settings,
@@ -99,7 +114,7 @@ pub fn store(
     article: &Article,
     tip: &ValidTip,
     client: &ClientKey,
-) -> Result<TipReference, DbError> {
+) -> Result<Stored, DbError> {
     let (desk_key, desk) = routing::desk_for_section(&settings.desks, &article.section);
     let mail_domain = settings
         .server
@@ -143,15 +158,18 @@ pub fn store(
         };
         let result = conn.write(|conn| {
             locks::for_transaction(conn, lock)?;
-            let earlier: Option<String> = crate::db_run!(conn, |conn| tips::table
+            let earlier: Option<(TipId, String)> = crate::db_run!(conn, |conn| tips::table
                 .filter(tips::fingerprint.eq(&fp))
                 .filter(tips::created_at.gt(now - window))
-                .select(tips::reference)
+                .select((tips::id, tips::reference))
                 .first(conn)
                 .optional())?;
-            if let Some(first) = earlier {
+            if let Some((id, first)) = earlier {
                 tracing::info!("identical resubmission answered with the stored tip");
-                return Ok(TipReference::from_stored(first));
+                return Ok(Stored {
+                    reference: TipReference::from_stored(first),
+                    receipt: crate::follow_up::receipts::issue(conn, hmac_keys, id)?,
+                });
             }
             let tip_id: TipId = crate::db_run!(conn, |conn| diesel::insert_into(tips::table)
                 .values(&row)
@@ -168,7 +186,11 @@ pub fn store(
                 tracing::warn!(article = %article.id, "article in surge: its notifications become digests");
             }
             outbox::enqueue_tip(conn, tip_id, desk_key, &desk.emails, mail_domain, hold)?;
-            Ok::<_, diesel::result::Error>(reference.clone())
+            let receipt = crate::follow_up::receipts::issue(conn, hmac_keys, tip_id)?;
+            Ok::<_, diesel::result::Error>(Stored {
+                reference: reference.clone(),
+                receipt,
+            })
         });
         match result {
             Ok(stored) => return Ok(stored),

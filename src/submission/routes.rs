@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::web::form::{self as form, FormError};
 use crate::web::form_token as token;
 use crate::web::json::UniqueJson;
-use crate::web::{html, Format, WebError};
+use crate::web::{html, html_no_store, Format, WebError};
 
 /// A full page of its own, or the minimal version for an iframe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,19 @@ impl Layout {
         match self {
             Self::Page => format!("/articles/{article}/tip"),
             Self::Embed => format!("/embed/articles/{article}/tip"),
+        }
+    }
+
+    /// The follow-up's receipt form, in this layout and the language the
+    /// reader picked.
+    fn follow_up_link(self) -> String {
+        let path = match self {
+            Self::Page => "/follow-up",
+            Self::Embed => "/embed/follow-up",
+        };
+        match i18n::request::picked() {
+            Some(l) => format!("{path}?lang={}", l.tag()),
+            None => path.to_owned(),
         }
     }
 
@@ -156,6 +169,10 @@ struct ThanksPage<'a> {
     embed: bool,
     article: &'a Article,
     reference: &'a TipReference,
+    /// Shown this once, in groups of four.
+    receipt: String,
+    /// Where the reader comes back with it.
+    follow_up_path: String,
     form_path: String,
 }
 
@@ -390,8 +407,8 @@ async fn submit_form(
             ));
         }
     };
-    let reference = match super::accept(state, article.clone(), tip, client).await {
-        Ok(reference) => reference,
+    let stored = match super::accept(state, article.clone(), tip, client).await {
+        Ok(stored) => stored,
         // Storage refused the tip (a full disk): the reader gets the form
         // back with every word, to send again when we can take it.
         Err(e) if e.storage_trouble().is_some() => {
@@ -410,7 +427,8 @@ async fn submit_form(
         Err(e) => return Err(e.into()),
     };
     let l = i18n::current();
-    Ok(html(
+    // The receipt is on this page: no cache may keep it.
+    Ok(html_no_store(
         StatusCode::OK,
         &ThanksPage {
             l,
@@ -418,7 +436,9 @@ async fn submit_form(
             langs: i18n::request::reader_links(l, &layout.form_path(&article.id)),
             embed: layout == Layout::Embed,
             article: &article,
-            reference: &reference,
+            reference: &stored.reference,
+            receipt: stored.receipt.grouped(),
+            follow_up_path: layout.follow_up_link(),
             form_path: layout.form_link(&article.id),
         },
     ))
@@ -461,13 +481,17 @@ pub async fn submit_json(
         .map_err(invalid)?
         .parse()
         .map_err(invalid)?;
-    let reference = super::accept(&state, article, tip, client)
+    let stored = super::accept(&state, article, tip, client)
         .await
         .map_err(|e| WebError::from_db(Format::Json, e))?;
-    Ok(HttpResponse::Created().json(serde_json::json!({
-        "reference": reference.as_str(),
-        "message": l.t("api-accepted"),
-    })))
+    Ok(HttpResponse::Created()
+        // The receipt is in this answer: no cache may keep it.
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({
+            "reference": stored.reference.as_str(),
+            "receipt": stored.receipt.grouped(),
+            "message": l.t("api-accepted"),
+        })))
 }
 
 fn with_retry_after(mut res: HttpResponse, seconds: u64) -> HttpResponse {

@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
+use super::Stored;
 use crate::db::{Conn, DbError, Pool};
-use crate::domain::TipReference;
 use crate::ops::health::Health;
 use crate::ops::Metrics;
 
@@ -35,11 +35,11 @@ const INDEX_EVERY: Duration = Duration::from_secs(1);
 
 /// Stores one tip on the connection it is given, in a transaction of its
 /// own (which, in a batch, is a savepoint).
-pub type Work = Box<dyn FnOnce(&mut Conn<'_>) -> Result<TipReference, DbError> + Send>;
+pub type Work = Box<dyn FnOnce(&mut Conn<'_>) -> Result<Stored, DbError> + Send>;
 
 struct Job {
     work: Work,
-    reply: oneshot::Sender<Result<TipReference, DbError>>,
+    reply: oneshot::Sender<Result<Stored, DbError>>,
 }
 
 /// The handle submissions send their tips through.
@@ -63,7 +63,7 @@ impl TipWriter {
     }
 
     /// Stores a tip: returns once it is durable (or was refused).
-    pub async fn write(&self, work: Work) -> Result<TipReference, DbError> {
+    pub async fn write(&self, work: Work) -> Result<Stored, DbError> {
         let (reply, answer) = oneshot::channel();
         match self.jobs.send(Job { work, reply }) {
             Ok(()) => answer

@@ -102,6 +102,8 @@ pub struct QueueRow {
     pub created_at: NaiveDateTime,
     pub assignee: Option<String>,
     pub read_at: Option<NaiveDateTime>,
+    /// The reader wrote and the desk has not answered yet.
+    pub reader_replied: bool,
 }
 
 impl Filters {
@@ -211,6 +213,7 @@ pub fn list(
                 tips::created_at,
                 users::name.nullable(),
                 tip_reads::read_at.nullable(),
+                tips::reader_replied_at.is_not_null(),
             ))
             .load(conn)
     })?;

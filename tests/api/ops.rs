@@ -397,18 +397,8 @@ async fn logs_never_carry_a_source_even_at_trace_level(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let db = crate::testdb::TestDb::create(backend);
     let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = Running::start(
-        std::process::Command::new(env!("CARGO_BIN_EXE_tipdesk"))
-            .arg("serve")
-            .env_remove("TIPDESK_CONFIG")
-            .env_remove("RUST_LOG")
-            .env("TIPDESK_SERVER__BIND", format!("127.0.0.1:{port}"))
-            .env("TIPDESK_SERVER__CLIENT_IP_HEADER", "X-Forwarded-For")
+    let (mut child, base) = crate::process::serve(|cmd| {
+        cmd.env("TIPDESK_SERVER__CLIENT_IP_HEADER", "X-Forwarded-For")
             .env("TIPDESK_DATABASE__URL", db.url_string())
             .env("TIPDESK_STORAGE__DATA_DIR", data.path())
             .env("TIPDESK_LIMITS__MIN_FILL_SECONDS", "0")
@@ -416,20 +406,14 @@ async fn logs_never_carry_a_source_even_at_trace_level(backend: Backend) {
             .env("TIPDESK_MAIL__SMTP_URL", smtp.url())
             .env("TIPDESK_DESKS__DEFAULT__EXCERPT_CHARS", "0")
             .env("TIPDESK_LOG__LEVEL", "trace")
-            .env("TIPDESK_LOG__FORMAT", "json"),
-    );
-    let base = format!("http://127.0.0.1:{port}");
+            .env("TIPDESK_LOG__FORMAT", "json")
+    })
+    .await;
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    for _ in 0..100 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let (ua, ip) = ("SecretBrowser/7.7 (MarkerUA)", "198.51.100.77");
     let page = client
         .get(format!("{base}/articles/{DEMO_ARTICLE}/tip"))

@@ -563,13 +563,30 @@ async fn identical_resubmissions_store_one_tip_and_get_the_first_answer(backend:
     let answers =
         futures_util::future::join_all((0..10).map(|_| send("203.0.113.5", body.clone()))).await;
     let mut references = std::collections::HashSet::new();
+    let mut receipts = Vec::new();
     for res in answers {
         let res = res.unwrap();
         assert_eq!(res.status(), StatusCode::CREATED);
         let v: serde_json::Value = res.json().await.unwrap();
         references.insert(v["reference"].as_str().unwrap().to_owned());
+        receipts.push(v["receipt"].as_str().unwrap().to_owned());
     }
     assert_eq!(references.len(), 1, "every resend got the first answer");
+    // A receipt cannot be shown twice (only its hash is kept): each resend
+    // got one of its own, and each opens the one tip.
+    let reference = references.iter().next().unwrap().clone();
+    for receipt in &receipts {
+        let res = app
+            .client
+            .post(app.url("/api/v1/follow-up"))
+            .header("x-forwarded-for", "203.0.113.5")
+            .json(&json!({ "receipt": receipt }))
+            .send()
+            .await
+            .unwrap();
+        let view: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(view["reference"], reference.as_str());
+    }
     assert_eq!(app.tips().len(), 1);
     assert_eq!(app.outbox().len(), 1, "the desk is told once");
 
@@ -661,8 +678,9 @@ async fn unknown_paths_are_404_pages(backend: Backend) {
 
 async fn tips_committed_together_fail_alone(backend: Backend) {
     use tipdesk::db::DbError;
-    use tipdesk::domain::TipReference;
+    use tipdesk::domain::{Receipt, TipReference};
     use tipdesk::submission::writer::{TipWriter, Work};
+    use tipdesk::submission::Stored;
 
     let app = TestApp::spawn(backend).await;
     let writer = TipWriter::start(
@@ -685,7 +703,10 @@ async fn tips_committed_together_fail_alone(backend: Backend) {
                     );
                     tipdesk::db_run!(conn, |conn| conn.batch_execute(&sql))?;
                 }
-                Ok::<_, DbError>(TipReference::generate())
+                Ok::<_, DbError>(Stored {
+                    reference: TipReference::generate(),
+                    receipt: Receipt::generate(),
+                })
             })
         })
     };

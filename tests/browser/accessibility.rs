@@ -70,9 +70,12 @@ async fn every_reader_page_in_every_language_passes_axe() {
     })
     .await;
     // A second app that lets a client send one tip a minute: the 429 page.
+    // It also allows one wrong receipt an hour: the follow-up's 429.
     let strict = TestApp::spawn_with(Backend::Sqlite, |s| {
         s.limits.per_client_burst = std::num::NonZeroU32::new(1).unwrap();
         s.limits.per_client_per_minute = std::num::NonZeroU32::new(1).unwrap();
+        s.follow_up.failures_per_hour = std::num::NonZeroU32::new(1).unwrap();
+        s.follow_up.wrong_receipt_answer = std::time::Duration::ZERO;
     })
     .await;
     let browser = Browser::start().await;
@@ -109,6 +112,53 @@ async fn every_reader_page_in_every_language_passes_axe() {
         browser.click_and_wait(SUBMIT).await;
         assert!(browser.exists(".reference").await, "{tag}: thanked");
         findings.check(&browser, tag, "thank-you page").await;
+        let receipt = browser.text_of("#receipt").await;
+
+        // The follow-up: the receipt form, the tip, a refused and a sent
+        // message, a wrong and a missing receipt, and in the embed.
+        browser.goto(&at("/follow-up")).await;
+        findings.check(&browser, tag, "follow-up form").await;
+        browser.fill("#receipt", &receipt).await;
+        browser.click_and_wait(SUBMIT).await;
+        assert!(browser.exists("#reference").await, "{tag}: opened");
+        findings.check(&browser, tag, "follow-up tip").await;
+        browser.fill("#message", "Short").await;
+        browser
+            .click_and_wait("form.reply button[type=submit]")
+            .await;
+        assert!(
+            browser.exists("#message-error").await,
+            "{tag}: refused reply"
+        );
+        findings
+            .check(&browser, tag, "follow-up refused message")
+            .await;
+        browser
+            .fill("#message", "It was on the board by the side door.")
+            .await;
+        browser
+            .click_and_wait("form.reply button[type=submit]")
+            .await;
+        assert!(browser.exists("#follow-up-notice").await, "{tag}: sent");
+        findings
+            .check(&browser, tag, "follow-up conversation")
+            .await;
+        browser.goto(&at("/follow-up")).await;
+        browser.fill("#receipt", "1234 5678").await;
+        browser.click_and_wait(SUBMIT).await;
+        findings
+            .check(&browser, tag, "follow-up wrong receipt")
+            .await;
+        browser.click_and_wait(SUBMIT).await;
+        assert!(browser.exists("#receipt-error").await, "{tag}: missing");
+        findings
+            .check(&browser, tag, "follow-up missing receipt")
+            .await;
+        browser.goto(&at("/embed/follow-up")).await;
+        findings.check(&browser, tag, "follow-up embed").await;
+        browser.fill("#receipt", &receipt).await;
+        browser.click_and_wait(SUBMIT).await;
+        findings.check(&browser, tag, "follow-up embed tip").await;
 
         browser.goto(&at(EMBED)).await;
         findings.check(&browser, tag, "embed").await;
@@ -142,6 +192,21 @@ async fn every_reader_page_in_every_language_passes_axe() {
             .await;
         browser.click_and_wait(SUBMIT).await;
         findings.check(&browser, tag, "429 page").await;
+
+        // The follow-up's 429: the strict app's one wrong receipt an hour
+        // is spent by the first language.
+        for _ in 0..2 {
+            browser
+                .goto(&strict.url(&format!("/follow-up?lang={tag}")))
+                .await;
+            browser.fill("#receipt", "1234 5678").await;
+            browser.click_and_wait(SUBMIT).await;
+        }
+        assert!(
+            browser.text_of("#follow-up-notice").await.len() > 10,
+            "{tag}: throttled"
+        );
+        findings.check(&browser, tag, "follow-up 429 page").await;
     }
 
     // 503: storage refuses every write (as a full disk does); the form
@@ -171,6 +236,7 @@ async fn every_reader_page_in_every_language_passes_axe() {
 #[tokio::test]
 async fn every_desk_and_ops_page_in_every_desk_language_passes_axe() {
     let app = TestApp::spawn(Backend::Sqlite).await;
+    let mut receipts = Vec::new();
     for body in [
         json!({
             "kind": "correction",
@@ -184,7 +250,25 @@ async fn every_desk_and_ops_page_in_every_desk_language_passes_axe() {
     ] {
         let res = app.post_json(DEMO_ARTICLE, &body).await;
         assert_eq!(res.status().as_u16(), 201);
+        let answer: serde_json::Value = res.json().await.unwrap();
+        receipts.push(answer["receipt"].as_str().unwrap().to_owned());
     }
+    // A conversation with the reader of the first tip, both ways.
+    let editor = signed_in(&app, "writer@example.org", "editor", &["default"]).await;
+    editor
+        .post(
+            "/desk/tips/1/messages",
+            &[("message", "Which council meeting was it?")],
+        )
+        .await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/follow-up/messages"))
+        .json(&json!({"receipt": receipts[0], "message": "The one on Tuesday evening."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
     // A dead and a retrying job for the ops page's table.
     app.execute_sql(
         "UPDATE outbox SET state = 'dead', attempts = 5, \

@@ -18,5 +18,6 @@ mod driver;
 
 mod accessibility;
 mod desk;
+mod follow_up;
 mod languages;
 mod tip_form;

@@ -52,6 +52,34 @@ impl Running {
     }
 }
 
+/// `tipdesk serve` started by a test on a free loopback port, its settings
+/// added by `configure` (environment variables): returns once it answers
+/// (or after ten seconds), with the address it serves.
+#[allow(dead_code)] // not every test binary starts one
+pub async fn serve(configure: impl FnOnce(&mut Command) -> &mut Command) -> (Running, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("its address")
+        .port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tipdesk"));
+    cmd.arg("serve")
+        .env_remove("TIPDESK_CONFIG")
+        .env_remove("RUST_LOG")
+        .env("TIPDESK_SERVER__BIND", format!("127.0.0.1:{port}"));
+    configure(&mut cmd);
+    let running = Running::start(&mut cmd);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    (running, base)
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         self.kill();

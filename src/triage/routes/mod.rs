@@ -1,11 +1,14 @@
 //! The desk's pages over [`super`], one file each: the queue
-//! (`/desk/tips`) and a tip with its actions (`/desk/tips/{id}`). A tip of
+//! (`/desk/tips`), a tip with its actions (`/desk/tips/{id}`) and the
+//! messages to its reader (`/desk/tips/{id}/messages`). A tip of
 //! a desk the user does not work for is answered 404, as if it did not
 //! exist. (The audit trail's page is `crate::audit::routes`.)
 
+mod conversation;
 mod queue;
 mod tip;
 
+pub use conversation::write_to_reader;
 pub use queue::{home, queue};
 pub use tip::{add_note, assign, change_status, reveal_contact, set_labels, show};
 

@@ -1,5 +1,7 @@
 //! `GET /desk/tips/{id}` and the actions on a tip: reveal the reader's
-//! contact, change the status, assign, add a note, set labels.
+//! contact, change the status (with a published correction's address),
+//! assign, add a note, set labels. (Messages to the reader: see
+//! [`super::conversation`].)
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse};
@@ -10,7 +12,8 @@ use super::not_found;
 use crate::audit::Actor;
 use crate::auth::{users, Protected, Staff};
 use crate::db::{Conn, DbError};
-use crate::domain::{TipId, TipStatus, UserId};
+use crate::domain::{TipId, TipKind, TipStatus, UserId};
+use crate::follow_up::conversation::{self, Message};
 use crate::i18n::{Locale, Msg};
 use crate::state::AppState;
 use crate::triage::{self, ChangeError, Event, TipView};
@@ -28,9 +31,22 @@ struct TipPage<'a> {
     assignable: Vec<(UserId, String)>,
     notice: Option<String>,
     can_triage: bool,
+    /// The conversation with the reader, oldest first, with who wrote.
+    messages: Vec<Message>,
+    /// Whether the reader holds a receipt (and so can read messages).
+    has_receipt: bool,
+    published_url: Option<String>,
 }
 
 impl TipPage<'_> {
+    fn by_desk(&self, m: &Message) -> bool {
+        m.author == conversation::Author::Desk
+    }
+
+    fn is_correction(&self) -> bool {
+        self.tip.kind == TipKind::Correction
+    }
+
     fn kind_label(&self) -> String {
         self.l.msg(&self.tip.kind.name())
     }
@@ -59,6 +75,8 @@ impl TipPage<'_> {
             "labels" => l.msg(
                 &Msg::new("history-labels").text("labels", e.to_value.clone().unwrap_or_default()),
             ),
+            conversation::EVENT_READER_WROTE => l.t("history-reader-wrote"),
+            conversation::EVENT_DESK_WROTE => l.t("history-wrote-to-reader"),
             other => other.to_owned(),
         }
     }
@@ -95,7 +113,7 @@ impl TipPage<'_> {
     }
 }
 
-async fn tip_page(
+pub(super) async fn tip_page(
     state: &AppState,
     staff: &Staff,
     id: TipId,
@@ -104,6 +122,8 @@ async fn tip_page(
     notice: Option<Msg>,
 ) -> Result<HttpResponse, WebError> {
     let me = staff.id;
+    let ring = state.sealing_keys.clone();
+    let unreadable = staff.locale.t("tip-undecryptable");
     let loaded = state
         .pool
         .run(move |conn| {
@@ -113,10 +133,14 @@ async fn tip_page(
             let events = triage::history(conn, id)?;
             let labels = triage::labels(conn, id)?;
             let assignable = users::assignable(conn, &tip.desk)?;
-            Ok(Some((tip, events, labels, assignable)))
+            let messages = conversation::load(conn, &ring, id, &tip.reference, true, &unreadable)?;
+            let has_receipt = crate::follow_up::receipts::exists_for(conn, id)?;
+            let published = crate::follow_up::published::of(conn, id)?;
+            let talk = (messages, has_receipt, published);
+            Ok(Some((tip, events, labels, assignable, talk)))
         })
         .await?;
-    let Some((mut tip, events, labels, assignable)) =
+    let Some((mut tip, events, labels, assignable, (messages, has_receipt, published_url))) =
         loaded.filter(|(t, ..)| staff.sees_desk(&t.desk))
     else {
         return Err(not_found());
@@ -142,6 +166,9 @@ async fn tip_page(
             labels,
             assignable,
             can_triage,
+            messages,
+            has_receipt,
+            published_url,
         },
     ))
 }
@@ -177,7 +204,11 @@ fn unseal(state: &AppState, field: &str, reference: &str, sealed: &str) -> Strin
 
 /// Loads the tip's desk and checks the staff member may act on it: 404 for
 /// a desk they do not see, 403 for a viewer.
-async fn may_change(state: &AppState, staff: &Staff, id: TipId) -> Result<String, WebError> {
+pub(super) async fn may_change(
+    state: &AppState,
+    staff: &Staff,
+    id: TipId,
+) -> Result<String, WebError> {
     let desk = state
         .pool
         .query(move |conn| triage::desk_of(conn, id))
@@ -229,7 +260,7 @@ pub async fn reveal_contact(
 /// Applies a workflow change to tip `id`: a refusal (from the form or the
 /// workflow) shows the tip again with the reason (422); success returns to
 /// the tip.
-async fn apply<F>(
+pub(super) async fn apply<F>(
     state: &AppState,
     staff: &Staff,
     id: TipId,
@@ -268,6 +299,8 @@ where
 #[derive(Deserialize)]
 pub struct StatusForm {
     status: Option<String>,
+    /// Where a correction was published, when it is closed as published.
+    published_url: Option<String>,
 }
 
 /// `POST /desk/tips/{id}/status`
@@ -279,8 +312,21 @@ pub async fn change_status(
     let id = path.into_inner();
     may_change(&state, &p.staff, id).await?;
     let to = TipStatus::parse(p.form.status.as_deref().unwrap_or(""));
-    let change =
-        to.map(|to| move |c: &mut Conn<'_>, a: &Actor| triage::change_status(c, a, id, to));
+    let published =
+        crate::follow_up::published::parse(p.form.published_url.as_deref().unwrap_or(""));
+    let change = to
+        .and_then(|to| published.map(|url| (to, url)))
+        .map(|(to, url)| {
+            move |c: &mut Conn<'_>, a: &Actor| {
+                c.write(|c| {
+                    triage::change_status(c, a, id, to)?;
+                    match &url {
+                        Some(url) => crate::follow_up::published::record(c, a, id, to, url),
+                        None => Ok(()),
+                    }
+                })
+            }
+        });
     apply(&state, &p.staff, id, change).await
 }
 

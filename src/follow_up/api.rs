@@ -1,0 +1,193 @@
+//! The follow-up for newsrooms' own front ends: `POST /api/v1/follow-up`
+//! (`{"receipt"}` → the reader's view of the tip) and `POST
+//! /api/v1/follow-up/messages` (`{"receipt", "message"}` → 201). The same
+//! checks as the pages ([`super::access`]), the same JSON error shape as
+//! the rest of the API, and `Cache-Control: no-store` on every answer.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::SecondsFormat;
+use serde::Serialize;
+
+use super::{Access, ReaderTip, Replied, ReplyInput};
+use crate::i18n::{self, Msg};
+use crate::state::AppState;
+use crate::submission::FieldErrors;
+use crate::web::json::UniqueJson;
+use crate::web::{Format, WebError};
+
+#[derive(Serialize)]
+struct ArticleJson<'a> {
+    id: &'a str,
+    title: &'a str,
+    url: &'a str,
+}
+
+#[derive(Serialize)]
+struct MessageJson<'a> {
+    from: &'static str,
+    /// RFC 3339, UTC.
+    at: String,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct TipJson<'a> {
+    reference: &'a str,
+    article: ArticleJson<'a>,
+    status: &'static str,
+    published_url: Option<&'a str>,
+    messages: Vec<MessageJson<'a>>,
+}
+
+impl<'a> From<&'a ReaderTip> for TipJson<'a> {
+    fn from(tip: &'a ReaderTip) -> Self {
+        Self {
+            reference: &tip.reference,
+            article: ArticleJson {
+                id: &tip.article.id,
+                title: &tip.article.title,
+                url: &tip.article.url,
+            },
+            status: tip.status.as_str(),
+            published_url: tip.published_url.as_deref(),
+            messages: tip
+                .messages
+                .iter()
+                .map(|m| MessageJson {
+                    from: m.author.as_str(),
+                    at: m.at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true),
+                    text: &m.text,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn no_store(mut res: HttpResponse) -> HttpResponse {
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
+fn error(status: StatusCode, code: &'static str, message: Msg) -> WebError {
+    WebError::new(Format::Json, status, code, message)
+        .with_header("cache-control", "no-store".into())
+}
+
+fn invalid(fields: FieldErrors) -> WebError {
+    let mut e = error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        Msg::new("api-validation-failed"),
+    );
+    e.fields = fields;
+    e
+}
+
+/// The same answer to every wrong receipt, and to a throttled client.
+fn refusal(access: &Access) -> WebError {
+    match access {
+        Access::Throttled { retry_after } => error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            Msg::new("api-receipt-throttled").number("seconds", *retry_after),
+        )
+        .with_header("retry-after", retry_after.to_string()),
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "receipt_not_found",
+            Msg::new("follow-up-wrong"),
+        ),
+    }
+}
+
+/// The string fields `names` of a JSON object; a field of another type is
+/// reported, by name, rather than ignored.
+fn strings<const N: usize>(
+    body: &serde_json::Value,
+    names: [&'static str; N],
+) -> Result<[Option<String>; N], WebError> {
+    let serde_json::Value::Object(map) = body else {
+        let mut fields = FieldErrors::new();
+        fields.insert("body", Msg::new("api-not-an-object"));
+        return Err(invalid(fields));
+    };
+    let mut fields = FieldErrors::new();
+    let values = names.map(|name| match map.get(name) {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            fields.insert(name, Msg::new("api-not-a-string").key("field", name));
+            None
+        }
+    });
+    if fields.is_empty() {
+        Ok(values)
+    } else {
+        Err(invalid(fields))
+    }
+}
+
+/// Checks the receipt: the tip it opens, or the error to answer. Only a
+/// missing receipt is a 422; any string, blank included, is a receipt
+/// that opens a tip or is wrong (404), like every other wrong one.
+async fn open(
+    state: &AppState,
+    req: &HttpRequest,
+    receipt: Option<&str>,
+) -> Result<ReaderTip, WebError> {
+    let Some(raw) = receipt else {
+        let mut fields = FieldErrors::new();
+        fields.insert("receipt", Msg::new("follow-up-receipt-missing"));
+        return Err(invalid(fields));
+    };
+    let db = |e| WebError::from_db(Format::Json, e);
+    let access = super::access::check(state, state.client_key(req), raw)
+        .await
+        .map_err(db)?;
+    let Access::Granted { tip_id, .. } = access else {
+        return Err(refusal(&access));
+    };
+    super::view(state, tip_id)
+        .await
+        .map_err(db)?
+        .ok_or_else(|| refusal(&Access::Wrong))
+}
+
+/// `POST /api/v1/follow-up`: `{"receipt"}` → the reader's view of the tip.
+pub async fn read_json(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<UniqueJson>,
+) -> Result<HttpResponse, WebError> {
+    let UniqueJson(body) = body.into_inner();
+    let [receipt] = strings(&body, ["receipt"])?;
+    let tip = open(&state, &req, receipt.as_deref()).await?;
+    Ok(no_store(HttpResponse::Ok().json(TipJson::from(&tip))))
+}
+
+/// `POST /api/v1/follow-up/messages`: `{"receipt", "message"}` → 201.
+pub async fn reply_json(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<UniqueJson>,
+) -> Result<HttpResponse, WebError> {
+    let UniqueJson(body) = body.into_inner();
+    let [receipt, message] = strings(&body, ["receipt", "message"])?;
+    let tip = open(&state, &req, receipt.as_deref()).await?;
+    let l = i18n::request::prefer_article(tip.article.language.as_deref());
+    let text = ReplyInput { message }.parse().map_err(invalid)?;
+    let replied = super::reply(&state, tip.id, text)
+        .await
+        .map_err(|e| WebError::from_db(Format::Json, e))?;
+    if replied == Replied::Gone {
+        return Err(refusal(&Access::Wrong));
+    }
+    Ok(no_store(HttpResponse::Created().json(serde_json::json!({
+        "reference": tip.reference,
+        "message": l.t("api-reply-accepted"),
+    }))))
+}

@@ -1,0 +1,270 @@
+//! A reader comes back with their receipt, in a real browser: a Persian
+//! reader sends a tip, keeps the receipt the thank-you page shows, reads
+//! the desk's question in Persian a while later and answers it. The pages
+//! are photographed at desktop and phone width, in Persian and English
+//! (`target/screenshots/follow-up-*.png`), the desk's side too.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tipdesk::i18n::{self, Msg};
+
+use crate::driver::Browser;
+use crate::helpers::*;
+
+const FORM: &str = "/articles/csto-extremist-groups-afghanistan/tip";
+const SUBMIT: &str = "main form button[type=submit]";
+// "The ministry's notice about the convoy was on the board on Tuesday."
+const TIP: &str = "اطلاعیه وزارت درباره کاروان روز سه‌شنبه روی تابلو بود.";
+// "Where exactly did you see this notice? If you have a photo, tell us."
+const QUESTION: &str = "این اطلاعیه را دقیقاً کجا دیدید؟ اگر عکسی دارید، به ما بگویید.";
+// "On the board by the ministry's side door; I have a photo."
+const ANSWER: &str = "روی تابلوی کنار در فرعی وزارت؛ عکسش را دارم.";
+
+/// How far the page scrolls sideways (0: it fits).
+async fn overflow(browser: &Browser) -> i64 {
+    browser
+        .client()
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap()
+}
+
+/// Photographs the page at desktop and phone width as
+/// `follow-up-NAME-desktop` and `-phone`, checking that a reader's page
+/// does not stick out sideways on the phone. (The desk's queue is a wide
+/// table, made for a desk's screen.)
+async fn photograph(browser: &Browser, name: &str) {
+    for (size, width, height) in [("desktop", 1200, 900), ("phone", 390, 844)] {
+        browser.resize(width, height).await;
+        if !name.starts_with("desk-") {
+            assert_eq!(
+                overflow(browser).await,
+                0,
+                "{name} at {width}px scrolls sideways"
+            );
+        }
+        let path = browser
+            .screenshot(&format!("follow-up-{name}-{size}"))
+            .await;
+        assert!(std::fs::metadata(&path).unwrap().len() > 10_000);
+    }
+    browser.resize(1200, 900).await;
+}
+
+/// The element's box: (left, right) in CSS pixels.
+async fn edges(browser: &Browser, css: &str) -> (f64, f64) {
+    let found = browser
+        .client()
+        .execute(
+            "const r = document.querySelector(arguments[0]).getBoundingClientRect(); return [r.left, r.right];",
+            vec![Value::String(css.to_owned())],
+        )
+        .await
+        .unwrap();
+    let pair = found.as_array().unwrap();
+    (pair[0].as_f64().unwrap(), pair[1].as_f64().unwrap())
+}
+
+fn persian_digits(text: &str) -> String {
+    text.chars()
+        .map(|c| match c.to_digit(10) {
+            Some(d) => char::from_u32('۰' as u32 + d).unwrap(),
+            None => c,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_reader_comes_back_reads_the_desks_persian_question_and_answers_it() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.limits.min_fill_seconds = 1).await;
+    let fa = i18n::catalog().get("fa").unwrap();
+    let browser = Browser::start().await;
+    browser.resize(1200, 900).await;
+
+    // The tip, in Persian; the thank-you page shows the receipt once.
+    browser.goto(&app.url(&format!("{FORM}?lang=fa"))).await;
+    browser.fill("#message", TIP).await;
+    tokio::time::sleep(Duration::from_millis(1250)).await;
+    browser.click_and_wait(SUBMIT).await;
+    assert_eq!(browser.text_of("h1").await, fa.t("thanks-heading"));
+    assert_eq!(
+        browser.text_of("#receipt-heading").await,
+        fa.t("thanks-receipt-heading")
+    );
+    let receipt = browser.text_of("#receipt").await;
+    assert_eq!(receipt.len(), 24, "five groups of four: {receipt:?}");
+    assert_eq!(browser.css_of("#receipt", "direction").await, "ltr");
+    photograph(&browser, "fa-thanks").await;
+    // The link to come back keeps the reader's language.
+    assert_eq!(
+        browser.attr_of(".receipt-box a", "href").await.as_deref(),
+        Some("/follow-up?lang=fa")
+    );
+
+    // Later, the desk asks a question, in Persian.
+    let editor = signed_in(&app, "nargis@example.org", "editor", &["default"]).await;
+    let id = app.jobs()[0].tip_id;
+    let res = editor
+        .post(
+            &format!("/desk/tips/{id}/messages"),
+            &[("message", QUESTION)],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 303);
+
+    // The reader comes back: the receipt form, then the tip.
+    browser.goto(&app.url("/follow-up?lang=fa")).await;
+    assert_eq!(browser.attr_of("html", "dir").await.as_deref(), Some("rtl"));
+    assert_eq!(browser.text_of("h1").await, fa.t("follow-up-heading"));
+    assert_eq!(browser.css_of("#receipt", "direction").await, "ltr");
+    assert_eq!(
+        browser.text_of("#receipt-hint").await,
+        "۲۰ رقم. فاصله و خط تیره اهمیتی ندارد."
+    );
+    assert_eq!(
+        browser.attr_of("#receipt", "autocomplete").await.as_deref(),
+        Some("off")
+    );
+    photograph(&browser, "fa-open").await;
+    // Typed on a Persian keyboard, spaces and all.
+    browser.fill("#receipt", &persian_digits(&receipt)).await;
+    browser.click_and_wait(SUBMIT).await;
+    assert_eq!(browser.text_of("h1").await, fa.t("follow-up-tip-heading"));
+    let answered = fa.msg(&Msg::new("follow-up-status").key("status", "answered"));
+    assert_eq!(browser.text_of("#status").await, answered);
+    assert_eq!(browser.text_of(".from-desk .text").await, QUESTION);
+    assert!(browser
+        .text_of(".from-desk .who")
+        .await
+        .starts_with(&fa.t("follow-up-from-desk")));
+    assert!(
+        !browser.text_of("main").await.contains("nargis"),
+        "no staff name"
+    );
+    assert_eq!(browser.css_of(".reference", "direction").await, "ltr");
+    // A time reads left to right inside the right-to-left page: the year
+    // first (leftmost), "UTC" last.
+    let order = browser
+        .client()
+        .execute(
+            "const t = document.querySelector('.from-desk .who bdi').firstChild; \
+             const at = (i) => { const r = document.createRange(); r.setStart(t, i); r.setEnd(t, i + 1); return r.getBoundingClientRect().left; }; \
+             return [at(0), at(t.length - 1)];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let order = order.as_array().unwrap();
+    assert!(
+        order[0].as_f64().unwrap() < order[1].as_f64().unwrap(),
+        "the year is left of UTC: {order:?}"
+    );
+    // Mirrored: the desk's message hugs the right, where Persian starts.
+    let (_, main_right) = edges(&browser, "ol.conversation").await;
+    let (desk_left, desk_right) = edges(&browser, ".from-desk").await;
+    let (main_left, _) = edges(&browser, "ol.conversation").await;
+    assert!(
+        (main_right - desk_right).abs() < 2.0 && desk_left > main_left + 20.0,
+        "the desk's message sits on the right: {desk_left}..{desk_right} in {main_left}..{main_right}"
+    );
+    photograph(&browser, "fa-question").await;
+
+    // The answer.
+    browser.fill("#message", ANSWER).await;
+    browser
+        .click_and_wait("form.reply button[type=submit]")
+        .await;
+    assert_eq!(
+        browser.text_of("#follow-up-notice").await,
+        fa.t("follow-up-sent")
+    );
+    assert_eq!(browser.text_of(".from-reader .text").await, ANSWER);
+    assert_eq!(
+        browser.value_of("#message").await,
+        "",
+        "the box is empty again"
+    );
+    photograph(&browser, "fa-answered").await;
+
+    // Leave: back to the empty receipt form, in Persian.
+    browser.click_and_wait("#leave").await;
+    let url = browser.current_url().await;
+    assert_eq!((url.path(), url.query()), ("/follow-up", Some("lang=fa")));
+    assert_eq!(browser.value_of("#receipt").await, "");
+
+    // The desk has the answer, and the tip is unread with the badge.
+    let page = editor
+        .get(&format!("/desk/tips/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(ANSWER));
+
+    // The same pages in English, for the record.
+    browser.goto(&app.url("/follow-up")).await;
+    photograph(&browser, "en-open").await;
+    browser.fill("#receipt", &receipt).await;
+    browser.click_and_wait(SUBMIT).await;
+    assert_eq!(browser.attr_of("html", "lang").await.as_deref(), Some("en"));
+    photograph(&browser, "en-conversation").await;
+    // A wrong receipt, in Persian.
+    browser.goto(&app.url("/follow-up?lang=fa")).await;
+    browser.fill("#receipt", "۱۲۳۴ ۵۶۷۸ ۹۰۱۲ ۳۴۵۶ ۷۸۹۰").await;
+    browser.click_and_wait(SUBMIT).await;
+    assert_eq!(
+        browser.text_of("#follow-up-notice").await,
+        fa.t("follow-up-wrong")
+    );
+    photograph(&browser, "fa-wrong").await;
+
+    // The desk's side: the conversation apart from the notes, in English
+    // and in Persian.
+    let password = add_user(&app, "sam@example.org", "editor", &["default"]);
+    browser.goto(&app.url("/desk/login")).await;
+    browser.fill("#email", "sam@example.org").await;
+    browser.fill("#password", &password).await;
+    browser
+        .click_and_wait("form.login button[type=submit]")
+        .await;
+    browser.goto(&app.url("/desk/tips")).await;
+    assert!(browser.exists(".badge.replied").await, "reader replied");
+    photograph(&browser, "desk-en-queue").await;
+    browser.goto(&app.url(&format!("/desk/tips/{id}"))).await;
+    let shown = browser
+        .client()
+        .execute(
+            "return document.querySelectorAll('section.to-reader li').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        shown.as_i64(),
+        Some(2),
+        "both messages, apart from the notes"
+    );
+    photograph(&browser, "desk-en-tip").await;
+    browser
+        .client()
+        .execute(
+            "document.querySelector('form.language select').value = 'fa';",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser
+        .click_and_wait("form.language button[type=submit]")
+        .await;
+    browser.goto(&app.url(&format!("/desk/tips/{id}"))).await;
+    let fa_desk = fa.t("tip-conversation");
+    assert_eq!(browser.text_of("#conversation-heading").await, fa_desk);
+    photograph(&browser, "desk-fa-tip").await;
+    browser.close().await;
+}
