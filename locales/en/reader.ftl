@@ -161,6 +161,8 @@ follow-up-reply-privacy = Only the desk reads this. Your name and contact are no
 follow-up-sent = Your message has been sent to the desk.
 follow-up-leave = Leave
 follow-up-leave-about = Closes your tip on this screen. To come back, you will need your receipt.
+follow-up-unsent-label = Your message (not sent yet)
+follow-up-unsent-hint = We kept it here. Enter your receipt and open your tip: it will be waiting in the box, ready to send. Or copy it somewhere private.
 
 ## Too many tips at once (429)
 

@@ -73,16 +73,20 @@ fn when(l: Locale, at: NaiveDateTime) -> String {
 
 #[derive(Template)]
 #[template(path = "follow_up/open.html")]
-struct OpenPage {
+struct OpenPage<'a> {
     l: Locale,
     langs: Vec<LanguageLink>,
     embed: bool,
     action: String,
     notice: Option<String>,
     error: Option<String>,
+    /// A message the reader wrote whose receipt was then refused: given
+    /// back inside the receipt form, so it reaches the tip's box when the
+    /// reader opens it again.
+    unsent: Option<&'a str>,
 }
 
-impl OpenPage {
+impl OpenPage<'_> {
     fn hint(&self) -> String {
         self.l
             .msg(&Msg::new("follow-up-receipt-hint").number("digits", Receipt::DIGITS))
@@ -134,12 +138,14 @@ impl TipPage<'_> {
     }
 }
 
-/// The receipt form, with a notice or a field error when it comes back.
+/// The receipt form, with a notice or a field error when it comes back,
+/// and the reader's unsent words when a message of theirs was refused.
 fn open_page(
     layout: Layout,
     status: StatusCode,
     notice: Option<Msg>,
     error: Option<Msg>,
+    unsent: Option<&str>,
 ) -> HttpResponse {
     let l = i18n::current();
     html_no_store(
@@ -151,6 +157,7 @@ fn open_page(
             action: Layout::with_lang(layout.open_path()),
             notice: notice.map(|m| l.msg(&m)),
             error: error.map(|m| l.msg(&m)),
+            unsent: unsent.filter(|t| !crate::domain::graphemes::is_blank(t)),
         },
     )
 }
@@ -159,6 +166,9 @@ fn open_page(
 enum Reply {
     /// Nothing written yet: just the tip.
     None,
+    /// Words the reader wrote before their receipt was refused, back in
+    /// the box, not sent.
+    Kept(String),
     Sent,
     Refused {
         draft: String,
@@ -170,6 +180,7 @@ fn tip_page(layout: Layout, tip: &ReaderTip, receipt: &Receipt, reply: Reply) ->
     let l = i18n::request::prefer_article(tip.article.language.as_deref());
     let (status, notice, draft, error) = match reply {
         Reply::None => (StatusCode::OK, None, String::new(), None),
+        Reply::Kept(draft) => (StatusCode::OK, None, draft, None),
         Reply::Sent => (
             StatusCode::OK,
             Some(l.t("follow-up-sent")),
@@ -214,8 +225,9 @@ fn tip_page(layout: Layout, tip: &ReaderTip, receipt: &Receipt, reply: Reply) ->
     )
 }
 
-/// The same answer to every wrong receipt, and to a throttled client.
-fn refusal(layout: Layout, access: &Access) -> HttpResponse {
+/// The same answer to every wrong receipt, and to a throttled client;
+/// `unsent` is what the reader wrote, given back (see [`OpenPage`]).
+fn refusal(layout: Layout, access: &Access, unsent: Option<&str>) -> HttpResponse {
     match access {
         Access::Throttled { retry_after } => {
             let minutes = retry_after.div_ceil(60).max(1);
@@ -224,6 +236,7 @@ fn refusal(layout: Layout, access: &Access) -> HttpResponse {
                 StatusCode::TOO_MANY_REQUESTS,
                 Some(Msg::new("follow-up-throttled").number("minutes", minutes)),
                 None,
+                unsent,
             );
             if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
@@ -235,17 +248,19 @@ fn refusal(layout: Layout, access: &Access) -> HttpResponse {
             StatusCode::NOT_FOUND,
             Some(Msg::new("follow-up-wrong")),
             None,
+            unsent,
         ),
     }
 }
 
 /// Checks the posted receipt: the tip and the receipt, or the answer to
-/// give instead.
+/// give instead (with the reader's `unsent` words in it).
 async fn open(
     state: &AppState,
     req: &HttpRequest,
     layout: Layout,
     raw: Option<&str>,
+    unsent: Option<&str>,
 ) -> Result<Result<(ReaderTip, Receipt), HttpResponse>, WebError> {
     let raw = raw.unwrap_or("");
     if crate::domain::graphemes::is_blank(raw) {
@@ -254,33 +269,36 @@ async fn open(
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
             Some(Msg::new("follow-up-receipt-missing")),
+            unsent,
         )));
     }
     let access = super::access::check(state, state.client_key(req), raw).await?;
     let Access::Granted { tip_id, receipt } = access else {
-        return Ok(Err(refusal(layout, &access)));
+        return Ok(Err(refusal(layout, &access, unsent)));
     };
     match super::view(state, tip_id).await? {
         Some(tip) => Ok(Ok((tip, receipt))),
         // Removed since the receipt was checked: as if it were wrong.
-        None => Ok(Err(refusal(layout, &Access::Wrong))),
+        None => Ok(Err(refusal(layout, &Access::Wrong, unsent))),
     }
 }
 
 /// `GET /follow-up`
 pub async fn form_page() -> HttpResponse {
-    open_page(Layout::Page, StatusCode::OK, None, None)
+    open_page(Layout::Page, StatusCode::OK, None, None, None)
 }
 
 /// `GET /embed/follow-up`
 pub async fn form_embed() -> HttpResponse {
-    open_page(Layout::Embed, StatusCode::OK, None, None)
+    open_page(Layout::Embed, StatusCode::OK, None, None, None)
 }
 
-/// The receipt form's one field.
+/// The receipt form's one field, and the words a refused message left
+/// unsent when the form gave them back.
 #[derive(Deserialize)]
 pub struct OpenPost {
     receipt: Option<String>,
+    message: Option<String>,
 }
 
 /// `POST /follow-up`
@@ -307,9 +325,18 @@ async fn show(
     layout: Layout,
     form: OpenPost,
 ) -> Result<HttpResponse, WebError> {
+    let kept = form.message.as_deref();
     Ok(
-        match open(state, req, layout, form.receipt.as_deref()).await? {
-            Ok((tip, receipt)) => tip_page(layout, &tip, &receipt, Reply::None),
+        match open(state, req, layout, form.receipt.as_deref(), kept).await? {
+            Ok((tip, receipt)) => {
+                let reply = match form.message {
+                    Some(draft) if !crate::domain::graphemes::is_blank(&draft) => {
+                        Reply::Kept(draft)
+                    }
+                    _ => Reply::None,
+                };
+                tip_page(layout, &tip, &receipt, reply)
+            }
             Err(refused) => refused,
         },
     )
@@ -347,7 +374,8 @@ async fn reply(
     layout: Layout,
     form: ReplyPost,
 ) -> Result<HttpResponse, WebError> {
-    let (tip, receipt) = match open(state, req, layout, form.receipt.as_deref()).await? {
+    let unsent = form.reply.message.as_deref();
+    let (tip, receipt) = match open(state, req, layout, form.receipt.as_deref(), unsent).await? {
         Ok(opened) => opened,
         Err(refused) => return Ok(refused),
     };
@@ -359,12 +387,12 @@ async fn reply(
             return Ok(tip_page(layout, &tip, &receipt, refused));
         }
     };
-    if super::reply(state, tip.id, text).await? == Replied::Gone {
-        return Ok(refusal(layout, &Access::Wrong));
+    if super::reply(state, tip.id, text.clone()).await? == Replied::Gone {
+        return Ok(refusal(layout, &Access::Wrong, Some(text.as_str())));
     }
     // The conversation as it now stands (unless the tip went meanwhile).
     match super::view(state, tip.id).await? {
         Some(now) => Ok(tip_page(layout, &now, &receipt, Reply::Sent)),
-        None => Ok(refusal(layout, &Access::Wrong)),
+        None => Ok(refusal(layout, &Access::Wrong, None)),
     }
 }

@@ -1275,7 +1275,81 @@ async fn logs_never_carry_a_receipt_or_a_message_even_at_trace_level(backend: Ba
     }
 }
 
+/// A message the reader wrote is never lost to a refusal of its receipt:
+/// throttled (someone else on a shared connection guessed) or its tip
+/// gone, the page gives the words back, and the receipt form carries them
+/// to the tip's box when the reader opens it again. Nothing is sent that
+/// the reader did not send.
+async fn a_refused_reply_gives_the_reader_their_words_back(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.follow_up.wrong_receipt_answer = Duration::ZERO;
+        s.follow_up.failures_per_hour = std::num::NonZeroU32::new(1).unwrap();
+    })
+    .await;
+    let (_, reference, receipt) = tip_with_receipt(&app, json!({"message": TIP})).await;
+    const WORDS: &str = "It was the deputy minister's <signature>, & the stamp.";
+    // The connection's one wrong receipt of the hour is used up.
+    assert_eq!(
+        read_json(&app, "1111 2222 3333 4444 5555").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = app
+        .post_form(
+            "/follow-up/messages?lang=fa",
+            &[("receipt", receipt.as_str()), ("message", WORDS)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let page = res.text().await.unwrap();
+    assert_eq!(textarea(&page, "message").as_deref(), Some(WORDS), "{page}");
+    assert!(page.contains("id=\"unsent\""), "{page}");
+    assert!(page.contains("<html lang=\"fa\""));
+    assert!(
+        !page.contains(&receipt) && !page.contains(&digits(&receipt)),
+        "the receipt is not given back"
+    );
+    assert_eq!(app.count_sql("SELECT count(*) AS n FROM tip_messages"), 0);
+
+    // The hour passes; the reader types the receipt into the form that
+    // kept their words: the tip opens with them in the box, not yet sent.
+    app.execute_sql("DELETE FROM receipt_failures");
+    let res = app
+        .post_form(
+            "/follow-up?lang=fa",
+            &[("receipt", receipt.as_str()), ("message", WORDS)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert!(page.contains(&reference));
+    assert_eq!(textarea(&page, "message").as_deref(), Some(WORDS));
+    assert!(
+        !page.contains("id=\"follow-up-notice\""),
+        "nothing sent yet"
+    );
+    assert_eq!(app.count_sql("SELECT count(*) AS n FROM tip_messages"), 0);
+    // Without kept words, the box is empty as ever.
+    let page = open_page(&app, &receipt).await.text().await.unwrap();
+    assert_eq!(textarea(&page, "message").as_deref(), Some(""));
+
+    // A tip removed meanwhile: the same refusal as any wrong receipt, and
+    // the words given back all the same.
+    app.execute_sql("DELETE FROM tips");
+    let res = app
+        .post_form(
+            "/follow-up/messages",
+            &[("receipt", receipt.as_str()), ("message", WORDS)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let page = res.text().await.unwrap();
+    assert_eq!(textarea(&page, "message").as_deref(), Some(WORDS));
+    assert!(page.contains("id=\"follow-up-notice\""));
+}
+
 crate::both_backends!(
+    a_refused_reply_gives_the_reader_their_words_back,
     the_receipt_is_shown_once_and_opens_the_tip,
     persian_digits_spaces_and_dashes_open_it_too,
     wrong_receipts_are_indistinguishable_and_throttled,

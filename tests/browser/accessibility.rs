@@ -159,6 +159,19 @@ async fn every_reader_page_in_every_language_passes_axe() {
         browser.fill("#receipt", &receipt).await;
         browser.click_and_wait(SUBMIT).await;
         findings.check(&browser, tag, "follow-up embed tip").await;
+        // A message whose receipt no longer opens a tip: the words come
+        // back in the receipt form.
+        app.execute_sql("DELETE FROM tip_receipts");
+        browser
+            .fill("#message", "It was on the board by the side door.")
+            .await;
+        browser
+            .click_and_wait("form.reply button[type=submit]")
+            .await;
+        assert!(browser.exists("#unsent").await, "{tag}: given back");
+        findings
+            .check(&browser, tag, "follow-up message given back")
+            .await;
 
         browser.goto(&at(EMBED)).await;
         findings.check(&browser, tag, "embed").await;
