@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tipdesk::i18n::{self, Msg};
 
-use crate::driver::Browser;
+use crate::driver::{Browser, HostPage};
 use crate::helpers::*;
 
 const FORM: &str = "/articles/csto-extremist-groups-afghanistan/tip";
@@ -57,6 +57,24 @@ async fn photograph(browser: &Browser, name: &str) {
     browser.resize(1200, 900).await;
 }
 
+/// Whether the thank-you page shows the receipt on one line at `width`
+/// (a receipt broken over two lines reads out of order on a right-to-left
+/// page: the fifth group starts the next line on the right).
+async fn receipt_on_one_line(browser: &Browser, width: u32) -> bool {
+    browser.resize(width, 844).await;
+    let lines = browser
+        .client()
+        .execute(
+            "return document.querySelector('#receipt').getClientRects().length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let fits = overflow(browser).await == 0;
+    browser.resize(1200, 900).await;
+    lines.as_i64() == Some(1) && fits
+}
+
 /// The element's box: (left, right) in CSS pixels.
 async fn edges(browser: &Browser, css: &str) -> (f64, f64) {
     let found = browser
@@ -101,6 +119,9 @@ async fn a_reader_comes_back_reads_the_desks_persian_question_and_answers_it() {
     assert_eq!(receipt.len(), 24, "five groups of four: {receipt:?}");
     assert_eq!(browser.css_of("#receipt", "direction").await, "ltr");
     photograph(&browser, "fa-thanks").await;
+    for width in [390, 320] {
+        assert!(receipt_on_one_line(&browser, width).await, "{width}px");
+    }
     // The link to come back keeps the reader's language.
     assert_eq!(
         browser.attr_of(".receipt-box a", "href").await.as_deref(),
@@ -266,5 +287,207 @@ async fn a_reader_comes_back_reads_the_desks_persian_question_and_answers_it() {
     let fa_desk = fa.t("tip-conversation");
     assert_eq!(browser.text_of("#conversation-heading").await, fa_desk);
     photograph(&browser, "desk-fa-tip").await;
+    browser.close().await;
+}
+
+/// A reader's tip, the desk's question and the reader's answer in `tag`.
+struct Exchange {
+    tag: &'static str,
+    tip: &'static str,
+    question: &'static str,
+    answer: &'static str,
+    later: &'static str,
+}
+
+const IN_OTHER_LANGUAGES: [Exchange; 2] = [
+    Exchange {
+        tag: "ps",
+        // "The ministry's notice about the convoy was on the board on Tuesday."
+        tip: "د کاروان په اړه د وزارت اعلامیه د سه شنبې په ورځ په تخته کې وه.",
+        // "Where exactly did you see this notice?"
+        question: "دا اعلامیه مو دقیقاً چېرته ولیده؟",
+        // "On the board by the ministry's side door."
+        answer: "د وزارت د څنګ دروازې تر څنګ په تخته کې.",
+        // "It had the deputy minister's signature on it."
+        later: "په هغې د مرستیال وزیر لاسلیک و.",
+    },
+    Exchange {
+        tag: "ru",
+        tip: "Объявление министерства о колонне висело на доске во вторник.",
+        question: "Где именно вы видели это объявление?",
+        answer: "На доске у бокового входа в министерство.",
+        later: "На нём была подпись заместителя министра.",
+    },
+];
+
+/// The reader's pages in Pashto and Russian, as a reader goes through them:
+/// the thank-you page with the receipt, the receipt form, the tip with the
+/// desk's question, the answer sent, a message whose receipt was refused
+/// (given back, then carried into the box and sent), and a wrong receipt —
+/// each photographed at desktop and phone width, none scrolling sideways.
+#[tokio::test]
+async fn the_follow_up_reads_and_fits_in_pashto_and_russian_too() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.limits.min_fill_seconds = 1;
+        s.follow_up.failures_per_hour = std::num::NonZeroU32::new(1).unwrap();
+        s.follow_up.wrong_receipt_answer = Duration::ZERO;
+    })
+    .await;
+    let editor = signed_in(&app, "nargis@example.org", "editor", &["default"]).await;
+    let browser = Browser::start().await;
+    browser.resize(1200, 900).await;
+    for x in &IN_OTHER_LANGUAGES {
+        let l = i18n::catalog().get(x.tag).unwrap();
+        browser
+            .goto(&app.url(&format!("{FORM}?lang={}", x.tag)))
+            .await;
+        browser.fill("#message", x.tip).await;
+        tokio::time::sleep(Duration::from_millis(1250)).await;
+        browser.click_and_wait(SUBMIT).await;
+        assert_eq!(browser.text_of("h1").await, l.t("thanks-heading"));
+        let receipt = browser.text_of("#receipt").await;
+        assert_eq!(receipt.len(), 24, "{}: {receipt:?}", x.tag);
+        photograph(&browser, &format!("{}-thanks", x.tag)).await;
+        assert!(receipt_on_one_line(&browser, 320).await, "{}", x.tag);
+
+        // The newest job is this tip's email.
+        let id = app.jobs().last().unwrap().tip_id;
+        let res = editor
+            .post(
+                &format!("/desk/tips/{id}/messages"),
+                &[("message", x.question)],
+            )
+            .await;
+        assert_eq!(res.status().as_u16(), 303);
+
+        let open = app.url(&format!("/follow-up?lang={}", x.tag));
+        browser.goto(&open).await;
+        assert_eq!(browser.text_of("h1").await, l.t("follow-up-heading"));
+        photograph(&browser, &format!("{}-open", x.tag)).await;
+        browser.fill("#receipt", &receipt).await;
+        browser.click_and_wait(SUBMIT).await;
+        assert_eq!(browser.text_of("h1").await, l.t("follow-up-tip-heading"));
+        let answered = l.msg(&Msg::new("follow-up-status").key("status", "answered"));
+        assert_eq!(browser.text_of("#status").await, answered);
+        assert_eq!(browser.text_of(".from-desk .text").await, x.question);
+        photograph(&browser, &format!("{}-question", x.tag)).await;
+        browser.fill("#message", x.answer).await;
+        browser
+            .click_and_wait("form.reply button[type=submit]")
+            .await;
+        assert_eq!(
+            browser.text_of("#follow-up-notice").await,
+            l.t("follow-up-sent")
+        );
+        assert_eq!(browser.text_of(".from-reader .text").await, x.answer);
+        photograph(&browser, &format!("{}-answered", x.tag)).await;
+
+        // Someone on the same connection uses up its wrong receipts; the
+        // reader's next message is refused, and given back.
+        let guess = app
+            .client
+            .post(app.url("/api/v1/follow-up"))
+            .json(&serde_json::json!({"receipt": "1111 2222 3333 4444 5555"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(guess.status().as_u16(), 404);
+        browser.fill("#message", x.later).await;
+        browser
+            .click_and_wait("form.reply button[type=submit]")
+            .await;
+        assert_eq!(browser.text_of("h1").await, l.t("follow-up-heading"));
+        assert_eq!(browser.value_of("#unsent").await, x.later);
+        assert_eq!(browser.value_of("#receipt").await, "");
+        photograph(&browser, &format!("{}-unsent", x.tag)).await;
+        // The hour passes; the receipt again, and the words are in the box.
+        app.execute_sql("DELETE FROM receipt_failures");
+        browser.fill("#receipt", &receipt).await;
+        browser.click_and_wait(SUBMIT).await;
+        assert_eq!(browser.value_of("#message").await, x.later);
+        assert!(!browser.exists("#follow-up-notice").await, "not sent yet");
+        browser
+            .click_and_wait("form.reply button[type=submit]")
+            .await;
+        assert_eq!(
+            browser.text_of("#follow-up-notice").await,
+            l.t("follow-up-sent")
+        );
+        assert_eq!(browser.text_of("main").await.matches(x.later).count(), 1);
+
+        // A wrong receipt.
+        browser.goto(&open).await;
+        browser.fill("#receipt", "9999 8888 7777 6666 5555").await;
+        browser.click_and_wait(SUBMIT).await;
+        assert_eq!(
+            browser.text_of("#follow-up-notice").await,
+            l.t("follow-up-wrong")
+        );
+        photograph(&browser, &format!("{}-wrong", x.tag)).await;
+        app.execute_sql("DELETE FROM receipt_failures");
+    }
+    browser.close().await;
+}
+
+/// The embed, inside a newsroom's article on a phone: the tip, its receipt,
+/// and the way back to it all stay in the frame, on a site other than
+/// tipdesk's (where a browser keeps no cookie for the frame; the receipt
+/// needs none).
+#[tokio::test]
+async fn the_follow_up_works_inside_the_newsrooms_frame_on_a_phone() {
+    let slot = HostPage::bind().await;
+    // Another site than the app's 127.0.0.1: `localhost`, same port.
+    let origin = slot.origin().replace("127.0.0.1", "localhost");
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.limits.min_fill_seconds = 1;
+        s.embed.allowed_origins = vec![origin.clone()];
+    })
+    .await;
+    let ru = i18n::catalog().get("ru").unwrap();
+    let host = slot
+        .serve(format!(
+            r#"<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>Article</title><h1>The article</h1>
+<iframe id="tips" src="{}" style="width: 100%; height: 1500px; border: 0"></iframe>"#,
+            app.url("/embed/articles/csto-extremist-groups-afghanistan/tip?lang=ru")
+        ))
+        .await;
+    let browser = Browser::start().await;
+    browser.resize(390, 844).await;
+    browser
+        .goto(&host.url().replace("127.0.0.1", "localhost"))
+        .await;
+    browser.enter_frame("iframe#tips").await;
+    browser.fill("#message", IN_OTHER_LANGUAGES[1].tip).await;
+    tokio::time::sleep(Duration::from_millis(1250)).await;
+    browser.click_and_wait(SUBMIT).await;
+    let receipt = browser.text_of("#receipt").await;
+    assert_eq!(receipt.len(), 24, "{receipt:?}");
+    browser.click_and_wait(".receipt-box a").await;
+    assert_eq!(browser.path().await, "/embed/follow-up");
+    assert_eq!(browser.text_of("h1").await, ru.t("follow-up-heading"));
+    browser.fill("#receipt", &receipt).await;
+    browser.click_and_wait(SUBMIT).await;
+    assert_eq!(browser.text_of("h1").await, ru.t("follow-up-tip-heading"));
+    browser.fill("#message", IN_OTHER_LANGUAGES[1].answer).await;
+    browser
+        .click_and_wait("form.reply button[type=submit]")
+        .await;
+    assert_eq!(
+        browser.text_of("#follow-up-notice").await,
+        ru.t("follow-up-sent")
+    );
+    assert!(
+        !browser.exists("header.site").await,
+        "the embed stays minimal"
+    );
+    browser.leave_frame().await;
+    assert_eq!(
+        browser.text_of("h1").await,
+        "The article",
+        "the reader never left the article"
+    );
+    assert_eq!(overflow(&browser).await, 0, "the article fits the phone");
+    browser.screenshot("follow-up-embed-ru-phone").await;
     browser.close().await;
 }
