@@ -34,6 +34,11 @@ form-refused-duplicate = The form arrived with the field “{ $field }” twice,
 form-refused-token-missing = This form could not be verified — it may have been changed on the way. Your text is below; please send it again.
 form-refused-too-fast = That was sent faster than a person can write, so we held it back. Please check your tip below and send it again.
 form-refused-expired = This form was opened more than a day ago and has expired. Your text is below; please send it again.
+# $title: the page's own title. Before it when the form came back refused
+# (WCAG 3.3.1: the error is in the title screen readers announce first).
+error-title-prefix = Error: { $title }
+# Heads the box at the top of a refused form that lists each problem.
+error-summary-heading = There is a problem
 
 ## What a field's message says is wrong
 ## $field is the field's key: message, quote, name, contact, note (the

@@ -75,7 +75,12 @@ impl TipInput {
             Contact::parse(self.contact.as_deref().unwrap_or("")),
         );
         let consent = self.consent_given();
-        if matches!(contact, Some(Some(_))) && !consent {
+        // A contact was given, even a mistyped one (`None`: refused above):
+        // the missing tick is reported with it, not after it is fixed, so
+        // the reader corrects everything in one go (WCAG 3.3.1, GOV.UK's
+        // "report every error at once").
+        let contact_given = contact.as_ref().is_none_or(Option::is_some);
+        if contact_given && !consent {
             errors.insert("consent", Msg::new("consent-needed"));
         }
         match (kind, message, quote, name, contact) {
@@ -176,6 +181,20 @@ mod tests {
             errors.keys().copied().collect::<Vec<_>>(),
             vec!["contact", "kind", "message"]
         );
+    }
+
+    #[test]
+    fn a_mistyped_contact_without_consent_is_two_problems_at_once() {
+        let mut tip = input("The minister was not in Kabul that day.");
+        tip.contact = Some("reader@".to_owned()).into();
+        let errors = tip.parse().unwrap_err();
+        assert_eq!(
+            errors.keys().copied().collect::<Vec<_>>(),
+            vec!["consent", "contact"]
+        );
+        // No contact at all: nothing to consent to.
+        tip.contact = Some("   ".to_owned()).into();
+        assert!(tip.parse().is_ok());
     }
 
     #[test]

@@ -151,9 +151,37 @@ impl FormPage<'_> {
             .collect()
     }
 
+    /// The page's title; on a refused form after the word for "Error", as
+    /// GOV.UK's error pattern has it (the first thing a screen reader says).
     fn title(&self) -> String {
-        self.l
-            .msg(&Msg::new("form-title").text("title", &self.article.title))
+        let title = self
+            .l
+            .msg(&Msg::new("form-title").text("title", &self.article.title));
+        if self.notice.is_some() || !self.errors.is_empty() {
+            self.l
+                .msg(&Msg::new("error-title-prefix").localized("title", title))
+        } else {
+            title
+        }
+    }
+
+    /// Each wrong field's id and message, in the order the fields appear
+    /// on the page: the error summary's links.
+    fn problems(&self) -> Vec<(String, String)> {
+        const ORDER: [&str; 6] = ["kind", "message", "quote", "name", "contact", "consent"];
+        ORDER
+            .iter()
+            .filter_map(|&field| {
+                let text = self.error(field)?;
+                let id = if field == "kind" {
+                    // The group's first choice: a link lands on the radios.
+                    format!("kind-{}", TipKind::ALL[0].as_str())
+                } else {
+                    field.to_owned()
+                };
+                Some((id, text))
+            })
+            .collect()
     }
 
     fn consent_checked(&self) -> bool {

@@ -278,6 +278,11 @@ async fn json_bad_input_gets_a_map_of_field_to_message(backend: Backend) {
             json!({"message": MESSAGE, "contact": "reader@example.org"}),
             vec!["consent"],
         ),
+        // Both at once: the reader should not be sent back twice.
+        (
+            json!({"message": MESSAGE, "contact": "reader@"}),
+            vec!["consent", "contact"],
+        ),
         (
             json!({"message": 42, "consent": "yes", "name": ["x"]}),
             vec!["consent", "message", "name"],

@@ -376,3 +376,122 @@ async fn every_desk_and_ops_page_in_every_desk_language_passes_axe() {
     browser.close().await;
     findings.assert_none();
 }
+
+/// The attribute `name` of every element matching `css`, in page order.
+async fn attrs(browser: &Browser, css: &str, name: &str) -> Vec<String> {
+    let v = browser
+        .client()
+        .execute(
+            "return [...document.querySelectorAll(arguments[0])].map((e) => e.getAttribute(arguments[1]) || '');",
+            vec![json!(css), json!(name)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("could not list `{css}`: {e}"));
+    serde_json::from_value(v).unwrap()
+}
+
+/// GOV.UK's error pattern (WCAG 3.3.1, 3.3.3, 4.1.2): a refused form
+/// says "Error" first in its title, in the reader's language; the focus is
+/// on a summary at the top that lists every problem at once (the missing
+/// consent tick too, though the contact is also wrong) as links to the
+/// fields; each wrong field is marked invalid, described by its message
+/// and outlined, the name and contact boxes like the others.
+#[tokio::test]
+async fn a_refused_form_says_error_first_and_leads_to_every_problem() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let browser = Browser::start().await;
+    for l in i18n::catalog().offered(Audience::Reader) {
+        let tag = l.tag();
+        browser.goto(&app.url(&format!("{PAGE}?lang={tag}"))).await;
+        let title = browser.title().await;
+        assert!(
+            !browser.exists(".error-summary").await,
+            "{tag}: no errors yet"
+        );
+
+        browser.fill("#message", "Short").await;
+        set_value(&browser, "#name", "Mina\u{7}").await; // a control character
+        browser.fill("#contact", "reader@").await;
+        browser.click_and_wait(SUBMIT).await;
+
+        assert_eq!(
+            browser.title().await,
+            l.msg(&tipdesk::i18n::Msg::new("error-title-prefix").localized("title", &title)),
+            "{tag}: the title says Error first"
+        );
+        assert!(
+            browser.focused_is(".error-summary").await,
+            "{tag}: the focus is on the summary, not on {}",
+            browser.focused().await
+        );
+        assert_eq!(
+            browser.text_of(".error-summary h2").await,
+            l.t("error-summary-heading")
+        );
+        let fields = ["message", "name", "contact", "consent"];
+        assert_eq!(
+            attrs(&browser, ".error-summary li a", "href").await,
+            fields.map(|f| format!("#{f}")),
+            "{tag}: every problem at once, in the order of the page"
+        );
+        for f in fields {
+            assert_eq!(
+                browser
+                    .text_of(&format!(".error-summary a[href='#{f}']"))
+                    .await,
+                browser.text_of(&format!("#{f}-error")).await,
+                "{tag}: the summary words {f}'s problem as the field does"
+            );
+            let css = format!("#{f}");
+            assert_eq!(
+                browser.attr_of(&css, "aria-invalid").await.as_deref(),
+                Some("true"),
+                "{tag}: {f} is marked invalid"
+            );
+            assert_eq!(
+                browser.attr_of(&css, "aria-describedby").await,
+                Some(format!("{f}-error")),
+                "{tag}: {f} is described by its message"
+            );
+        }
+        assert_eq!(
+            browser.text_of("#consent-error").await,
+            l.t("consent-needed")
+        );
+        for f in ["message", "name", "contact"] {
+            let css = format!("#{f}");
+            assert_eq!(
+                (
+                    browser.css_of(&css, "border-top-color").await,
+                    browser.css_of(&css, "border-top-width").await
+                ),
+                ("rgba(179, 38, 30, 1)".to_owned(), "2px".to_owned()),
+                "{tag}: {f} is outlined in red"
+            );
+        }
+        assert_eq!(browser.attr_of("#quote", "aria-invalid").await, None);
+        assert_eq!(
+            browser.css_of("#quote", "border-top-width").await,
+            "1px",
+            "{tag}: a right field stays plain"
+        );
+        if tag == "en" || tag == "fa" {
+            for (size, width, height) in [("desktop", 1200, 900), ("phone", 390, 844)] {
+                browser.resize(width, height).await;
+                browser
+                    .screenshot(&format!("form-refused-{tag}-{size}"))
+                    .await;
+            }
+            browser.resize(1200, 900).await;
+        }
+
+        // A link of the summary takes the reader to the field itself.
+        browser.click(".error-summary a[href='#consent']").await;
+        assert!(
+            browser.focused_is("#consent").await,
+            "{tag}: the link focuses the consent box, not {}",
+            browser.focused().await
+        );
+    }
+    browser.close().await;
+}

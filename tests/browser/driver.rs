@@ -173,12 +173,28 @@ impl Browser {
     /// Clicks the element at `css` (a submit button or a link) and waits
     /// until the page it leads to has loaded.
     pub async fn click_and_wait(&self, css: &str) {
-        // A mark on the current document: gone once another one loaded.
+        self.mark_page().await;
+        self.click(css).await;
+        self.wait_for_new_page(&format!("clicking `{css}`")).await;
+    }
+
+    /// Presses keys that lead to a new page (Enter on a link or button)
+    /// and waits for it, like [`Browser::click_and_wait`].
+    pub async fn keys_and_wait(&self, keys: &str) {
+        self.mark_page().await;
+        self.keys(keys).await;
+        self.wait_for_new_page(&format!("pressing {keys:?}")).await;
+    }
+
+    /// A mark on the current document: gone once another one loaded.
+    async fn mark_page(&self) {
         self.client
             .execute("window.__tipdesk_old_page = true;", vec![])
             .await
             .expect("mark the page");
-        self.click(css).await;
+    }
+
+    async fn wait_for_new_page(&self, what: &str) {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let state = self
@@ -196,7 +212,7 @@ impl Browser {
             }
             assert!(
                 Instant::now() < deadline,
-                "clicking `{css}` did not lead to a new page within {TIMEOUT:?} ({})",
+                "{what} did not lead to a new page within {TIMEOUT:?} ({})",
                 self.where_am_i().await
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -266,6 +282,89 @@ impl Browser {
             .enter_parent_frame()
             .await
             .expect("leave the frame");
+    }
+
+    /// Presses keys on whatever has the focus, as a person at the keyboard
+    /// does (`fantoccini::key::Key` as `char`s for Tab, Enter...).
+    pub async fn keys(&self, keys: &str) {
+        let here = self.where_am_i().await;
+        let el = self
+            .client
+            .active_element()
+            .await
+            .unwrap_or_else(|e| panic!("no focused element ({here}): {e}"));
+        el.send_keys(keys)
+            .await
+            .unwrap_or_else(|e| panic!("could not type {keys:?} ({here}): {e}"));
+    }
+
+    /// Whether the focused element matches `css`.
+    pub async fn focused_is(&self, css: &str) -> bool {
+        self.client
+            .execute(
+                "const a = document.activeElement; return !!a && a.matches(arguments[0]);",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("could not ask what has the focus: {e}"))
+            == Value::Bool(true)
+    }
+
+    /// A short description of the focused element (tag, id, name, text).
+    pub async fn focused(&self) -> String {
+        let v = self
+            .client
+            .execute(
+                "const a = document.activeElement; if (!a) return 'nothing'; \
+                 return `<${a.tagName.toLowerCase()}${a.id ? ' id=' + a.id : ''}${a.name ? ' name=' + a.name : ''}> ${(a.innerText || a.value || '').slice(0, 40)}`;",
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("could not ask what has the focus: {e}"));
+        v.as_str().unwrap_or("?").to_owned()
+    }
+
+    /// The focused element's focus indicator, as computed: its outline
+    /// (style, width) and box shadow. For checking the ring is drawn.
+    pub async fn focus_ring(&self) -> (String, String, String) {
+        let v = self
+            .client
+            .execute(
+                "const s = getComputedStyle(document.activeElement); \
+                 return [s.outlineStyle, s.outlineWidth, s.boxShadow];",
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("could not read the focus ring: {e}"));
+        let v: Vec<String> = serde_json::from_value(v).expect("three strings");
+        (v[0].clone(), v[1].clone(), v[2].clone())
+    }
+
+    /// Presses Tab until the element at `css` has the focus, checking at
+    /// every stop that tipdesk's own focus ring is drawn; panics after
+    /// `most` presses, listing where the focus went.
+    pub async fn tab_to(&self, css: &str, most: usize) {
+        let tab = char::from(fantoccini::key::Key::Tab).to_string();
+        let mut path = Vec::new();
+        for _ in 0..most {
+            self.keys(&tab).await;
+            let here = self.focused().await;
+            let (style, width, shadow) = self.focus_ring().await;
+            assert!(
+                style == "solid" && width == "3px" && shadow.contains("rgb(255, 221, 0)"),
+                "no focus ring of tipdesk's own on {here}: outline {style} {width}, shadow {shadow} ({})",
+                self.where_am_i().await
+            );
+            path.push(here);
+            if self.focused_is(css).await {
+                return;
+            }
+        }
+        panic!(
+            "{most} presses of Tab never reached `{css}` ({}); the focus went:\n  {}",
+            self.where_am_i().await,
+            path.join("\n  ")
+        );
     }
 
     /// Sets the window's size in CSS pixels, e.g. 390 wide for a phone.
