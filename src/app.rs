@@ -186,6 +186,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
     cfg.app_data(path)
         .route("/", web::get().to(webutil::landing::page))
         .route("/static/tipdesk.css", web::get().to(webutil::stylesheet))
+        .route("/favicon.svg", web::get().to(webutil::favicon))
+        .route("/favicon.ico", web::get().to(webutil::favicon))
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))
         .route("/metrics", web::get().to(ops::metrics))

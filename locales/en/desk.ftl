@@ -6,6 +6,8 @@
 
 desk-title = verification desk
 desk-nav-tips = Tips
+# On a staff error page: the link back to the person's start page.
+desk-error-back = Back to the desk
 desk-nav-audit = Audit trail
 desk-nav-queue = Queue
 desk-log-out = Log out

@@ -5,6 +5,7 @@
 
 desk-title = میز راستی‌آزمایی
 desk-nav-tips = گزارش‌ها
+desk-error-back = بازگشت به میز
 desk-nav-audit = دفتر ممیزی
 desk-nav-queue = صف اعلان‌ها
 desk-log-out = خروج

@@ -57,7 +57,8 @@ fn safe_next(next: Option<&str>) -> &str {
         {
             n
         }
-        _ => "/desk/tips",
+        // `/desk` sends each person to their own start (`Staff::home`).
+        _ => "/desk",
     }
 }
 
@@ -313,6 +314,6 @@ pub async fn set_locale(
             other => WebError::internal(Format::Html, &other),
         })?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/desk/tips"))
+        .insert_header((header::LOCATION, "/desk"))
         .finish())
 }

@@ -93,6 +93,21 @@ impl Staff {
         matches!(self.role, Role::Admin | Role::Ops)
     }
 
+    /// Whether this person reads tips at all (ops do not).
+    pub fn sees_tips(&self) -> bool {
+        self.role != Role::Ops
+    }
+
+    /// Where `/desk` takes this person: ops to the notification queue
+    /// (they see no tips), everyone else to the tips.
+    pub fn home(&self) -> &'static str {
+        if self.sees_tips() {
+            "/desk/tips"
+        } else {
+            "/ops/queue"
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             id: Some(self.id),
@@ -317,9 +332,9 @@ impl FromRequest for Staff {
             let next = if req.method() == actix_web::http::Method::GET {
                 req.uri()
                     .path_and_query()
-                    .map_or("/desk/tips".into(), |p| p.to_string())
+                    .map_or("/desk".into(), |p| p.to_string())
             } else {
-                "/desk/tips".into()
+                "/desk".into()
             };
             let Some(token) = req
                 .cookie(cookie_name(&state.settings))

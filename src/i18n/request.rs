@@ -43,6 +43,8 @@ struct RequestLanguage {
     /// The reader page's address, for links to it in other languages;
     /// `None` for staff pages and addresses not safe to link to.
     place: Option<String>,
+    /// Whose page it is: a staff error page wears the desk's layout.
+    audience: Audience,
 }
 
 tokio::task_local! {
@@ -84,6 +86,14 @@ pub fn place_links(current: Locale) -> Vec<LanguageLink> {
         .ok()
         .flatten()
         .map_or_else(Vec::new, |p| reader_links(current, &p))
+}
+
+/// Whether the request being handled is for a staff page (`/desk`,
+/// `/ops/`); outside a request, a reader's.
+pub fn for_staff() -> bool {
+    CURRENT
+        .try_with(|r| r.audience == Audience::Desk)
+        .unwrap_or(false)
 }
 
 /// `path` if a link to it stays on this site: an absolute path, not
@@ -198,13 +208,15 @@ pub async fn middleware(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let chosen = choose(&req, default_for(&req));
-    let place = match audience(req.path()) {
+    let audience = audience(req.path());
+    let place = match audience {
         Audience::Reader => linkable(req.path()),
         Audience::Desk => None,
     };
     let state = RequestLanguage {
         chosen: Cell::new(chosen),
         place,
+        audience,
     };
     let (res, locale) = CURRENT
         .scope(state, async move {

@@ -167,6 +167,17 @@ impl ErrorPage {
     }
 }
 
+/// The error page on staff addresses (`/desk`, `/ops/`): the desk's
+/// layout, not the reader's footer.
+#[derive(Template)]
+#[template(path = "desk/error.html")]
+struct DeskErrorPage {
+    l: Locale,
+    title: String,
+    message: String,
+    request_id: Option<String>,
+}
+
 impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         self.status
@@ -186,6 +197,15 @@ impl ResponseError for WebError {
                 fields: self.fields.iter().map(|(k, m)| (*k, l.msg(m))).collect(),
                 request_id,
             }),
+            Format::Html if i18n::request::for_staff() => {
+                let page = DeskErrorPage {
+                    l,
+                    title: l.msg(&Msg::new("error-title").number("status", self.status.as_u16())),
+                    message: l.msg(&self.message),
+                    request_id,
+                };
+                super::html(self.status, &page)
+            }
             Format::Html => {
                 let page = ErrorPage {
                     l,

@@ -15,6 +15,7 @@ mod audit;
 mod auth;
 mod backlog;
 mod desk_languages;
+mod desk_pages;
 mod follow_up;
 mod hostile;
 mod languages;

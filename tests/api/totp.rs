@@ -193,7 +193,7 @@ async fn the_password_alone_gives_no_session_the_code_does(backend: Backend) {
 
     let res = send_code(&desk, &login_token, &current_code(&printed.secret)).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(res.headers()[reqwest::header::LOCATION], "/desk/tips");
+    assert_eq!(res.headers()[reqwest::header::LOCATION], "/desk");
     assert_eq!(desk.get("/desk/tips").await.status(), StatusCode::OK);
     assert!(has(&audit(&app), "login", "totp"));
 

@@ -19,5 +19,7 @@ mod driver;
 mod accessibility;
 mod desk;
 mod follow_up;
+mod keyboard;
 mod languages;
+mod screens;
 mod tip_form;

@@ -17,9 +17,9 @@ use crate::web::{html_no_store, WebError};
 const PAGE: i64 = 50;
 
 /// `GET /desk`
-pub async fn home() -> HttpResponse {
+pub async fn home(staff: Staff) -> HttpResponse {
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/desk/tips"))
+        .insert_header((header::LOCATION, staff.home()))
         .finish()
 }
 

@@ -1,0 +1,91 @@
+//! The desk's frame: where `/desk` takes each role, the staff error page
+//! in the desk's layout, and the icon every page names.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+async fn the_desk_sends_ops_to_the_queue_and_everyone_else_to_the_tips(backend: Backend) {
+    let app = newsroom(backend).await;
+    for (role, desks, home) in [
+        ("editor", &["default"][..], "/desk/tips"),
+        ("viewer", &["default"][..], "/desk/tips"),
+        ("admin", &[][..], "/desk/tips"),
+        ("ops", &[][..], "/ops/queue"),
+    ] {
+        let desk = signed_in(&app, &format!("{role}@example.org"), role, desks).await;
+        let res = desk.get("/desk").await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{role}");
+        assert_eq!(location(&res), home, "{role} starts at {home}");
+        let page = desk.get(home).await;
+        assert_eq!(page.status(), StatusCode::OK, "{role} may open {home}");
+        let html = page.text().await.unwrap();
+        assert_eq!(
+            html.contains(r#"<a href="/desk/tips">"#),
+            role != "ops",
+            "{role}: a Tips link only for those who read tips"
+        );
+    }
+}
+
+async fn staff_error_pages_wear_the_desk_layout(backend: Backend) {
+    let app = newsroom(backend).await;
+    let desk = signed_in(&app, "editor@example.org", "editor", &["default"]).await;
+    for path in [
+        "/desk/tips/999999",
+        "/desk/no-such-page",
+        "/ops/no-such-page",
+    ] {
+        let res = desk.get(path).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains(r#"<header class="deskbar">"#),
+            "{path}: {html}"
+        );
+        assert!(
+            !html.contains(r#"<footer class="site">"#),
+            "{path}: no reader footer"
+        );
+        assert!(html.contains("Back to the desk"), "{path}");
+    }
+    // A reader's 404 stays the reader's.
+    let res = app
+        .client
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"<footer class="site">"#));
+    assert!(!html.contains("deskbar"));
+}
+
+async fn every_page_names_an_icon_that_is_there(backend: Backend) {
+    let app = newsroom(backend).await;
+    for path in ["/favicon.svg", "/favicon.ico"] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["content-type"], "image/svg+xml", "{path}");
+        assert!(res.text().await.unwrap().starts_with("<svg"), "{path}");
+    }
+    let desk = DeskClient::new(&app);
+    for path in [
+        "/",
+        "/articles/csto-extremist-groups-afghanistan/tip",
+        "/embed/articles/csto-extremist-groups-afghanistan/tip",
+        "/no-such-page",
+        "/desk/login",
+    ] {
+        let html = desk.get(path).await.text().await.unwrap();
+        assert!(
+            html.contains(r#"<link rel="icon" href="/favicon.svg" type="image/svg+xml">"#),
+            "{path}"
+        );
+    }
+}
+
+crate::both_backends!(
+    the_desk_sends_ops_to_the_queue_and_everyone_else_to_the_tips,
+    staff_error_pages_wear_the_desk_layout,
+    every_page_names_an_icon_that_is_there,
+);

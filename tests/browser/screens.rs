@@ -1,0 +1,207 @@
+//! Every screen: reader pages at 320 px (WCAG 1.4.10's reflow width, and
+//! what a 1280 px screen shows at 400 % zoom; 200 % is 640 px) in every
+//! language, and the desk at a phone's 390 px — the queue as cards, the
+//! tip and the ops page — without a sideways scroll. Photographed into
+//! `target/screenshots/` (`screens-*.png`): CI keeps them.
+
+use serde_json::{json, Value};
+use tipdesk::i18n::{self, Audience};
+
+use crate::driver::Browser;
+use crate::helpers::*;
+
+const PAGE: &str = "/articles/csto-extremist-groups-afghanistan/tip";
+const SUBMIT: &str = "form button[type=submit]";
+
+/// How far the page scrolls sideways (0: it fits).
+async fn overflow(browser: &Browser) -> i64 {
+    browser
+        .client()
+        .execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_i64()
+        .unwrap()
+}
+
+async fn js(browser: &Browser, script: &str) -> Value {
+    browser
+        .client()
+        .execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// Checks that the page fits `width` and photographs it.
+async fn fits(browser: &Browser, width: u32, name: &str) {
+    browser.resize(width, 800).await;
+    if overflow(browser).await != 0 {
+        let wide = js(
+            browser,
+            "const w = document.documentElement.clientWidth; \
+             return [...document.querySelectorAll('body *')] \
+               .filter((e) => e.getBoundingClientRect().right > w + 1 || e.getBoundingClientRect().left < -1) \
+               .slice(0, 30).map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().width)}px`);",
+        )
+        .await;
+        browser
+            .screenshot(&format!("screens-{name}-overflowing"))
+            .await;
+        panic!("{name} scrolls sideways at {width} px; too wide: {wide}");
+    }
+    browser.screenshot(&format!("screens-{name}")).await;
+}
+
+#[tokio::test]
+async fn reader_pages_fit_320_px_in_every_language() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let browser = Browser::start().await;
+    for l in i18n::catalog().offered(Audience::Reader) {
+        let tag = l.tag();
+        browser.resize(1200, 900).await;
+        browser.goto(&app.url(&format!("/?lang={tag}"))).await;
+        fits(&browser, 320, &format!("landing-{tag}-320")).await;
+        browser.goto(&app.url(&format!("{PAGE}?lang={tag}"))).await;
+        fits(&browser, 320, &format!("form-{tag}-320")).await;
+        browser.fill("#message", "Short").await;
+        browser
+            .fill(
+                "#contact",
+                "a-very-long-address-without-any-break@example.org",
+            )
+            .await;
+        browser.click_and_wait(SUBMIT).await;
+        fits(&browser, 320, &format!("form-refused-{tag}-320")).await;
+        browser
+            .fill("#message", "The convoy left Kunduz on Tuesday, not Monday.")
+            .await;
+        browser.fill("#contact", "").await;
+        browser.click_and_wait(SUBMIT).await;
+        assert!(browser.exists(".reference").await, "{tag}: thanked");
+        fits(&browser, 320, &format!("thanks-{tag}-320")).await;
+        browser
+            .goto(&app.url(&format!("/no/such/page?lang={tag}")))
+            .await;
+        fits(&browser, 320, &format!("404-{tag}-320")).await;
+    }
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_desk_fits_a_phone_with_the_queue_as_cards() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    for body in [
+        json!({
+            "kind": "correction",
+            "message": "Correction: the mayor resigned on Tuesday, not Wednesday.",
+            "quote": "The mayor resigned on Wednesday, the council said in a statement.",
+            "name": "Mina Rahimi",
+            "contact": "source@example.org",
+            "consent": true,
+        }),
+        json!({"message": "پل کابل از دوشنبه بسته است؛ نقشهٔ گزارش اشتباه است."}),
+    ] {
+        let res = app.post_json(DEMO_ARTICLE, &body).await;
+        assert_eq!(res.status().as_u16(), 201);
+    }
+    app.execute_sql(
+        "UPDATE outbox SET state = 'dead', attempts = 5, \
+         last_error = '550 5.1.1 mailbox unavailable: the recipient does not exist here' WHERE id = 1;",
+    );
+    let browser = Browser::start().await;
+    for l in i18n::catalog().offered(Audience::Desk) {
+        let tag = l.tag();
+        let email = format!("phone-{tag}@example.org");
+        let password = add_user(&app, &email, "admin", &[]);
+        app.cli(&["user", "set-locale", &email, tag]);
+        browser.resize(1200, 900).await;
+        browser.goto(&app.url("/desk/login")).await;
+        browser.fill("#email", &email).await;
+        browser.fill("#password", &password).await;
+        browser
+            .click_and_wait("form.login button[type=submit]")
+            .await;
+        assert_eq!(browser.path().await, "/desk/tips", "{tag}: signed in");
+        browser
+            .screenshot(&format!("screens-desk-queue-{tag}-desktop"))
+            .await;
+
+        for width in [390, 320] {
+            browser.resize(width, 800).await;
+            assert_eq!(
+                overflow(&browser).await,
+                0,
+                "{tag}: the queue scrolls sideways at {width} px"
+            );
+            // Cards: each tip a box of its own, as wide as the page allows.
+            assert_eq!(browser.css_of("tr[data-tip]", "display").await, "block");
+            let bar = js(
+                &browser,
+                "return [document.querySelector('.deskbar').getBoundingClientRect().width, document.documentElement.clientWidth];",
+            )
+            .await;
+            assert_eq!(
+                bar[0].as_f64(),
+                bar[1].as_f64(),
+                "{tag}: the bar spans the screen"
+            );
+        }
+        browser.resize(390, 844).await;
+        browser
+            .screenshot(&format!("screens-desk-queue-{tag}-phone"))
+            .await;
+
+        browser.goto(&app.url("/desk/tips/1")).await;
+        fits(&browser, 390, &format!("desk-tip-{tag}-phone")).await;
+        let h = js(
+            &browser,
+            "return [parseFloat(getComputedStyle(document.querySelector('h1')).fontSize), \
+             parseFloat(getComputedStyle(document.querySelector('h2')).fontSize)];",
+        )
+        .await;
+        assert!(
+            h[1].as_f64() < h[0].as_f64(),
+            "{tag}: a section heading is smaller than the title: {h}"
+        );
+        // The quotation's bar is on the side where the page's text starts.
+        let (start, end) = if l.dir() == "rtl" {
+            ("right", "left")
+        } else {
+            ("left", "right")
+        };
+        assert_eq!(
+            browser
+                .css_of("blockquote.quoted", &format!("border-{start}-width"))
+                .await,
+            "4px",
+            "{tag}: the quote's bar on the {start}"
+        );
+        assert_eq!(
+            browser
+                .css_of("blockquote.quoted", &format!("border-{end}-width"))
+                .await,
+            "0px"
+        );
+        // The reference in the title stays whole.
+        let lines = js(
+            &browser,
+            "return document.querySelector('h1 .reference').getClientRects().length;",
+        )
+        .await;
+        assert_eq!(lines, json!(1), "{tag}: the reference is on one line");
+
+        browser.goto(&app.url("/ops/queue")).await;
+        fits(&browser, 390, &format!("ops-{tag}-phone")).await;
+        browser.resize(1200, 900).await;
+        browser
+            .screenshot(&format!("screens-ops-{tag}-desktop"))
+            .await;
+
+        browser.goto(&app.url("/desk/tips")).await;
+        browser.click_and_wait(".deskbar form.logout button").await;
+    }
+    browser.close().await;
+}
