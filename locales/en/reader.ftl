@@ -165,7 +165,7 @@ follow-up-reply-submit = Send to the desk
 follow-up-reply-privacy = Only the desk reads this. Your name and contact are not needed; give them only if you want the desk to have them.
 follow-up-sent = Your message has been sent to the desk.
 follow-up-leave = Leave
-follow-up-leave-about = Closes your tip on this screen. To come back, you will need your receipt.
+follow-up-leave-about = Closes your tip on this screen. On a device others use, close this tab or window too: until it is closed, the browser's Back button can send your receipt again and reopen your tip. To come back, you will need your receipt.
 follow-up-unsent-label = Your message (not sent yet)
 follow-up-unsent-hint = We kept it here. Enter your receipt and open your tip: it will be waiting in the box, ready to send. Or copy it somewhere private.
 
