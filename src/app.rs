@@ -27,6 +27,8 @@ use crate::web::{self as webutil, Format, WebError};
 /// A running tipdesk: the HTTP server and its background tasks.
 pub struct Application {
     port: u16,
+    public_url: url::Url,
+    no_accounts: bool,
     server: Server,
 }
 
@@ -49,13 +51,22 @@ impl Application {
                 tracing::info!(article = %id, "seeded the demo article");
             }
         }
+        // Read once at start: the console's hint for a first run.
+        let no_accounts = !pool
+            .with(|c| Ok::<_, crate::db::DbError>(crate::auth::users::any(c)?))
+            .unwrap_or(true);
         let listener = TcpListener::bind(settings.server.bind).map_err(|e| {
             anyhow::anyhow!(
                 "cannot listen on {} (server.bind): {e}",
                 settings.server.bind
             )
         })?;
-        let port = listener.local_addr()?.port();
+        let bound = listener.local_addr()?;
+        let port = bound.port();
+        let mut settings = settings;
+        // `bind` may name port 0: links follow the port actually taken.
+        settings.server.settle_public_url(bound);
+        let public_url = settings.server.public_url.clone();
         let settings = Arc::new(settings);
         let wake = Arc::new(Notify::new());
         let metrics = Arc::new(Metrics::new());
@@ -115,7 +126,12 @@ impl Application {
         .workers(workers)
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            public_url,
+            no_accounts,
+            server,
+        })
     }
 
     /// Stops the server from outside (tests, embedders).
@@ -126,6 +142,16 @@ impl Application {
     /// The port actually bound (useful when `server.bind` asks for port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// No staff account existed when the server was built (a first run).
+    pub fn has_no_accounts(&self) -> bool {
+        self.no_accounts
+    }
+
+    /// `server.public_url`, or the address listened on when it is not set.
+    pub fn public_url(&self) -> &url::Url {
+        &self.public_url
     }
 
     /// Serves until the process is asked to stop.

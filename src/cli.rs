@@ -448,13 +448,17 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         );
     }
     runtime.block_on(async move {
-        let public_url = settings.server.public_url.clone();
         let app = Application::build(settings)?;
         tracing::info!(port = app.port(), "tipdesk is listening");
-        println!(
-            "tipdesk is running. Open {} in a browser (Ctrl-C stops it).",
-            public_url
-        );
+        let url = app.public_url().as_str().trim_end_matches('/');
+        println!("tipdesk is running. Open {url}/ in a browser (Ctrl-C stops it).");
+        println!("The verification desk is at {url}/desk.");
+        if app.has_no_accounts() {
+            println!(
+                "It has no accounts yet. Create the first (an admin) in another terminal, here:\n    {}",
+                crate::auth::users::first_account_command()
+            );
+        }
         app.run().await?;
         Ok(())
     })

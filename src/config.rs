@@ -52,7 +52,15 @@ pub struct Settings {
 pub struct ServerSettings {
     #[serde(deserialize_with = "socket_address")]
     pub bind: SocketAddr,
-    #[serde(deserialize_with = "http_url")]
+    /// `server.public_url` as configured; `None` (empty): follow `bind`.
+    #[serde(rename = "public_url", deserialize_with = "optional_http_url")]
+    pub public_url_given: Option<Url>,
+    /// The address readers and staff reach tipdesk at: the configured one,
+    /// else `http://` and the listening address (a wildcard bind as
+    /// loopback), so moving the port moves every printed and mailed link.
+    /// Filled in by [`Settings::load_from`], and by `Application::build`
+    /// again once the port is known (a `bind` to port 0).
+    #[serde(skip, default = "unset_url")]
     pub public_url: Url,
     /// HTTP worker threads; 0: one per core.
     pub workers: usize,
@@ -377,6 +385,8 @@ impl Settings {
             .and_then(|c| c.try_deserialize())
             .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
         settings.validate()?;
+        let bind = settings.server.bind;
+        settings.server.settle_public_url(bind);
         settings.server.proxies = crate::web::client::ProxyTrust {
             header: settings.server.client_ip_header.clone(),
             trusted: settings.server.trusted_proxies.clone(),
@@ -508,6 +518,47 @@ fn socket_address<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Erro
     let raw = String::deserialize(d)?;
     raw.parse()
         .map_err(|_| D::Error::custom(format!("`{raw}` is not an address:port")))
+}
+
+/// A placeholder until [`Settings::load_from`] fills `public_url` in.
+fn unset_url() -> Url {
+    Url::parse("http://127.0.0.1/").unwrap_or_else(|_| unreachable!("a valid URL"))
+}
+
+/// An empty string is "not set".
+fn optional_http_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+    let raw = String::deserialize(d)?;
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    http_url(serde::de::value::StringDeserializer::<D::Error>::new(raw)).map(Some)
+}
+
+impl ServerSettings {
+    /// `http://` and `addr`, a wildcard address (`0.0.0.0`, `[::]`) read
+    /// as loopback: what `public_url` is when not set.
+    pub fn url_for(addr: SocketAddr) -> Url {
+        let ip = match addr.ip() {
+            std::net::IpAddr::V4(v4) if v4.is_unspecified() => {
+                std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+            }
+            std::net::IpAddr::V6(v6) if v6.is_unspecified() => {
+                std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+            }
+            ip => ip,
+        };
+        let text = format!("http://{}/", SocketAddr::new(ip, addr.port()));
+        Url::parse(&text).unwrap_or_else(|_| unset_url())
+    }
+
+    /// Sets `public_url` from `public_url_given`, or from `bound` (the
+    /// address actually listened on) when none was given.
+    pub fn settle_public_url(&mut self, bound: SocketAddr) {
+        self.public_url = match &self.public_url_given {
+            Some(url) => url.clone(),
+            None => Self::url_for(bound),
+        };
+    }
 }
 
 fn http_url<'de, D: Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
@@ -680,6 +731,7 @@ mod tests {
     fn defaults_match_the_documented_file() {
         let s = Settings::load_from(None, env(&[])).unwrap();
         assert_eq!(s.server.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.server.public_url.as_str(), "http://127.0.0.1:8080/");
         assert_eq!(
             s.database.url,
             DatabaseUrl::Sqlite(PathBuf::from("var/tipdesk.db"))
@@ -690,6 +742,33 @@ mod tests {
         assert_eq!(s.limits.duplicate_window, Duration::from_secs(600));
         assert_eq!(s.server.proxies.trusted, s.server.trusted_proxies);
         assert!(s.security.secret_key.is_none() && s.ops.metrics_token.is_none());
+    }
+
+    #[test]
+    fn public_url_follows_bind_unless_given() {
+        let s =
+            Settings::load_from(None, env(&[("TIPDESK_SERVER__BIND", "127.0.0.1:9000")])).unwrap();
+        assert_eq!(s.server.public_url.as_str(), "http://127.0.0.1:9000/");
+        let s =
+            Settings::load_from(None, env(&[("TIPDESK_SERVER__BIND", "0.0.0.0:9001")])).unwrap();
+        assert_eq!(s.server.public_url.as_str(), "http://127.0.0.1:9001/");
+        let s = Settings::load_from(None, env(&[("TIPDESK_SERVER__BIND", "[::]:9002")])).unwrap();
+        assert_eq!(s.server.public_url.as_str(), "http://[::1]:9002/");
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("TIPDESK_SERVER__BIND", "127.0.0.1:9000"),
+                (
+                    "TIPDESK_SERVER__PUBLIC_URL",
+                    "https://tips.newsroom.example",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.server.public_url.as_str(),
+            "https://tips.newsroom.example/"
+        );
     }
 
     #[test]

@@ -239,4 +239,9 @@ landing-heading = Know more about a story?
 landing-intro = tipdesk receives readers' tips and corrections and passes them to the desk responsible for the article.
 # $command: the command that imports articles
 landing-no-articles = No articles yet. Import some with { $command }.
+landing-staff = For the newsroom
+# $desk: the desk's address, shown as a link
+landing-desk-at = The verification desk works at { $desk }.
+# $command: the command, shown as code. Shown only before any account exists.
+landing-first-account = It has no accounts yet. Create the first, an admin, in a terminal in tipdesk's folder: { $command }
 landing-articles = Articles

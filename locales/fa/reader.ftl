@@ -196,4 +196,7 @@ landing-title = tipdesk — گزارش خوانندگان
 landing-heading = درباره یک مطلب چیز بیشتری می‌دانید؟
 landing-intro = tipdesk گزارش‌ها و اصلاحیه‌های خوانندگان را دریافت می‌کند و به میز راستی‌آزمایی مسئول هر مطلب می‌رساند.
 landing-no-articles = هنوز مطلبی نیست. با { $command } مطلب‌ها را وارد کنید.
+landing-staff = برای تحریریه
+landing-desk-at = میز راستی‌آزمایی در { $desk } کار می‌کند.
+landing-first-account = هنوز هیچ حسابی ندارد. نخستین حساب را، یک مدیر، در یک ترمینال در پوشهٔ tipdesk بسازید: { $command }
 landing-articles = مطلب‌ها

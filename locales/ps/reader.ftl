@@ -211,4 +211,7 @@ landing-title = tipdesk — د لوستونکو راپورونه
 landing-heading = د کومې لیکنې په اړه نور څه پوهېږئ؟
 landing-intro = tipdesk د لوستونکو راپورونه او سمونونه ترلاسه کوي او د هرې لیکنې مسؤلې د تصدیق څانګې ته یې رسوي.
 landing-no-articles = لا تر اوسه کومه لیکنه نشته. له { $command } سره یې راننباسئ.
+landing-staff = د خبرخونې لپاره
+landing-desk-at = د تایید مېز په { $desk } کې کار کوي.
+landing-first-account = تر اوسه هېڅ حساب نلري. لومړی حساب، یو مدیر، د tipdesk په فولډر کې په یوه ترمینل کې جوړ کړئ: { $command }
 landing-articles = لیکنې

@@ -231,4 +231,7 @@ landing-title = tipdesk — сообщения читателей
 landing-heading = Знаете больше, чем сказано в статье?
 landing-intro = tipdesk принимает сообщения и исправления от читателей и передаёт их в отдел проверки, отвечающий за статью.
 landing-no-articles = Статей пока нет. Импортируйте их командой { $command }.
+landing-staff = Для редакции
+landing-desk-at = Отдел проверки работает по адресу { $desk }.
+landing-first-account = Учётных записей пока нет. Создайте первую, администратора, в терминале в папке tipdesk: { $command }
 landing-articles = Статьи

@@ -180,6 +180,40 @@ pub fn add(
     }
 }
 
+/// Whether any staff account exists, enabled or not: before the first,
+/// the console and the landing page say how to create one.
+pub fn any(conn: &mut Conn<'_>) -> QueryResult<bool> {
+    crate::db_run!(conn, |conn| diesel::select(diesel::dsl::exists(
+        users::table.select(users::id)
+    ))
+    .get_result(conn))
+}
+
+/// How to run tipdesk's commands the way it was started: `cargo run
+/// --release --` (or `cargo run --`) when cargo started it, which is all a
+/// fresh checkout has (the binary is not on the PATH), else `tipdesk` (not
+/// the path it was started by: the landing page is public).
+pub fn command_prefix() -> String {
+    if std::env::var_os("CARGO_MANIFEST_DIR").is_some() {
+        if cfg!(debug_assertions) {
+            "cargo run --".to_owned()
+        } else {
+            "cargo run --release --".to_owned()
+        }
+    } else {
+        "tipdesk".to_owned()
+    }
+}
+
+/// The command that creates the first account, an admin, for the console
+/// and the landing page.
+pub fn first_account_command() -> String {
+    format!(
+        "{} user add --email you@newsroom.example --name \"Your Name\" --role admin",
+        command_prefix()
+    )
+}
+
 /// The account with this email (any case), enabled or not.
 pub fn find(conn: &mut Conn<'_>, email: &str) -> QueryResult<Option<(Account, String)>> {
     let email = email.trim().to_lowercase();

@@ -16,10 +16,20 @@ struct Landing {
     langs: Vec<LanguageLink>,
     embed: bool,
     articles: Vec<Article>,
+    /// Before the first staff account exists: the command that creates it.
+    first_account: Option<String>,
+    /// How tipdesk's commands are run here (see `users::command_prefix`).
+    command_prefix: String,
 }
 
 pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    let articles = state.pool.run(|conn| articles::latest(conn, 20)).await?;
+    let (articles, any_account) = state
+        .pool
+        .run(|conn| {
+            let articles = articles::latest(conn, 20)?;
+            Ok::<_, crate::db::DbError>((articles, crate::auth::users::any(conn)?))
+        })
+        .await?;
     let l = i18n::current();
     Ok(html(
         StatusCode::OK,
@@ -28,6 +38,8 @@ pub async fn page(state: web::Data<AppState>) -> Result<HttpResponse, WebError> 
             langs: i18n::request::reader_links(l, "/"),
             embed: false,
             articles,
+            first_account: (!any_account).then(crate::auth::users::first_account_command),
+            command_prefix: crate::auth::users::command_prefix(),
         },
     ))
 }

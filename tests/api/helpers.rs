@@ -95,6 +95,9 @@ impl TestApp {
         adjust(&mut settings);
         let app = Application::build(settings.clone()).expect("application starts");
         let address = format!("http://127.0.0.1:{}", app.port());
+        // The app's links follow the port it took; the test's copy of the
+        // settings (for workers run by hand) says the same.
+        settings.server.public_url = app.public_url().clone();
         let handle = app.handle();
         tokio::spawn(app.run());
         let pool = Pool::connect(&settings.database).expect("test pool");

@@ -105,7 +105,7 @@ async fn every_response_carries_the_security_headers(backend: Backend) {
 
 async fn hsts_is_sent_when_served_over_https(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| {
-        s.server.public_url = "https://tips.newsroom.example".parse().unwrap();
+        s.server.public_url_given = Some("https://tips.newsroom.example".parse().unwrap());
     })
     .await;
     let res = app.get("/").await;
