@@ -213,6 +213,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
         .route("/", web::get().to(webutil::landing::page))
         .route("/static/tipdesk.css", web::get().to(webutil::stylesheet))
         .route("/favicon.svg", web::get().to(webutil::favicon))
+        .route("/embed.js", web::get().to(webutil::embed_js))
+        .route("/embed-frame.js", web::get().to(webutil::embed_frame_js))
         .route("/favicon.ico", web::get().to(webutil::favicon))
         .route("/healthz", web::get().to(ops::healthz))
         .route("/readyz", web::get().to(ops::readyz))

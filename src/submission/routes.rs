@@ -51,6 +51,41 @@ impl Layout {
     }
 }
 
+/// The embed without its heading and article title (`?compact=1`, what
+/// `/embed.js` asks for): the article around it shows both already. Kept
+/// through the post, the refused form and the thank-you page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Compact(bool);
+
+impl Compact {
+    /// `?compact=1` on an embed's address; a page of its own is never
+    /// compact.
+    fn of(req: &HttpRequest, layout: Layout) -> Self {
+        Self(
+            layout == Layout::Embed
+                && url::form_urlencoded::parse(req.query_string().as_bytes())
+                    .any(|(k, v)| k == "compact" && v == "1"),
+        )
+    }
+
+    /// `url` (which may have a query already) with `compact=1` when compact.
+    fn keep(self, url: String) -> String {
+        match (self.0, url.contains('?')) {
+            (false, _) => url,
+            (true, true) => format!("{url}&compact=1"),
+            (true, false) => format!("{url}?compact=1"),
+        }
+    }
+
+    /// Language links that stay compact.
+    fn links(self, mut links: Vec<LanguageLink>) -> Vec<LanguageLink> {
+        for link in &mut links {
+            link.href = self.keep(std::mem::take(&mut link.href));
+        }
+        links
+    }
+}
+
 /// The HTML form's fields: the tip, plus the two anti-bot fields.
 #[derive(Deserialize)]
 pub struct FormPost {
@@ -119,6 +154,7 @@ struct FormPage<'a> {
     l: Locale,
     langs: Vec<LanguageLink>,
     embed: bool,
+    compact: bool,
     article: &'a Article,
     action: String,
     input: &'a TipInput,
@@ -251,6 +287,7 @@ struct Refusal<'a> {
 fn render_form(
     state: &AppState,
     layout: Layout,
+    compact: Compact,
     article: &Article,
     refusal: Option<Refusal<'_>>,
 ) -> HttpResponse {
@@ -275,10 +312,14 @@ fn render_form(
         status,
         &FormPage {
             l,
-            langs: i18n::request::reader_links(l, &layout.form_path(&article.id)),
+            langs: compact.links(i18n::request::reader_links(
+                l,
+                &layout.form_path(&article.id),
+            )),
             embed: layout == Layout::Embed,
+            compact: compact.0,
             article,
-            action: layout.form_link(&article.id),
+            action: compact.keep(layout.form_link(&article.id)),
             input,
             errors,
             notice,
@@ -292,18 +333,25 @@ pub async fn form_page(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    show_form(&state, Layout::Page, &path).await
+    show_form(&state, Layout::Page, Compact(false), &path).await
 }
 
 /// `GET /embed/articles/{id}/tip`
 pub async fn form_embed(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    show_form(&state, Layout::Embed, &path).await
+    let compact = Compact::of(&req, Layout::Embed);
+    show_form(&state, Layout::Embed, compact, &path).await
 }
 
-async fn show_form(state: &AppState, layout: Layout, id: &str) -> Result<HttpResponse, WebError> {
+async fn show_form(
+    state: &AppState,
+    layout: Layout,
+    compact: Compact,
+    id: &str,
+) -> Result<HttpResponse, WebError> {
     let article = match state.articles.get(id) {
         Some(a) => a,
         None => {
@@ -313,7 +361,7 @@ async fn show_form(state: &AppState, layout: Layout, id: &str) -> Result<HttpRes
         }
     };
     i18n::request::prefer_article(article.language.as_deref());
-    Ok(render_form(state, layout, &article, None))
+    Ok(render_form(state, layout, compact, &article, None))
 }
 
 /// `POST /articles/{id}/tip`
@@ -363,6 +411,7 @@ async fn submit_form(
     }
     let article = load_article(state, id, Format::Html).await?;
     i18n::request::prefer_article(article.language.as_deref());
+    let compact = Compact::of(req, layout);
     let (form, duplicate) = match form {
         ReaderForm::Read(post) => (post, None),
         ReaderForm::Duplicate { field, first } => (first, Some(field)),
@@ -372,6 +421,7 @@ async fn submit_form(
         render_form(
             state,
             layout,
+            compact,
             &article,
             Some(Refusal {
                 status,
@@ -461,13 +511,16 @@ async fn submit_form(
         &ThanksPage {
             l,
             // The reader's place after sending is the article's form.
-            langs: i18n::request::reader_links(l, &layout.form_path(&article.id)),
+            langs: compact.links(i18n::request::reader_links(
+                l,
+                &layout.form_path(&article.id),
+            )),
             embed: layout == Layout::Embed,
             article: &article,
             reference: &stored.reference,
             receipt: stored.receipt.grouped(),
             follow_up_path: layout.follow_up_link(),
-            form_path: layout.form_link(&article.id),
+            form_path: compact.keep(layout.form_link(&article.id)),
         },
     ))
 }

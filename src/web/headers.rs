@@ -10,7 +10,8 @@ use actix_web::HttpResponse;
 
 use crate::config::Settings;
 
-/// Everything a page may load comes from tipdesk itself; no script at all.
+/// Everything a page may load comes from tipdesk itself; no script at all
+/// (but for the embed's, below).
 const CSP_BASE: &str =
     "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'";
 
@@ -75,8 +76,16 @@ pub async fn middleware(
         }
         _ => "'none'".to_owned(),
     };
-    if let Ok(v) = HeaderValue::from_str(&format!("{CSP_BASE}; frame-ancestors {frame_ancestors}"))
-    {
+    // The embed runs one script of tipdesk's own (`/embed-frame.js`, which
+    // tells the article its height); every other page runs none.
+    let scripts = if is_embed(&path) {
+        "; script-src 'self'"
+    } else {
+        ""
+    };
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{CSP_BASE}{scripts}; frame-ancestors {frame_ancestors}"
+    )) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     // X-Frame-Options cannot list origins, so the embed relies on CSP alone.

@@ -52,6 +52,40 @@ pub async fn stylesheet() -> HttpResponse {
         .body(STYLESHEET)
 }
 
+/// `/embed.js`, which a newsroom's article loads to place the form (see
+/// README, "Embedding"). Its SHA-384, for Subresource Integrity, is in
+/// README; a test keeps the two equal.
+pub const EMBED_JS: &str = include_str!("../../templates/static/embed.js");
+
+/// `GET /embed.js`: cached for a week by browsers and CDNs, and readable
+/// by any site (`Access-Control-Allow-Origin: *`), which the `integrity`
+/// check of a `crossorigin` script needs. Public code, no secrets.
+pub async fn embed_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=604800"))
+        .insert_header(("access-control-allow-origin", "*"))
+        .insert_header(("cross-origin-resource-policy", "cross-origin"))
+        .body(EMBED_JS)
+}
+
+const EMBED_FRAME_JS: &str = include_str!("../../templates/static/embed-frame.js");
+
+/// `GET /embed-frame.js`: the embed's own script, which posts the form's
+/// height to the page around it. It may post only to
+/// `embed.allowed_origins`, so the list is written into it here (a short
+/// cache: the list is configuration).
+pub async fn embed_frame_js(state: actix_web::web::Data<crate::state::AppState>) -> HttpResponse {
+    let origins = serde_json::to_string(&state.settings.embed.allowed_origins)
+        .unwrap_or_else(|_| "[]".to_owned());
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=300"))
+        .body(format!(
+            "var TIPDESK_ORIGINS = {origins};\n{EMBED_FRAME_JS}"
+        ))
+}
+
 /// tipdesk's icon: a speech bubble on the accent blue. A favicon of its
 /// own, so browsers stop asking for `/favicon.ico` and logging a 404 with
 /// every page.

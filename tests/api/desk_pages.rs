@@ -84,8 +84,34 @@ async fn every_page_names_an_icon_that_is_there(backend: Backend) {
     }
 }
 
+async fn the_landing_page_says_where_the_desk_is_and_how_to_make_its_first_account(
+    backend: Backend,
+) {
+    let app = newsroom(backend).await;
+    let html = |app: &TestApp| {
+        let url = app.url("/");
+        let client = app.client.clone();
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let first = html(&app).await;
+    assert!(first.contains(r#"<a href="/desk" dir="ltr">/desk</a>"#));
+    assert!(
+        first.contains(r#"<p id="first-account">"#)
+            && first.contains("user add --email you@newsroom.example"),
+        "{first}"
+    );
+    add_user(&app, "first@example.org", "admin", &[]);
+    let later = html(&app).await;
+    assert!(later.contains(r#"<a href="/desk" dir="ltr">/desk</a>"#));
+    assert!(
+        !later.contains("first-account"),
+        "only before the first account"
+    );
+}
+
 crate::both_backends!(
     the_desk_sends_ops_to_the_queue_and_everyone_else_to_the_tips,
     staff_error_pages_wear_the_desk_layout,
     every_page_names_an_icon_that_is_there,
+    the_landing_page_says_where_the_desk_is_and_how_to_make_its_first_account,
 );

@@ -175,6 +175,10 @@ async fn every_reader_page_in_every_language_passes_axe() {
 
         browser.goto(&at(EMBED)).await;
         findings.check(&browser, tag, "embed").await;
+        browser
+            .goto(&app.url(&format!("{EMBED}?compact=1&lang={tag}")))
+            .await;
+        findings.check(&browser, tag, "compact embed").await;
         browser.fill("#message", "Short").await;
         browser.click_and_wait(SUBMIT).await;
         findings.check(&browser, tag, "refused embed").await;

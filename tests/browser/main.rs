@@ -18,6 +18,7 @@ mod driver;
 
 mod accessibility;
 mod desk;
+mod embed;
 mod follow_up;
 mod keyboard;
 mod languages;
