@@ -151,6 +151,9 @@ async fn the_desk_fits_a_phone_with_the_queue_as_cards() {
         }
         browser.resize(390, 844).await;
         browser
+            .assert_accessible(&format!("the {tag} queue as cards"))
+            .await;
+        browser
             .screenshot(&format!("screens-desk-queue-{tag}-phone"))
             .await;
 
@@ -195,6 +198,9 @@ async fn the_desk_fits_a_phone_with_the_queue_as_cards() {
 
         browser.goto(&app.url("/ops/queue")).await;
         fits(&browser, 390, &format!("ops-{tag}-phone")).await;
+        browser
+            .assert_accessible(&format!("the {tag} ops page on a phone"))
+            .await;
         browser.resize(1200, 900).await;
         browser
             .screenshot(&format!("screens-ops-{tag}-desktop"))
