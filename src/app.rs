@@ -88,6 +88,7 @@ impl Application {
             Pool::Sqlite(_) => Some(submission::writer::TipWriter::start(
                 pool.clone(),
                 metrics.clone(),
+                crate::triage::search::index_pending,
             )?),
             #[cfg(feature = "postgres")]
             Pool::Pg(..) => None,

@@ -3,6 +3,10 @@
 //! most of which mean nothing to them; a reader is told one of five, in
 //! words they understand: received → being checked → answered / published
 //! / closed.
+//!
+//! Import cycle with `crate::follow_up::conversation`: the status depends
+//! on who wrote last (its `Author`), and the conversation's view shows the
+//! status; two halves of one capability.
 
 use crate::domain::TipStatus;
 use crate::i18n::Msg;

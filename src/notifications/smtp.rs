@@ -8,6 +8,10 @@
 //! held each connection to some 22 emails a second. (lettre has merged the
 //! same fix, PR #1159, but not released it; once it is, this module can go
 //! back to `AsyncSmtpTransport`.)
+//!
+//! Import cycle with `crate::notifications::mailer`: this is one of the
+//! mailer's transports and reports failures in the mailer's terms
+//! (`SendFailure`), which the worker sorts into retry or give up.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -13,7 +13,7 @@ use crate::articles::Article;
 use crate::config::Settings;
 use crate::db::schema::tips;
 use crate::db::{locks, Conn, DbError};
-use crate::domain::{Receipt, TipId, TipKind, TipReference, TipStatus};
+use crate::domain::{TipId, TipKind, TipReference, TipStatus};
 use crate::notifications::outbox;
 use crate::ops::Metrics;
 use crate::privacy::SealingKeys;
@@ -22,6 +22,7 @@ use crate::state::AppState;
 use crate::web::client::ClientKey;
 
 pub use input::{FieldErrors, TipInput, ValidTip};
+pub use writer::Stored;
 
 #[derive(Insertable)]
 #[diesel(table_name = tips)]
@@ -45,14 +46,6 @@ struct NewTip<'a> {
     fingerprint: &'a str,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
-}
-
-/// What the reader is given for a stored tip: its reference, and the
-/// receipt to come back with (`follow_up`), shown once and never stored.
-#[derive(Debug, Clone)]
-pub struct Stored {
-    pub reference: TipReference,
-    pub receipt: Receipt,
 }
 
 /// Accepts a valid tip: stores it with its notification (see [`store`];

@@ -10,18 +10,19 @@
 //! then is each submission answered. PostgreSQL needs none of this: its
 //! server already groups concurrent commits.
 //!
-//! The same thread keeps SQLite's search index up with new tips (see
-//! `triage::search`), a small chunk at a time whenever no tip is waiting:
-//! done elsewhere, indexing a second's worth of tips held the write lock
-//! for ~100 ms each second, and that was most of the submissions' p99.
+//! The same thread keeps SQLite's search index up with new tips (the
+//! wiring passes `triage::search::index_pending` as [`Indexer`]), a small
+//! chunk at a time whenever no tip is waiting: done elsewhere, indexing a
+//! second's worth of tips held the write lock for ~100 ms each second, and
+//! that was most of the submissions' p99.
 
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::Stored;
 use crate::db::{Conn, DbError, Pool};
+use crate::domain::{Receipt, TipReference};
 use crate::ops::health::Health;
 use crate::ops::Metrics;
 
@@ -33,9 +34,24 @@ const MAX_BATCH: usize = 128;
 const INDEX_CHUNK: i64 = 500;
 const INDEX_EVERY: Duration = Duration::from_secs(1);
 
+/// What the reader is given for a stored tip: its reference, and the
+/// receipt to come back with (`follow_up`), shown once and never stored.
+/// Declared here, beside the writer that hands it back, so that the
+/// writer (held in `AppState`) needs nothing from `submission`, which
+/// needs `AppState`.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub reference: TipReference,
+    pub receipt: Receipt,
+}
+
 /// Stores one tip on the connection it is given, in a transaction of its
 /// own (which, in a batch, is a savepoint).
 pub type Work = Box<dyn FnOnce(&mut Conn<'_>) -> Result<Stored, DbError> + Send>;
+
+/// Indexes up to `chunk` stored tips for search; returns how many it did
+/// (fewer than `chunk`: the index has caught up).
+pub type Indexer = fn(&mut Conn<'_>, i64) -> diesel::QueryResult<usize>;
 
 struct Job {
     work: Work,
@@ -50,15 +66,15 @@ pub struct TipWriter {
 }
 
 impl TipWriter {
-    /// Starts the writer thread for `pool`.
-    /// Starts the writer thread for `pool`; it reports failed writes to
-    /// `metrics.health` and keeps its own indexing away while they fail.
-    pub fn start(pool: Pool, metrics: Arc<Metrics>) -> std::io::Result<Self> {
+    /// Starts the writer thread for `pool`, which runs `index` whenever
+    /// no tip is waiting; it reports failed writes to `metrics.health` and
+    /// keeps its own indexing away while they fail.
+    pub fn start(pool: Pool, metrics: Arc<Metrics>, index: Indexer) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel();
         let writer_pool = pool.clone();
         std::thread::Builder::new()
             .name("tipdesk-tip-writer".into())
-            .spawn(move || run(&writer_pool, &queue, &metrics.health))?;
+            .spawn(move || run(&writer_pool, &queue, &metrics.health, index))?;
         Ok(Self { jobs, pool })
     }
 
@@ -76,7 +92,7 @@ impl TipWriter {
     }
 }
 
-fn run(pool: &Pool, queue: &mpsc::Receiver<Job>, health: &Health) {
+fn run(pool: &Pool, queue: &mpsc::Receiver<Job>, health: &Health, index: Indexer) {
     // Whatever was stored before this start may not be indexed yet.
     let mut backlog = true;
     let mut index_at = Instant::now();
@@ -104,9 +120,7 @@ fn run(pool: &Pool, queue: &mpsc::Receiver<Job>, health: &Health) {
             backlog = false;
             index_at = Instant::now() + INDEX_EVERY;
         } else if backlog || Instant::now() >= index_at {
-            let indexed = pool.with(|c| {
-                crate::triage::search::index_pending(c, INDEX_CHUNK).map_err(DbError::from)
-            });
+            let indexed = pool.with(|c| index(c, INDEX_CHUNK).map_err(DbError::from));
             health.write_result(&indexed);
             backlog = match indexed {
                 Ok(n) => n as i64 == INDEX_CHUNK,

@@ -691,6 +691,7 @@ async fn tips_committed_together_fail_alone(backend: Backend) {
     let writer = TipWriter::start(
         app.pool.clone(),
         std::sync::Arc::new(tipdesk::ops::Metrics::new()),
+        tipdesk::triage::search::index_pending,
     )
     .unwrap();
     // Each job writes article rows, all or none; one repeats an id, which
