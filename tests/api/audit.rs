@@ -6,6 +6,7 @@ use serde_json::json;
 
 async fn the_audit_chain_verifies_and_tampering_is_found(backend: Backend) {
     let app = newsroom(backend).await;
+    app.leave_jobs_unsent();
     let id = send_tip(&app, DEMO_ARTICLE, json!({"message": DESK_MESSAGE})).await;
     let editor = signed_in(&app, "intl@example.org", "editor", &["international"]).await;
     for step in ["in_review", "verified"] {

@@ -8,6 +8,7 @@ use serde_json::json;
 
 async fn anonymous_visitors_are_sent_to_login_and_change_nothing(backend: Backend) {
     let app = newsroom(backend).await;
+    app.leave_jobs_unsent();
     let id = send_tip(&app, DEMO_ARTICLE, json!({"message": DESK_MESSAGE})).await;
     let anon = DeskClient::new(&app);
     for path in ["/desk/tips", &format!("/desk/tips/{id}"), "/desk/audit"] {
@@ -242,6 +243,7 @@ async fn user_commands_enforce_the_password_and_desk_rules(backend: Backend) {
 
 async fn state_changes_need_the_csrf_token_and_a_same_site_origin(backend: Backend) {
     let app = newsroom(backend).await;
+    app.leave_jobs_unsent();
     let id = send_tip(&app, DEMO_ARTICLE, json!({"message": DESK_MESSAGE})).await;
     let editor = signed_in(&app, "intl@example.org", "editor", &["international"]).await;
     let url = format!("{}/desk/tips/{id}/status", editor.base);

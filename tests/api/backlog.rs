@@ -65,6 +65,7 @@ async fn a_flood_past_the_engines_limits_drains_in_one_digest(backend: Backend) 
 /// revived by one command.
 async fn retrying_every_dead_job_of_a_huge_backlog(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     backlog(&app, 70_000, "dead");
     let out = app.cli(&["queue", "retry", "--all-dead"]);
     assert!(

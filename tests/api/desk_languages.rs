@@ -4,7 +4,6 @@
 //! those the desk is offered in, and each desk's email in the desk's
 //! language (`[desks.<key>] locale`), subject included.
 
-use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::json;
 use tipdesk::i18n::{self, Locale, Msg};
@@ -14,12 +13,6 @@ use crate::smtp::{Received, SmtpServer};
 
 fn locale(tag: &str) -> Locale {
     i18n::catalog().get(tag).expect("a shipped language")
-}
-
-fn html_lang_dir(page: &str) -> (String, String) {
-    let lang = extract_attr(page, "<html lang=\"").expect("html lang");
-    let dir = extract_attr(page, &format!("<html lang=\"{lang}\" dir=\"")).expect("html dir");
-    (lang, dir)
 }
 
 /// Creates a staff account with a desk language, as `tipdesk user add
@@ -41,6 +34,7 @@ fn add_user_in(app: &TestApp, email: &str, role: &str, desks: &[&str], tag: &str
 
 async fn the_desk_speaks_the_accounts_language(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let res = app
         .post_json(
             DEMO_ARTICLE,
@@ -155,7 +149,7 @@ async fn the_sign_in_pages_follow_the_browser_among_the_desks_languages(backend:
     let page = app.get("/desk/login?lang=fa").await.text().await.unwrap();
     assert_eq!(html_lang_dir(&page), ("fa".into(), "rtl".into()));
     // A wrong password, answered in Persian.
-    let csrf = extract_attr(&page, "name=\"csrf_token\" value=\"").unwrap();
+    let csrf = field(&page, "csrf_token").unwrap();
     let res = app
         .client
         .post(app.url("/desk/login"))
@@ -235,47 +229,14 @@ async fn the_user_commands_set_a_desk_language(backend: Backend) {
     assert_eq!(stored("omid@example.org").as_deref(), Some("en"));
 }
 
-/// The subject with RFC 2047 encoded-words (`=?utf-8?b?...?=`) decoded.
+/// The subject as a mail reader shows it (RFC 2047 encoded-words decoded).
 fn subject(m: &Received) -> String {
-    let raw = m.header("Subject").unwrap();
-    raw.split(' ')
-        .map(|w| {
-            match w
-                .strip_prefix("=?utf-8?b?")
-                .and_then(|w| w.strip_suffix("?="))
-            {
-                Some(b64) => String::from_utf8(
-                    base64::engine::general_purpose::STANDARD
-                        .decode(b64)
-                        .unwrap(),
-                )
-                .unwrap(),
-                None => format!(" {w} "),
-            }
-        })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    m.subject().unwrap()
 }
 
 /// Every text part of the message, decoded (base64 or quoted-printable).
 fn text(m: &Received) -> String {
-    let mut out = m.body_text();
-    for part in m
-        .data
-        .split("Content-Transfer-Encoding: base64\r\n\r\n")
-        .skip(1)
-    {
-        let b64: String = part
-            .lines()
-            .take_while(|l| !l.is_empty() && !l.starts_with("--"))
-            .collect();
-        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64) {
-            out.push_str(&String::from_utf8_lossy(&bytes));
-        }
-    }
-    out
+    m.body_text()
 }
 
 async fn a_desks_email_is_in_the_desks_language(backend: Backend) {

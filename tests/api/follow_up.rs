@@ -98,6 +98,7 @@ async fn app_answering_after(backend: Backend, ms: u64) -> TestApp {
 
 async fn the_receipt_is_shown_once_and_opens_the_tip(backend: Backend) {
     let app = app_answering_after(backend, 10).await;
+    app.leave_jobs_unsent();
     // From the page: the thank-you page shows it, and links to the follow-up.
     let res = app
         .submit_form(
@@ -191,6 +192,7 @@ fn regex_like_receipt(r: &str) -> bool {
 
 async fn persian_digits_spaces_and_dashes_open_it_too(backend: Backend) {
     let app = app_answering_after(backend, 10).await;
+    app.leave_jobs_unsent();
     let (_, reference, receipt) = tip_with_receipt(&app, json!({"message": TIP})).await;
     let bare = digits(&receipt);
     let dashed = receipt.replace(' ', "-");
@@ -231,6 +233,7 @@ fn without_request_id(mut v: Value) -> Value {
 async fn wrong_receipts_are_indistinguishable_and_throttled(backend: Backend) {
     const ANSWER_MS: u64 = 250;
     let app = app_answering_after(backend, ANSWER_MS).await;
+    app.leave_jobs_unsent();
     let (_, _, receipt) = tip_with_receipt(&app, json!({"message": TIP})).await;
     // A receipt whose tip is gone (as retention removes it).
     let (gone_id, _, gone) = tip_with_receipt(&app, json!({"message": format!("{TIP} (2)")})).await;
@@ -349,6 +352,7 @@ async fn a_surge_of_wrong_receipts_shows_on_the_ops_page(backend: Backend) {
 
 async fn reader_and_desk_exchange_three_messages_each_way(backend: Backend) {
     let app = app_answering_after(backend, 10).await;
+    app.leave_jobs_unsent();
     let (id, reference, receipt) = tip_with_receipt(&app, json!({"message": TIP})).await;
     let editor = signed_in(&app, "sam.editor@example.org", "editor", &["default"]).await;
     // Things the reader must never see.
@@ -528,6 +532,7 @@ async fn the_same_words_twice_in_a_moment_are_kept_once(backend: Backend) {
         s.follow_up.wrong_receipt_answer = Duration::ZERO;
     })
     .await;
+    app.leave_jobs_unsent();
     let (_, _, receipt) = tip_with_receipt(&app, json!({"message": TIP})).await;
     let count = || app.count_sql("SELECT count(*) AS n FROM tip_messages");
     const WORDS: &str = "Sent twice by a double click on Send.";
@@ -589,6 +594,7 @@ async fn a_reply_and_a_new_tip_share_one_digest(backend: Backend) {
 
 async fn viewers_cannot_write_to_the_reader(backend: Backend) {
     let app = newsroom(backend).await;
+    app.leave_jobs_unsent();
     let (id, _, receipt) = tip_with_receipt(&app, json!({"message": TIP})).await;
     let viewer = signed_in(&app, "viewer@example.org", "viewer", &["international"]).await;
     let page = viewer
@@ -624,6 +630,7 @@ async fn viewers_cannot_write_to_the_reader(backend: Backend) {
 
 async fn a_published_correction_shows_on_the_readers_view(backend: Backend) {
     let app = app_answering_after(backend, 10).await;
+    app.leave_jobs_unsent();
     let (id, _, receipt) =
         tip_with_receipt(&app, json!({"kind": "correction", "message": TIP})).await;
     let (other, _, _) = tip_with_receipt(&app, json!({"message": format!("{TIP} (new)")})).await;
@@ -791,6 +798,7 @@ async fn retention_removes_the_conversation_with_its_tip(backend: Backend) {
 
 async fn rotating_keys_reseals_the_conversation(backend: Backend) {
     let app = app_answering_after(backend, 10).await;
+    app.leave_jobs_unsent();
     let (id, _, receipt) = tip_with_receipt(&app, json!({"message": TIP})).await;
     let editor = signed_in(&app, "editor@example.org", "editor", &["default"]).await;
     desk_writes(&editor, id, "Which notice board?").await;
@@ -853,6 +861,7 @@ async fn rotating_keys_reseals_the_conversation(backend: Backend) {
 
 async fn the_embed_and_the_refusals_speak_the_readers_language(backend: Backend) {
     let app = app_answering_after(backend, 10).await;
+    app.leave_jobs_unsent();
     let (_, reference, receipt) = tip_with_receipt(&app, json!({"message": TIP})).await;
     let res = app.get("/embed/follow-up?lang=ps").await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -910,6 +919,7 @@ async fn every_follow_up_page_is_whole_in_every_language(backend: Backend) {
         s.follow_up.failures_per_hour = std::num::NonZeroU32::new(4).unwrap();
     })
     .await;
+    app.leave_jobs_unsent();
     let (id, _, receipt) =
         tip_with_receipt(&app, json!({"kind": "correction", "message": TIP})).await;
     let editor = signed_in(&app, "editor@example.org", "editor", &["default"]).await;
@@ -1025,6 +1035,7 @@ async fn every_answer_of_the_follow_up_api_is_in_the_openapi_document(backend: B
         s.follow_up.failures_per_hour = std::num::NonZeroU32::new(1).unwrap();
     })
     .await;
+    app.leave_jobs_unsent();
     let (_, _, receipt) = tip_with_receipt(&app, json!({"message": TIP})).await;
     let doc: Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
     let raw = |path: &'static str, content_type: &'static str, body: String| {

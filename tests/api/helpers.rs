@@ -1,6 +1,14 @@
 //! `TestApp::spawn`: the real application on a random port, with a fresh
 //! database of its own (a SQLite file in a temporary folder, or a new
 //! PostgreSQL database), driven over HTTP.
+//!
+//! Everything a test's app writes (database, keys, mail files) stays in
+//! its scratch folder: never the checkout's `var/`, where a developer's
+//! own instance keeps its data. A test that leaves desk notifications
+//! unsent fails when its app is dropped, unless it says so with
+//! [`TestApp::leave_jobs_unsent`] (as crates.io's `TestApp` does).
+//! `TEST_LOG=1 cargo test ...` shows the app's logs (`RUST_LOG` filters
+//! them); each test's lines are printed only when that test fails.
 
 use std::collections::HashMap;
 
@@ -52,6 +60,10 @@ pub fn test_settings(db: &TestDb, data_dir: &std::path::Path) -> Settings {
         ("TIPDESK_DATABASE__URL", db.url_string()),
         ("TIPDESK_DATABASE__POOL_SIZE", "4".to_owned()),
         ("TIPDESK_STORAGE__DATA_DIR", data_dir.display().to_string()),
+        (
+            "TIPDESK_MAIL__FILE_DIR",
+            data_dir.join("mail").display().to_string(),
+        ),
         ("TIPDESK_SECURITY__SECRET_KEY", SECRET.to_owned()),
         ("TIPDESK_LIMITS__MIN_FILL_SECONDS", "0".to_owned()),
         ("TIPDESK_LIMITS__PER_CLIENT_PER_MINUTE", "10000".to_owned()),
@@ -77,6 +89,24 @@ pub struct TestApp {
     handle: actix_web::dev::ServerHandle,
     pub db: TestDb,
     _data: tempfile::TempDir,
+    /// Set by [`TestApp::leave_jobs_unsent`].
+    unsent_expected: std::sync::atomic::AtomicBool,
+}
+
+/// With `TEST_LOG` set, the app's logs go to the test's output (shown for
+/// the tests that fail); `RUST_LOG` chooses what (default: `info`).
+fn init_test_log() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_test_writer()
+                .try_init();
+        }
+    });
 }
 
 impl TestApp {
@@ -86,6 +116,7 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], after `adjust` has changed the settings.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Self {
+        init_test_log();
         let db = TestDb::create(backend);
         let data = tempfile::tempdir().expect("temp dir");
         let mut settings = test_settings(&db, data.path());
@@ -112,7 +143,26 @@ impl TestApp {
             handle,
             db,
             _data: data,
+            unsent_expected: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Says that this test leaves desk notifications in the outbox on
+    /// purpose (it is about the tip, not its email): dropping the app
+    /// then does not fail the test.
+    pub fn leave_jobs_unsent(&self) {
+        self.unsent_expected
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Outbox jobs not yet sent nor given up on (pending, in flight or
+    /// waiting to retry), as (id, state).
+    pub fn unsent_jobs(&self) -> Vec<(i64, String)> {
+        self.jobs()
+            .into_iter()
+            .filter(|j| !matches!(j.state.as_str(), "sent" | "dead"))
+            .map(|j| (j.id, j.state))
+            .collect()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -126,7 +176,7 @@ impl TestApp {
     /// Fetches the form and returns the signed token it carries.
     pub async fn form_token(&self, form_path: &str) -> String {
         let body = self.get(form_path).await.text().await.expect("form body");
-        extract_attr(&body, "name=\"form_token\" value=\"").expect("form has a token")
+        field(&body, "form_token").expect("form has a token")
     }
 
     /// Posts `fields` as a browser would (urlencoded).
@@ -288,6 +338,9 @@ impl TestApp {
             .env("TIPDESK_DATABASE__URL", self.db.url_string())
             .env("TIPDESK_SECURITY__SECRET_KEY", SECRET)
             .env("TIPDESK_STORAGE__DATA_DIR", self.db_dir())
+            .env("TIPDESK_MAIL__FILE_DIR", self.db_dir().join("mail"))
+            // Whatever else the command writes by default lands here too.
+            .current_dir(self.db_dir())
             .output()
             .expect("run tipdesk")
     }
@@ -383,6 +436,24 @@ impl Drop for TestApp {
         // Stop accepting and let the workers (and their pools) go before
         // the database is dropped.
         drop(self.handle.stop(false));
+        // A failing test has already said what went wrong.
+        if std::thread::panicking()
+            || self
+                .unsent_expected
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            return;
+        }
+        let unsent = self.unsent_jobs();
+        assert!(
+            unsent.is_empty(),
+            "the test left {} desk notifications unsent (id, state): {:?}{}. \
+             Deliver them (app.worker().drain()) and check what was sent, or \
+             call app.leave_jobs_unsent() if the email is not what it tests.",
+            unsent.len(),
+            &unsent[..unsent.len().min(5)],
+            if unsent.len() > 5 { " ..." } else { "" },
+        );
     }
 }
 
@@ -425,42 +496,80 @@ pub struct StoredTip {
     pub client_hash: String,
 }
 
-/// The value after `prefix` up to the next double quote, HTML-unescaped
-/// for the few entities askama emits.
-pub fn extract_attr(html: &str, prefix: &str) -> Option<String> {
-    let start = html.find(prefix)? + prefix.len();
-    let end = html[start..].find('"')? + start;
-    Some(unescape(&html[start..end]))
+/// A page as a browser's HTML parser reads it (entities decoded, the
+/// newline after `<textarea>` dropped), queried with CSS selectors.
+pub struct Page(scraper::Html);
+
+impl Page {
+    pub fn parse(html: &str) -> Self {
+        Self(scraper::Html::parse_document(html))
+    }
+
+    fn all<'a>(&'a self, css: &str) -> impl Iterator<Item = scraper::ElementRef<'a>> + 'a {
+        let selector = scraper::Selector::parse(css)
+            .unwrap_or_else(|e| panic!("bad CSS selector {css:?}: {e}"));
+        self.0.select(&selector).collect::<Vec<_>>().into_iter()
+    }
+
+    /// Attribute `attr` of the first element matching `css`.
+    pub fn attr(&self, css: &str, attr: &str) -> Option<String> {
+        self.all(css).next()?.attr(attr).map(str::to_owned)
+    }
+
+    /// The text of the first element matching `css`.
+    pub fn text(&self, css: &str) -> Option<String> {
+        Some(self.all(css).next()?.text().collect())
+    }
+
+    /// How many elements match `css`.
+    pub fn count(&self, css: &str) -> usize {
+        self.all(css).count()
+    }
+
+    /// What the form field `name` holds, as a browser would send it: an
+    /// input's value, a textarea's text, a select's chosen option.
+    pub fn field(&self, name: &str) -> Option<String> {
+        let css = format!("[name=\"{name}\"]");
+        let element = self.all(&css).next()?;
+        match element.value().name() {
+            "textarea" => Some(element.text().collect()),
+            "select" => {
+                let chosen = scraper::Selector::parse("option[selected]").ok()?;
+                let option = element.select(&chosen).next()?;
+                option.attr("value").map(str::to_owned)
+            }
+            _ => element.attr("value").map(str::to_owned),
+        }
+    }
 }
 
-/// Reverses askama's HTML escaping.
-pub fn unescape(s: &str) -> String {
-    s.replace("&#60;", "<")
-        .replace("&#62;", ">")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&#39;", "'")
-        .replace("&#x27;", "'")
-        .replace("&amp;", "&")
-        .replace("&#38;", "&")
+/// The value of the form field `name` in `html` (see [`Page::field`]).
+pub fn field(html: &str, name: &str) -> Option<String> {
+    Page::parse(html).field(name)
 }
 
-/// The text inside `<textarea ... name="NAME" ...>…</textarea>`, unescaped,
-/// as a browser reads it: a line break right after the opening tag is not
-/// part of the text (HTML, "The textarea element", and the parser's rule
-/// for a newline after `<textarea>`).
+/// The page's `<html lang dir>`.
+pub fn html_lang_dir(html: &str) -> (String, String) {
+    let page = Page::parse(html);
+    (
+        page.attr("html", "lang").expect("html lang"),
+        page.attr("html", "dir").expect("html dir"),
+    )
+}
+
+/// `text` as a page shows it to a browser: HTML reads every line break
+/// (CR LF, or a CR alone) as LF before parsing (HTML, "Preprocessing the
+/// input stream"), and a form sends each back as CR LF.
+pub fn as_read(text: &str) -> String {
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// The text of `<textarea name="NAME">` as a browser shows it: a line
+/// break right after the opening tag is not part of it (HTML, "The
+/// textarea element").
 pub fn textarea(html: &str, name: &str) -> Option<String> {
-    let at = html.find(&format!("name=\"{name}\""))?;
-    let open_end = html[at..].find('>')? + at + 1;
-    let close = html[open_end..].find("</textarea>")? + open_end;
-    let inner = &html[open_end..close];
-    let inner = inner
-        .strip_prefix("\r\n")
-        .or_else(|| inner.strip_prefix('\n'))
-        .unwrap_or(inner);
-    Some(unescape(inner))
+    let page = Page::parse(html);
+    page.text(&format!("textarea[name=\"{name}\"]"))
 }
 
 /// Creates a staff account directly (as `tipdesk user add` does) and
@@ -514,7 +623,7 @@ impl DeskClient {
             .text()
             .await
             .expect("login page");
-        let csrf = extract_attr(&page, "name=\"csrf_token\" value=\"").expect("login csrf");
+        let csrf = field(&page, "csrf_token").expect("login csrf");
         self.client
             .post(format!("{}/desk/login", self.base))
             .form(&[
@@ -535,7 +644,7 @@ impl DeskClient {
             .text()
             .await
             .expect("tips page");
-        extract_attr(&page, "name=\"csrf_token\" value=\"").expect("session csrf")
+        field(&page, "csrf_token").expect("session csrf")
     }
 
     /// Posts a desk form with the session's CSRF token added.
@@ -588,10 +697,14 @@ pub async fn send_tip(app: &TestApp, article: &str, body: serde_json::Value) -> 
 
 /// The value of the assignee option showing `name`.
 pub fn option_for(page: &str, name: &str) -> String {
-    let select = &page[page.find("name=\"assignee\"").unwrap()..];
-    let end = select.find(&format!(">{name}</option>")).unwrap();
-    let start = select[..end].rfind("value=\"").unwrap() + 7;
-    select[start..end].split('"').next().unwrap().to_owned()
+    let page = Page::parse(page);
+    let value = page
+        .all("select[name=\"assignee\"] option")
+        .find(|o| o.text().collect::<String>() == name)
+        .and_then(|o| o.attr("value"))
+        .unwrap_or_else(|| panic!("no assignee option shows {name}"))
+        .to_owned();
+    value
 }
 
 pub fn location(res: &reqwest::Response) -> String {

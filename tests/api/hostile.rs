@@ -22,13 +22,19 @@ const PREFIX: &str = "Naughty tip text: ";
 /// its connection pool.
 const IN_FLIGHT: usize = 8;
 
-/// The naughty strings: tests/data/naughty-strings.txt, plus what a
-/// line-based file cannot hold (line breaks).
+/// The naughty strings: the Big List of Naughty Strings (the
+/// `naughty-strings` crate), tipdesk's own additions
+/// (tests/data/naughty-strings.txt), and what a line-based file cannot
+/// hold (line breaks, header injection). Each once, in that order.
 fn naughty_strings() -> Vec<String> {
     let file = include_str!("../data/naughty-strings.txt");
-    let mut all: Vec<String> = file
-        .lines()
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    let mut all: Vec<String> = naughty_strings::BLNS
+        .iter()
+        .copied()
+        .chain(
+            file.lines()
+                .filter(|l| !l.is_empty() && !l.starts_with('#')),
+        )
         .map(str::to_owned)
         .collect();
     all.extend(
@@ -52,7 +58,9 @@ fn naughty_strings() -> Vec<String> {
         ]
         .map(str::to_owned),
     );
-    assert!(all.len() >= 300, "the list is complete");
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|s| seen.insert(s.clone()));
+    assert!(all.len() >= 900, "the list is complete");
     all
 }
 
@@ -183,6 +191,7 @@ async fn every_naughty_string_in_every_field_is_stored_exactly_or_refused_by_nam
     backend: Backend,
 ) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let strings = naughty_strings();
     let cases: Vec<Case> = strings
         .iter()
@@ -292,17 +301,11 @@ async fn every_naughty_string_in_every_field_is_stored_exactly_or_refused_by_nam
             continue;
         }
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{s:?}");
-        assert_eq!(
-            textarea(&page, "message").as_deref(),
-            Some(message.as_str())
-        );
-        assert_eq!(textarea(&page, "quote").as_deref(), Some(s.as_str()));
-        let kept = |field: &str| {
-            let at = page.find(&format!("name=\"{field}\""))?;
-            extract_attr(&page[at..], "value=\"")
-        };
-        assert_eq!(kept("name").as_deref(), Some(name), "{s:?}");
-        assert_eq!(kept("contact").as_deref(), Some(s.as_str()), "{s:?}");
+        assert_eq!(textarea(&page, "message"), Some(as_read(&message)));
+        assert_eq!(textarea(&page, "quote"), Some(as_read(s)));
+        let kept = |name: &str| field(&page, name);
+        assert_eq!(kept("name"), Some(as_read(name)), "{s:?}");
+        assert_eq!(kept("contact"), Some(as_read(s)), "{s:?}");
         if s.contains('<') && s.len() > 1 {
             assert!(!page.contains(s.as_str()), "{s:?} is shown unescaped");
         }
@@ -319,6 +322,7 @@ async fn every_naughty_string_in_every_field_is_stored_exactly_or_refused_by_nam
 
 async fn malformed_utf8_is_refused_with_400_and_nothing_is_stored(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let json_bodies: &[&[u8]] = &[
         b"{\"message\":\"\xC0\xAF an overlong slash in a tip\"}",
         b"{\"message\":\"\xE0\x80\xAF an overlong slash, three bytes\"}",
@@ -430,6 +434,7 @@ async fn malformed_utf8_is_refused_with_400_and_nothing_is_stored(backend: Backe
 
 async fn control_characters_are_refused_in_every_field_by_name(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let controls = [
         '\0', '\u{1}', '\u{7}', '\u{8}', '\u{b}', '\u{c}', '\u{e}', '\u{1b}', '\u{1f}', '\u{7f}',
         '\u{80}', '\u{85}', '\u{9b}', '\u{9f}',
@@ -546,6 +551,7 @@ async fn control_characters_are_refused_in_every_field_by_name(backend: Backend)
 
 async fn markup_in_a_tip_comes_out_escaped_on_every_page(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let script = "<script>alert(1)</script>";
     let img = "\"><img src=x onerror=alert(1)>";
     let attr = "' onmouseover='alert(1)' x='";
@@ -632,6 +638,7 @@ async fn markup_in_a_tip_comes_out_escaped_on_every_page(backend: Backend) {
 
 async fn json_of_every_wrong_shape_gets_a_4xx(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let wrong = [
         json!([]),
         json!(["a tip that is long enough"]),
@@ -884,10 +891,7 @@ async fn a_form_field_sent_twice_is_refused_by_name_and_the_text_kept(backend: B
         "{html}"
     );
     assert_eq!(textarea(&html, "message").as_deref(), Some(first));
-    let input = |name: &str| {
-        let at = html.find(&format!("name=\"{name}\""))?;
-        extract_attr(&html[at..], "value=\"")
-    };
+    let input = |name: &str| field(&html, name);
     assert_eq!(input("name").as_deref(), Some("Ahmad Zia"));
     assert_eq!(input("contact").as_deref(), Some("+93 70 123 4567"));
     assert!(
@@ -914,6 +918,7 @@ async fn a_form_field_sent_twice_is_refused_by_name_and_the_text_kept(backend: B
 
 async fn lengths_are_counted_in_characters_at_every_limit(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let n = |c: &str, count: usize| c.repeat(count);
     // Four-byte characters: a limit in bytes would refuse these.
     let limits = [
@@ -1061,6 +1066,7 @@ const QUEUE_FIELDS: [&str; 9] = [
 
 async fn desk_filters_notes_labels_and_login_take_hostile_text_without_a_5xx(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let (id, desk, password) = desk_with_a_tip(&app).await;
 
     let mut values: Vec<String> = naughty_strings().into_iter().step_by(12).collect();
@@ -1134,7 +1140,7 @@ async fn desk_filters_notes_labels_and_login_take_hostile_text_without_a_5xx(bac
     ] {
         let anon = DeskClient::new(&app);
         let page = anon.get("/desk/login").await.text().await.unwrap();
-        let csrf = extract_attr(&page, "name=\"csrf_token\" value=\"").unwrap();
+        let csrf = field(&page, "csrf_token").unwrap();
         let res = anon
             .client
             .post(app.url("/desk/login"))
@@ -1168,6 +1174,7 @@ async fn desk_filters_notes_labels_and_login_take_hostile_text_without_a_5xx(bac
 /// turn those away itself rather than pass them on and fail.
 async fn nul_bytes_and_ancient_dates_in_desk_input_are_not_a_5xx(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let (_, desk, _) = desk_with_a_tip(&app).await;
     let values = ["\u{0}", "a\u{0}b", "-4714-01-01", "-262143-01-01"].map(str::to_owned);
     let mut failed = queue_5xx(&desk, &values, &QUEUE_FIELDS).await;
@@ -1187,6 +1194,7 @@ async fn the_openapi_document_is_served_and_states_the_parsers_limits(backend: B
     use tipdesk::domain::{ArticleId, Contact, Quote, ReaderName, TipKind, TipMessage};
 
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let res = app.get("/api/v1/openapi.json").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-type"]

@@ -25,13 +25,6 @@ fn escaped(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// The page's `<html lang dir>`.
-fn html_lang_dir(page: &str) -> (String, String) {
-    let lang = extract_attr(page, "<html lang=\"").expect("html lang");
-    let dir = extract_attr(page, &format!("<html lang=\"{lang}\" dir=\"")).expect("html dir");
-    (lang, dir)
-}
-
 fn assert_in(page: &str, tag: &str) {
     let l = locale(tag);
     assert_eq!(
@@ -197,6 +190,7 @@ async fn an_articles_own_language_comes_after_the_url_and_before_the_browser(bac
 /// kept through the post.
 async fn refused_and_thanked_in_each_language(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     for tag in LANGS {
         let l = locale(tag);
         let path = format!("{FORM}?lang={tag}");
@@ -251,6 +245,7 @@ async fn the_default_locale_setting_applies_when_nothing_else_chooses(backend: B
 
 async fn a_json_422_in_persian_keeps_its_code_and_field_keys(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let body = serde_json::json!({"message": "short", "contact": "reader@example.org", "kind": 7});
     let send = |lang: &'static str| {
         app.client
@@ -398,6 +393,7 @@ async fn error_pages_speak_the_readers_language(backend: Backend) {
 /// URL, the article's own language and the browser.
 async fn every_reader_page_in_every_language_by_every_rule(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let articles: Vec<_> = LANGS
         .iter()
         .map(|tag| {
@@ -431,8 +427,10 @@ async fn every_reader_page_in_every_language_by_every_rule(backend: Backend) {
                 (tag.to_owned(), dir.to_owned()),
                 "{rule}: form"
             );
-            let token = extract_attr(&page, "name=\"form_token\" value=\"").unwrap();
-            let action = extract_attr(&page, "<form method=\"post\" action=\"").unwrap();
+            let token = field(&page, "form_token").unwrap();
+            let action = Page::parse(&page)
+                .attr("form[method=post]", "action")
+                .unwrap();
             for (message, status, heading) in [
                 ("short", StatusCode::UNPROCESSABLE_ENTITY, "form-heading"),
                 (

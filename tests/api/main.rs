@@ -17,6 +17,7 @@ mod backlog;
 mod desk_languages;
 mod desk_pages;
 mod follow_up;
+mod harness;
 mod hostile;
 mod languages;
 mod notifications;

@@ -85,6 +85,7 @@ async fn metrics_count_what_happened(backend: Backend) {
         s.notify.digest_window = Duration::ZERO;
     })
     .await;
+    app.leave_jobs_unsent();
     for kind in ["correction", "new_information"] {
         let res = app
             .post_json(DEMO_ARTICLE, &json!({"kind": kind, "message": MESSAGE}))
@@ -220,6 +221,7 @@ async fn the_queue_page_is_for_ops_and_acts_on_dead_jobs(backend: Backend) {
         s.notify.digest_window = Duration::ZERO;
     })
     .await;
+    app.leave_jobs_unsent();
     for _ in 0..2 {
         app.post_json(
             DEMO_ARTICLE,
@@ -355,6 +357,7 @@ async fn purge_applies_retention_and_reports_it(backend: Backend) {
 
 async fn a_large_purge_goes_in_batches_and_misses_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     app.post_json(DEMO_ARTICLE, &json!({"message": MESSAGE}))
         .await;
     // More old spam than one batch removes, some of it already indexed.
@@ -424,7 +427,7 @@ async fn logs_never_carry_a_source_even_at_trace_level(backend: Backend) {
         .text()
         .await
         .unwrap();
-    let token = extract_attr(&page, "name=\"form_token\" value=\"").unwrap();
+    let token = field(&page, "form_token").unwrap();
     let res = client
         .post(format!("{base}/articles/{DEMO_ARTICLE}/tip"))
         .header("user-agent", ua)

@@ -57,6 +57,7 @@ async fn metrics(app: &TestApp, from: &reqwest::Client, lines: &[&str]) -> Statu
 
 async fn via_the_proxy_each_reader_is_counted_apart(backend: Backend) {
     let app = behind_proxy(backend, &["127.0.0.1"]).await;
+    app.leave_jobs_unsent();
     let proxy = client_from("127.0.0.1");
     assert_eq!(
         tip(&app, &proxy, &["203.0.113.1"]).await,
@@ -90,6 +91,7 @@ async fn direct_from_loopback_the_peer_is_the_client(backend: Backend) {
 async fn direct_from_elsewhere_a_forged_header_is_ignored(backend: Backend) {
     // Only 127.0.0.1 is our proxy; 127.0.0.2 stands for any other host.
     let app = behind_proxy(backend, &["127.0.0.1"]).await;
+    app.leave_jobs_unsent();
     let stranger = client_from("127.0.0.2");
     // 127.0.0.2 is on loopback itself, so /metrics shows whose address
     // counted: its own (200), not the remote one it claims (403).
@@ -111,6 +113,7 @@ async fn direct_from_elsewhere_a_forged_header_is_ignored(backend: Backend) {
 
 async fn every_line_of_the_header_is_one_list(backend: Backend) {
     let app = behind_proxy(backend, &["127.0.0.1", "10.0.0.0/8"]).await;
+    app.leave_jobs_unsent();
     let proxy = client_from("127.0.0.1");
     // One line: the client's forged entry, then what our proxy appended.
     assert_eq!(

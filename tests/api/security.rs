@@ -20,6 +20,7 @@ async fn every_response_carries_the_security_headers(backend: Backend) {
         s.limits.per_client_per_minute = std::num::NonZeroU32::new(1).unwrap();
     })
     .await;
+    app.leave_jobs_unsent();
     let message = json!({"message": "A tip that is long enough to be accepted."});
     let accepted = app.post_json(DEMO_ARTICLE, &message).await;
     assert_eq!(accepted.status(), StatusCode::CREATED);
@@ -128,6 +129,7 @@ async fn hsts_is_sent_when_served_over_https(backend: Backend) {
 async fn cors_answers_only_the_newsrooms_origins(backend: Backend) {
     let app =
         TestApp::spawn_with(backend, |s| s.embed.allowed_origins = vec![ALLOWED.into()]).await;
+    app.leave_jobs_unsent();
     let api = app.url(&format!("/api/v1/articles/{DEMO_ARTICLE}/tips"));
     let preflight = |origin: &'static str| {
         app.client

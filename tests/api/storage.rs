@@ -156,12 +156,12 @@ fn heartbeat(app: &TestApp) {
 }
 
 fn input_value(html: &str, name: &str) -> Option<String> {
-    let at = html.find(&format!("name=\"{name}\""))?;
-    extract_attr(&html[at..], "value=\"")
+    field(html, name)
 }
 
 async fn a_full_disk_is_a_503_to_retry_and_the_form_keeps_every_word(backend: Backend) {
     let (app, disk) = FullDisk::app(backend, |_| {}).await;
+    app.leave_jobs_unsent();
     heartbeat(&app);
     let token = app.form_token(PAGE).await;
     assert_eq!(ready(&app).await.0, StatusCode::OK);

@@ -57,6 +57,7 @@ async fn the_landing_page_links_to_the_demo_article(backend: Backend) {
 
 async fn a_tip_sent_from_the_page_is_stored_with_its_notification(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let res = app
         .submit_form(
             PAGE,
@@ -105,6 +106,7 @@ async fn a_tip_sent_from_the_page_is_stored_with_its_notification(backend: Backe
 
 async fn a_tip_sent_from_the_embed_gets_the_minimal_thank_you(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let res = app.submit_form(EMBED, &[("message", MESSAGE)]).await;
     assert_eq!(res.status(), StatusCode::OK);
     let body = res.text().await.unwrap();
@@ -121,6 +123,7 @@ async fn a_tip_sent_from_the_embed_gets_the_minimal_thank_you(backend: Backend) 
 
 async fn a_tip_sent_as_json_answers_201_with_its_reference(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let res = app
         .post_json(
             DEMO_ARTICLE,
@@ -150,6 +153,7 @@ async fn desks_are_chosen_by_section_with_one_job_per_address(backend: Backend) 
         );
     })
     .await;
+    app.leave_jobs_unsent();
     let res = app
         .post_json(DEMO_ARTICLE, &json!({"message": MESSAGE}))
         .await;
@@ -165,6 +169,7 @@ async fn desks_are_chosen_by_section_with_one_job_per_address(backend: Backend) 
 
 async fn text_in_any_script_round_trips_exactly(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let samples = [
         // Persian, with a zero-width non-joiner inside the word.
         "این گزارش درست نیست؛ نشست در می‌خانه برگزار نشد و وزیر آن روز در کابل بود.",
@@ -230,11 +235,7 @@ async fn wrong_fields_come_back_with_the_input_kept_and_a_message_each(backend: 
         "input kept"
     );
     assert_eq!(
-        extract_attr(
-            &body,
-            "name=\"contact\" type=\"text\" dir=\"auto\" value=\""
-        )
-        .as_deref(),
+        field(&body, "contact").as_deref(),
         Some("someone@invalid@example")
     );
     assert!(app.tips().is_empty());
@@ -406,6 +407,7 @@ async fn forty_tips_in_a_row_from_one_client_meet_429(backend: Backend) {
         s.limits.per_client_burst = std::num::NonZeroU32::new(5).unwrap();
     })
     .await;
+    app.leave_jobs_unsent();
     let mut accepted = 0;
     let mut limited = 0;
     for _ in 0..40 {
@@ -451,6 +453,7 @@ async fn the_honeypot_refuses_with_the_input_kept(backend: Backend) {
 
 async fn the_form_token_refuses_fast_forged_and_stale_posts(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.limits.min_fill_seconds = 2).await;
+    app.leave_jobs_unsent();
     let token = app.form_token(PAGE).await;
 
     // Sent at once: refused, input kept, a fresh token in the new form.
@@ -499,6 +502,7 @@ async fn the_form_token_refuses_fast_forged_and_stale_posts(backend: Backend) {
 
 async fn a_quick_fix_after_a_refusal_is_not_held_back_as_too_fast(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.limits.min_fill_seconds = 2).await;
+    app.leave_jobs_unsent();
     let token = app.form_token(PAGE).await;
     // Sent too fast and with a wrong field: both are reported at once.
     let res = app
@@ -515,7 +519,7 @@ async fn a_quick_fix_after_a_refusal_is_not_held_back_as_too_fast(backend: Backe
     assert!(body.contains("faster than a person"));
     assert!(body.contains("id=\"consent-error\""));
     assert_eq!(
-        extract_attr(&body, "name=\"form_token\" value=\"").unwrap(),
+        field(&body, "form_token").unwrap(),
         token,
         "original time kept"
     );
@@ -533,7 +537,7 @@ async fn a_quick_fix_after_a_refusal_is_not_held_back_as_too_fast(backend: Backe
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let again = extract_attr(&res.text().await.unwrap(), "name=\"form_token\" value=\"").unwrap();
+    let again = field(&res.text().await.unwrap(), "form_token").unwrap();
     // ...and ticking it and resending at once is accepted.
     let res = app
         .post_form(
@@ -556,6 +560,7 @@ async fn identical_resubmissions_store_one_tip_and_get_the_first_answer(backend:
         s.server.proxies.header = Some("x-forwarded-for".parse().unwrap());
     })
     .await;
+    app.leave_jobs_unsent();
     let body = json!({"message": MESSAGE, "name": "Same reader", "contact": "same@example.org", "consent": true});
     let send = |ip: &'static str, body: serde_json::Value| {
         app.client
@@ -618,10 +623,7 @@ async fn identical_resubmissions_store_one_tip_and_get_the_first_answer(backend:
         .await
         .unwrap();
     let (a, b) = (first.text().await.unwrap(), second.text().await.unwrap());
-    let reference = |page: &str| {
-        extract_attr(page, "class=\"reference\">")
-            .map(|_| page[page.find("TD-").unwrap()..][..17].to_owned())
-    };
+    let reference = |page: &str| Page::parse(page).text(".reference");
     assert_eq!(reference(&a), reference(&b));
     assert_eq!(app.tips().len(), 2);
 
@@ -745,6 +747,7 @@ async fn tips_committed_together_fail_alone(backend: Backend) {
 
 async fn many_readers_at_once_are_all_stored(backend: Backend) {
     let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
     let answers = futures_util::future::join_all((0..200).map(|i| {
         let app = &app;
         async move {

@@ -84,7 +84,7 @@ async fn password_step(desk: &DeskClient, email: &str, password: &str) -> String
     let page = res.text().await.unwrap();
     assert!(page.contains("name=\"code\""), "{page}");
     assert!(page.contains("action=\"/desk/login/totp\""), "{page}");
-    extract_attr(&page, "name=\"login_token\" value=\"").unwrap()
+    field(&page, "login_token").unwrap()
 }
 
 async fn send_code(desk: &DeskClient, login_token: &str, code: &str) -> reqwest::Response {

@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 pub struct Running {
     child: Child,
     log: tempfile::NamedTempFile,
+    /// The folder it runs in, when it was given one.
+    _cwd: Option<tempfile::TempDir>,
 }
 
 impl Running {
@@ -24,7 +26,11 @@ impl Running {
             .stderr(stderr)
             .spawn()
             .expect("start tipdesk");
-        Self { child, log }
+        Self {
+            child,
+            log,
+            _cwd: None,
+        }
     }
 
     pub fn id(&self) -> u32 {
@@ -54,7 +60,9 @@ impl Running {
 
 /// `tipdesk serve` started by a test on a free loopback port, its settings
 /// added by `configure` (environment variables): returns once it answers
-/// (or after ten seconds), with the address it serves.
+/// (or after ten seconds), with the address it serves. It runs in a
+/// scratch folder of its own, so a default path (`var/...`) lands there
+/// and never in the checkout.
 #[allow(dead_code)] // not every test binary starts one
 pub async fn serve(configure: impl FnOnce(&mut Command) -> &mut Command) -> (Running, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -62,13 +70,16 @@ pub async fn serve(configure: impl FnOnce(&mut Command) -> &mut Command) -> (Run
         .local_addr()
         .expect("its address")
         .port();
+    let cwd = tempfile::tempdir().expect("a scratch folder");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tipdesk"));
-    cmd.arg("serve")
+    cmd.current_dir(cwd.path())
+        .arg("serve")
         .env_remove("TIPDESK_CONFIG")
         .env_remove("RUST_LOG")
         .env("TIPDESK_SERVER__BIND", format!("127.0.0.1:{port}"));
     configure(&mut cmd);
-    let running = Running::start(&mut cmd);
+    let mut running = Running::start(&mut cmd);
+    running._cwd = Some(cwd);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     for _ in 0..100 {

@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use mailparse::MailHeaderMap;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
@@ -40,43 +41,52 @@ pub struct Received {
 }
 
 impl Received {
-    /// The value of a header (first occurrence, unfolded).
+    /// The message as a mail reader parses it (MIME, RFC 2045-2049).
+    fn parsed(&self) -> mailparse::ParsedMail<'_> {
+        mailparse::parse_mail(self.data.as_bytes())
+            .unwrap_or_else(|e| panic!("not a MIME message ({e}): {}", self.data))
+    }
+
+    /// The value of a header as sent (first occurrence, unfolded; encoded
+    /// words left encoded): what a header-injection test must look at.
     pub fn header(&self, name: &str) -> Option<String> {
-        let head = self.data.split("\r\n\r\n").next()?;
-        let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
-        unfolded.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-        })
+        let parsed = self.parsed();
+        let header = parsed.headers.get_first_header(name)?;
+        let raw = String::from_utf8_lossy(header.get_value_raw());
+        Some(
+            raw.replace("\r\n ", " ")
+                .replace("\r\n\t", " ")
+                .trim()
+                .to_owned(),
+        )
+    }
+
+    /// The subject as a mail reader shows it (RFC 2047 words decoded).
+    pub fn subject(&self) -> Option<String> {
+        self.parsed().headers.get_first_value("Subject")
     }
 
     /// The HTML alternative, decoded.
     pub fn html_part(&self) -> String {
-        let body = self.body_text();
-        let start = body.find("Content-Type: text/html").unwrap_or(0);
-        body[start..].to_owned()
+        texts(&self.parsed(), "text/html").join("\n")
     }
 
-    /// The body with quoted-printable soft breaks and escapes undone.
+    /// Every text part (plain and HTML), decoded from its transfer
+    /// encoding and charset, one after another.
     pub fn body_text(&self) -> String {
-        let body = self.data.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-        let joined = body.replace("=\r\n", "");
-        let mut out = Vec::new();
-        let bytes = joined.as_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'=' && i + 2 < bytes.len() {
-                if let Ok(v) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
-                    out.push(v);
-                    i += 3;
-                    continue;
-                }
-            }
-            out.push(bytes[i]);
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
+        texts(&self.parsed(), "text/").join("\n")
     }
+}
+
+/// The decoded bodies of the leaf parts whose type starts with `kind`.
+fn texts(part: &mailparse::ParsedMail<'_>, kind: &str) -> Vec<String> {
+    if part.subparts.is_empty() {
+        if part.ctype.mimetype.starts_with(kind) {
+            return vec![part.get_body().expect("a decodable part")];
+        }
+        return Vec::new();
+    }
+    part.subparts.iter().flat_map(|p| texts(p, kind)).collect()
 }
 
 #[derive(Default)]
