@@ -69,6 +69,7 @@ async fn every_reader_page_in_every_language_passes_axe() {
         s.server.max_body_bytes = 1024;
     })
     .await;
+    app.leave_jobs_unsent();
     // A second app that lets a client send one tip a minute: the 429 page.
     // It also allows one wrong receipt an hour: the follow-up's 429.
     let strict = TestApp::spawn_with(Backend::Sqlite, |s| {
@@ -78,6 +79,7 @@ async fn every_reader_page_in_every_language_passes_axe() {
         s.follow_up.wrong_receipt_answer = std::time::Duration::ZERO;
     })
     .await;
+    strict.leave_jobs_unsent();
     let browser = Browser::start().await;
     let mut findings = Findings::default();
 
@@ -253,6 +255,7 @@ async fn every_reader_page_in_every_language_passes_axe() {
 #[tokio::test]
 async fn every_desk_and_ops_page_in_every_desk_language_passes_axe() {
     let app = TestApp::spawn(Backend::Sqlite).await;
+    app.leave_jobs_unsent();
     let mut receipts = Vec::new();
     for body in [
         json!({

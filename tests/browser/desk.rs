@@ -63,6 +63,7 @@ async fn press(browser: &Browser, css: &str, label: &str) {
 #[tokio::test]
 async fn an_editor_signs_in_reviews_a_tip_and_signs_out() {
     let app = TestApp::spawn_with(Backend::Sqlite, |_| {}).await;
+    app.leave_jobs_unsent();
     let correction = send_tip(
         &app,
         json!({

@@ -101,6 +101,7 @@ fn persian_digits(text: &str) -> String {
 #[tokio::test]
 async fn a_reader_comes_back_reads_the_desks_persian_question_and_answers_it() {
     let app = TestApp::spawn_with(Backend::Sqlite, |s| s.limits.min_fill_seconds = 1).await;
+    app.leave_jobs_unsent();
     let fa = i18n::catalog().get("fa").unwrap();
     let browser = Browser::start().await;
     browser.resize(1200, 900).await;

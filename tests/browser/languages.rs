@@ -56,6 +56,7 @@ async fn px(browser: &Browser, css: &str, property: &str) -> f64 {
 #[tokio::test]
 async fn a_persian_reader_completes_the_form_right_to_left() {
     let app = spawn_app().await;
+    app.leave_jobs_unsent();
     let browser = Browser::start().await;
     let fa = i18n::catalog().get("fa").unwrap();
 
@@ -192,6 +193,7 @@ async fn each_languages_form_is_photographed_at_desktop_and_phone_width() {
 #[tokio::test]
 async fn a_persian_editor_switches_the_desk_to_persian_and_it_mirrors() {
     let app = spawn_app().await;
+    app.leave_jobs_unsent();
     for message in [
         "پل کابل از دوشنبه بسته است؛ نقشه گزارش اشتباه است.",
         "The convoy left Kunduz on Tuesday, not Monday.",

@@ -65,6 +65,7 @@ async fn thank_you_reference(browser: &Browser) -> String {
 #[tokio::test]
 async fn a_reader_sends_a_correction_in_persian_and_english() {
     let app = spawn_app().await;
+    app.leave_jobs_unsent();
     let browser = Browser::start().await;
     // Persian with a zero-width non-joiner (in می‌دانم), and English.
     let message =
@@ -130,6 +131,7 @@ async fn a_reader_sends_a_correction_in_persian_and_english() {
 #[tokio::test]
 async fn a_refused_form_keeps_the_text_and_says_what_to_fix() {
     let app = spawn_app().await;
+    app.leave_jobs_unsent();
     let browser = Browser::start().await;
     let contact = "reader@example.org";
 
@@ -183,6 +185,7 @@ async fn a_refused_form_keeps_the_text_and_says_what_to_fix() {
 #[tokio::test]
 async fn a_refused_form_gives_back_a_leading_line_break_byte_for_byte() {
     let app = spawn_app().await;
+    app.leave_jobs_unsent();
     let browser = Browser::start().await;
     // Starts with a line break: HTML drops one right after <textarea>.
     let message = "\nThe convoy left Kunduz on Tuesday — کاروان سه‌شنبه رفت.";
@@ -229,6 +232,7 @@ async fn the_embed_works_inside_an_article_iframe_without_the_site_around_it() {
         s.embed.allowed_origins = vec![origin];
     })
     .await;
+    app.leave_jobs_unsent();
     let browser = Browser::start().await;
     let host = slot
         .serve(format!(

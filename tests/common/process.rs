@@ -13,8 +13,19 @@ pub struct Running {
 }
 
 impl Running {
-    /// Starts `cmd` with stdin closed and its output in a log file.
+    /// Starts `cmd` with stdin closed and its output in a log file, in a
+    /// scratch folder of its own unless `cmd` names a folder: a default
+    /// path (`var/mail`, `var/tipdesk.db`) then lands there, never in the
+    /// checkout's `var/`.
     pub fn start(cmd: &mut Command) -> Self {
+        let cwd = match cmd.get_current_dir() {
+            Some(_) => None,
+            None => {
+                let dir = tempfile::tempdir().expect("a scratch folder");
+                cmd.current_dir(dir.path());
+                Some(dir)
+            }
+        };
         let log = tempfile::NamedTempFile::new().expect("process log file");
         // One open file, duplicated: the two streams share its offset
         // instead of writing over each other.
@@ -29,7 +40,7 @@ impl Running {
         Self {
             child,
             log,
-            _cwd: None,
+            _cwd: cwd,
         }
     }
 
@@ -61,8 +72,7 @@ impl Running {
 /// `tipdesk serve` started by a test on a free loopback port, its settings
 /// added by `configure` (environment variables): returns once it answers
 /// (or after ten seconds), with the address it serves. It runs in a
-/// scratch folder of its own, so a default path (`var/...`) lands there
-/// and never in the checkout.
+/// scratch folder of its own (see [`Running::start`]).
 #[allow(dead_code)] // not every test binary starts one
 pub async fn serve(configure: impl FnOnce(&mut Command) -> &mut Command) -> (Running, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -70,16 +80,13 @@ pub async fn serve(configure: impl FnOnce(&mut Command) -> &mut Command) -> (Run
         .local_addr()
         .expect("its address")
         .port();
-    let cwd = tempfile::tempdir().expect("a scratch folder");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tipdesk"));
-    cmd.current_dir(cwd.path())
-        .arg("serve")
+    cmd.arg("serve")
         .env_remove("TIPDESK_CONFIG")
         .env_remove("RUST_LOG")
         .env("TIPDESK_SERVER__BIND", format!("127.0.0.1:{port}"));
     configure(&mut cmd);
-    let mut running = Running::start(&mut cmd);
-    running._cwd = Some(cwd);
+    let running = Running::start(&mut cmd);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     for _ in 0..100 {
