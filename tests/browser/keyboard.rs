@@ -21,6 +21,7 @@ fn key(k: Key) -> String {
 #[tokio::test]
 async fn a_reader_sends_a_tip_with_the_keyboard_alone() {
     let app = TestApp::spawn(Backend::Sqlite).await;
+    app.leave_jobs_unsent();
     let browser = Browser::start().await;
     for (n, l) in i18n::catalog().offered(Audience::Reader).enumerate() {
         let tag = l.tag();
@@ -81,6 +82,7 @@ async fn a_reader_sends_a_tip_with_the_keyboard_alone() {
 #[tokio::test]
 async fn an_editor_opens_a_tip_and_changes_its_status_with_the_keyboard_alone() {
     let app = TestApp::spawn(Backend::Sqlite).await;
+    app.leave_jobs_unsent();
     let res = app
         .post_json(
             DEMO_ARTICLE,

@@ -58,6 +58,7 @@ async fn fits(browser: &Browser, width: u32, name: &str) {
 #[tokio::test]
 async fn reader_pages_fit_320_px_in_every_language() {
     let app = TestApp::spawn(Backend::Sqlite).await;
+    app.leave_jobs_unsent();
     let browser = Browser::start().await;
     for l in i18n::catalog().offered(Audience::Reader) {
         let tag = l.tag();
@@ -93,6 +94,7 @@ async fn reader_pages_fit_320_px_in_every_language() {
 #[tokio::test]
 async fn the_desk_fits_a_phone_with_the_queue_as_cards() {
     let app = TestApp::spawn(Backend::Sqlite).await;
+    app.leave_jobs_unsent();
     for body in [
         json!({
             "kind": "correction",
