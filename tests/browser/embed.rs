@@ -83,6 +83,7 @@ async fn embed_js_sizes_the_compact_form_to_its_content() {
         s.embed.allowed_origins = vec![origin];
     })
     .await;
+    app.leave_jobs_unsent();
     let host = slot.serve(article(&app)).await;
     let browser = Browser::start().await;
     browser.resize(390, 844).await;

@@ -334,6 +334,7 @@ async fn the_follow_up_reads_and_fits_in_pashto_and_russian_too() {
         s.follow_up.wrong_receipt_answer = Duration::ZERO;
     })
     .await;
+    app.leave_jobs_unsent();
     let editor = signed_in(&app, "nargis@example.org", "editor", &["default"]).await;
     let browser = Browser::start().await;
     browser.resize(1200, 900).await;
@@ -444,6 +445,7 @@ async fn the_follow_up_works_inside_the_newsrooms_frame_on_a_phone() {
         s.embed.allowed_origins = vec![origin.clone()];
     })
     .await;
+    app.leave_jobs_unsent();
     let ru = i18n::catalog().get("ru").unwrap();
     let host = slot
         .serve(format!(
