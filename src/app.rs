@@ -30,6 +30,9 @@ pub struct Application {
     public_url: url::Url,
     no_accounts: bool,
     server: Server,
+    /// The built-in notification worker, to close its mail connections
+    /// when the server stops.
+    worker: Option<Worker>,
 }
 
 impl Application {
@@ -70,15 +73,18 @@ impl Application {
         let settings = Arc::new(settings);
         let wake = Arc::new(Notify::new());
         let metrics = Arc::new(Metrics::new());
-        if settings.notify.worker {
+        let worker = if settings.notify.worker {
             let worker = Worker::new(
                 pool.clone(),
                 settings.clone(),
                 wake.clone(),
                 metrics.clone(),
             )?;
-            tokio::spawn(worker.run());
-        }
+            tokio::spawn(worker.clone().run());
+            Some(worker)
+        } else {
+            None
+        };
         tokio::spawn(retention_loop(
             pool.clone(),
             settings.clone(),
@@ -132,6 +138,7 @@ impl Application {
             public_url,
             no_accounts,
             server,
+            worker,
         })
     }
 
@@ -155,9 +162,14 @@ impl Application {
         &self.public_url
     }
 
-    /// Serves until the process is asked to stop.
+    /// Serves until the process is asked to stop, then says QUIT on the
+    /// worker's idle mail connections.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(worker) = self.worker {
+            worker.close().await;
+        }
+        served
     }
 }
 

@@ -170,8 +170,14 @@ pub fn main() -> ExitCode {
         }
     };
     crate::telemetry::init(&settings.log);
+    let format = settings.log.format;
     match run(cli.command, settings) {
         Ok(()) => ExitCode::SUCCESS,
+        // With JSON logs, even the reason tipdesk stopped is a JSON line.
+        Err(e) if format == crate::config::LogFormat::Json => {
+            tracing::error!(error = %format!("{e:#}"), "tipdesk stopped");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("tipdesk: {e:#}");
             ExitCode::FAILURE
@@ -247,6 +253,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn worker(settings: Settings) -> anyhow::Result<()> {
+    let settings_log = settings.log.clone();
     runtime()?.block_on(async move {
         let pool = Pool::connect(&settings.database)?;
         let worker = Worker::new(
@@ -255,14 +262,19 @@ fn worker(settings: Settings) -> anyhow::Result<()> {
             Arc::new(Notify::new()),
             Arc::new(crate::ops::Metrics::new()),
         )?;
-        println!(
-            "tipdesk worker {} is running (Ctrl-C stops it).",
-            worker.id()
+        crate::telemetry::announce(
+            &settings_log,
+            &format!(
+                "tipdesk worker {} is running (Ctrl-C stops it).",
+                worker.id()
+            ),
         );
+        let closing = worker.clone();
         tokio::select! {
             _ = worker.run() => {}
             _ = tokio::signal::ctrl_c() => {}
         }
+        closing.close().await;
         Ok(())
     })
 }
@@ -448,15 +460,22 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
         );
     }
     runtime.block_on(async move {
+        let log = settings.log.clone();
         let app = Application::build(settings)?;
         tracing::info!(port = app.port(), "tipdesk is listening");
         let url = app.public_url().as_str().trim_end_matches('/');
-        println!("tipdesk is running. Open {url}/ in a browser (Ctrl-C stops it).");
-        println!("The verification desk is at {url}/desk.");
+        crate::telemetry::announce(
+            &log,
+            &format!("tipdesk is running. Open {url}/ in a browser (Ctrl-C stops it)."),
+        );
+        crate::telemetry::announce(&log, &format!("The verification desk is at {url}/desk."));
         if app.has_no_accounts() {
-            println!(
-                "It has no accounts yet. Create the first (an admin) in another terminal, here:\n    {}",
-                crate::auth::users::first_account_command()
+            crate::telemetry::announce(
+                &log,
+                &format!(
+                    "It has no accounts yet. Create the first (an admin) in another terminal, here:\n    {}",
+                    crate::auth::users::first_account_command()
+                ),
             );
         }
         app.run().await?;

@@ -159,6 +159,9 @@ pub enum MailTransport {
         url: SecretString,
         username: Option<String>,
         password: Option<SecretString>,
+        /// PEM certificates trusted for TLS besides the bundled public
+        /// roots and the operating system's store (a private CA).
+        tls_ca_file: Option<PathBuf>,
         timeout: Duration,
         max_connections: u32,
     },
@@ -182,6 +185,7 @@ struct MailFields {
     smtp_url: SecretString,
     smtp_username: String,
     smtp_password: SecretString,
+    tls_ca_file: PathBuf,
     timeout_seconds: u64,
     max_connections: u32,
 }
@@ -442,11 +446,23 @@ impl TryFrom<MailFields> for MailSettings {
                         return Err(ConfigError::new(key, "must be at least 1"));
                     }
                 }
+                let username = (!m.smtp_username.is_empty()).then_some(m.smtp_username);
+                let password =
+                    (!m.smtp_password.expose_secret().is_empty()).then_some(m.smtp_password);
+                // A user without a password would be silently ignored (no
+                // AUTH without both), and the relay would refuse or, worse,
+                // relay the mail unauthenticated.
+                if username.is_some() && password.is_none() {
+                    return Err(ConfigError::new(
+                        "mail.smtp_username",
+                        "is set but mail.smtp_password is empty; give the password too (e.g. TIPDESK_MAIL__SMTP_PASSWORD) or leave both empty",
+                    ));
+                }
                 MailTransport::Smtp {
                     url: m.smtp_url,
-                    username: (!m.smtp_username.is_empty()).then_some(m.smtp_username),
-                    password: (!m.smtp_password.expose_secret().is_empty())
-                        .then_some(m.smtp_password),
+                    username,
+                    password,
+                    tls_ca_file: (!m.tls_ca_file.as_os_str().is_empty()).then_some(m.tls_ca_file),
                     timeout: Duration::from_secs(m.timeout_seconds),
                     max_connections: m.max_connections,
                 }
@@ -873,6 +889,27 @@ mod tests {
             ("TIPDESK_MAIL__SMTP_URL", "http://mail.example"),
         ]);
         assert!(err.contains("mail.smtp_url"), "{err}");
+        // A user without a password would be silently dropped: refused.
+        let err = refused(&[
+            ("TIPDESK_MAIL__TRANSPORT", "smtp"),
+            ("TIPDESK_MAIL__SMTP_USERNAME", "tipdesk"),
+        ]);
+        assert!(err.contains("mail.smtp_username"), "{err}");
+        assert!(err.contains("mail.smtp_password"), "{err}");
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("TIPDESK_MAIL__TRANSPORT", "smtp"),
+                ("TIPDESK_MAIL__SMTP_USERNAME", "tipdesk"),
+                ("TIPDESK_MAIL__SMTP_PASSWORD", "pw"),
+                ("TIPDESK_MAIL__TLS_CA_FILE", "/etc/tipdesk/mail-ca.pem"),
+            ]),
+        )
+        .unwrap();
+        assert!(matches!(
+            s.mail.transport,
+            MailTransport::Smtp { tls_ca_file: Some(ref p), .. } if p == Path::new("/etc/tipdesk/mail-ca.pem")
+        ));
     }
 
     #[test]

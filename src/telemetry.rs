@@ -2,17 +2,25 @@
 //! contact, a client address or a User-Agent: the types that hold those
 //! redact themselves in `Debug`, and no handler logs them.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, LogSettings};
 
-/// Installs the global subscriber; `RUST_LOG` overrides `log.level`.
+/// Installs the global subscriber, writing to standard output;
+/// `RUST_LOG` overrides `log.level`. Text has colour only when standard
+/// output is a terminal (and `NO_COLOR` is not set, no-color.org): a log
+/// file or the journal gets no escape codes.
 pub fn init(settings: &LogSettings) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    let colour = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_target(false);
     // Ignore "already set": tests and embedders may have installed one.
     let _ = match settings.format {
@@ -23,6 +31,16 @@ pub fn init(settings: &LogSettings) {
             .try_init(),
         LogFormat::Text => builder.try_init(),
     };
+}
+
+/// Tells the person who started tipdesk that it is up (`serve`, `worker`):
+/// a plain line on standard output for text logs, a log event for JSON
+/// logs, whose stream must hold JSON lines only.
+pub fn announce(settings: &LogSettings, line: &str) {
+    match settings.format {
+        LogFormat::Text => println!("{line}"),
+        LogFormat::Json => tracing::info!("{line}"),
+    }
 }
 
 /// An error with its whole cause chain, for logs: `Chain(&e)` displays

@@ -4,7 +4,7 @@
 use lettre::{AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
-use super::smtp::SmtpPool;
+use super::smtp::{SmtpOptions, SmtpPool};
 use crate::config::MailTransport;
 
 /// Why a message did not go out, sorted the way retries need.
@@ -37,14 +37,18 @@ impl Mailer {
                 url,
                 username,
                 password,
+                tls_ca_file,
                 timeout,
                 max_connections,
             } => Self::Smtp(SmtpPool::new(
                 url.expose_secret(),
-                username.as_deref(),
-                password.as_ref().map(|p| p.expose_secret()),
-                *timeout,
-                *max_connections,
+                &SmtpOptions {
+                    username: username.as_deref(),
+                    password: password.as_ref().map(|p| p.expose_secret()),
+                    tls_ca_file: tls_ca_file.as_deref(),
+                    timeout: *timeout,
+                    max_connections: *max_connections,
+                },
             )?),
         })
     }
@@ -56,6 +60,24 @@ impl Mailer {
                 detail: format!("writing the message file failed: {e}"),
             }),
             Self::Smtp(pool) => pool.send(message.envelope(), &message.formatted()).await,
+        }
+    }
+}
+
+impl Mailer {
+    /// Closes, with QUIT, pooled connections idle for `max_idle` or longer.
+    pub async fn retire_idle(&self, max_idle: std::time::Duration) -> usize {
+        match self {
+            Self::File(_) => 0,
+            Self::Smtp(pool) => pool.retire_idle(max_idle).await,
+        }
+    }
+
+    /// Closes every pooled connection with QUIT: the worker is stopping.
+    pub async fn close(&self) -> usize {
+        match self {
+            Self::File(_) => 0,
+            Self::Smtp(pool) => pool.close().await,
         }
     }
 }

@@ -402,15 +402,25 @@ pub enum Outcome {
     },
 }
 
+/// What [`record`] changed.
+#[derive(Debug, Clone, Default)]
+pub struct Recorded {
+    /// Jobs updated (those this worker still held).
+    pub updated: usize,
+    /// Jobs that went dead with this attempt, with the attempts they made.
+    pub dead: Vec<(JobId, i32)>,
+}
+
 /// Records `outcome` for `jobs`, fenced on `token`: jobs this worker no
-/// longer holds are left alone. Returns how many jobs were updated.
+/// longer holds are left alone. A job is dead after a permanent failure,
+/// or a transient one that used its last of `max_attempts`.
 pub fn record(
     conn: &mut Conn<'_>,
     jobs: &[ClaimedJob],
     token: &str,
     outcome: &Outcome,
     max_attempts: u32,
-) -> QueryResult<usize> {
+) -> QueryResult<Recorded> {
     let now = crate::db::now();
     let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
     // Jobs that end in the same state are recorded together, a chunk of
@@ -434,7 +444,7 @@ pub fn record(
         Outcome::Permanent { error } => (now, Some(error.as_str()), "permanent"),
     };
     conn.write(|conn| {
-        let mut updated = 0;
+        let mut recorded = Recorded::default();
         for (new_state, ids) in &by_state {
             for chunk in crate::db::chunks(ids, 1) {
                 let done: Vec<JobId> = crate::db_run!(conn, |conn| diesel::update(
@@ -456,7 +466,17 @@ pub fn record(
                 ))
                 .returning(outbox::id)
                 .get_results(conn))?;
-                updated += done.len();
+                recorded.updated += done.len();
+                if *new_state == JobState::Dead {
+                    let attempts = |id: &JobId| {
+                        jobs.iter()
+                            .find(|j| j.id == *id)
+                            .map_or(0, |j| j.attempts + 1)
+                    };
+                    recorded
+                        .dead
+                        .extend(done.iter().map(|id| (*id, attempts(id))));
+                }
                 let rows: Vec<_> = done
                     .iter()
                     .map(|id| {
@@ -475,7 +495,7 @@ pub fn record(
                 }
             }
         }
-        Ok(updated)
+        Ok(recorded)
     })
 }
 

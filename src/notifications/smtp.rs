@@ -12,33 +12,53 @@
 //! Import cycle with `crate::notifications::mailer`: this is one of the
 //! mailer's transports and reports failures in the mailer's terms
 //! (`SendFailure`), which the worker sorts into retry or give up.
+//!
+//! TLS, as `mail.smtp_url` says:
+//! - `?tls=required` and `smtps://` verify the server's certificate against
+//!   the bundled public roots, the operating system's store
+//!   (`SSL_CERT_FILE`/`SSL_CERT_DIR` too) and `mail.tls_ca_file`;
+//! - `?tls=opportunistic` is RFC 7435's opportunistic security: encrypt
+//!   whenever STARTTLS is offered, without authenticating the server (a
+//!   stock Postfix offers a self-signed certificate), and say once in the
+//!   log that the certificate was not verified.
 
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, Certificate, CertificateStore, TlsParameters,
+};
 use lettre::transport::smtp::extension::{ClientId, Extension};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 use tokio::sync::Semaphore;
 use url::Url;
 
 use super::mailer::SendFailure;
 
 /// An idle connection older than this is checked with NOOP before reuse:
-/// servers drop quiet clients (Postfix after 300 s).
+/// servers may drop quiet clients early.
 const CHECK_AFTER: Duration = Duration::from_secs(30);
+
+/// An idle connection older than this is closed with QUIT: well inside the
+/// time servers wait for a quiet client (Postfix's `smtpd_timeout`, 300 s),
+/// so the relay sees a polite goodbye rather than logging a timeout.
+pub const RETIRE_AFTER: Duration = Duration::from_secs(120);
 
 /// How the connection is secured, as `mail.smtp_url` says.
 enum Tls {
     /// `smtp://host`: plain.
     None,
-    /// `smtp://host?tls=required` or `?tls=opportunistic`: STARTTLS.
-    Starttls {
-        params: TlsParameters,
-        required: bool,
-    },
-    /// `smtps://host`: TLS from the first byte.
+    /// `smtp://host?tls=required`: STARTTLS, verified, or no mail.
+    Required(TlsParameters),
+    /// `smtp://host?tls=opportunistic`: STARTTLS whenever the server offers
+    /// it, the certificate accepted unverified (RFC 7435).
+    Opportunistic(TlsParameters),
+    /// `smtps://host`: TLS from the first byte, verified.
     Implicit(TlsParameters),
 }
 
@@ -58,19 +78,29 @@ struct Inner {
     timeout: Duration,
     idle: Mutex<Vec<(AsyncSmtpConnection, Instant)>>,
     slots: Semaphore,
+    /// The log said that the certificate was not verified (opportunistic).
+    told_unverified: AtomicBool,
+}
+
+/// What [`SmtpPool::new`] needs besides the URL.
+pub struct SmtpOptions<'a> {
+    pub username: Option<&'a str>,
+    pub password: Option<&'a str>,
+    /// `mail.tls_ca_file`: PEM certificates trusted besides the usual roots.
+    pub tls_ca_file: Option<&'a Path>,
+    pub timeout: Duration,
+    pub max_connections: u32,
 }
 
 impl SmtpPool {
     /// Reads `url` as lettre's `from_url` does: scheme, host, port (25,
     /// 587 with `tls=`, 465 for smtps), user and password, and the HELO
     /// name as the path. `username`/`password` override the URL's.
-    pub fn new(
-        url: &str,
-        username: Option<&str>,
-        password: Option<&str>,
-        timeout: Duration,
-        max_connections: u32,
-    ) -> anyhow::Result<Self> {
+    ///
+    /// Errors name the key: a URL that is not one, a `tls=` that is neither
+    /// `required` nor `opportunistic`, a `mail.tls_ca_file` that cannot be
+    /// read or holds no usable certificate.
+    pub fn new(url: &str, options: &SmtpOptions<'_>) -> anyhow::Result<Self> {
         let bad = |why: &str| anyhow::anyhow!("mail.smtp_url: {why}");
         let url = Url::parse(url).map_err(|e| bad(&e.to_string()))?;
         let host = url.host_str().ok_or_else(|| bad("no host"))?.to_owned();
@@ -78,18 +108,23 @@ impl SmtpPool {
             .query_pairs()
             .find(|(k, _)| k == "tls")
             .map(|(_, v)| v.into_owned());
-        let params = || TlsParameters::new(host.clone()).map_err(|e| bad(&e.to_string()));
+        let extra = match options.tls_ca_file {
+            Some(path) => read_ca_file(path)?,
+            None => Vec::new(),
+        };
+        let verified = || verifying(&host, &extra);
         let (tls, default_port) =
             match (url.scheme(), tls_param.as_deref()) {
                 ("smtp", None) => (Tls::None, 25),
-                ("smtp", Some(mode @ ("required" | "opportunistic"))) => (
-                    Tls::Starttls {
-                        params: params()?,
-                        required: mode == "required",
-                    },
-                    587,
-                ),
-                ("smtps", _) => (Tls::Implicit(params()?), 465),
+                ("smtp", Some("required")) => (Tls::Required(verified()?), 587),
+                ("smtp", Some("opportunistic")) => {
+                    let params = TlsParameters::builder(host.clone())
+                        .dangerous_accept_invalid_certs(true)
+                        .build_rustls()
+                        .map_err(|e| bad(&e.to_string()))?;
+                    (Tls::Opportunistic(params), 587)
+                }
+                ("smtps", _) => (Tls::Implicit(verified()?), 465),
                 _ => return Err(bad(
                     "must be smtp:// (optionally ?tls=required or ?tls=opportunistic) or smtps://",
                 )),
@@ -108,7 +143,7 @@ impl SmtpPool {
             Some(p) => Some((decode(url.username())?, decode(p)?)),
             None => None,
         };
-        let credentials = match (username, password, from_url) {
+        let credentials = match (options.username, options.password, from_url) {
             (Some(u), Some(p), _) => Some(Credentials::new(u.to_owned(), p.to_owned())),
             (_, _, Some((u, p))) => Some(Credentials::new(u, p)),
             _ => None,
@@ -120,11 +155,17 @@ impl SmtpPool {
                 tls,
                 hello,
                 credentials,
-                timeout,
+                timeout: options.timeout,
                 idle: Mutex::new(Vec::new()),
-                slots: Semaphore::new(max_connections as usize),
+                slots: Semaphore::new(options.max_connections as usize),
+                told_unverified: AtomicBool::new(false),
             }),
         })
+    }
+
+    /// `host:port`, for messages.
+    fn server(&self) -> String {
+        format!("{}:{}", self.inner.host, self.inner.port)
     }
 
     /// Sends one message over a pooled connection (or a new one). A
@@ -147,7 +188,8 @@ impl SmtpPool {
                 return Err(SendFailure {
                     permanent: true,
                     detail: format!(
-                        "the address {address} has a non-ASCII local part, which needs SMTPUTF8 (RFC 6531), and the mail server does not offer it"
+                        "the address {address} has a non-ASCII local part, which needs SMTPUTF8 (RFC 6531), and the mail server {} does not offer it",
+                        self.server()
                     ),
                 });
             }
@@ -160,20 +202,56 @@ impl SmtpPool {
                 }
                 Ok(())
             }
-            Ok(Err(e)) => Err(failure(&e)),
-            Err(_) => Err(timed_out(inner.timeout)),
+            Ok(Err(e)) => Err(self.failure("sending to", &e)),
+            // The server stopped answering mid-message: the connection
+            // is dropped without a QUIT it would not answer either.
+            Err(_) => Err(self.timed_out()),
         }
     }
 
-    /// The most recently used idle connection that still answers.
+    /// The most recently used idle connection that still answers. One
+    /// idle for too long is closed with QUIT instead.
     async fn reuse(&self) -> Option<AsyncSmtpConnection> {
         loop {
             let (mut conn, since) = lock(&self.inner.idle).pop()?;
-            if since.elapsed() < CHECK_AFTER || conn.test_connected().await {
+            let idle = since.elapsed();
+            if idle >= RETIRE_AFTER {
+                self.quit(conn).await;
+                continue;
+            }
+            if idle < CHECK_AFTER || conn.test_connected().await {
                 return Some(conn);
             }
-            conn.abort().await;
+            self.quit(conn).await;
         }
+    }
+
+    /// Closes, with QUIT, every idle connection unused for `max_idle` or
+    /// longer; returns how many. The worker calls this between passes with
+    /// [`RETIRE_AFTER`], so no connection waits for the server to drop it.
+    pub async fn retire_idle(&self, max_idle: Duration) -> usize {
+        let old: Vec<AsyncSmtpConnection> = {
+            let mut idle = lock(&self.inner.idle);
+            let (old, keep) = idle.drain(..).partition(|(_, t)| t.elapsed() >= max_idle);
+            *idle = keep;
+            old.into_iter().map(|(c, _)| c).collect()
+        };
+        let n = old.len();
+        for conn in old {
+            self.quit(conn).await;
+        }
+        n
+    }
+
+    /// Closes every idle connection with QUIT (the worker is stopping).
+    pub async fn close(&self) -> usize {
+        self.retire_idle(Duration::ZERO).await
+    }
+
+    /// Says QUIT, unless the connection is known to be broken, and closes
+    /// it, waiting at most `mail.timeout_seconds` for the server.
+    async fn quit(&self, mut conn: AsyncSmtpConnection) {
+        let _ = tokio::time::timeout(self.inner.timeout, conn.abort()).await;
     }
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendFailure> {
@@ -190,44 +268,144 @@ impl SmtpPool {
                     None,
                 )
                 .await
-                .map_err(|e| failure(&e))?,
+                .map_err(|e| self.failure("connecting over TLS to", &e))?,
                 _ => {
                     let tcp = tokio::net::TcpStream::connect((inner.host.as_str(), inner.port))
                         .await
                         .map_err(|e| SendFailure {
                             permanent: false,
-                            detail: format!("connecting to {}:{}: {e}", inner.host, inner.port),
+                            detail: format!("connecting to {} failed: {e}", self.server()),
                         })?;
                     // The point of this module: each write goes out at once.
                     let _ = tcp.set_nodelay(true);
                     AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &inner.hello)
                         .await
-                        .map_err(|e| failure(&e))?
+                        .map_err(|e| self.failure("greeting", &e))?
                 }
             };
-            if let Tls::Starttls { params, required } = &inner.tls {
-                if conn.can_starttls() {
-                    conn.starttls(params.clone(), &inner.hello)
-                        .await
-                        .map_err(|e| failure(&e))?;
-                } else if *required {
-                    conn.abort().await;
+            match &inner.tls {
+                Tls::Required(params) if conn.can_starttls() => conn
+                    .starttls(params.clone(), &inner.hello)
+                    .await
+                    .map_err(|e| self.failure("STARTTLS with", &e))?,
+                Tls::Required(_) => {
+                    self.quit(conn).await;
                     return Err(SendFailure {
                         permanent: false,
-                        detail: "the server does not offer STARTTLS (tls=required)".into(),
+                        detail: format!(
+                            "the mail server {} does not offer STARTTLS (tls=required)",
+                            self.server()
+                        ),
                     });
                 }
+                Tls::Opportunistic(params) if conn.can_starttls() => {
+                    conn.starttls(params.clone(), &inner.hello)
+                        .await
+                        .map_err(|e| self.failure("STARTTLS with", &e))?;
+                    if !inner.told_unverified.swap(true, Ordering::Relaxed) {
+                        tracing::warn!(
+                            server = %self.server(),
+                            "mail is encrypted with STARTTLS, but the server's certificate is not verified (tls=opportunistic, RFC 7435); use tls=required, with mail.tls_ca_file for a private CA, to verify it"
+                        );
+                    }
+                }
+                _ => {}
             }
             if let Some(credentials) = &inner.credentials {
                 conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
                     .await
-                    .map_err(|e| failure(&e))?;
+                    .map_err(|e| self.failure("logging in (AUTH) to", &e))?;
             }
             Ok(conn)
         })
         .await;
-        opened.unwrap_or_else(|_| Err(timed_out(inner.timeout)))
+        opened.unwrap_or_else(|_| Err(self.timed_out()))
     }
+
+    fn timed_out(&self) -> SendFailure {
+        SendFailure {
+            permanent: false,
+            detail: format!(
+                "no answer from the mail server {} within {:?} (mail.timeout_seconds)",
+                self.server(),
+                self.inner.timeout
+            ),
+        }
+    }
+
+    /// What failed and where, once: `STARTTLS with mail.example:587
+    /// failed: tls error: invalid peer certificate: UnknownIssuer`. Only a
+    /// 5xx answer is final; refused or dropped connections, timeouts, TLS
+    /// trouble and 4xx replies may pass.
+    fn failure(&self, step: &str, e: &lettre::transport::smtp::Error) -> SendFailure {
+        // lettre's message already carries its cause; `Chain` adds only
+        // what it does not say yet.
+        let mut detail = crate::telemetry::Chain(e).to_string();
+        if let Some(code) = e.status() {
+            if !detail.contains(&code.to_string()) {
+                detail = format!("{code} {detail}");
+            }
+        }
+        SendFailure {
+            permanent: e.is_permanent(),
+            detail: format!("{step} {} failed: {detail}", self.server()),
+        }
+    }
+}
+
+/// Parameters that verify the server: the bundled public roots, the
+/// operating system's store and `extra` (from `mail.tls_ca_file`).
+fn verifying(host: &str, extra: &[CertificateDer<'static>]) -> anyhow::Result<TlsParameters> {
+    let mut builder =
+        TlsParameters::builder(host.to_owned()).certificate_store(CertificateStore::WebpkiRoots);
+    for der in system_roots().iter().chain(extra) {
+        let cert = Certificate::from_der(der.to_vec())
+            .map_err(|e| anyhow::anyhow!("a trusted certificate: {e}"))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder
+        .build_rustls()
+        .map_err(|e| anyhow::anyhow!("mail TLS settings: {}", crate::telemetry::Chain(&e)))
+}
+
+/// The operating system's trusted roots that rustls can use (read once:
+/// they do not change while tipdesk runs). An unreadable store or a
+/// certificate rustls refuses is skipped with a warning, as a browser
+/// would: the bundled roots still apply.
+fn system_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| {
+        let found = rustls_native_certs::load_native_certs();
+        for e in &found.errors {
+            tracing::warn!(error = %e, "reading the system's trusted certificates");
+        }
+        found
+            .certs
+            .into_iter()
+            .filter(|c| rustls::RootCertStore::empty().add(c.clone()).is_ok())
+            .collect()
+    })
+}
+
+/// The certificates of `mail.tls_ca_file`: PEM, one or more, each usable
+/// as a trust anchor.
+fn read_ca_file(path: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    let bad = |why: String| anyhow::anyhow!("mail.tls_ca_file: {}: {why}", path.display());
+    let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(format!("not PEM certificates ({e})")))?;
+    if certs.is_empty() {
+        return Err(bad(
+            "holds no certificate (expected one or more -----BEGIN CERTIFICATE----- blocks)".into(),
+        ));
+    }
+    for (i, cert) in certs.iter().enumerate() {
+        rustls::RootCertStore::empty()
+            .add(cert.clone())
+            .map_err(|e| bad(format!("certificate {} cannot be trusted: {e}", i + 1)))?;
+    }
+    Ok(certs)
 }
 
 /// The first address of `envelope` that only SMTPUTF8 can carry (domains
@@ -243,33 +421,4 @@ fn needs_smtputf8(envelope: &Envelope) -> Option<String> {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn timed_out(after: Duration) -> SendFailure {
-    SendFailure {
-        permanent: false,
-        detail: format!("no answer from the mail server within {after:?} (mail.timeout_seconds)"),
-    }
-}
-
-/// Only a 5xx answer is final; refused or dropped connections, timeouts,
-/// TLS trouble and 4xx replies may pass.
-fn failure(e: &lettre::transport::smtp::Error) -> SendFailure {
-    use std::error::Error as _;
-    let mut detail = e.to_string();
-    if let Some(code) = e.status() {
-        if !detail.contains(&code.to_string()) {
-            detail = format!("{code} {detail}");
-        }
-    }
-    let mut source = e.source();
-    while let Some(cause) = source {
-        detail.push_str(": ");
-        detail.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    SendFailure {
-        permanent: e.is_permanent(),
-        detail,
-    }
 }

@@ -89,6 +89,7 @@ impl Worker {
         let mut failures: u32 = 0;
         loop {
             self.beat().await;
+            self.mailer.retire_idle(super::smtp::RETIRE_AFTER).await;
             match self.pass().await {
                 Ok(p) if p.claimed > 0 => failures = 0,
                 Ok(_) => {
@@ -327,44 +328,111 @@ impl Worker {
                 }
             },
         };
-        match &outcome {
-            Outcome::Sent => {
-                self.metrics.email_sent();
-                tracing::info!(jobs = jobs.len(), desk = %jobs[0].desk, "desk notified")
-            }
-            Outcome::Transient { error, .. } => {
-                self.metrics.email_failed(false);
-                tracing::warn!(jobs = jobs.len(), error = %error, "delivery failed; will retry")
-            }
-            Outcome::Permanent { error } => {
-                self.metrics.email_failed(true);
-                tracing::error!(jobs = jobs.len(), error = %error, "delivery failed permanently")
-            }
-        }
         let sent = matches!(outcome, Outcome::Sent);
         let t = token.to_owned();
         let max_attempts = self.settings.notify.max_attempts;
         let count = jobs.len();
-        let updated = self
+        let desk = jobs[0].desk.clone();
+        let outcome_kept = outcome.clone();
+        let recorded = self
             .pool
             .run(move |conn| {
                 if let (Some(w), false) = (&window, sent) {
                     outbox::release_window(conn, w)?;
                 }
-                outbox::record(conn, &jobs, &t, &outcome, max_attempts.get()).map_err(DbError::from)
+                outbox::record(conn, &jobs, &t, &outcome_kept, max_attempts.get())
+                    .map_err(DbError::from)
             })
             .await?;
-        if updated < count {
+        if recorded.updated < count {
             tracing::warn!(
-                lost = count - updated,
+                lost = count - recorded.updated,
                 "some jobs were taken over by another worker after their lease ran out"
             );
         }
+        self.report(&outcome, &recorded, count, &desk);
         Ok(Pass {
             emails_sent: usize::from(sent),
             failed: usize::from(!sent),
             ..Pass::default()
         })
+    }
+
+    /// Logs and counts what one email's attempt did. An email counts as
+    /// `class="permanent"` when any of its jobs went dead with it (a 5xx,
+    /// or a failure on the job's last attempt), as `transient` when all
+    /// will be retried: the classes docs/operations.md gives.
+    fn report(&self, outcome: &Outcome, recorded: &outbox::Recorded, jobs: usize, desk: &str) {
+        let error = match outcome {
+            Outcome::Sent => {
+                self.metrics.email_sent();
+                tracing::info!(jobs, desk = %desk, "desk notified");
+                return;
+            }
+            Outcome::Transient { error, .. } | Outcome::Permanent { error } => error,
+        };
+        let dead = &recorded.dead;
+        self.metrics.email_failed(!dead.is_empty());
+        let retried = recorded.updated.saturating_sub(dead.len());
+        if let Outcome::Transient { retry_at, .. } = outcome {
+            if retried > 0 {
+                tracing::warn!(
+                    jobs = retried,
+                    retry_at = %retry_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    error = %error,
+                    "delivery failed; will retry"
+                );
+            }
+        }
+        if dead.is_empty() {
+            return;
+        }
+        let why = match outcome {
+            Outcome::Permanent { .. } => "the mail server refused it for good",
+            _ => "its last attempt (notify.max_attempts) failed",
+        };
+        let attempts = dead.iter().map(|(_, a)| *a).max().unwrap_or(0);
+        if let [(job, _)] = dead.as_slice() {
+            tracing::error!(
+                job = %job,
+                attempts,
+                last_reply = %error,
+                desk = %desk,
+                "notification job is dead: {why}; it waits for `tipdesk queue retry {job}` or /ops/queue"
+            );
+        } else {
+            const SHOWN: usize = 20;
+            let mut ids: Vec<String> = dead
+                .iter()
+                .take(SHOWN)
+                .map(|(j, _)| j.to_string())
+                .collect();
+            if dead.len() > SHOWN {
+                ids.push(format!("and {} more", dead.len() - SHOWN));
+            }
+            tracing::error!(
+                jobs = dead.len(),
+                job_ids = %ids.join(", "),
+                attempts,
+                last_reply = %error,
+                desk = %desk,
+                "notification jobs are dead: {why}; they wait for `tipdesk queue retry` or /ops/queue"
+            );
+        }
+    }
+
+    /// Closes, with QUIT, every pooled mail connection: call it when the
+    /// worker stops, so the relay sees a goodbye and not a dropped line.
+    pub async fn close(&self) {
+        let n = self.mailer.close().await;
+        tracing::debug!(connections = n, "mail connections closed");
+    }
+
+    /// Closes, with QUIT, pooled mail connections idle for `max_idle` or
+    /// longer (the worker does this between passes with
+    /// [`super::smtp::RETIRE_AFTER`]); returns how many it closed.
+    pub async fn retire_idle(&self, max_idle: Duration) -> usize {
+        self.mailer.retire_idle(max_idle).await
     }
 
     /// The jobs of `jobs` this worker may still mail. A lease promises that

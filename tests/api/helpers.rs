@@ -464,6 +464,7 @@ pub fn smtp_to(settings: &mut Settings, url: &str) {
         url: url.to_owned().into(),
         username: None,
         password: None,
+        tls_ca_file: None,
         timeout: std::time::Duration::from_secs(5),
         max_connections: 2,
     };

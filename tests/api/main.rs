@@ -24,6 +24,7 @@ mod notifications;
 mod ops;
 mod privacy;
 mod proxy;
+mod relay;
 mod schema;
 mod security;
 mod storage;

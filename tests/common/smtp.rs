@@ -4,6 +4,9 @@
 //! a 4xx or 5xx after DATA, refuse a recipient, hang before answering, or
 //! go down entirely. It offers SMTPUTF8 (RFC 6531) unless told not to, and
 //! then refuses non-ASCII addresses as such a server does (553).
+//! [`SmtpServer::start_tls`] also offers STARTTLS (RFC 3207) with a
+//! self-signed certificate made for the test, as a stock Postfix does.
+//! It counts the QUITs it is sent.
 //! No crate offers these faults in-process, which is why it is written here.
 
 #![allow(dead_code)] // each test crate uses part of it
@@ -14,9 +17,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use mailparse::MailHeaderMap;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
+use tokio_rustls::rustls;
 
 /// How to answer the end of one message's DATA.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +42,8 @@ pub struct Received {
     pub data: String,
     /// What the server answered.
     pub accepted: bool,
+    /// The message came over a connection encrypted with STARTTLS.
+    pub tls: bool,
 }
 
 impl Received {
@@ -95,11 +101,17 @@ struct State {
     refuse: HashSet<String>,
     received: Vec<Received>,
     no_smtputf8: bool,
+    /// QUIT commands received.
+    quits: usize,
+    /// TLS handshakes that failed (the client refused the certificate).
+    failed_handshakes: usize,
 }
 
 /// The server; dropping it (or [`SmtpServer::stop`]) closes the port.
 pub struct SmtpServer {
     pub addr: SocketAddr,
+    /// With [`SmtpServer::start_tls`]: its self-signed certificate (PEM).
+    pub certificate_pem: Option<String>,
     state: Arc<Mutex<State>>,
     changed: Arc<Notify>,
     stop: tokio::sync::watch::Sender<bool>,
@@ -110,8 +122,35 @@ impl SmtpServer {
         Self::start_on("127.0.0.1:0".parse().unwrap()).await
     }
 
+    /// Starts a server that offers STARTTLS with a self-signed certificate
+    /// for 127.0.0.1 and localhost, made now (see `certificate_pem`).
+    pub async fn start_tls() -> Self {
+        let cert = rcgen::generate_simple_self_signed(vec![
+            "127.0.0.1".to_owned(),
+            "localhost".to_owned(),
+        ])
+        .unwrap();
+        let pem = cert.cert.pem();
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.key_pair.serialize_der().into());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.cert.der().clone()], key)
+            .unwrap();
+        let mut server =
+            Self::start_with("127.0.0.1:0".parse().unwrap(), Some(Arc::new(config))).await;
+        server.certificate_pem = Some(pem);
+        server
+    }
+
     /// Starts on a given address (to bring a stopped server back).
     pub async fn start_on(addr: SocketAddr) -> Self {
+        Self::start_with(addr, None).await
+    }
+
+    async fn start_with(addr: SocketAddr, tls: Option<Arc<rustls::ServerConfig>>) -> Self {
         // A server just stopped on this port may take a moment to let go.
         let mut tries = 0;
         let listener = loop {
@@ -138,9 +177,10 @@ impl SmtpServer {
                     accepted = listener.accept() => {
                         let Ok((socket, _)) = accepted else { continue };
                         let (s, c, mut st) = (s.clone(), c.clone(), stopped.clone());
+                        let tls = tls.clone();
                         tokio::spawn(async move {
                             tokio::select! {
-                                _ = session(socket, s, c) => {}
+                                _ = session(socket, s, c, tls) => {}
                                 _ = st.wait_for(|down| *down) => {}
                             }
                         });
@@ -150,6 +190,7 @@ impl SmtpServer {
         });
         Self {
             addr,
+            certificate_pem: None,
             state,
             changed,
             stop,
@@ -178,6 +219,17 @@ impl SmtpServer {
     /// Every message whose DATA was completed, accepted or not.
     pub fn received(&self) -> Vec<Received> {
         self.state.lock().unwrap().received.clone()
+    }
+
+    /// How many QUIT commands the server was sent.
+    pub fn quits(&self) -> usize {
+        self.state.lock().unwrap().quits
+    }
+
+    /// How many STARTTLS handshakes failed (the client refused the
+    /// certificate).
+    pub fn failed_handshakes(&self) -> usize {
+        self.state.lock().unwrap().failed_handshakes
     }
 
     /// Messages the server answered with 250.
@@ -217,12 +269,48 @@ impl Drop for SmtpServer {
     }
 }
 
-async fn session(socket: TcpStream, state: Arc<Mutex<State>>, changed: Arc<Notify>) {
-    let (read, mut write) = socket.into_split();
-    let mut lines = BufReader::new(read);
-    if !say(&mut write, "220 tipdesk-test ESMTP\r\n".into()).await {
+/// How a conversation ended.
+enum End {
+    Closed,
+    /// The client asked for STARTTLS and was told to go ahead.
+    Starttls,
+}
+
+async fn session(
+    socket: TcpStream,
+    state: Arc<Mutex<State>>,
+    changed: Arc<Notify>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) {
+    let mut plain = BufReader::new(socket);
+    if !say(&mut plain, "220 tipdesk-test ESMTP\r\n".into()).await {
         return;
     }
+    let offer = tls.is_some();
+    if let (End::Starttls, Some(config)) = (
+        converse(&mut plain, &state, &changed, offer, false).await,
+        tls,
+    ) {
+        // The client waits for "220 Ready" before its handshake, so
+        // nothing is left in the buffer.
+        let acceptor = tokio_rustls::TlsAcceptor::from(config);
+        match acceptor.accept(plain.into_inner()).await {
+            Ok(stream) => {
+                let mut secure = BufReader::new(stream);
+                converse(&mut secure, &state, &changed, false, true).await;
+            }
+            Err(_) => state.lock().unwrap().failed_handshakes += 1,
+        }
+    }
+}
+
+async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
+    lines: &mut BufReader<S>,
+    state: &Arc<Mutex<State>>,
+    changed: &Arc<Notify>,
+    offer_starttls: bool,
+    encrypted: bool,
+) -> End {
     let (mut from, mut to) = (String::new(), Vec::new());
     // The current transaction's MAIL asked for SMTPUTF8.
     let mut smtputf8_session = false;
@@ -230,18 +318,28 @@ async fn session(socket: TcpStream, state: Arc<Mutex<State>>, changed: Arc<Notif
     loop {
         line.clear();
         match lines.read_line(&mut line).await {
-            Ok(0) | Err(_) => return,
+            Ok(0) | Err(_) => return End::Closed,
             Ok(_) => {}
         }
         let cmd = line.trim_end().to_owned();
         let upper = cmd.to_ascii_uppercase();
         let utf8 = !state.lock().unwrap().no_smtputf8;
         let answer = if upper.starts_with("EHLO") {
-            if utf8 {
-                "250-tipdesk-test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n".to_owned()
+            let starttls = if offer_starttls {
+                "250-STARTTLS\r\n"
             } else {
-                "250-tipdesk-test\r\n250 8BITMIME\r\n".to_owned()
+                ""
+            };
+            if utf8 {
+                format!("250-tipdesk-test\r\n{starttls}250-8BITMIME\r\n250 SMTPUTF8\r\n")
+            } else {
+                format!("250-tipdesk-test\r\n{starttls}250 8BITMIME\r\n")
             }
+        } else if upper == "STARTTLS" && offer_starttls {
+            if !say(lines, "220 2.0.0 Ready to start TLS\r\n".into()).await {
+                return End::Closed;
+            }
+            return End::Starttls;
         } else if (upper.starts_with("MAIL FROM:") || upper.starts_with("RCPT TO:"))
             && !cmd.is_ascii()
             && !(utf8 && (upper.contains(" SMTPUTF8") || smtputf8_session))
@@ -266,14 +364,14 @@ async fn session(socket: TcpStream, state: Arc<Mutex<State>>, changed: Arc<Notif
                 "250 OK\r\n".to_owned()
             }
         } else if upper == "DATA" {
-            if !say(&mut write, "354 End data with <CR><LF>.<CR><LF>\r\n".into()).await {
-                return;
+            if !say(lines, "354 End data with <CR><LF>.<CR><LF>\r\n".into()).await {
+                return End::Closed;
             }
             let mut data = String::new();
             loop {
                 line.clear();
                 match lines.read_line(&mut line).await {
-                    Ok(0) | Err(_) => return,
+                    Ok(0) | Err(_) => return End::Closed,
                     Ok(_) => {}
                 }
                 if line == ".\r\n" {
@@ -294,6 +392,7 @@ async fn session(socket: TcpStream, state: Arc<Mutex<State>>, changed: Arc<Notif
                 to: std::mem::take(&mut to),
                 data,
                 accepted,
+                tls: encrypted,
             });
             changed.notify_waiters();
             match reply {
@@ -309,13 +408,14 @@ async fn session(socket: TcpStream, state: Arc<Mutex<State>>, changed: Arc<Notif
                 }
             }
         } else if upper.starts_with("QUIT") {
-            let _ = say(&mut write, "221 Bye\r\n".into()).await;
-            return;
+            state.lock().unwrap().quits += 1;
+            let _ = say(lines, "221 Bye\r\n".into()).await;
+            return End::Closed;
         } else {
             "502 Command not implemented\r\n".to_owned()
         };
-        if !say(&mut write, answer).await {
-            return;
+        if !say(lines, answer).await {
+            return End::Closed;
         }
     }
 }
@@ -327,6 +427,6 @@ fn address(arg: &str) -> String {
     arg[start..end].to_owned()
 }
 
-async fn say(w: &mut tokio::net::tcp::OwnedWriteHalf, text: String) -> bool {
-    w.write_all(text.as_bytes()).await.is_ok()
+async fn say<W: AsyncWrite + Unpin>(w: &mut W, text: String) -> bool {
+    w.write_all(text.as_bytes()).await.is_ok() && w.flush().await.is_ok()
 }
