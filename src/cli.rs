@@ -283,10 +283,11 @@ fn queue(command: QueueCommand, settings: Settings) -> anyhow::Result<()> {
     let pool = Pool::connect(&settings.database)?;
     match command {
         QueueCommand::Status { json } => {
-            let (health, jobs) = pool.with(|c| {
+            let (health, jobs, held) = pool.with(|c| {
                 Ok::<_, DbError>((
                     crate::ops::queue_health(c, settings.limits.article_surge_per_10min)?,
                     crate::ops::problem_jobs(c, 50)?,
+                    crate::ops::held_digests(c, 50)?,
                 ))
             })?;
             if json {
@@ -307,6 +308,16 @@ fn queue(command: QueueCommand, settings: Settings) -> anyhow::Result<()> {
                 match health.heartbeat_age_seconds {
                     Some(s) => println!("last worker heartbeat: {s:.0} s ago"),
                     None => println!("last worker heartbeat: never"),
+                }
+                for h in held {
+                    println!(
+                        "held     {:>6} job(s) to {}  desk {}  go out at {} UTC: {}",
+                        h.jobs,
+                        h.recipient,
+                        h.desk,
+                        h.goes_out_at.format("%Y-%m-%d %H:%M:%S"),
+                        h.reason.explain()
+                    );
                 }
                 for j in jobs {
                     println!(

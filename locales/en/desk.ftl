@@ -255,6 +255,13 @@ ops-retry = Retry
 ops-discard = Discard
 # The heading of the column holding the Retry and Discard buttons.
 ops-actions = Actions
+ops-held = Held for a digest
+ops-held-intro = Nothing failed: these notifications wait on purpose, to go out together as one digest email.
+ops-held-jobs = Jobs
+ops-held-until = Goes out (UTC)
+ops-held-why = Why
+ops-held-window = This address had an email less than notify.digest_window_seconds ago.
+ops-held-surge = Their article is in surge (limits.article_surge_hold_seconds).
 
 ## The desk's email (the desk's [desks.<key>] locale)
 

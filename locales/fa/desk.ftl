@@ -223,6 +223,13 @@ ops-reply = آخرین پاسخ
 ops-retry = فرستادن دوباره
 ops-discard = کنار گذاشتن
 ops-actions = اقدام‌ها
+ops-held = نگه‌داشته برای ایمیل یک‌جا
+ops-held-intro = چیزی ناموفق نبوده است: این اعلان‌ها عمداً منتظرند تا با هم در یک ایمیل یک‌جا فرستاده شوند.
+ops-held-jobs = کارها
+ops-held-until = زمان فرستادن (UTC)
+ops-held-why = چرا
+ops-held-window = این نشانی کمتر از notify.digest_window_seconds پیش ایمیلی گرفته است.
+ops-held-surge = مطلب آن‌ها در وضعیت هجوم است (limits.article_surge_hold_seconds).
 
 ## ایمیل میز
 

@@ -46,6 +46,78 @@ pub struct ProblemJob {
     pub last_error: Option<String>,
 }
 
+/// Why pending jobs wait although nothing failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldReason {
+    /// The address had an email less than `notify.digest_window_seconds`
+    /// ago; the jobs go out together as one digest when the window ends.
+    DigestWindow,
+    /// Their article is in surge: held for
+    /// `limits.article_surge_hold_seconds`, then sent as one digest.
+    Surge,
+}
+
+impl HoldReason {
+    /// Why, in words, for the command line.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Self::DigestWindow => {
+                "this address had an email less than notify.digest_window_seconds ago; they go out together as one digest"
+            }
+            Self::Surge => {
+                "their article is in surge (limits.article_surge_hold_seconds); they go out together as one digest"
+            }
+        }
+    }
+}
+
+/// Jobs to one address held for a digest: how many, until when, and why.
+#[derive(Debug, Clone)]
+pub struct HeldDigest {
+    pub recipient: String,
+    pub desk: String,
+    pub reason: HoldReason,
+    pub jobs: i64,
+    /// When the first of them is due again (UTC).
+    pub goes_out_at: NaiveDateTime,
+}
+
+/// Pending jobs whose time has not come: held for a digest (the only
+/// reason a pending job waits), grouped by address and reason, soonest
+/// first.
+pub fn held_digests(conn: &mut Conn<'_>, limit: i64) -> QueryResult<Vec<HeldDigest>> {
+    let now = crate::db::now();
+    let rows: Vec<(String, String, bool, i64, Option<NaiveDateTime>)> =
+        crate::db_run!(conn, |conn| outbox::table
+            .filter(outbox::state.eq(JobState::Pending))
+            .filter(outbox::next_attempt_at.gt(now))
+            .group_by((outbox::recipient, outbox::desk, outbox::digest))
+            .select((
+                outbox::recipient,
+                outbox::desk,
+                outbox::digest,
+                diesel::dsl::count_star(),
+                diesel::dsl::min(outbox::next_attempt_at),
+            ))
+            .order(diesel::dsl::min(outbox::next_attempt_at))
+            .limit(limit)
+            .load(conn))?;
+    Ok(rows
+        .into_iter()
+        .map(|(recipient, desk, surge, jobs, at)| HeldDigest {
+            recipient,
+            desk,
+            reason: if surge {
+                HoldReason::Surge
+            } else {
+                HoldReason::DigestWindow
+            },
+            jobs,
+            goes_out_at: at.unwrap_or(now),
+        })
+        .collect())
+}
+
 /// Delivery attempts in one hour.
 #[derive(Debug, Clone, Default)]
 pub struct Hour {

@@ -7,7 +7,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use super::{Hour, ProblemJob, QueueHealth, ReceiptFailures};
+use super::{HeldDigest, HoldReason, Hour, ProblemJob, QueueHealth, ReceiptFailures};
 use crate::auth::{Protected, Staff};
 use crate::db::DbError;
 use crate::domain::JobId;
@@ -186,6 +186,7 @@ struct QueuePage<'a> {
     staff: &'a Staff,
     health: QueueHealth,
     jobs: Vec<ProblemJob>,
+    held: Vec<HeldDigest>,
     bars: Vec<Bar>,
     stale_after: u64,
     /// When the figures were read: the page no longer reloads itself (a
@@ -234,6 +235,13 @@ impl QueuePage<'_> {
         )
     }
 
+    fn held_why(&self, reason: &HoldReason) -> String {
+        self.l.t(match reason {
+            HoldReason::DigestWindow => "ops-held-window",
+            HoldReason::Surge => "ops-held-surge",
+        })
+    }
+
     fn worker_stale(&self) -> bool {
         self.health
             .heartbeat_age_seconds
@@ -259,12 +267,13 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
     ops_only(&staff)?;
     let surge = state.settings.limits.article_surge_per_10min;
     let guessing = state.settings.follow_up.failure_surge_per_10min;
-    let (health, jobs, hours, receipts) = state
+    let (health, jobs, held, hours, receipts) = state
         .pool
         .run(move |c| {
             Ok::<_, DbError>((
                 super::queue_health(c, surge)?,
                 super::problem_jobs(c, 200)?,
+                super::held_digests(c, 200)?,
                 super::last_day(c)?,
                 super::receipt_failures(c, guessing)?,
             ))
@@ -277,6 +286,7 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
             staff: &staff,
             health,
             jobs,
+            held,
             bars: bars(&hours),
             stale_after: state.settings.ops.worker_stale.as_secs(),
             now: chrono::Utc::now(),

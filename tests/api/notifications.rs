@@ -459,6 +459,52 @@ async fn a_big_flood_is_one_short_digest(backend: Backend) {
     assert!(body.contains("… and 120 more in the dashboard"), "{body}");
 }
 
+/// Jobs held for a digest are not "pending" without a reason: the command
+/// line and the queue page say when they go out and why.
+async fn held_digests_say_when_they_go_out_and_why(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with(backend, |s| {
+        smtp_to(s, &smtp.url());
+        s.notify.digest_window = Duration::from_secs(600);
+        s.limits.article_surge_per_10min = 3;
+        s.limits.article_surge_hold = Duration::from_secs(600);
+    })
+    .await;
+    let worker = app.worker();
+    // The first tip is mailed; the next two wait for the address's window;
+    // the fourth and fifth are beyond the surge threshold and held.
+    numbered_tips(&app, 1).await;
+    assert_eq!(worker.drain().await.unwrap().emails_sent, 1);
+    numbered_tips(&app, 4).await;
+    let pass = worker.drain().await.unwrap();
+    assert_eq!((pass.emails_sent, pass.deferred), (0, 2));
+
+    let out = app.cli(&["queue", "status"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let held: Vec<&str> = text.lines().filter(|l| l.starts_with("held")).collect();
+    assert_eq!(held.len(), 2, "{text}");
+    let window = held
+        .iter()
+        .find(|l| l.contains("notify.digest_window_seconds"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(window.contains(" 2 job(s) to desk@localhost"), "{window}");
+    assert!(window.contains("go out at 20"), "{window}");
+    let surge = held
+        .iter()
+        .find(|l| l.contains("in surge (limits.article_surge_hold_seconds)"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(surge.contains(" 2 job(s) to desk@localhost"), "{surge}");
+
+    let password = add_user(&app, "ops@example.org", "ops", &[]);
+    let ops = DeskClient::new(&app);
+    ops.login("ops@example.org", &password).await;
+    let page = ops.get("/ops/queue").await.text().await.unwrap();
+    assert!(page.contains("Held for a digest"), "{page}");
+    assert!(page.contains("This address had an email less than notify.digest_window_seconds ago."));
+    assert!(page.contains("Their article is in surge (limits.article_surge_hold_seconds)."));
+}
+
 async fn an_article_in_surge_is_accepted_but_digested_and_shown_to_ops(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let app = TestApp::spawn_with(backend, |s| {
@@ -604,6 +650,7 @@ crate::both_backends!(
     a_flood_becomes_one_digest,
     a_big_flood_is_one_short_digest,
     an_article_in_surge_is_accepted_but_digested_and_shown_to_ops,
+    held_digests_say_when_they_go_out_and_why,
     no_duplicates_in_normal_operation_and_prompt_wake_up,
     a_hostile_article_title_cannot_inject_headers,
     the_file_transport_writes_eml_files,
