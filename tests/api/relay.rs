@@ -28,16 +28,69 @@ fn tls_to(s: &mut tipdesk::config::Settings, smtp: &SmtpServer, mode: &str, ca: 
     }
 }
 
+/// Log lines written while the returned guard lives, on this thread (the
+/// test's runtime runs the worker's async code here).
+fn capture_logs() -> (
+    std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    tracing::subscriber::DefaultGuard,
+) {
+    #[derive(Clone)]
+    struct Buffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Buffer {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let writer = Buffer(buffer.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || writer.clone())
+        .finish();
+    (buffer, tracing::subscriber::set_default(subscriber))
+}
+
 async fn opportunistic_tls_encrypts_with_an_unverified_certificate(backend: Backend) {
     let smtp = SmtpServer::start_tls().await;
-    let app = TestApp::spawn_with(backend, |s| tls_to(s, &smtp, "opportunistic", None)).await;
+    let app = TestApp::spawn_with(backend, |s| {
+        tls_to(s, &smtp, "opportunistic", None);
+        s.notify.digest_window = Duration::ZERO;
+    })
+    .await;
+    let (logs, _guard) = capture_logs();
+    let worker = app.worker();
     one_tip(&app).await;
-    let pass = app.worker().drain().await.unwrap();
+    let pass = worker.drain().await.unwrap();
     assert_eq!(pass.emails_sent, 1, "{:?}", app.jobs());
+    // A second connection: the log said it once already.
+    worker.close().await;
+    one_tip(&app).await;
+    assert_eq!(worker.drain().await.unwrap().emails_sent, 1);
     let mail = smtp.accepted();
-    assert_eq!(mail.len(), 1);
-    assert!(mail[0].tls, "the message went over STARTTLS, not in clear");
-    assert_eq!(app.jobs()[0].state, "sent");
+    assert_eq!(mail.len(), 2);
+    assert!(
+        mail.iter().all(|m| m.tls),
+        "the messages went over STARTTLS, not in clear"
+    );
+    assert_eq!(smtp.quits(), 1, "two connections");
+    assert!(app.jobs().iter().all(|j| j.state == "sent"));
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    let said: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("certificate is not verified (tls=opportunistic, RFC 7435)"))
+        .collect();
+    assert_eq!(said.len(), 1, "{logs}");
+    assert!(said[0].contains(" WARN "), "{}", said[0]);
+    assert!(
+        said[0].contains(&format!("server=127.0.0.1:{}", smtp.addr.port())),
+        "{}",
+        said[0]
+    );
 }
 
 async fn required_tls_refuses_a_self_signed_certificate_saying_once_where(backend: Backend) {
