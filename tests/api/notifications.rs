@@ -470,6 +470,7 @@ async fn held_digests_say_when_they_go_out_and_why(backend: Backend) {
         s.limits.article_surge_hold = Duration::from_secs(600);
     })
     .await;
+    app.leave_jobs_unsent();
     let worker = app.worker();
     // The first tip is mailed; the next two wait for the address's window;
     // the fourth and fifth are beyond the surge threshold and held.
