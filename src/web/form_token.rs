@@ -3,6 +3,11 @@
 //! fetch it or replay one form for days (people, who take longer than a few
 //! seconds to write a tip, never notice); on the staff login form they are
 //! the CSRF token. Stateless, so they verify on any instance.
+//!
+//! Each token also carries a random nonce, so it names one served form:
+//! the reader's form uses it to tell a double click on Send (the same form
+//! posted twice) from two people behind one address who happen to send the
+//! same words (`submission::Idempotency`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -50,11 +55,33 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn mac(keys: &HmacKeys, scope: &str, issued: u64) -> [u8; 32] {
-    hmac_sha256(
-        keys.form_token(),
-        &[scope.as_bytes(), b"|", &issued.to_be_bytes()],
-    )
+/// Bytes of randomness naming one served form: 128 bits, so two forms
+/// never share one.
+const NONCE_BYTES: usize = 16;
+
+/// The MAC over the scope, the time and (for tokens with one) the nonce.
+/// Tokens issued before nonces existed (`{issued}.{tag}`) have none and
+/// still verify until they expire, so no open form is refused by an
+/// upgrade.
+fn mac(keys: &HmacKeys, scope: &str, issued: u64, nonce: Option<&str>) -> [u8; 32] {
+    let issued = issued.to_be_bytes();
+    let mut parts: Vec<&[u8]> = vec![scope.as_bytes(), b"|", &issued];
+    if let Some(nonce) = nonce {
+        parts.extend([b"|".as_slice(), nonce.as_bytes()]);
+    }
+    hmac_sha256(keys.form_token(), &parts)
+}
+
+/// A verified token's form instance: its random nonce (URL-safe base64),
+/// or `None` for a token issued before nonces existed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FormInstance(Option<String>);
+
+impl FormInstance {
+    /// The nonce that names this served form, if the token has one.
+    pub fn nonce(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
 }
 
 /// A token for a form in `scope` (e.g. an article ID), issued now.
@@ -65,8 +92,9 @@ pub fn issue(keys: &HmacKeys, scope: &str) -> String {
 /// A token as if issued at `issued` (seconds since the epoch).
 #[doc(hidden)]
 pub fn issue_at(keys: &HmacKeys, scope: &str, issued: u64) -> String {
-    let tag = mac(keys, scope, issued);
-    format!("{issued}.{}", URL_SAFE_NO_PAD.encode(&tag[..16]))
+    let nonce = URL_SAFE_NO_PAD.encode(rand::random::<[u8; NONCE_BYTES]>());
+    let tag = mac(keys, scope, issued, Some(&nonce));
+    format!("{issued}.{nonce}.{}", URL_SAFE_NO_PAD.encode(&tag[..16]))
 }
 
 /// Checks a posted token: genuine, for this scope, at least
@@ -77,6 +105,16 @@ pub fn verify(
     token: Option<&str>,
     min_fill_seconds: u64,
 ) -> Result<(), TokenError> {
+    verify_at(keys, scope, token, min_fill_seconds, now_secs()).map(|_| ())
+}
+
+/// [`verify`], and which served form the token came from.
+pub fn verify_instance(
+    keys: &HmacKeys,
+    scope: &str,
+    token: Option<&str>,
+    min_fill_seconds: u64,
+) -> Result<FormInstance, TokenError> {
     verify_at(keys, scope, token, min_fill_seconds, now_secs())
 }
 
@@ -86,15 +124,19 @@ fn verify_at(
     token: Option<&str>,
     min_fill_seconds: u64,
     now: u64,
-) -> Result<(), TokenError> {
-    let (issued, tag) = token
-        .and_then(|t| t.split_once('.'))
-        .ok_or(TokenError::Missing)?;
+) -> Result<FormInstance, TokenError> {
+    let token = token.ok_or(TokenError::Missing)?;
+    let parts: Vec<&str> = token.split('.').collect();
+    let (issued, nonce, tag) = match parts[..] {
+        [issued, nonce, tag] => (issued, Some(nonce), tag),
+        [issued, tag] => (issued, None, tag),
+        _ => return Err(TokenError::Missing),
+    };
     let issued: u64 = issued.parse().map_err(|_| TokenError::Missing)?;
     let tag = URL_SAFE_NO_PAD
         .decode(tag)
         .map_err(|_| TokenError::Missing)?;
-    let expected = mac(keys, scope, issued);
+    let expected = mac(keys, scope, issued, nonce);
     if tag.len() != 16 || !bool::from(tag.ct_eq(&expected[..16])) {
         return Err(TokenError::Missing);
     }
@@ -105,7 +147,7 @@ fn verify_at(
     if age > MAX_FORM_AGE_SECONDS {
         return Err(TokenError::Expired);
     }
-    Ok(())
+    Ok(FormInstance(nonce.map(str::to_owned)))
 }
 
 #[cfg(test)]
@@ -127,7 +169,7 @@ mod tests {
             verify_at(&keys, article, Some(&t), 3, 1_000_001),
             Err(TokenError::TooFast)
         );
-        assert_eq!(verify_at(&keys, article, Some(&t), 3, 1_000_003), Ok(()));
+        assert!(verify_at(&keys, article, Some(&t), 3, 1_000_003).is_ok());
         assert_eq!(
             verify_at(
                 &keys,
@@ -166,6 +208,36 @@ mod tests {
         assert_eq!(
             verify_at(&keys, article, Some("garbage"), 0, 1_000_010),
             Err(TokenError::Missing)
+        );
+    }
+
+    #[test]
+    fn each_served_form_has_its_own_nonce_and_it_cannot_be_swapped() {
+        let (keys, article) = setup();
+        let (a, b) = (
+            issue_at(&keys, article, 1_000_000),
+            issue_at(&keys, article, 1_000_000),
+        );
+        let nonce = |t: &str| {
+            verify_at(&keys, article, Some(t), 0, 1_000_010)
+                .unwrap()
+                .nonce()
+                .unwrap()
+                .to_owned()
+        };
+        assert_ne!(nonce(&a), nonce(&b), "two forms served in one second");
+        // Another form's nonce under this form's tag is a forgery.
+        let swapped = format!("1000000.{}.{}", nonce(&b), a.rsplit('.').next().unwrap());
+        assert_eq!(
+            verify_at(&keys, article, Some(&swapped), 0, 1_000_010),
+            Err(TokenError::Missing)
+        );
+        // A token from before nonces still verifies, naming no form.
+        let tag = mac(&keys, article, 1_000_000, None);
+        let old = format!("1000000.{}", URL_SAFE_NO_PAD.encode(&tag[..16]));
+        assert_eq!(
+            verify_at(&keys, article, Some(&old), 0, 1_000_010),
+            Ok(FormInstance(None))
         );
     }
 }
