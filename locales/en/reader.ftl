@@ -211,6 +211,7 @@ error-form-content-type = This form accepts only application/x-www-form-urlencod
 
 api-accepted = Thank you. The desk responsible for this article has your tip.
 api-validation-failed = Some fields are not valid; `fields` says what to change.
+api-bad-idempotency-key = The Idempotency-Key header must be sent once, as 1 to 255 visible ASCII characters (optionally in double quotes).
 # $seconds: how long to wait
 api-rate-limited = Too many tips from this client. Try again in { $seconds } { $seconds ->
     [one] second

@@ -179,6 +179,7 @@ error-form-content-type = این فرم فقط داده‌هایی با قالب
 
 api-accepted = سپاس. میز راستی‌آزمایی مسئول این مطلب گزارش شما را دریافت کرد.
 api-validation-failed = برخی خانه‌ها درست نیستند؛ `fields` می‌گوید چه چیزی را باید تغییر داد.
+api-bad-idempotency-key = سرآیند Idempotency-Key باید یک بار فرستاده شود، با ۱ تا ۲۵۵ نویسهٔ دیدنی ASCII (می‌تواند میان دو نشانهٔ " باشد).
 api-rate-limited = از این کلاینت گزارش‌های بیش از حد رسیده است. { $seconds } ثانیه دیگر دوباره امتحان کنید.
 api-too-large = بدنه درخواست بیش از حد بزرگ است.
 api-content-type = گزارش را به صورت JSON و با Content-Type: application/json بفرستید.

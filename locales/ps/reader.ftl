@@ -188,6 +188,7 @@ error-form-content-type = دا فورمه یوازې د application/x-www-form-u
 
 api-accepted = مننه. د دې لیکنې مسؤلې د تصدیق څانګې ستاسو راپور ترلاسه کړ.
 api-validation-failed = ځینې ځایونه سم نه دي؛ `fields` وايي چې څه باید بدل شي.
+api-bad-idempotency-key = د Idempotency-Key سرلیک باید یو ځل واستول شي، له ۱ تر ۲۵۵ لیدونکو ASCII توريو سره (کېدای شي د " په منځ کې وي).
 api-rate-limited = له دې کلاینټ څخه ډېر راپورونه راغلي دي. { $seconds } { $seconds ->
     [one] ثانیه
    *[other] ثانیې

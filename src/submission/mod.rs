@@ -13,13 +13,14 @@ use crate::articles::Article;
 use crate::config::Settings;
 use crate::db::schema::tips;
 use crate::db::{locks, Conn, DbError};
-use crate::domain::{TipId, TipKind, TipReference, TipStatus};
+use crate::domain::{Sensitive, TipId, TipKind, TipReference, TipStatus};
 use crate::notifications::outbox;
 use crate::ops::Metrics;
 use crate::privacy::SealingKeys;
 use crate::secrets::{hmac_sha256, HmacKeys};
 use crate::state::AppState;
 use crate::web::client::ClientKey;
+use crate::web::form_token::FormInstance;
 
 pub use input::{FieldErrors, TipInput, ValidTip};
 pub use writer::Stored;
@@ -48,6 +49,63 @@ struct NewTip<'a> {
     updated_at: chrono::NaiveDateTime,
 }
 
+/// Proof that a submission is the resend of one already made (a double
+/// click on Send, a retry after a lost answer), as opposed to the same
+/// words sent by someone else. Only with one is an identical submission
+/// within `limits.duplicate_window` answered with the stored tip and a new
+/// receipt for it: the client address alone does not tell people apart
+/// (carrier-grade NAT, a Tor exit, a newsroom's server posting for all its
+/// readers), and a receipt opens the conversation with the desk.
+#[derive(Debug, Clone)]
+pub struct ResendProof(Sensitive<String>);
+
+/// Why an `Idempotency-Key` header was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BadIdempotencyKey;
+
+impl ResendProof {
+    /// The served form the tip was posted from (the form token's nonce):
+    /// only that page, in that browser, holds it. A token from before
+    /// nonces existed names no form, so proves nothing.
+    pub fn from_form(form: &FormInstance) -> Option<Self> {
+        form.nonce().map(|n| Self(format!("form:{n}").into()))
+    }
+
+    /// The JSON API's `Idempotency-Key` header (IETF draft
+    /// draft-ietf-httpapi-idempotency-key-header: a Structured Field
+    /// string, e.g. `"8e03978e-40d5-43e8-bc93-6894a57f9324"`; the quotes
+    /// may be left out). 1 to 255 visible ASCII characters; `None` when the
+    /// header is absent.
+    ///
+    /// # Errors
+    /// [`BadIdempotencyKey`] for an empty, over-long or non-ASCII value, or
+    /// the header sent twice.
+    pub fn from_idempotency_key<'a>(
+        values: impl IntoIterator<Item = &'a actix_web::http::header::HeaderValue>,
+    ) -> Result<Option<Self>, BadIdempotencyKey> {
+        let mut values = values.into_iter();
+        let Some(value) = values.next() else {
+            return Ok(None);
+        };
+        if values.next().is_some() {
+            return Err(BadIdempotencyKey);
+        }
+        let raw = value.to_str().map_err(|_| BadIdempotencyKey)?.trim();
+        let key = raw
+            .strip_prefix('"')
+            .and_then(|k| k.strip_suffix('"'))
+            .unwrap_or(raw);
+        let valid = (1..=255).contains(&key.len())
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\');
+        if !valid {
+            return Err(BadIdempotencyKey);
+        }
+        Ok(Some(Self(format!("key:{key}").into())))
+    }
+}
+
 /// Accepts a valid tip: stores it with its notification (see [`store`];
 /// through the group-commit writer on SQLite), wakes the worker, and
 /// counts it. Returns once the tip is durable.
@@ -56,6 +114,7 @@ pub async fn accept(
     article: Article,
     tip: ValidTip,
     client: ClientKey,
+    resend: Option<ResendProof>,
 ) -> Result<Stored, DbError> {
     let settings = state.settings.clone();
     let (hmac_keys, sealing_keys) = (state.hmac_keys.clone(), state.sealing_keys.clone());
@@ -69,6 +128,7 @@ pub async fn accept(
             &article,
             &tip,
             &client,
+            resend.as_ref(),
         )
     });
     let stored = match &state.tip_writer {
@@ -94,11 +154,14 @@ pub fn refused(metrics: &Metrics, reason: &str) {
 /// none exists. The reader's name and contact are stored sealed with
 /// `sealing_keys`; the receipt only as its keyed hash.
 ///
-/// An identical resubmission within `limits.duplicate_window` is answered
-/// with the stored tip's reference and a new receipt for it: the reader
-/// may never have seen the first answer (a lost response, a browser
-/// retry), and a receipt cannot be shown twice (only its hash is kept).
-/// Each receipt the tip was given opens it.
+/// A resend of the same submission (the same `resend` proof, article,
+/// fields and client) within `limits.duplicate_window` is answered with
+/// the stored tip's reference and a new receipt for it: the reader may
+/// never have seen the first answer (a lost response, a browser retry),
+/// and a receipt cannot be shown twice (only its hash is kept). Each
+/// receipt the tip was given opens it. Without a proof the tip is always
+/// stored anew: identical words from one address may be two people, and
+/// a receipt for another's tip would show them the desk's messages.
 pub fn store(
     conn: &mut Conn<'_>,
     settings: &Settings,
@@ -107,6 +170,7 @@ pub fn store(
     article: &Article,
     tip: &ValidTip,
     client: &ClientKey,
+    resend: Option<&ResendProof>,
 ) -> Result<Stored, DbError> {
     let (desk_key, desk) = routing::desk_for_section(&settings.desks, &article.section);
     let mail_domain = settings
@@ -114,7 +178,12 @@ pub fn store(
         .public_url
         .host_str()
         .unwrap_or("tipdesk.invalid");
-    let fp = fingerprint(hmac_keys, article, tip, client);
+    // No proof of a resend: a fingerprint no other submission can have,
+    // so nothing is ever found under it.
+    let fp = match resend {
+        Some(proof) => fingerprint(hmac_keys, article, tip, client, proof),
+        None => hex::encode(rand::random::<[u8; 32]>()),
+    };
     let search_text = crate::domain::folding::fold(tip.message.as_str());
     let lock = locks::submission(&fp);
     let window = chrono::Duration::from_std(settings.limits.duplicate_window).unwrap_or_default();
@@ -150,7 +219,9 @@ pub fn store(
             updated_at: now,
         };
         let result = conn.write(|conn| {
-            locks::for_transaction(conn, lock)?;
+            if resend.is_some() {
+                locks::for_transaction(conn, lock)?;
+            }
             let earlier: Option<(TipId, String)> = crate::db_run!(conn, |conn| tips::table
                 .filter(tips::fingerprint.eq(&fp))
                 .filter(tips::created_at.gt(now - window))
@@ -158,7 +229,7 @@ pub fn store(
                 .first(conn)
                 .optional())?;
             if let Some((id, first)) = earlier {
-                tracing::info!("identical resubmission answered with the stored tip");
+                tracing::info!("resent submission answered with the stored tip");
                 return Ok(Stored {
                     reference: TipReference::from_stored(first),
                     receipt: crate::follow_up::receipts::issue(conn, hmac_keys, id)?,
@@ -197,8 +268,15 @@ pub fn store(
 }
 
 /// A keyed hash of what makes two submissions the same tip: the article,
-/// every field as written, and the sender. Keyed, so it reveals nothing.
-fn fingerprint(keys: &HmacKeys, article: &Article, tip: &ValidTip, client: &ClientKey) -> String {
+/// every field as written, the sender, and the proof that one is a resend
+/// of the other. Keyed, so it reveals nothing.
+fn fingerprint(
+    keys: &HmacKeys,
+    article: &Article,
+    tip: &ValidTip,
+    client: &ClientKey,
+    resend: &ResendProof,
+) -> String {
     let fields = [
         article.id.as_str(),
         tip.kind.as_str(),
@@ -207,6 +285,7 @@ fn fingerprint(keys: &HmacKeys, article: &Article, tip: &ValidTip, client: &Clie
         tip.name.as_ref().map_or("", |n| n.as_str()),
         tip.contact.as_ref().map_or("", |c| c.as_str()),
         client.as_str(),
+        resend.0.as_str(),
     ];
     let lengths: Vec<[u8; 8]> = fields
         .iter()

@@ -455,14 +455,14 @@ async fn submit_form(
         ));
     }
     // Both checks run, so the reader learns everything to fix at once.
-    let timing = token::verify(
+    let timing = token::verify_instance(
         &state.hmac_keys,
         &article.id,
         form_token.as_deref(),
         state.settings.limits.min_fill_seconds,
     );
-    let tip = match (timing, input.parse()) {
-        (Ok(()), Ok(tip)) => tip,
+    let (tip, form_instance) = match (timing, input.parse()) {
+        (Ok(instance), Ok(tip)) => (tip, instance),
         (timing, parsed) => {
             let errors = parsed.err().unwrap_or_default();
             let notice = match &timing {
@@ -470,14 +470,14 @@ async fn submit_form(
                     super::refused(&state.metrics, e.reason());
                     e.message()
                 }
-                Ok(()) => {
+                Ok(_) => {
                     super::refused(&state.metrics, "invalid");
                     Msg::new("form-refused-invalid")
                 }
             };
             // A genuine token keeps its original time: a reader who fixes a
             // field and resends at once has still spent the time writing.
-            let genuine = matches!(timing, Ok(()) | Err(token::TokenError::TooFast));
+            let genuine = matches!(timing, Ok(_) | Err(token::TokenError::TooFast));
             return Ok(refuse(
                 notice,
                 &errors,
@@ -485,7 +485,10 @@ async fn submit_form(
             ));
         }
     };
-    let stored = match super::accept(state, article.clone(), tip, client).await {
+    // The same served form posted again is a double click or a retry;
+    // the same words from another form are another tip.
+    let resend = super::ResendProof::from_form(&form_instance);
+    let stored = match super::accept(state, article.clone(), tip, client, resend).await {
         Ok(stored) => stored,
         // Storage refused the tip (a full disk): the reader gets the form
         // back with every word, to send again when we can take it.
@@ -557,12 +560,24 @@ pub async fn submit_json(
         e.fields = fields;
         e
     };
+    // Only a client's own key marks a resend: without one, the same words
+    // from this address may be another reader (see `ResendProof`).
+    let resend = super::ResendProof::from_idempotency_key(req.headers().get_all("idempotency-key"))
+        .map_err(|_| {
+            super::refused(&state.metrics, "invalid");
+            WebError::new(
+                Format::Json,
+                StatusCode::BAD_REQUEST,
+                "bad_idempotency_key",
+                Msg::new("api-bad-idempotency-key"),
+            )
+        })?;
     let UniqueJson(body) = body.into_inner();
     let tip = TipInput::from_json(&body)
         .map_err(invalid)?
         .parse()
         .map_err(invalid)?;
-    let stored = super::accept(&state, article, tip, client)
+    let stored = super::accept(&state, article, tip, client, resend)
         .await
         .map_err(|e| WebError::from_db(Format::Json, e))?;
     Ok(HttpResponse::Created()

@@ -562,16 +562,19 @@ async fn identical_resubmissions_store_one_tip_and_get_the_first_answer(backend:
     .await;
     app.leave_jobs_unsent();
     let body = json!({"message": MESSAGE, "name": "Same reader", "contact": "same@example.org", "consent": true});
-    let send = |ip: &'static str, body: serde_json::Value| {
+    let send = |ip: &'static str, key: &'static str, body: serde_json::Value| {
         app.client
             .post(app.url(&format!("/api/v1/articles/{DEMO_ARTICLE}/tips")))
             .header("x-forwarded-for", ip)
+            .header("idempotency-key", key)
             .json(&body)
             .send()
     };
-    // Ten at once, as a retrying client or a double click would.
+    const KEY: &str = "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"";
+    // Ten at once with one Idempotency-Key, as a retrying client would.
     let answers =
-        futures_util::future::join_all((0..10).map(|_| send("203.0.113.5", body.clone()))).await;
+        futures_util::future::join_all((0..10).map(|_| send("203.0.113.5", KEY, body.clone())))
+            .await;
     let mut references = std::collections::HashSet::new();
     let mut receipts = Vec::new();
     for res in answers {
@@ -600,45 +603,179 @@ async fn identical_resubmissions_store_one_tip_and_get_the_first_answer(backend:
     assert_eq!(app.tips().len(), 1);
     assert_eq!(app.outbox().len(), 1, "the desk is told once");
 
-    // The same form posted twice (a double click on Send).
+    // The same form posted twice (a double click on Send): one tip, and
+    // the second answer's receipt works.
     let token = app.form_token(PAGE).await;
     let form = [
         ("message", "A different tip, sent from the page twice."),
         ("form_token", token.as_str()),
     ];
-    let first = app
-        .client
-        .post(app.url(PAGE))
-        .header("x-forwarded-for", "203.0.113.5")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let second = app
-        .client
-        .post(app.url(PAGE))
-        .header("x-forwarded-for", "203.0.113.5")
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let (a, b) = (first.text().await.unwrap(), second.text().await.unwrap());
-    let reference = |page: &str| Page::parse(page).text(".reference");
-    assert_eq!(reference(&a), reference(&b));
+    let mut pages = Vec::new();
+    for _ in 0..2 {
+        let res = app
+            .client
+            .post(app.url(PAGE))
+            .header("x-forwarded-for", "203.0.113.5")
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        pages.push(res.text().await.unwrap());
+    }
+    let (form_reference, _) = thanks_page_answer(&pages[0]);
+    let (again, receipt) = thanks_page_answer(&pages[1]);
+    assert_eq!(form_reference, again);
     assert_eq!(app.tips().len(), 2);
-
-    // Another sender, or another text, is another tip.
     assert_eq!(
-        send("198.51.100.1", body.clone()).await.unwrap().status(),
+        follow_up_reference(&app, "203.0.113.5", &receipt).await,
+        form_reference
+    );
+
+    // Another sender, another key, or another text is another tip.
+    assert_eq!(
+        send("198.51.100.1", KEY, body.clone())
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        send("203.0.113.5", "another-key", body.clone())
+            .await
+            .unwrap()
+            .status(),
         StatusCode::CREATED
     );
     let mut changed = body.clone();
     changed["message"] = json!("The convoy left on Wednesday, I was wrong before.");
     assert_eq!(
-        send("203.0.113.5", changed).await.unwrap().status(),
+        send("203.0.113.5", KEY, changed).await.unwrap().status(),
         StatusCode::CREATED
     );
-    assert_eq!(app.tips().len(), 4);
+    assert_eq!(app.tips().len(), 5);
+
+    // A key that is not one is refused, in words a developer can act on.
+    for bad in ["", "\"\"", "with space", &"k".repeat(256)] {
+        let res = send(
+            "203.0.113.5",
+            Box::leak(bad.to_owned().into_boxed_str()),
+            body.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+        let v: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(v["error"], "bad_idempotency_key");
+        assert!(
+            v["message"].as_str().unwrap().contains("Idempotency-Key"),
+            "{v}"
+        );
+    }
+    assert_eq!(app.tips().len(), 5);
+}
+
+/// The reference and receipt a thank-you page shows.
+fn thanks_page_answer(page: &str) -> (String, String) {
+    let at = page.find("TD-").expect("a reference on the thank-you page");
+    let reference = page[at..][..17].to_owned();
+    const MARK: &str = "id=\"receipt\" translate=\"no\">";
+    let rest = &page[page.find(MARK).expect("a receipt on the thank-you page") + MARK.len()..];
+    let receipt = rest[..rest.find('<').unwrap()].trim().to_owned();
+    (reference, receipt)
+}
+
+/// The reference of the tip `receipt` opens, asked from `ip`.
+async fn follow_up_reference(app: &TestApp, ip: &str, receipt: &str) -> String {
+    let view: serde_json::Value = app
+        .client
+        .post(app.url("/api/v1/follow-up"))
+        .header("x-forwarded-for", ip)
+        .json(&json!({ "receipt": receipt }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    view["reference"]
+        .as_str()
+        .expect("the receipt opens a tip")
+        .to_owned()
+}
+
+/// Two people behind one address (carrier-grade NAT, a Tor exit, a
+/// newsroom's server posting for all its readers) who send the same words
+/// within the duplicate window each get a tip and a conversation of their
+/// own: a receipt for the other's tip would show them the desk's messages.
+async fn two_readers_behind_one_address_get_tips_of_their_own(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.limits.duplicate_window = std::time::Duration::from_secs(600);
+        s.server.proxies.header = Some("x-forwarded-for".parse().unwrap());
+        s.follow_up.wrong_receipt_answer = std::time::Duration::ZERO;
+    })
+    .await;
+    app.leave_jobs_unsent();
+    const NAT: &str = "203.0.113.77";
+    let body = json!({"message": MESSAGE});
+    let mut json_receipts = Vec::new();
+    for _ in 0..2 {
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/articles/{DEMO_ARTICLE}/tips")))
+            .header("x-forwarded-for", NAT)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let v: serde_json::Value = res.json().await.unwrap();
+        json_receipts.push(v["receipt"].as_str().unwrap().to_owned());
+    }
+    // Each on their own page (and the embed) with the same words.
+    let mut form_receipts = Vec::new();
+    for path in [PAGE, PAGE, EMBED] {
+        let token = app.form_token(path).await;
+        let res = app
+            .client
+            .post(app.url(path))
+            .header("x-forwarded-for", NAT)
+            .form(&[("message", MESSAGE), ("form_token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        form_receipts.push(thanks_page_answer(&res.text().await.unwrap()).1);
+    }
+    assert_eq!(app.tips().len(), 5, "five readers, five tips");
+    let mut references = std::collections::HashSet::new();
+    for receipt in json_receipts.iter().chain(&form_receipts) {
+        references.insert(follow_up_reference(&app, NAT, receipt).await);
+    }
+    assert_eq!(references.len(), 5, "each receipt opens its own tip");
+
+    // What the first reader writes is not in the second one's conversation.
+    let res = app
+        .client
+        .post(app.url("/api/v1/follow-up/messages"))
+        .header("x-forwarded-for", NAT)
+        .json(&json!({"receipt": json_receipts[0], "message": "MARKER: only the first reader wrote this."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let second: serde_json::Value = app
+        .client
+        .post(app.url("/api/v1/follow-up"))
+        .header("x-forwarded-for", NAT)
+        .json(&json!({ "receipt": json_receipts[1] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["messages"], json!([]), "{second}");
 }
 
 async fn a_failed_outbox_write_leaves_no_tip_behind(backend: Backend) {
@@ -796,6 +933,7 @@ crate::both_backends!(
     the_form_token_refuses_fast_forged_and_stale_posts,
     a_quick_fix_after_a_refusal_is_not_held_back_as_too_fast,
     identical_resubmissions_store_one_tip_and_get_the_first_answer,
+    two_readers_behind_one_address_get_tips_of_their_own,
     a_failed_outbox_write_leaves_no_tip_behind,
     unknown_paths_are_404_pages,
 );
