@@ -1,16 +1,17 @@
 //! Signing in with a password and signing out. The second factor, when an
 //! account has one, is [`super::totp::complete_login`]. Every attempt is
-//! throttled per account and per client ([`super::throttle`]) and audited;
-//! a session is created in the same transaction as its audit entry.
+//! counted by the throttle before its secret is checked
+//! ([`super::throttle`]) and audited; a session is created in the same
+//! transaction as its audit entry, ending the one the browser held before.
 
 use secrecy::SecretString;
 
 use super::users::{self, Account};
-use super::{password, session, throttle, totp, Staff};
+use super::{known_client, password, session, throttle, totp, Staff};
 use crate::audit::{self, Actor};
-use crate::db::DbError;
+use crate::db::{Conn, DbError};
+use crate::secrets::HmacKeys;
 use crate::state::AppState;
-use crate::web::client::ClientKey;
 
 /// The email as a login form sent it, made into the key it is throttled
 /// and audited under: trimmed and lower-cased. No account's email holds
@@ -31,14 +32,56 @@ pub fn session_max(state: &AppState) -> chrono::Duration {
         .unwrap_or(chrono::Duration::hours(12))
 }
 
+/// What a login request brings besides its form: the client it comes
+/// from, the browser's known-client cookie and the session its cookie
+/// holds (which a new login ends).
+pub struct Browser {
+    client: String,
+    known: Option<String>,
+    session: Option<String>,
+}
+
+impl Browser {
+    pub fn of(state: &AppState, req: &actix_web::HttpRequest) -> Self {
+        let settings = &state.settings;
+        Self {
+            client: state.client_key(req).as_str().to_owned(),
+            known: super::known_client::from_request(req, settings),
+            session: req
+                .cookie(session::cookie_name(settings))
+                .map(|c| c.value().to_owned())
+                .filter(|t| !t.is_empty()),
+        }
+    }
+
+    /// The throttle keys of an attempt at `email` from this browser.
+    pub fn keys(&self, hmac_keys: &HmacKeys, email: &str) -> throttle::Keys {
+        let known = known_client::vouches_for(hmac_keys, self.known.as_deref(), email);
+        throttle::Keys::new(email, &self.client, known)
+    }
+
+    /// Ends the session this browser's cookie held, if any: logging in
+    /// again in the same browser leaves one live session, not two.
+    pub fn end_old_session(&self, conn: &mut Conn<'_>) -> diesel::QueryResult<()> {
+        match &self.session {
+            Some(token) => session::end(conn, token),
+            None => Ok(()),
+        }
+    }
+}
+
 /// What a password login came to.
 #[derive(Debug)]
 pub enum PasswordLogin {
     /// Too many failures lately: wait this many seconds. The password was
     /// not checked.
     Throttled(i64),
-    /// Signed in: the session cookie's token.
-    SignedIn { session_token: String },
+    /// Signed in: the session cookie's token, and the account's email for
+    /// the known-client cookie.
+    SignedIn {
+        session_token: String,
+        email: String,
+    },
     /// The password was right; the session waits for the second factor.
     /// The token travels in the code page's form.
     SecondFactor { login_token: String },
@@ -51,26 +94,27 @@ pub enum PasswordLogin {
 }
 
 /// Checks a password login for `email` (see [`attempted_email`]) from
-/// `client`. An unknown or disabled account is checked against a dummy
+/// `browser`. The attempt is counted by the throttle before the password
+/// is checked. An unknown or disabled account is checked against a dummy
 /// hash, so the answer and its timing are the same as for a wrong
 /// password.
 pub async fn with_password(
     state: &AppState,
     email: &str,
     password: SecretString,
-    client: &ClientKey,
+    browser: Browser,
 ) -> Result<PasswordLogin, DbError> {
-    let keys = throttle::keys(email, client.as_str());
+    let keys = browser.keys(&state.hmac_keys, email);
     let (k, e) = (keys.clone(), email.to_owned());
     let (wait, account, has_totp) = state
         .pool
         .run(move |conn| {
-            let wait = throttle::wait(conn, &k, crate::db::now())?;
             let account = users::find(conn, &e)?;
             let has_totp = match &account {
                 Some((a, _)) => totp::enrolled(conn, a.id)?,
                 None => false,
             };
+            let wait = throttle::begin(conn, &k, crate::db::now())?;
             Ok::<_, DbError>((wait, account, has_totp))
         })
         .await?;
@@ -100,11 +144,19 @@ pub async fn with_password(
     let account = account.filter(|_| valid).map(|(a, _)| a);
     if let Some(a) = &account {
         if has_totp {
+            let k = keys.clone();
+            state
+                .pool
+                .run(move |conn| {
+                    conn.write(|conn| throttle::right(conn, &k, false))
+                        .map_err(DbError::from)
+                })
+                .await?;
             let login_token = totp::pending_token(&state.hmac_keys, a.id);
             return Ok(PasswordLogin::SecondFactor { login_token });
         }
         if state.settings.auth.require_totp {
-            refuse_without_totp(state, a).await?;
+            refuse_without_totp(state, a, keys).await?;
             return Ok(PasswordLogin::TotpNotEnrolled {
                 email: a.email.clone(),
             });
@@ -115,10 +167,10 @@ pub async fn with_password(
     let outcome = state
         .pool
         .run(move |conn| {
-            let now = crate::db::now();
             conn.write(|conn| match &account {
                 Some(a) => {
-                    throttle::clear(conn, &keys)?;
+                    throttle::right(conn, &keys, true)?;
+                    browser.end_old_session(conn)?;
                     let token = session::create(conn, a.id, max_age)?;
                     audit::record(
                         conn,
@@ -130,10 +182,10 @@ pub async fn with_password(
                         &format!("user:{}", a.id),
                         "",
                     )?;
-                    Ok::<_, diesel::result::Error>(Some(token))
+                    Ok::<_, diesel::result::Error>(Some((token, a.email.clone())))
                 }
                 None => {
-                    throttle::fail(conn, &keys, now)?;
+                    // Already counted by `throttle::begin`.
                     audit::record(
                         conn,
                         &Actor {
@@ -151,13 +203,21 @@ pub async fn with_password(
         })
         .await?;
     Ok(match outcome {
-        Some(session_token) => PasswordLogin::SignedIn { session_token },
+        Some((session_token, email)) => PasswordLogin::SignedIn {
+            session_token,
+            email,
+        },
         None => PasswordLogin::Refused,
     })
 }
 
 /// Records that `account` was refused for want of a second factor.
-async fn refuse_without_totp(state: &AppState, account: &Account) -> Result<(), DbError> {
+/// The password was right, so its count is taken back.
+async fn refuse_without_totp(
+    state: &AppState,
+    account: &Account,
+    keys: throttle::Keys,
+) -> Result<(), DbError> {
     let actor = Actor {
         id: Some(account.id),
         label: account.email.clone(),
@@ -167,6 +227,7 @@ async fn refuse_without_totp(state: &AppState, account: &Account) -> Result<(), 
         .pool
         .run(move |conn| {
             conn.write(|conn| {
+                throttle::right(conn, &keys, false)?;
                 audit::record(
                     conn,
                     &actor,

@@ -9,8 +9,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::login::{self, PasswordLogin};
-use super::session;
 use super::totp::{self, SecondFactor};
+use super::{known_client, session};
 use crate::i18n::{self, Locale, Msg};
 use crate::state::AppState;
 use crate::web::form::StrictForm;
@@ -116,11 +116,17 @@ fn too_many(seconds: i64) -> Msg {
     Msg::new("login-throttled").number("seconds", seconds)
 }
 
-/// Signed in: the session cookie, and on to where the person was going.
-fn signed_in(state: &AppState, token: &str, next: String) -> HttpResponse {
+/// Signed in: the session cookie, the known-client cookie for `email`,
+/// and on to where the person was going.
+fn signed_in(state: &AppState, token: &str, email: &str, next: String) -> HttpResponse {
     tracing::info!("staff login");
     HttpResponse::SeeOther()
         .cookie(session::cookie(&state.settings, Some(token)))
+        .cookie(known_client::cookie(
+            &state.settings,
+            &state.hmac_keys,
+            email,
+        ))
         .insert_header((header::LOCATION, next))
         .finish()
 }
@@ -162,9 +168,9 @@ pub async fn login(
             Some(Msg::new("login-expired")),
         ));
     }
-    let client = state.client_key(&req);
+    let browser = login::Browser::of(&state, &req);
     let password = SecretString::from(form.password.unwrap_or_default());
-    let outcome = login::with_password(&state, &email, password, &client).await?;
+    let outcome = login::with_password(&state, &email, password, browser).await?;
     Ok(match outcome {
         PasswordLogin::Throttled(seconds) => {
             tracing::warn!(reason = "throttled", "login refused");
@@ -193,7 +199,10 @@ pub async fn login(
                 ),
             )
         }
-        PasswordLogin::SignedIn { session_token } => signed_in(&state, &session_token, next),
+        PasswordLogin::SignedIn {
+            session_token,
+            email,
+        } => signed_in(&state, &session_token, &email, next),
         PasswordLogin::Refused => {
             tracing::warn!(reason = "bad_credentials", "login failed");
             login_page(
@@ -228,14 +237,16 @@ pub async fn login_totp(
     let Some(user_id) = totp::pending_user(&state.hmac_keys, &login_token) else {
         return Ok(expired(StatusCode::FORBIDDEN));
     };
-    let client = state.client_key(&req).as_str().to_owned();
+    let browser = login::Browser::of(&state, &req);
     let sealing_keys = state.sealing_keys.clone();
+    let hmac_keys = state.hmac_keys.clone();
     let code = form.code.unwrap_or_default();
     let max_age = login::session_max(&state);
     let outcome = state
         .pool
         .run(move |conn| {
-            totp::complete_login(conn, &sealing_keys, user_id, &client, &code, max_age)
+            let keys = (&sealing_keys, &hmac_keys);
+            totp::complete_login(conn, keys, user_id, &browser, &code, max_age)
         })
         .await
         .map_err(|e| match e {
@@ -243,7 +254,7 @@ pub async fn login_totp(
             other => WebError::internal(Format::Html, &other),
         })?;
     Ok(match outcome {
-        SecondFactor::SignedIn { token } => signed_in(&state, &token, next.clone()),
+        SecondFactor::SignedIn { token, email } => signed_in(&state, &token, &email, next.clone()),
         SecondFactor::Refused { reused } => {
             tracing::warn!(reason = "bad_second_factor", "login failed");
             totp_page(

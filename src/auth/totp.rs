@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, TOTP};
 
+use super::login::Browser;
 use super::users::{self, UserError};
 use super::{session, throttle};
 use crate::audit::{self, Actor};
@@ -254,8 +255,9 @@ impl From<diesel::result::Error> for TotpError {
 /// What the code page's submission came to.
 #[derive(Debug)]
 pub enum SecondFactor {
-    /// Signed in: the new session's cookie token.
-    SignedIn { token: String },
+    /// Signed in: the new session's cookie token, and the account's email
+    /// for the known-client cookie.
+    SignedIn { token: String, email: String },
     /// Wrong code; `reused` when it was right but had been used already.
     Refused { reused: bool },
     /// Too many failed attempts: seconds to wait.
@@ -283,16 +285,18 @@ fn matching_step(totp: &TOTP, code: &str, now: u64) -> Option<i64> {
 }
 
 /// Checks the second factor of the pending login of `user_id` and, when it
-/// is right, signs in exactly as a password-only login does. A wrong code
-/// counts as a failed login under the same throttle keys.
+/// is right, signs in exactly as a password-only login does. The attempt is
+/// counted under the same throttle keys as a password before the code is
+/// checked.
 pub fn complete_login(
     conn: &mut Conn<'_>,
-    sealing_keys: &SealingKeys,
+    keys: (&SealingKeys, &HmacKeys),
     user_id: UserId,
-    client: &str,
+    browser: &Browser,
     code: &str,
     max_age: chrono::Duration,
 ) -> Result<SecondFactor, TotpError> {
+    let (sealing_keys, hmac_keys) = keys;
     let row: Option<(String, bool, Option<String>)> = crate::db_run!(conn, |conn| accounts::table
         .find(user_id)
         .select((accounts::email, accounts::disabled, accounts::totp_secret))
@@ -301,9 +305,9 @@ pub fn complete_login(
     let Some((email, false, Some(sealed))) = row else {
         return Ok(SecondFactor::Expired);
     };
-    let keys = throttle::keys(&email, client);
+    let keys = browser.keys(hmac_keys, &email);
     let now = crate::db::now();
-    if let Some(seconds) = throttle::wait(conn, &keys, now)? {
+    if let Some(seconds) = throttle::begin(conn, &keys, now)? {
         return Ok(SecondFactor::Throttled(seconds));
     }
     let secret = sealing_keys.open(FIELD, &sealed_for(user_id), &sealed)?;
@@ -348,7 +352,8 @@ pub fn complete_login(
             None => (false, ""),
         };
         if accepted {
-            throttle::clear(conn, &keys)?;
+            throttle::right(conn, &keys, true)?;
+            browser.end_old_session(conn)?;
             let token = session::create(conn, user_id, max_age)?;
             audit::record(
                 conn,
@@ -360,7 +365,7 @@ pub fn complete_login(
                 &target,
                 via,
             )?;
-            return Ok::<_, diesel::result::Error>(SecondFactor::SignedIn { token });
+            return Ok::<_, diesel::result::Error>(SecondFactor::SignedIn { token, email });
         }
         let reused = match &matched {
             Some(Matched::Step(_)) => true,
@@ -372,7 +377,7 @@ pub fn complete_login(
             .is_some(),
             None => false,
         };
-        throttle::fail(conn, &keys, now)?;
+        // Already counted by `throttle::begin`.
         audit::record(
             conn,
             &Actor {

@@ -101,6 +101,231 @@ async fn failed_logins_are_throttled_per_account(backend: Backend) {
     );
 }
 
+/// A browser at its own loopback address (any 127.x is this machine, so
+/// "another client" needs no network).
+fn browser_at(app: &TestApp, local: &str) -> DeskClient {
+    DeskClient {
+        client: reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(Some(local.parse().unwrap()))
+            .build()
+            .unwrap(),
+        base: app.address.clone(),
+    }
+}
+
+/// The most checks a throttle allows one guess after another within
+/// `elapsed`: the free failures, then one more after each wait (`first`
+/// seconds, doubling). A burst may take long on a loaded machine; its
+/// checks must still fit what the same guesses would get in turn.
+pub fn sequential_budget(free: usize, first: u64, elapsed: std::time::Duration) -> usize {
+    let (mut checks, mut at, mut wait) = (free, 0, first);
+    loop {
+        at += wait;
+        if std::time::Duration::from_secs(at) > elapsed {
+            return checks;
+        }
+        checks += 1;
+        wait = (wait * 2).min(900);
+    }
+}
+
+/// Sends every login at once: (email, password, from) each; the
+/// statuses, and how long the burst took.
+async fn burst(
+    app: &TestApp,
+    attempts: &[(&str, &str, &DeskClient)],
+) -> (Vec<StatusCode>, std::time::Duration) {
+    let started = std::time::Instant::now();
+    let page = DeskClient::new(app)
+        .get("/desk/login")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = extract_attr(&page, "name=\"csrf_token\" value=\"").unwrap();
+    let sends = attempts.iter().map(|(email, password, from)| {
+        from.client
+            .post(format!("{}/desk/login", from.base))
+            .form(&[
+                ("email", *email),
+                ("password", *password),
+                ("csrf_token", &csrf),
+            ])
+            .send()
+    });
+    let statuses = futures_util::future::join_all(sends)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status())
+        .collect();
+    (statuses, started.elapsed())
+}
+
+fn count(statuses: &[StatusCode], status: StatusCode) -> usize {
+    statuses.iter().filter(|s| **s == status).count()
+}
+
+async fn a_burst_of_wrong_passwords_gets_no_more_checks_than_one_after_another(backend: Backend) {
+    let app = newsroom(backend).await;
+    add_user(&app, "editor@example.org", "editor", &["international"]);
+    // From one client: 5 free, then a wait of 1 s, doubling.
+    let one = browser_at(&app, "127.0.0.1");
+    let attempts: Vec<_> = (0..100)
+        .map(|_| ("editor@example.org", "wrong password here", &one))
+        .collect();
+    let (statuses, took) = burst(&app, &attempts).await;
+    let checked = count(&statuses, StatusCode::UNAUTHORIZED);
+    assert!(
+        (5..=sequential_budget(5, 1, took)).contains(&checked),
+        "{checked} checked in {took:?}: {statuses:?}"
+    );
+    assert_eq!(
+        count(&statuses, StatusCode::TOO_MANY_REQUESTS),
+        100 - checked
+    );
+
+    // From 25 clients at once against another account: the account's
+    // ceiling across clients, 20 free, then a wait of a minute.
+    add_user(&app, "viewer@example.org", "viewer", &["international"]);
+    let many: Vec<_> = (0..25)
+        .map(|i| browser_at(&app, &format!("127.0.1.{}", i + 1)))
+        .collect();
+    let attempts: Vec<_> = (0..100)
+        .map(|i| ("viewer@example.org", "wrong password here", &many[i % 25]))
+        .collect();
+    let (statuses, took) = burst(&app, &attempts).await;
+    let checked = count(&statuses, StatusCode::UNAUTHORIZED);
+    assert!(
+        (20..=sequential_budget(20, 60, took)).contains(&checked),
+        "{checked} checked in {took:?}: {statuses:?}"
+    );
+    assert_eq!(
+        count(&statuses, StatusCode::TOO_MANY_REQUESTS),
+        100 - checked
+    );
+}
+
+async fn signing_in_does_not_reset_the_clients_failures(backend: Backend) {
+    let app = newsroom(backend).await;
+    let own = add_user(&app, "editor@example.org", "editor", &["international"]);
+    let desk = DeskClient::new(&app);
+    // One guess at each of many accounts, with a login to one's own
+    // account between guesses, meets the client's ceiling all the same:
+    // 20 failures, then a minute's wait.
+    for i in 0..20 {
+        let res = desk
+            .login(&format!("staff{i}@example.org"), "a guess")
+            .await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "guess {i}");
+        let res = desk.login("editor@example.org", &own).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "own login after guess {i}"
+        );
+    }
+    let res = desk.login("staff20@example.org", "a guess").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = res.headers()[reqwest::header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // The account the client signed into is not held up by it.
+    assert_eq!(
+        desk.login("editor@example.org", &own).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+async fn a_flood_against_an_account_does_not_lock_its_owner_out(backend: Backend) {
+    let app = newsroom(backend).await;
+    let password = add_user(&app, "editor@example.org", "editor", &["international"]);
+    // The owner's browser has signed in before.
+    let owner = browser_at(&app, "127.0.0.1");
+    assert_eq!(
+        owner.login("editor@example.org", &password).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // Someone else uses up their own budget for this account...
+    let attacker = browser_at(&app, "127.0.2.1");
+    let attempts: Vec<_> = (0..10)
+        .map(|_| ("editor@example.org", "wrong password here", &attacker))
+        .collect();
+    let (statuses, _) = burst(&app, &attempts).await;
+    assert!(
+        count(&statuses, StatusCode::TOO_MANY_REQUESTS) > 0,
+        "{statuses:?}"
+    );
+    // ...which is theirs alone: the owner on a new machine still gets in.
+    let laptop = browser_at(&app, "127.0.3.1");
+    assert_eq!(
+        laptop.login("editor@example.org", &password).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    // Past the account's ceiling across clients, new browsers wait...
+    let flood: Vec<_> = (0..25)
+        .map(|i| browser_at(&app, &format!("127.0.4.{}", i + 1)))
+        .collect();
+    let attempts: Vec<_> = (0..50)
+        .map(|i| ("editor@example.org", "wrong password here", &flood[i % 25]))
+        .collect();
+    let (statuses, _) = burst(&app, &attempts).await;
+    assert!(
+        count(&statuses, StatusCode::TOO_MANY_REQUESTS) > 0,
+        "{statuses:?}"
+    );
+    let stranger = browser_at(&app, "127.0.5.1");
+    assert_eq!(
+        stranger
+            .login("editor@example.org", &password)
+            .await
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // ...but the browsers the owner signed in from do not.
+    for known in [&owner, &laptop] {
+        assert_eq!(
+            known.login("editor@example.org", &password).await.status(),
+            StatusCode::SEE_OTHER
+        );
+    }
+}
+
+async fn logging_in_again_ends_the_session_the_browser_held(backend: Backend) {
+    let app = newsroom(backend).await;
+    let password = add_user(&app, "editor@example.org", "editor", &["international"]);
+    let desk = DeskClient::new(&app);
+    let first = desk.login("editor@example.org", &password).await;
+    let old = first.headers()[reqwest::header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        desk.login("editor@example.org", &password).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(desk.get("/desk/tips").await.status(), StatusCode::OK);
+    let replay = app
+        .client
+        .get(app.url("/desk/tips"))
+        .header("cookie", old)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replay.status(),
+        StatusCode::SEE_OTHER,
+        "the old session ended"
+    );
+}
+
 async fn user_commands_enforce_the_password_and_desk_rules(backend: Backend) {
     let app = newsroom(backend).await;
     let run = |args: &[&str], stdin: Option<&str>| {
@@ -413,6 +638,10 @@ crate::both_backends!(
     anonymous_visitors_are_sent_to_login_and_change_nothing,
     wrong_passwords_and_unknown_accounts_get_the_same_answer,
     failed_logins_are_throttled_per_account,
+    a_burst_of_wrong_passwords_gets_no_more_checks_than_one_after_another,
+    signing_in_does_not_reset_the_clients_failures,
+    a_flood_against_an_account_does_not_lock_its_owner_out,
+    logging_in_again_ends_the_session_the_browser_held,
     user_commands_enforce_the_password_and_desk_rules,
     state_changes_need_the_csrf_token_and_a_same_site_origin,
     disabling_a_user_ends_their_live_session_and_logout_ends_it_too,

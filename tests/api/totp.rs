@@ -254,6 +254,60 @@ async fn wrong_codes_are_refused_audited_and_throttled(backend: Backend) {
     assert_eq!(desk.get("/desk/tips").await.status(), StatusCode::OK);
 }
 
+async fn a_burst_of_wrong_codes_gets_no_more_checks_than_one_after_another(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let password = add_user(&app, EMAIL, "admin", &[]);
+    let printed = enrol(&app, EMAIL);
+    let desk = DeskClient::new(&app);
+    let login_token = password_step(&desk, EMAIL, &password).await;
+    // Half authenticator codes, half recovery codes, all wrong, at once.
+    let wrong = wrong_code(&printed.secret);
+    let codes: Vec<String> = (0..100)
+        .map(|i| {
+            if i % 2 == 0 {
+                wrong.clone()
+            } else {
+                "ZZZZZ-QQQQQ".to_owned()
+            }
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(
+        codes
+            .iter()
+            .map(|code| send_code(&desk, &login_token, code)),
+    )
+    .await
+    .into_iter()
+    .map(|r| r.status())
+    .collect();
+    let took = started.elapsed();
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert!(
+        (5..=crate::auth::sequential_budget(5, 1, took)).contains(&checked),
+        "{checked} checked in {took:?}: {statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count(),
+        100 - checked
+    );
+    let entries = audit(&app);
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|(a, _, d)| a == "login.failed" && d == "wrong second factor")
+            .count(),
+        checked,
+        "{entries:?}"
+    );
+}
+
 async fn a_code_works_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let password = add_user(&app, EMAIL, "admin", &[]);
@@ -401,6 +455,7 @@ crate::both_backends!(
     enrolment_prints_the_secret_once_and_stores_it_sealed,
     the_password_alone_gives_no_session_the_code_does,
     wrong_codes_are_refused_audited_and_throttled,
+    a_burst_of_wrong_codes_gets_no_more_checks_than_one_after_another,
     a_code_works_once,
     a_recovery_code_works_once,
     require_totp_refuses_accounts_without_it,
