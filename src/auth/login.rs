@@ -185,7 +185,8 @@ pub async fn with_password(
                     Ok::<_, diesel::result::Error>(Some((token, a.email.clone())))
                 }
                 None => {
-                    // Already counted by `throttle::begin`.
+                    // Counted by `throttle::begin`; the wait runs from now.
+                    throttle::wrong(conn, &keys, crate::db::now())?;
                     audit::record(
                         conn,
                         &Actor {

@@ -110,56 +110,111 @@ fn current(failures: i32, last: NaiveDateTime, now: NaiveDateTime) -> i32 {
 }
 
 /// The row of `key`, created at zero if missing, locked until the end of
-/// the transaction: `FOR UPDATE` on PostgreSQL; on SQLite the write
-/// transaction (`BEGIN IMMEDIATE`) already holds the database's one write
-/// lock.
+/// the transaction. On PostgreSQL `FOR UPDATE` after an insert that does
+/// nothing when the row exists, so two first attempts cannot both count
+/// from zero. On SQLite the write transaction (`BEGIN IMMEDIATE`) already
+/// holds the database's one write lock; inserting only when missing keeps
+/// a throttled attempt from writing anything.
 fn lock(conn: &mut Conn<'_>, key: &str, now: NaiveDateTime) -> QueryResult<(i32, NaiveDateTime)> {
-    crate::db_run!(conn, |c| diesel::insert_into(login_failures::table)
-        .values((
-            login_failures::throttle_key.eq(key),
-            login_failures::failures.eq(0),
-            login_failures::last_failure_at.eq(now),
-        ))
-        .on_conflict_do_nothing()
-        .execute(c))?;
     let row = login_failures::table
         .find(key)
         .select((login_failures::failures, login_failures::last_failure_at));
+    let insert = diesel::insert_into(login_failures::table).values((
+        login_failures::throttle_key.eq(key),
+        login_failures::failures.eq(0),
+        login_failures::last_failure_at.eq(now),
+    ));
     match conn {
-        Conn::Sqlite(c) => row.first(&mut **c),
+        Conn::Sqlite(c) => match row.first(&mut **c).optional()? {
+            Some(found) => Ok(found),
+            None => insert.execute(&mut **c).map(|_| (0, now)),
+        },
         #[cfg(feature = "postgres")]
-        Conn::Pg(c) => row.for_update().first(&mut **c),
+        Conn::Pg(c) => {
+            insert.on_conflict_do_nothing().execute(&mut **c)?;
+            row.for_update().first(&mut **c)
+        }
     }
+}
+
+/// The longest wait any of `rows` (key policy, failures, last failure)
+/// asks for, in milliseconds (zero or less: none).
+fn longest_wait_ms(rows: &[(Policy, i32, NaiveDateTime)], now: NaiveDateTime) -> i64 {
+    rows.iter()
+        .map(|(policy, failures, last)| {
+            (*last + delay(current(*failures, *last, now), *policy) - now).num_milliseconds()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn seconds(ms: i64) -> Option<i64> {
+    (ms > 0).then(|| (ms + 999) / 1000)
 }
 
 /// Starts an attempt: if any key says to wait, the seconds to wait
 /// (rounded up) and nothing is counted; otherwise the attempt is counted
-/// as a failure under every key, before the secret is checked. Runs in a
+/// as a failure under every key, before the secret is checked. A plain
+/// read turns away what is already throttled without taking a write lock
+/// (a flood of throttled attempts must not queue ahead of readers' tips on
+/// SQLite); the decision itself is made again under the rows' locks, in a
 /// write transaction of its own (a savepoint inside another).
 pub fn begin(conn: &mut Conn<'_>, keys: &Keys, now: NaiveDateTime) -> QueryResult<Option<i64>> {
+    let names: Vec<&str> = keys.each().map(|(k, _)| k).collect();
+    let found: Vec<(String, i32, NaiveDateTime)> = crate::db_run!(conn, |c| login_failures::table
+        .filter(login_failures::throttle_key.eq_any(&names))
+        .select((
+            login_failures::throttle_key,
+            login_failures::failures,
+            login_failures::last_failure_at
+        ))
+        .load(c))?;
+    let seen: Vec<_> = keys
+        .each()
+        .filter_map(|(key, policy)| {
+            found
+                .iter()
+                .find(|(k, _, _)| k == key)
+                .map(|(_, n, at)| (policy, *n, *at))
+        })
+        .collect();
+    if let Some(wait) = seconds(longest_wait_ms(&seen, now)) {
+        return Ok(Some(wait));
+    }
     conn.write(|conn| {
-        let mut counts = Vec::with_capacity(3);
-        let mut longest_ms = 0i64;
+        let mut rows = Vec::with_capacity(3);
         for (key, policy) in keys.each() {
             let (failures, last) = lock(conn, key, now)?;
-            let failures = current(failures, last, now);
-            let ms = (last + delay(failures, policy) - now).num_milliseconds();
-            longest_ms = longest_ms.max(ms);
-            counts.push((key, failures));
+            rows.push((key, policy, failures, last));
         }
-        if longest_ms > 0 {
-            return Ok(Some((longest_ms + 999) / 1000));
+        let locked: Vec<_> = rows.iter().map(|(_, p, n, at)| (*p, *n, *at)).collect();
+        if let Some(wait) = seconds(longest_wait_ms(&locked, now)) {
+            return Ok(Some(wait));
         }
-        for (key, failures) in counts {
+        for (key, _, failures, last) in rows {
+            let counted = current(failures, last, now).saturating_add(1);
             crate::db_run!(conn, |c| diesel::update(login_failures::table.find(key))
                 .set((
-                    login_failures::failures.eq(failures.saturating_add(1)),
+                    login_failures::failures.eq(counted),
                     login_failures::last_failure_at.eq(now),
                 ))
                 .execute(c))?;
         }
         Ok(None)
     })
+}
+
+/// The secret of an attempt that [`begin`] counted was wrong: the waits
+/// run from now, when the failure is known, not from when the attempt
+/// began (a slow password check must not shorten them).
+pub fn wrong(conn: &mut Conn<'_>, keys: &Keys, now: NaiveDateTime) -> QueryResult<()> {
+    let names: Vec<&str> = keys.each().map(|(k, _)| k).collect();
+    crate::db_run!(conn, |c| diesel::update(
+        login_failures::table.filter(login_failures::throttle_key.eq_any(&names))
+    )
+    .set(login_failures::last_failure_at.eq(now))
+    .execute(c))?;
+    Ok(())
 }
 
 /// The secret of an attempt that [`begin`] counted was right: its count

@@ -377,7 +377,8 @@ pub fn complete_login(
             .is_some(),
             None => false,
         };
-        // Already counted by `throttle::begin`.
+        // Counted by `throttle::begin`; the wait runs from now.
+        throttle::wrong(conn, &keys, crate::db::now())?;
         audit::record(
             conn,
             &Actor {
