@@ -144,7 +144,7 @@ async fn burst(
         .text()
         .await
         .unwrap();
-    let csrf = extract_attr(&page, "name=\"csrf_token\" value=\"").unwrap();
+    let csrf = field(&page, "csrf_token").unwrap();
     let sends = attempts.iter().map(|(email, password, from)| {
         from.client
             .post(format!("{}/desk/login", from.base))
