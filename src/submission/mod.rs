@@ -119,18 +119,14 @@ pub async fn accept(
     let settings = state.settings.clone();
     let (hmac_keys, sealing_keys) = (state.hmac_keys.clone(), state.sealing_keys.clone());
     let kind = tip.kind;
-    let work: writer::Work = Box::new(move |conn| {
-        store(
-            conn,
-            &settings,
-            &hmac_keys,
-            &sealing_keys,
-            &article,
-            &tip,
-            &client,
-            resend.as_ref(),
-        )
-    });
+    let submission = Submission {
+        article,
+        tip,
+        client,
+        resend,
+    };
+    let work: writer::Work =
+        Box::new(move |conn| store(conn, &settings, &hmac_keys, &sealing_keys, &submission));
     let stored = match &state.tip_writer {
         Some(writer) => writer.write(work).await,
         None => state.pool.run(work).await,
@@ -149,7 +145,17 @@ pub fn refused(metrics: &Metrics, reason: &str) {
     tracing::info!(reason, "tip refused");
 }
 
-/// Stores `tip` with a new receipt and queues the desk's notification in
+/// One reader's valid tip as it reaches storage: the article it is for,
+/// the client it came from (a keyed hash, never an address) and, when the
+/// request carried one, the proof that it resends an earlier submission.
+pub struct Submission {
+    pub article: Article,
+    pub tip: ValidTip,
+    pub client: ClientKey,
+    pub resend: Option<ResendProof>,
+}
+
+/// Stores `submission.tip` with a new receipt and queues the desk's notification in
 /// one transaction. When this returns `Ok`, all are durable; on `Err`,
 /// none exists. The reader's name and contact are stored sealed with
 /// `sealing_keys`; the receipt only as its keyed hash.
@@ -167,11 +173,14 @@ pub fn store(
     settings: &Settings,
     hmac_keys: &HmacKeys,
     sealing_keys: &SealingKeys,
-    article: &Article,
-    tip: &ValidTip,
-    client: &ClientKey,
-    resend: Option<&ResendProof>,
+    submission: &Submission,
 ) -> Result<Stored, DbError> {
+    let Submission {
+        article,
+        tip,
+        client,
+        resend,
+    } = submission;
     let (desk_key, desk) = routing::desk_for_section(&settings.desks, &article.section);
     let mail_domain = settings
         .server
