@@ -6,11 +6,11 @@
 
 use secrecy::SecretString;
 
+use super::browser::Browser;
 use super::users::{self, Account};
-use super::{known_client, password, session, throttle, totp, Staff};
+use super::{password, session, throttle, totp, Staff};
 use crate::audit::{self, Actor};
-use crate::db::{Conn, DbError};
-use crate::secrets::HmacKeys;
+use crate::db::DbError;
 use crate::state::AppState;
 
 /// The email as a login form sent it, made into the key it is throttled
@@ -30,44 +30,6 @@ pub fn attempted_email(raw: Option<String>) -> String {
 pub fn session_max(state: &AppState) -> chrono::Duration {
     chrono::Duration::from_std(state.settings.auth.session_max)
         .unwrap_or(chrono::Duration::hours(12))
-}
-
-/// What a login request brings besides its form: the client it comes
-/// from, the browser's known-client cookie and the session its cookie
-/// holds (which a new login ends).
-pub struct Browser {
-    client: String,
-    known: Option<String>,
-    session: Option<String>,
-}
-
-impl Browser {
-    pub fn of(state: &AppState, req: &actix_web::HttpRequest) -> Self {
-        let settings = &state.settings;
-        Self {
-            client: state.client_key(req).as_str().to_owned(),
-            known: super::known_client::from_request(req, settings),
-            session: req
-                .cookie(session::cookie_name(settings))
-                .map(|c| c.value().to_owned())
-                .filter(|t| !t.is_empty()),
-        }
-    }
-
-    /// The throttle keys of an attempt at `email` from this browser.
-    pub fn keys(&self, hmac_keys: &HmacKeys, email: &str) -> throttle::Keys {
-        let known = known_client::vouches_for(hmac_keys, self.known.as_deref(), email);
-        throttle::Keys::new(email, &self.client, known)
-    }
-
-    /// Ends the session this browser's cookie held, if any: logging in
-    /// again in the same browser leaves one live session, not two.
-    pub fn end_old_session(&self, conn: &mut Conn<'_>) -> diesel::QueryResult<()> {
-        match &self.session {
-            Some(token) => session::end(conn, token),
-            None => Ok(()),
-        }
-    }
 }
 
 /// What a password login came to.

@@ -1,6 +1,7 @@
 //! Staff accounts, sessions and who may do what. Every desk route asks for
 //! a [`Staff`] (a live session) and checks its rights on the server.
 
+pub mod browser;
 pub mod known_client;
 pub mod login;
 pub mod password;

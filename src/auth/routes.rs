@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::login::{self, PasswordLogin};
 use super::totp::{self, SecondFactor};
-use super::{known_client, session};
+use super::{browser, known_client, session};
 use crate::i18n::{self, Locale, Msg};
 use crate::state::AppState;
 use crate::web::form::StrictForm;
@@ -168,7 +168,7 @@ pub async fn login(
             Some(Msg::new("login-expired")),
         ));
     }
-    let browser = login::Browser::of(&state, &req);
+    let browser = browser::Browser::of(&state, &req);
     let password = SecretString::from(form.password.unwrap_or_default());
     let outcome = login::with_password(&state, &email, password, browser).await?;
     Ok(match outcome {
@@ -237,7 +237,7 @@ pub async fn login_totp(
     let Some(user_id) = totp::pending_user(&state.hmac_keys, &login_token) else {
         return Ok(expired(StatusCode::FORBIDDEN));
     };
-    let browser = login::Browser::of(&state, &req);
+    let browser = browser::Browser::of(&state, &req);
     let sealing_keys = state.sealing_keys.clone();
     let hmac_keys = state.hmac_keys.clone();
     let code = form.code.unwrap_or_default();

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, TOTP};
 
-use super::login::Browser;
+use super::browser::Browser;
 use super::users::{self, UserError};
 use super::{session, throttle};
 use crate::audit::{self, Actor};
