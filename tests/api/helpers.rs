@@ -500,17 +500,39 @@ pub struct StoredTip {
 
 /// A page as a browser's HTML parser reads it (entities decoded, the
 /// newline after `<textarea>` dropped), queried with CSS selectors.
-pub struct Page(scraper::Html);
+///
+/// Tests ask the element they mean (`h1`, the error summary, a field's
+/// error, a form's `action`) rather than search the source, so a message
+/// in the wrong place or mangled markup fails. A check that something is
+/// *absent* asks the whole page: [`Page::all_text`] and [`Page::source`].
+pub struct Page {
+    html: scraper::Html,
+    source: String,
+}
 
 impl Page {
     pub fn parse(html: &str) -> Self {
-        Self(scraper::Html::parse_document(html))
+        Self {
+            html: scraper::Html::parse_document(html),
+            source: html.to_owned(),
+        }
+    }
+
+    /// Reads a response's body as a page.
+    pub async fn of(res: reqwest::Response) -> Self {
+        Self::parse(&res.text().await.expect("page body"))
+    }
+
+    /// The HTML exactly as it was served (for checks that something is
+    /// nowhere in it, and for failure messages).
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     fn all<'a>(&'a self, css: &str) -> impl Iterator<Item = scraper::ElementRef<'a>> + 'a {
         let selector = scraper::Selector::parse(css)
             .unwrap_or_else(|e| panic!("bad CSS selector {css:?}: {e}"));
-        self.0.select(&selector).collect::<Vec<_>>().into_iter()
+        self.html.select(&selector).collect::<Vec<_>>().into_iter()
     }
 
     /// Attribute `attr` of the first element matching `css`.
@@ -518,9 +540,62 @@ impl Page {
         self.all(css).next()?.attr(attr).map(str::to_owned)
     }
 
+    /// Attribute `attr` of every element matching `css`, in page order
+    /// (elements without it are skipped).
+    pub fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
+        self.all(css)
+            .filter_map(|e| e.attr(attr).map(str::to_owned))
+            .collect()
+    }
+
     /// The text of the first element matching `css`.
     pub fn text(&self, css: &str) -> Option<String> {
         Some(self.all(css).next()?.text().collect())
+    }
+
+    /// The text of every element matching `css`, in page order.
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        self.all(css).map(|e| e.text().collect()).collect()
+    }
+
+    /// Whether some element matching `css` has `needle` in its text.
+    pub fn has_text(&self, css: &str, needle: &str) -> bool {
+        self.all(css)
+            .any(|e| e.text().collect::<String>().contains(needle))
+    }
+
+    /// Every text the document holds (title and body), joined: what a
+    /// check that something is nowhere on the page reads.
+    pub fn all_text(&self) -> String {
+        self.html.root_element().text().collect()
+    }
+
+    /// The `<h1>`'s text, trimmed.
+    pub fn heading(&self) -> String {
+        self.text("h1")
+            .unwrap_or_else(|| panic!("the page has no h1: {}", self.source))
+            .trim()
+            .to_owned()
+    }
+
+    /// The `<title>`'s text.
+    pub fn title(&self) -> String {
+        self.text("title").expect("the page has a title")
+    }
+
+    /// The error shown beside form field `field` (`#FIELD-error`), trimmed.
+    pub fn field_error(&self, field: &str) -> Option<String> {
+        self.text(&format!("#{field}-error"))
+            .map(|t| t.trim().to_owned())
+    }
+
+    /// What the error summary at the top of a refused form lists: its
+    /// notice, then each problem, trimmed.
+    pub fn error_summary(&self) -> Vec<String> {
+        self.texts(".error-summary #form-notice, .error-summary li")
+            .into_iter()
+            .map(|t| t.trim().to_owned())
+            .collect()
     }
 
     /// How many elements match `css`.
@@ -543,6 +618,14 @@ impl Page {
             _ => element.attr("value").map(str::to_owned),
         }
     }
+
+    /// The page's `<html lang dir>`.
+    pub fn lang_dir(&self) -> (String, String) {
+        (
+            self.attr("html", "lang").expect("html lang"),
+            self.attr("html", "dir").expect("html dir"),
+        )
+    }
 }
 
 /// The value of the form field `name` in `html` (see [`Page::field`]).
@@ -552,11 +635,7 @@ pub fn field(html: &str, name: &str) -> Option<String> {
 
 /// The page's `<html lang dir>`.
 pub fn html_lang_dir(html: &str) -> (String, String) {
-    let page = Page::parse(html);
-    (
-        page.attr("html", "lang").expect("html lang"),
-        page.attr("html", "dir").expect("html dir"),
-    )
+    Page::parse(html).lang_dir()
 }
 
 /// `text` as a page shows it to a browser: HTML reads every line break

@@ -16,26 +16,18 @@ fn locale(tag: &str) -> Locale {
     i18n::catalog().get(tag).expect("a shipped language")
 }
 
-/// The text as a template writes it (askama escapes HTML's specials).
-fn escaped(text: &str) -> String {
-    text.replace('&', "&#38;")
-        .replace('<', "&#60;")
-        .replace('>', "&#62;")
-        .replace('"', "&#34;")
-        .replace('\'', "&#39;")
-}
-
 fn assert_in(page: &str, tag: &str) {
     let l = locale(tag);
+    let page = Page::parse(page);
     assert_eq!(
-        html_lang_dir(page),
+        page.lang_dir(),
         (tag.to_owned(), l.dir().to_owned()),
         "the page is marked as {tag}"
     );
+    let heading = page.heading();
     assert!(
-        page.contains(&escaped(&l.t("form-heading")))
-            || page.contains(&escaped(&l.t("thanks-heading"))),
-        "the page speaks {tag}"
+        heading == l.t("form-heading") || heading == l.t("thanks-heading"),
+        "the page speaks {tag}: {heading}"
     );
 }
 
@@ -56,42 +48,43 @@ async fn the_form_is_in_each_language_by_lang_with_its_direction(backend: Backen
         assert_eq!(res.headers()["content-language"], tag);
         let page = res.text().await.unwrap();
         assert_in(&page, tag);
+        let page = Page::parse(&page);
         let l = locale(tag);
-        for id in [
-            "form-submit",
-            "form-message-label",
-            "form-consent-label",
-            "kind-correction",
+        for (css, id) in [
+            ("form button[type=submit]", "form-submit"),
+            ("label[for=message]", "form-message-label"),
+            ("label:has(#consent)", "form-consent-label"),
+            ("label:has(#kind-correction)", "kind-correction"),
         ] {
-            assert!(page.contains(&escaped(&l.t(id))), "{tag}: {id}");
+            assert!(page.has_text(css, &l.t(id)), "{tag}: {id}");
         }
         // The title names the article, isolated from the sentence around it.
         let title = l.msg(&Msg::new("form-title").text(
             "title",
             "CSTO Chief Warns of Multiple Extremist Groups Active in Afghanistan",
         ));
-        assert!(
-            page.contains(&format!("<title>{}</title>", escaped(&title))),
-            "{tag}"
-        );
+        assert_eq!(page.title(), title, "{tag}");
         // The post keeps the language; the other languages are one click away.
-        assert!(
-            page.contains(&format!("action=\"{FORM}?lang={tag}\"")),
+        assert_eq!(
+            page.attr("form[method=post]", "action").as_deref(),
+            Some(format!("{FORM}?lang={tag}").as_str()),
             "{tag}"
         );
         for other in LANGS.iter().filter(|o| **o != tag) {
             let o = locale(other);
-            assert!(
-                page.contains(&format!(
-                    "<a href=\"{FORM}?lang={other}\" lang=\"{other}\" hreflang=\"{other}\" dir=\"{}\">{}</a>",
-                    o.dir(),
-                    o.name()
-                )),
-                "{tag} links to {other}"
+            let link = format!("nav.languages a[hreflang=\"{other}\"]");
+            assert_eq!(page.count(&link), 1, "{tag} links to {other}");
+            assert_eq!(
+                page.attr(&link, "href").as_deref(),
+                Some(format!("{FORM}?lang={other}").as_str())
             );
+            assert_eq!(page.attr(&link, "lang").as_deref(), Some(*other));
+            assert_eq!(page.attr(&link, "dir").as_deref(), Some(o.dir()));
+            assert_eq!(page.text(&link).as_deref(), Some(o.name()));
         }
-        assert!(
-            !page.contains(&format!("hreflang=\"{tag}\"")),
+        assert_eq!(
+            page.count(&format!("[hreflang=\"{tag}\"]")),
+            0,
             "no link to itself"
         );
     }
@@ -121,7 +114,13 @@ async fn the_browser_chooses_when_the_url_does_not(backend: Backend) {
         let page = res.text().await.unwrap();
         assert_in(&page, tag);
         // Chosen by the browser: nothing to keep in the form's address.
-        assert!(page.contains(&format!("action=\"{FORM}\"")), "{header:?}");
+        assert_eq!(
+            Page::parse(&page)
+                .attr("form[method=post]", "action")
+                .as_deref(),
+            Some(FORM),
+            "{header:?}"
+        );
     }
     // ?lang= wins over the browser; an unknown one is ignored silently.
     let page = get_with(&app, &format!("{FORM}?lang=ru"), "fa")
@@ -180,10 +179,13 @@ async fn an_articles_own_language_comes_after_the_url_and_before_the_browser(bac
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = res.text().await.unwrap();
-    assert_eq!(html_lang_dir(&page).0, "ps");
+    let page = Page::of(res).await;
+    assert_eq!(page.lang_dir().0, "ps");
     let message = Msg::new("message-too-short").number("min", 10);
-    assert!(page.contains(&escaped(&locale("ps").msg(&message))));
+    assert_eq!(
+        page.field_error("message"),
+        Some(locale("ps").msg(&message))
+    );
 }
 
 /// A refused form and the thank-you page in each language, with `?lang=`
@@ -198,22 +200,30 @@ async fn refused_and_thanked_in_each_language(backend: Backend) {
             .submit_form(&path, &[("message", "short"), ("contact", "not@an@email")])
             .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        let page = res.text().await.unwrap();
-        assert_eq!(html_lang_dir(&page), (tag.to_owned(), l.dir().to_owned()));
-        assert!(
-            page.contains(&escaped(&l.t("form-refused-invalid"))),
+        let page = Page::of(res).await;
+        assert_eq!(page.lang_dir(), (tag.to_owned(), l.dir().to_owned()));
+        let summary = page.error_summary();
+        assert_eq!(
+            summary.first(),
+            Some(&l.t("form-refused-invalid")),
             "{tag}"
         );
         let short = l.msg(&Msg::new("message-too-short").number("min", 10));
-        assert!(page.contains(&escaped(&short)), "{tag}: {short}");
+        assert_eq!(page.field_error("message").as_ref(), Some(&short), "{tag}");
+        assert!(summary.contains(&short), "{tag}: {short}");
         let problem = tipdesk::domain::EmailAddress::parse("not@an@email").unwrap_err();
         let email = l.msg(
             &Msg::new("contact-invalid-email")
                 .text("contact", "not@an@email")
                 .key("problem", problem.key()),
         );
-        assert!(page.contains(&escaped(&email)), "{tag}: {email}");
-        assert!(page.contains(&format!("action=\"{path}\"")), "still {tag}");
+        assert_eq!(page.field_error("contact").as_ref(), Some(&email), "{tag}");
+        assert!(summary.contains(&email), "{tag}: {email}");
+        assert_eq!(
+            page.attr("form[method=post]", "action"),
+            Some(path.clone()),
+            "still {tag}"
+        );
 
         let res = app
             .submit_form(
@@ -222,13 +232,18 @@ async fn refused_and_thanked_in_each_language(backend: Backend) {
             )
             .await;
         assert_eq!(res.status(), StatusCode::OK);
-        let page = res.text().await.unwrap();
-        assert_eq!(html_lang_dir(&page), (tag.to_owned(), l.dir().to_owned()));
-        assert!(page.contains(&escaped(&l.t("thanks-heading"))), "{tag}");
-        assert!(page.contains(&escaped(&l.t("thanks-another"))), "{tag}");
+        let page = Page::of(res).await;
+        assert_eq!(page.lang_dir(), (tag.to_owned(), l.dir().to_owned()));
+        assert_eq!(page.heading(), l.t("thanks-heading"), "{tag}");
+        assert!(page.has_text("main a", &l.t("thanks-another")), "{tag}");
         // The reference stays left to right, whole, inside any page.
+        assert_eq!(
+            page.attr("strong.reference", "dir").as_deref(),
+            Some("ltr"),
+            "{tag}"
+        );
         assert!(
-            page.contains("<strong dir=\"ltr\" class=\"reference\">TD-"),
+            page.text("strong.reference").unwrap().starts_with("TD-"),
             "{tag}"
         );
     }
@@ -320,24 +335,32 @@ async fn error_pages_speak_the_readers_language(backend: Backend) {
     // 404, with links to the same address in the other languages.
     let res = app.get("/no/such/page?lang=ps").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let page = res.text().await.unwrap();
+    let page = Page::of(res).await;
     let ps = locale("ps");
-    assert_eq!(html_lang_dir(&page), ("ps".into(), "rtl".into()));
-    assert!(page.contains(&escaped(&ps.t("error-no-page"))));
-    assert!(page.contains(&escaped(
-        &ps.msg(&Msg::new("error-title").number("status", 404))
-    )));
-    assert!(page.contains("href=\"/no/such/page?lang=fa\""));
-    assert!(
-        page.contains("<code dir=\"ltr\">"),
+    assert_eq!(page.lang_dir(), ("ps".into(), "rtl".into()));
+    assert_eq!(page.text("p.notice").as_ref(), Some(&ps.t("error-no-page")));
+    assert_eq!(
+        page.heading(),
+        ps.msg(&Msg::new("error-title").number("status", 404))
+    );
+    assert_eq!(
+        page.attr("nav.languages a[hreflang=fa]", "href").as_deref(),
+        Some("/no/such/page?lang=fa")
+    );
+    assert_eq!(
+        page.attr("p.small code", "dir").as_deref(),
+        Some("ltr"),
         "the request id stays left to right"
     );
 
     // An unknown article, by the browser's language.
     let res = get_with(&app, "/articles/no-such-article/tip", "ru-RU").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let page = res.text().await.unwrap();
-    assert!(page.contains(&escaped(&locale("ru").t("error-no-article"))));
+    let page = Page::of(res).await;
+    assert_eq!(
+        page.text("p.notice").as_ref(),
+        Some(&locale("ru").t("error-no-article"))
+    );
 
     // 413 and 429 from the form.
     let huge = "x".repeat(app.settings.server.max_body_bytes + 10);
@@ -349,9 +372,12 @@ async fn error_pages_speak_the_readers_language(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let page = res.text().await.unwrap();
-    assert!(page.contains(&escaped(&locale("fa").t("error-form-too-large"))));
-    assert_eq!(html_lang_dir(&page).1, "rtl");
+    let page = Page::of(res).await;
+    assert_eq!(
+        page.text("p.notice").as_ref(),
+        Some(&locale("fa").t("error-form-too-large"))
+    );
+    assert_eq!(page.lang_dir().1, "rtl");
 
     let mut limited = None;
     for _ in 0..3 {
@@ -364,14 +390,17 @@ async fn error_pages_speak_the_readers_language(backend: Backend) {
             .await
             .unwrap();
         if res.status() == StatusCode::TOO_MANY_REQUESTS {
-            limited = Some(res.text().await.unwrap());
+            limited = Some(Page::of(res).await);
             break;
         }
     }
     let page = limited.expect("the third tip in a row is held back");
     let ru = locale("ru");
-    assert!(page.contains(&escaped(&ru.t("slow-down-title"))));
-    assert!(page.contains("секунд"), "with the wait in Russian");
+    assert_eq!(page.heading(), ru.t("slow-down-title"));
+    assert!(
+        page.has_text("p.notice", "секунд"),
+        "with the wait in Russian"
+    );
     let json = app
         .client
         .post(app.url("/api/v1/articles/csto-extremist-groups-afghanistan/tips?lang=ru"))
@@ -448,16 +477,13 @@ async fn every_reader_page_in_every_language_by_every_rule(backend: Backend) {
                     .await
                     .unwrap();
                 assert_eq!(res.status(), status, "{tag} by {rule}");
-                let page = res.text().await.unwrap();
+                let page = Page::of(res).await;
                 assert_eq!(
-                    html_lang_dir(&page),
+                    page.lang_dir(),
                     (tag.to_owned(), dir.to_owned()),
                     "{tag} by {rule}: {heading}"
                 );
-                assert!(
-                    page.contains(&escaped(&locale(tag).t(heading))),
-                    "{tag} by {rule}"
-                );
+                assert_eq!(page.heading(), locale(tag).t(heading), "{tag} by {rule}");
             }
         }
     }
