@@ -583,6 +583,12 @@ impl Page {
         self.text("title").expect("the page has a title")
     }
 
+    /// The page's notice (`p.notice`: a refusal, or what just happened),
+    /// trimmed.
+    pub fn notice(&self) -> Option<String> {
+        self.text("p.notice").map(|t| t.trim().to_owned())
+    }
+
     /// The error shown beside form field `field` (`#FIELD-error`), trimmed.
     pub fn field_error(&self, field: &str) -> Option<String> {
         self.text(&format!("#{field}-error"))

@@ -224,7 +224,9 @@ async fn invisible_text_counts_as_empty(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains(EMPTY));
+    let page = Page::of(res).await;
+    assert_eq!(page.field_error("message").as_deref(), Some(EMPTY));
+    assert!(page.error_summary().iter().any(|p| p == EMPTY));
 
     // So does the desk, for a note and labels.
     let id = app.jobs().last().unwrap().tip_id;
@@ -235,18 +237,17 @@ async fn invisible_text_counts_as_empty(backend: Backend) {
             &[("body", "\u{200B}\u{3164}")],
         )
         .await;
-    let page = admin
-        .get(&format!("/desk/tips/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let page = Page::of(admin.get(&format!("/desk/tips/{id}")).await).await;
     assert!(
-        res.status() == StatusCode::UNPROCESSABLE_ENTITY || page.contains("Write a note first."),
+        res.status() == StatusCode::UNPROCESSABLE_ENTITY
+            || page.has_text("p.notice", "Write a note first."),
         "{}",
         res.status()
     );
-    assert!(!page.contains("noted:"), "no invisible note was recorded");
+    assert!(
+        !page.all_text().contains("noted:") && !page.source().contains("noted:"),
+        "no invisible note was recorded"
+    );
     admin
         .post(
             &format!("/desk/tips/{id}/labels"),
@@ -354,8 +355,11 @@ async fn desk_addresses_with_international_domains(backend: Backend) {
     let reason = dead.last_error.clone().unwrap();
     assert!(reason.contains("SMTPUTF8"), "{reason}");
     let ops = signed_in(&app, "ops@example.org", "ops", &[]).await;
-    let page = ops.get("/ops/queue").await.text().await.unwrap();
-    assert!(page.contains("SMTPUTF8"), "the reason is on /ops/queue");
+    let page = Page::of(ops.get("/ops/queue").await).await;
+    assert!(
+        page.has_text("td.error-text", "SMTPUTF8"),
+        "the reason is on /ops/queue"
+    );
 
     // A server that offers SMTPUTF8 takes both.
     let utf8 = SmtpServer::start().await;

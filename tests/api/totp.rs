@@ -81,10 +81,14 @@ async fn password_step(desk: &DeskClient, email: &str, password: &str) -> String
             .any(|c| c.to_str().unwrap().contains("tipdesk_session=")),
         "no session before the second factor"
     );
-    let page = res.text().await.unwrap();
-    assert!(page.contains("name=\"code\""), "{page}");
-    assert!(page.contains("action=\"/desk/login/totp\""), "{page}");
-    field(&page, "login_token").unwrap()
+    let page = Page::of(res).await;
+    assert_eq!(
+        page.attr("form:has(input[name=code])", "action").as_deref(),
+        Some("/desk/login/totp"),
+        "{}",
+        page.source()
+    );
+    page.field("login_token").unwrap()
 }
 
 async fn send_code(desk: &DeskClient, login_token: &str, code: &str) -> reqwest::Response {
@@ -206,7 +210,7 @@ async fn the_password_alone_gives_no_session_the_code_does(backend: Backend) {
     let forged = format!("1:{rest}");
     let res = send_code(&stranger, &forged, &current_code(&printed.secret)).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(res.text().await.unwrap().contains("sign in again"));
+    assert!(Page::of(res).await.has_text("p.notice", "sign in again"));
     assert_eq!(
         stranger.get("/desk/tips").await.status(),
         StatusCode::SEE_OTHER
@@ -223,7 +227,7 @@ async fn wrong_codes_are_refused_audited_and_throttled(backend: Backend) {
     for _ in 0..5 {
         let res = send_code(&desk, &login_token, &wrong).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-        assert!(res.text().await.unwrap().contains("That code is not right"));
+        assert!(Page::of(res).await.has_text("p.notice", "That code is not right"));
     }
     assert_eq!(desk.get("/desk/tips").await.status(), StatusCode::SEE_OTHER);
     let entries = audit(&app);
@@ -239,11 +243,9 @@ async fn wrong_codes_are_refused_audited_and_throttled(backend: Backend) {
     let res = send_code(&desk, &login_token, &current_code(&printed.secret)).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers().contains_key(reqwest::header::RETRY_AFTER));
-    assert!(res
-        .text()
+    assert!(Page::of(res)
         .await
-        .unwrap()
-        .contains("Too many failed attempts"));
+        .has_text("p.notice", "Too many failed attempts"));
     assert_eq!(
         desk.login(EMAIL, &password).await.status(),
         StatusCode::TOO_MANY_REQUESTS
@@ -315,7 +317,7 @@ async fn a_code_works_once(backend: Backend) {
     let token = password_step(&second, EMAIL, &password).await;
     let res = send_code(&second, &token, &code).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert!(res.text().await.unwrap().contains("used already"));
+    assert!(Page::of(res).await.has_text("p.notice", "used already"));
     assert_eq!(
         second.get("/desk/tips").await.status(),
         StatusCode::SEE_OTHER
@@ -342,7 +344,7 @@ async fn a_recovery_code_works_once(backend: Backend) {
     let token = password_step(&again, EMAIL, &password).await;
     let res = send_code(&again, &token, recovery).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    assert!(res.text().await.unwrap().contains("used already"));
+    assert!(Page::of(res).await.has_text("p.notice", "used already"));
     assert_eq!(
         again.get("/desk/tips").await.status(),
         StatusCode::SEE_OTHER
@@ -359,14 +361,16 @@ async fn require_totp_refuses_accounts_without_it(backend: Backend) {
     let res = desk.login(EMAIL, &password).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(!res.headers().contains_key(reqwest::header::SET_COOKIE));
-    let page = res.text().await.unwrap();
+    let page = Page::of(res).await;
     assert!(
         // The command is isolated (U+2068…U+2069) from the sentence, so it
         // reads the same inside a right-to-left one.
-        page.contains(
+        page.has_text(
+            "p.notice",
             "Ask an admin to run \u{2068}`tipdesk user totp enable editor@example.org`\u{2069}"
         ),
-        "{page}"
+        "{}",
+        page.source()
     );
     assert_eq!(desk.get("/desk/tips").await.status(), StatusCode::SEE_OTHER);
     assert!(has(&audit(&app), "login.failed", "auth.require_totp"));
