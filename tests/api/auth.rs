@@ -46,8 +46,9 @@ async fn wrong_passwords_and_unknown_accounts_get_the_same_answer(backend: Backe
         .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
-    let (a, b) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
-    assert!(a.contains("do not match an account") && b.contains("do not match an account"));
+    let (a, b) = (Page::of(wrong).await, Page::of(unknown).await);
+    assert_eq!(a.notice(), b.notice(), "the same answer for both");
+    assert!(a.has_text("p.notice", "do not match an account"));
 
     let ok = desk.login("Editor@Example.org", &password).await;
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
@@ -89,11 +90,9 @@ async fn failed_logins_are_throttled_per_account(backend: Backend) {
     let res = desk.login("editor@example.org", &password).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers().contains_key(reqwest::header::RETRY_AFTER));
-    assert!(res
-        .text()
+    assert!(Page::of(res)
         .await
-        .unwrap()
-        .contains("Too many failed attempts"));
+        .has_text("p.notice", "Too many failed attempts"));
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(
         desk.login("editor@example.org", &password).await.status(),
@@ -512,13 +511,11 @@ async fn state_changes_need_the_csrf_token_and_a_same_site_origin(backend: Backe
         .await
         .unwrap();
     assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
-    assert!(editor
-        .get(&format!("/desk/tips/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap()
-        .contains("badge status\">New"));
+    let status = |page: Page| page.text("h1 .badge.status");
+    assert_eq!(
+        status(Page::of(editor.get(&format!("/desk/tips/{id}")).await).await).as_deref(),
+        Some("New")
+    );
 
     // `Origin: null` (sent under Referrer-Policy: no-referrer) passes only
     // when the browser vouches for same-origin.
@@ -541,13 +538,10 @@ async fn state_changes_need_the_csrf_token_and_a_same_site_origin(backend: Backe
         .await
         .unwrap();
     assert_eq!(same.status(), StatusCode::SEE_OTHER);
-    assert!(editor
-        .get(&format!("/desk/tips/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap()
-        .contains("badge status\">In review"));
+    assert_eq!(
+        status(Page::of(editor.get(&format!("/desk/tips/{id}")).await).await).as_deref(),
+        Some("In review")
+    );
 }
 
 async fn disabling_a_user_ends_their_live_session_and_logout_ends_it_too(backend: Backend) {

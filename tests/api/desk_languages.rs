@@ -101,7 +101,8 @@ async fn the_switch_on_the_desk_changes_the_language(backend: Backend) {
     let page = Page::of(desk.get("/desk/audit").await).await;
     assert_eq!(page.lang_dir(), ("fa".into(), "rtl".into()));
     assert!(
-        page.texts("table.queue td").contains(&"user.locale".to_owned()),
+        page.texts("table.queue td")
+            .contains(&"user.locale".to_owned()),
         "the change is audited"
     );
     assert_eq!(page.heading(), locale("fa").t("audit-title"));

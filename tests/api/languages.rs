@@ -203,11 +203,7 @@ async fn refused_and_thanked_in_each_language(backend: Backend) {
         let page = Page::of(res).await;
         assert_eq!(page.lang_dir(), (tag.to_owned(), l.dir().to_owned()));
         let summary = page.error_summary();
-        assert_eq!(
-            summary.first(),
-            Some(&l.t("form-refused-invalid")),
-            "{tag}"
-        );
+        assert_eq!(summary.first(), Some(&l.t("form-refused-invalid")), "{tag}");
         let short = l.msg(&Msg::new("message-too-short").number("min", 10));
         assert_eq!(page.field_error("message").as_ref(), Some(&short), "{tag}");
         assert!(summary.contains(&short), "{tag}: {short}");

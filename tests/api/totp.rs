@@ -227,7 +227,9 @@ async fn wrong_codes_are_refused_audited_and_throttled(backend: Backend) {
     for _ in 0..5 {
         let res = send_code(&desk, &login_token, &wrong).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-        assert!(Page::of(res).await.has_text("p.notice", "That code is not right"));
+        assert!(Page::of(res)
+            .await
+            .has_text("p.notice", "That code is not right"));
     }
     assert_eq!(desk.get("/desk/tips").await.status(), StatusCode::SEE_OTHER);
     let entries = audit(&app);
