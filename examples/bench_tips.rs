@@ -39,6 +39,8 @@ struct BenchTip {
     client_hash: String,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
+    language: Option<&'static str>,
+    first_read_at: Option<chrono::NaiveDateTime>,
 }
 
 const ARTICLES: usize = 200;
@@ -145,6 +147,11 @@ fn main() {
             message.pop();
             message.push_str(&format!(" and the {rare_word} detail."));
         }
+        let status = STATUSES[statuses.sample(&mut rng)].0;
+        // Someone looked at every tip that moved on, within two days; of
+        // the new ones, a few in ten are still unread (and most of those
+        // overdue), as on a desk that keeps up.
+        let looked = status != TipStatus::New || rng.gen_bool(0.7);
         BenchTip {
             reference: reference(i),
             article_id: format!("bench-article-{:03}", rng.gen_range(0..ARTICLES)),
@@ -152,10 +159,13 @@ fn main() {
             kind: KINDS[kinds.sample(&mut rng)].0,
             message,
             consent: false,
-            status: STATUSES[statuses.sample(&mut rng)].0,
+            status,
             client_hash: format!("{:032x}", rng.gen::<u128>()),
             created_at: at,
             updated_at: at,
+            language: Some("en"),
+            first_read_at: looked
+                .then(|| at + chrono::Duration::minutes(rng.gen_range(5..2 * 24 * 60))),
         }
     };
 
@@ -197,6 +207,14 @@ fn main() {
         "tips": count(None, None),
         "rare": count(None, Some(format!("%{rare_word}%"))),
         "in_review": count(Some(TipStatus::InReview), None),
+        "unread": pool
+            .with(|conn| {
+                Ok::<_, DbError>(tipdesk::db_run!(conn, |c| tips::table
+                    .filter(tips::first_read_at.is_null())
+                    .count()
+                    .get_result::<i64>(c))?)
+            })
+            .expect("count the unread tips"),
         "seconds": (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
     });
     println!("{summary}");

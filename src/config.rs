@@ -331,7 +331,21 @@ pub struct DeskSettings {
     /// in, e.g. "fa"); `None`: `i18n.default_locale`.
     #[serde(default, deserialize_with = "desk_locale")]
     pub locale: Option<String>,
+    /// Hours a tip may wait unread before it is overdue: marked in the
+    /// queue, counted in `/desk/stats` and `/metrics`, and the reason for
+    /// the desk's reminder. 1 to 8,760 (a year).
+    #[serde(default = "default_first_look_hours")]
+    pub first_look_hours: NonZeroU32,
 }
+
+/// Most desks look at a tip within a working day.
+fn default_first_look_hours() -> NonZeroU32 {
+    NonZeroU32::new(24).unwrap_or(NonZeroU32::MIN)
+}
+
+/// The longest `first_look_hours`: a year, beyond which "overdue" means
+/// nothing and dates would leave the range both engines store.
+pub const MAX_FIRST_LOOK_HOURS: u32 = 8_760;
 
 /// A setting that cannot be used, named by its key.
 #[derive(Debug, thiserror::Error)]
@@ -405,6 +419,14 @@ impl Settings {
                 "notify.retry_max_seconds",
                 "must not be less than notify.retry_base_seconds",
             ));
+        }
+        for (key, desk) in &self.desks {
+            if desk.first_look_hours.get() > MAX_FIRST_LOOK_HOURS {
+                return Err(ConfigError::new(
+                    &format!("desks.{key}.first_look_hours"),
+                    format!("must be at most {MAX_FIRST_LOOK_HOURS} (a year)"),
+                ));
+            }
         }
         if !self.desks.contains_key("default") {
             return Err(ConfigError::new(
@@ -958,5 +980,26 @@ mod tests {
         s.desks.remove("default");
         let err = s.validate().unwrap_err().to_string();
         assert!(err.contains("desks.default"), "{err}");
+    }
+
+    #[test]
+    fn a_desks_first_look_is_a_day_unless_set_and_at_most_a_year() {
+        let s = Settings::load_from(None, env(&[])).unwrap();
+        assert_eq!(s.desks["default"].first_look_hours.get(), 24);
+        let s = Settings::load_from(
+            None,
+            env(&[("TIPDESK_DESKS__DEFAULT__FIRST_LOOK_HOURS", "4")]),
+        )
+        .unwrap();
+        assert_eq!(s.desks["default"].first_look_hours.get(), 4);
+        for bad in ["0", "8761"] {
+            let err = Settings::load_from(
+                None,
+                env(&[("TIPDESK_DESKS__DEFAULT__FIRST_LOOK_HOURS", bad)]),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("first_look_hours"), "{bad}: {err}");
+        }
     }
 }

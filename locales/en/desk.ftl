@@ -93,6 +93,20 @@ filter-bad-date = The { $which ->
    *[to] to
 } date must look like { $example }.
 filter-bad-assignee = Unknown assignee filter.
+filter-language = Language
+filter-overdue = Overdue only
+column-message = Message
+queue-badge-contact = Contact left
+queue-badge-overdue = Overdue
+# A tip's age in the queue. $unit: minutes, hours or days; $n: how many
+queue-age = { $unit ->
+    [minutes] { $n } min
+    [hours] { $n } h
+   *[days] { $n } d
+}
+# $value: what was typed
+filter-bad-language = { $value } is not a language. Choose one from the list, or write its code, such as fa or ru.
+filter-bad-overdue = The overdue filter is 1 (only overdue tips) or left out.
 
 ## A tip (/desk/tips/{id})
 

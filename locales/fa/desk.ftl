@@ -84,6 +84,18 @@ filter-bad-date = تاریخ { $which ->
    *[to] «تا»
 } باید به شکل { $example } باشد.
 filter-bad-assignee = پالایه مسئول نامعتبر است.
+filter-language = زبان
+filter-overdue = فقط دیرکرده‌ها
+column-message = پیام
+queue-badge-contact = راه تماس دارد
+queue-badge-overdue = دیرکرده
+queue-age = { $unit ->
+    [minutes] { $n } دقیقه
+    [hours] { $n } ساعت
+   *[days] { $n } روز
+}
+filter-bad-language = { $value } زبان نیست. یکی را از فهرست برگزینید یا کد آن را بنویسید، مانند fa یا ru.
+filter-bad-overdue = پالایه دیرکرد یا ۱ است (فقط گزارش‌های دیرکرده) یا خالی.
 
 ## یک گزارش (/desk/tips/{id})
 

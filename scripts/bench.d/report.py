@@ -106,7 +106,9 @@ row("3b", f"…meanwhile a legitimate reader at 5 tips/s ({l201} of {lsent} got 
     fmt(lp99, " ms"), "p99 < 50 ms", verdict(lp99 < 50, l201 == lsent) if legit else "n/a", None)
 for num, test, what in (("4a", "dash_first", "first page `/desk/tips`"),
                         ("4b", "dash_status", "filtered `/desk/tips?status=in_review`"),
-                        ("4c", "dash_search", f"text search `/desk/tips?q={meta.get('rare_word', '')}`")):
+                        ("4c", "dash_search", f"text search `/desk/tips?q={meta.get('rare_word', '')}`"),
+                        ("4d", "dash_overdue", "overdue tips `/desk/tips?overdue=1`"),
+                        ("4e", "dash_language", "by language `/desk/tips?language=en`")):
     wrk_row(num, f"Dashboard, {meta['dash_tips']:,} tips: {what}", test, " req/s", "p99 < 20 ms",
             lambda v, p99: verdict(p99 is not None and p99 < 20))
 q = one("queue_nodigest")

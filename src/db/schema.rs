@@ -41,6 +41,11 @@ diesel::table! {
         reader_replied_at -> Nullable<Timestamp>,
         /// The published correction's address, for the reader's view.
         published_url -> Nullable<Text>,
+        /// The message's language as detected when stored
+        /// (`domain::language`), a BCP 47 language subtag; NULL: unknown.
+        language -> Nullable<Text>,
+        /// When anyone at the desk first opened the tip.
+        first_read_at -> Nullable<Timestamp>,
     }
 }
 

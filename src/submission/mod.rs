@@ -35,6 +35,8 @@ struct NewTip<'a> {
     message: &'a str,
     /// `message` folded for the desk's search (`domain::folding`).
     search_text: String,
+    /// The message's language (`domain::language`), decided once, here.
+    language: Option<String>,
     quote: Option<&'a str>,
     /// Sealed with the privacy key ring.
     reader_name: Option<String>,
@@ -194,6 +196,7 @@ pub fn store(
         None => hex::encode(rand::random::<[u8; 32]>()),
     };
     let search_text = crate::domain::folding::fold(tip.message.as_str());
+    let language = crate::domain::Language::detect(tip.message.as_str()).map(|l| l.to_string());
     let lock = locks::submission(&fp);
     let window = chrono::Duration::from_std(settings.limits.duplicate_window).unwrap_or_default();
     let surge_hold =
@@ -210,6 +213,7 @@ pub fn store(
             kind: tip.kind,
             message: tip.message.as_str(),
             search_text: search_text.clone(),
+            language: language.clone(),
             quote: tip.quote.as_ref().map(|q| q.as_str()),
             reader_name: tip
                 .name

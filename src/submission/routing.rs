@@ -37,6 +37,7 @@ mod tests {
             sections: sections.iter().map(|s| (*s).to_owned()).collect(),
             excerpt_chars: 0,
             locale: None,
+            first_look_hours: std::num::NonZeroU32::new(24).expect("24"),
         };
         let desks = BTreeMap::from([
             ("default".to_owned(), desk(&[])),

@@ -369,6 +369,7 @@ pub fn add_desk(s: &mut Settings, key: &str, section: &str, email: &str) {
             sections: vec![section.into()],
             excerpt_chars: 0,
             locale: None,
+            first_look_hours: std::num::NonZeroU32::new(24).expect("24"),
         },
     );
 }
@@ -756,8 +757,14 @@ pub const DESK_MESSAGE: &str = "Схема моста в статье невер
 /// An app with two desks: "international" owns the demo article, the
 /// default desk owns everything else (here, a Sport article).
 pub async fn newsroom(backend: Backend) -> TestApp {
+    newsroom_with(backend, |_| {}).await
+}
+
+/// [`newsroom`] with its settings adjusted after the desks are added.
+pub async fn newsroom_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let app = TestApp::spawn_with(backend, |s| {
-        add_desk(s, "international", "International", "intl@example.org")
+        add_desk(s, "international", "International", "intl@example.org");
+        adjust(s);
     })
     .await;
     let sport = tipdesk::articles::ArticleRecord {

@@ -32,3 +32,4 @@ mod submission;
 mod text;
 mod totp;
 mod triage;
+mod triage_glance;

@@ -149,6 +149,7 @@ async fn desks_are_chosen_by_section_with_one_job_per_address(backend: Backend) 
                 sections: vec!["International".into()],
                 excerpt_chars: 0,
                 locale: None,
+                first_look_hours: std::num::NonZeroU32::new(24).expect("24"),
             },
         );
     })

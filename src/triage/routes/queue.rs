@@ -7,9 +7,10 @@ use serde::Deserialize;
 
 use crate::auth::Staff;
 use crate::db::DbError;
-use crate::domain::{TipId, TipKind, TipStatus};
+use crate::domain::{Language, TipId, TipKind, TipStatus};
 use crate::i18n::{Locale, Msg};
 use crate::state::AppState;
+use crate::triage::first_look::{Age, FirstLook};
 use crate::triage::{self, AssigneeFilter, Filters, QueueRow};
 use crate::web::{html_no_store, WebError};
 
@@ -33,6 +34,8 @@ pub struct QueueQuery {
     from: Option<String>,
     to: Option<String>,
     q: Option<String>,
+    language: Option<String>,
+    overdue: Option<String>,
     before: Option<TipId>,
 }
 
@@ -41,8 +44,12 @@ fn blank(v: &Option<String>) -> Option<&str> {
 }
 
 impl QueueQuery {
-    fn filters(&self, staff: &Staff) -> Result<Filters, Msg> {
+    /// The filters this query asks for; `look` decides which tips are
+    /// overdue, among the desks `staff` sees.
+    fn filters(&self, staff: &Staff, look: &FirstLook) -> Result<Filters, Msg> {
         let texts = [
+            &self.language,
+            &self.overdue,
             &self.status,
             &self.desk,
             &self.article,
@@ -89,6 +96,15 @@ impl QueueQuery {
             from: date(&self.from, "from")?,
             to: date(&self.to, "to")?,
             text: blank(&self.q).map(str::to_owned),
+            language: blank(&self.language).map(Language::parse).transpose()?,
+            overdue: match blank(&self.overdue) {
+                None | Some("0") => None,
+                Some("1") => {
+                    let seen = look.desks().filter(|d| staff.sees_desk(d));
+                    Some(look.cutoffs(seen))
+                }
+                Some(_) => return Err(Msg::new("filter-bad-overdue")),
+            },
             before: self.before,
             ..Filters::default()
         })
@@ -110,6 +126,8 @@ impl QueueQuery {
         add("from", self.from.as_deref());
         add("to", self.to.as_deref());
         add("q", self.q.as_deref());
+        add("language", self.language.as_deref());
+        add("overdue", self.overdue.as_deref());
         let before = before.map(|b| b.to_string());
         add("before", before.as_deref());
         format!("/desk/tips?{}", s.finish())
@@ -127,6 +145,7 @@ struct QueuePage<'a> {
     counts: Vec<(TipStatus, triage::Count)>,
     desks: Vec<String>,
     next: Option<String>,
+    look: FirstLook,
 }
 
 impl QueuePage<'_> {
@@ -136,6 +155,7 @@ impl QueuePage<'_> {
             "desk" => &self.query.desk,
             "kind" => &self.query.kind,
             "assignee" => &self.query.assignee,
+            "language" => &self.query.language,
             _ => &None,
         };
         current.as_deref() == Some(value)
@@ -147,6 +167,7 @@ impl QueuePage<'_> {
             "from" => &self.query.from,
             "to" => &self.query.to,
             "q" => &self.query.q,
+            "overdue" => &self.query.overdue,
             _ => &None,
         }
         .as_deref()
@@ -184,6 +205,20 @@ impl QueuePage<'_> {
     fn kinds(&self) -> &'static [TipKind] {
         &TipKind::ALL
     }
+
+    fn languages(&self) -> &'static [(Language, &'static str)] {
+        Language::known()
+    }
+
+    fn overdue(&self, r: &QueueRow) -> bool {
+        self.look.is_overdue(&r.desk, r.created_at, r.first_read_at)
+    }
+
+    /// How long ago the tip arrived ("5 h").
+    fn age(&self, r: &QueueRow) -> String {
+        self.l
+            .msg(&Age::between(r.created_at, self.look.now()).msg())
+    }
 }
 
 /// `GET /desk/tips`
@@ -198,7 +233,8 @@ pub async fn queue(
         Some(d) => d.to_vec(),
     };
     let l = staff.locale;
-    let (filters, notice) = match query.filters(&staff) {
+    let look = FirstLook::new(&state.settings.desks, crate::db::now());
+    let (filters, notice) = match query.filters(&staff, &look) {
         Ok(f) => (f, None),
         Err(e) => (Filters::default(), Some(l.msg(&e))),
     };
@@ -231,6 +267,7 @@ pub async fn queue(
             counts,
             desks,
             next,
+            look,
         },
     ))
 }
