@@ -52,6 +52,10 @@ pub const TARGETS: &[Target] = &[
         name: "receipt",
         run: receipt,
     },
+    Target {
+        name: "queue_language",
+        run: queue_language,
+    },
 ];
 
 /// The target called `name`.
@@ -155,4 +159,27 @@ fn receipt(data: &[u8]) {
         assert!(r.digits().bytes().all(|b| b.is_ascii_digit()));
         assert_eq!(crate::domain::Receipt::parse(&r.grouped()), Some(r));
     }
+}
+
+/// The queue's `language=` filter, and what the queue makes of a stored
+/// message: its detected language and its preview.
+fn queue_language(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return; // a query string is decoded to UTF-8 first
+    };
+    if let Ok(l) = crate::domain::Language::parse(text) {
+        assert_eq!(crate::domain::Language::parse(l.as_str()), Ok(l.clone()));
+        assert!(!l.autonym().is_empty());
+    }
+    if let Some(l) = crate::domain::Language::detect(text) {
+        assert!(crate::domain::Language::known()
+            .iter()
+            .any(|(k, _)| *k == l));
+    }
+    let preview = crate::triage::preview(text);
+    assert!(
+        crate::domain::graphemes::visible_len(&preview) <= crate::triage::PREVIEW_GRAPHEMES,
+        "a preview is at most {} grapheme clusters",
+        crate::triage::PREVIEW_GRAPHEMES
+    );
 }
