@@ -605,6 +605,20 @@ impl Page {
             .collect()
     }
 
+    /// The tips the desk's queue lists (`tr[data-tip]`), by id, in order.
+    pub fn listed_tips(&self) -> Vec<i64> {
+        self.attrs("table.queue tr[data-tip]", "data-tip")
+            .iter()
+            .map(|id| id.parse().expect("a tip id"))
+            .collect()
+    }
+
+    /// The queue's count link for `status`, as read: its name and number,
+    /// e.g. `"New 57"`.
+    pub fn status_count(&self, status: &str) -> Option<String> {
+        self.text(&format!("p.counts a[data-status=\"{status}\"]"))
+    }
+
     /// How many elements match `css`.
     pub fn count(&self, css: &str) -> usize {
         self.all(css).count()
