@@ -619,6 +619,14 @@ impl Page {
         self.text(&format!("p.counts a[data-status=\"{status}\"]"))
     }
 
+    /// Whether one of the error summary's lines (see
+    /// [`Page::error_summary`]) says `needle`.
+    pub fn summary_says(&self, needle: &str) -> bool {
+        self.error_summary()
+            .iter()
+            .any(|line| line.contains(needle))
+    }
+
     /// How many elements match `css`.
     pub fn count(&self, css: &str) -> usize {
         self.all(css).count()

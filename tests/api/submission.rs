@@ -14,10 +14,12 @@ async fn the_form_page_names_the_article_and_has_every_field(backend: Backend) {
     for path in [PAGE, EMBED] {
         let res = app.get(path).await;
         assert_eq!(res.status(), StatusCode::OK, "{path}");
-        let body = res.text().await.unwrap();
-        assert!(
-            body.contains("CSTO Chief Warns of Multiple Extremist Groups Active in Afghanistan")
+        let page = Page::of(res).await;
+        assert_eq!(
+            page.text("p.article a").as_deref(),
+            Some("CSTO Chief Warns of Multiple Extremist Groups Active in Afghanistan")
         );
+        let form = "form[method=post]";
         for field in [
             "kind",
             "message",
@@ -28,31 +30,30 @@ async fn the_form_page_names_the_article_and_has_every_field(backend: Backend) {
             "form_token",
         ] {
             assert!(
-                body.contains(&format!("name=\"{field}\"")),
+                page.count(&format!("{form} [name=\"{field}\"]")) > 0,
                 "{path} lacks {field}"
             );
         }
-        assert!(
-            body.contains(&format!("action=\"{path}\"")),
+        assert_eq!(
+            page.attr(form, "action").as_deref(),
+            Some(path),
             "{path} posts to itself"
         );
     }
     // The embed is minimal: no site header or footer around the form.
-    let embed = app.get(EMBED).await.text().await.unwrap();
-    assert!(!embed.contains("<header"));
-    assert!(app
-        .get(PAGE)
-        .await
-        .text()
-        .await
-        .unwrap()
-        .contains("<header"));
+    let embed = Page::of(app.get(EMBED).await).await;
+    assert_eq!(embed.count("header, footer.site"), 0);
+    assert!(!embed.source().contains("<header"));
+    let page = Page::of(app.get(PAGE).await).await;
+    assert_eq!(page.count("header.site"), 1);
 }
 
 async fn the_landing_page_links_to_the_demo_article(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let body = app.get("/").await.text().await.unwrap();
-    assert!(body.contains(&format!("href=\"{PAGE}\"")));
+    let page = Page::of(app.get("/").await).await;
+    assert!(page
+        .attrs("ul.articles a", "href")
+        .contains(&PAGE.to_owned()));
 }
 
 async fn a_tip_sent_from_the_page_is_stored_with_its_notification(backend: Backend) {
@@ -73,12 +74,13 @@ async fn a_tip_sent_from_the_page_is_stored_with_its_notification(backend: Backe
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let body = res.text().await.unwrap();
+    let page = Page::of(res).await;
     let tips = app.tips();
     assert_eq!(tips.len(), 1);
     let tip = &tips[0];
-    assert!(
-        body.contains(&tip.reference),
+    assert_eq!(
+        page.text("strong.reference").as_ref(),
+        Some(&tip.reference),
         "the thank-you page shows the reference"
     );
     assert!(tip.reference.starts_with("TD-"));
@@ -109,11 +111,15 @@ async fn a_tip_sent_from_the_embed_gets_the_minimal_thank_you(backend: Backend) 
     app.leave_jobs_unsent();
     let res = app.submit_form(EMBED, &[("message", MESSAGE)]).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let body = res.text().await.unwrap();
-    assert!(!body.contains("<header"));
+    let page = Page::of(res).await;
+    assert_eq!(page.count("header, footer.site"), 0);
+    assert!(!page.source().contains("<header"));
     let tips = app.tips();
     assert_eq!(tips.len(), 1);
-    assert!(body.contains(&tips[0].reference));
+    assert_eq!(
+        page.text("strong.reference").as_ref(),
+        Some(&tips[0].reference)
+    );
     assert_eq!(
         tips[0].kind, "new_information",
         "kind defaults to new information"
@@ -222,14 +228,20 @@ async fn wrong_fields_come_back_with_the_input_kept_and_a_message_each(backend: 
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
+    let page = Page::parse(&body);
     for field in ["kind", "message", "name", "contact"] {
-        assert!(
-            body.contains(&format!("id=\"{field}-error\"")),
-            "message at {field}"
-        );
+        assert!(page.field_error(field).is_some(), "message at {field}");
     }
-    assert!(body.contains("at least 10 characters"));
-    assert!(body.contains("not a valid email address"));
+    assert!(page
+        .field_error("message")
+        .unwrap()
+        .contains("at least 10 characters"));
+    assert!(page
+        .field_error("contact")
+        .unwrap()
+        .contains("not a valid email address"));
+    assert!(page.summary_says("at least 10 characters"));
+    assert!(page.summary_says("not a valid email address"));
     assert_eq!(
         textarea(&body, "message").as_deref(),
         Some(typed),
@@ -249,7 +261,7 @@ async fn refused_with_input_kept(app: &TestApp, fields: &[(&str, &str)], says: &
     let res = app.submit_form(PAGE, fields).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
-    assert!(body.contains(says), "{says}");
+    assert!(Page::parse(&body).summary_says(says), "{says}: {body}");
     assert_eq!(textarea(&body, "message").as_deref(), Some(MESSAGE));
     assert!(app.tips().is_empty());
     body
@@ -258,7 +270,10 @@ async fn refused_with_input_kept(app: &TestApp, fields: &[(&str, &str)], says: &
 async fn a_contact_without_consent_is_refused_at_the_consent_box(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let fields = [("message", MESSAGE), ("contact", "+93 70 123 4567")];
-    refused_with_input_kept(&app, &fields, "id=\"consent-error\"").await;
+    let says = "Tick this box so we may contact you";
+    let body = refused_with_input_kept(&app, &fields, says).await;
+    let at_the_box = Page::parse(&body).field_error("consent");
+    assert!(at_the_box.is_some_and(|e| e.starts_with(says)), "{body}");
 }
 
 async fn json_bad_input_gets_a_map_of_field_to_message(backend: Backend) {
@@ -319,11 +334,12 @@ async fn unknown_articles_are_404_with_a_clear_message(backend: Backend) {
     ] {
         let res = app.get(path).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
-        assert!(res
-            .text()
-            .await
-            .unwrap()
-            .contains("could not find this article"));
+        assert!(
+            Page::of(res)
+                .await
+                .has_text("p.notice", "could not find this article"),
+            "{path}"
+        );
     }
     let res = app
         .post_form("/articles/no-such-story/tip", &[("message", MESSAGE)])
@@ -347,7 +363,7 @@ async fn oversized_wrongly_typed_and_malformed_bodies_get_4xx(backend: Backend) 
     let huge = "x".repeat(300_000);
     let res = app.post_form(PAGE, &[("message", huge.as_str())]).await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(res.text().await.unwrap().contains("too large"));
+    assert!(Page::of(res).await.has_text("p.notice", "too large"));
     let res = app.post_json(DEMO_ARTICLE, &json!({"message": huge})).await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
@@ -439,17 +455,20 @@ async fn forty_tips_in_a_row_from_one_client_meet_429(backend: Backend) {
     let res = app.post_form(PAGE, &[("message", MESSAGE)]).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers().contains_key("retry-after"));
-    assert!(res.text().await.unwrap().contains("Please wait"));
+    assert!(Page::of(res).await.has_text("p.notice", "Please wait"));
 }
 
 async fn the_honeypot_refuses_with_the_input_kept(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let fields = [("message", MESSAGE), ("website", "http://spam.example")];
     let body = refused_with_input_kept(&app, &fields, "should stay empty").await;
-    assert!(
-        !body.contains("spam.example"),
+    let page = Page::parse(&body);
+    assert_eq!(
+        page.field("website").as_deref(),
+        Some(""),
         "the honeypot comes back empty"
     );
+    assert!(!body.contains("spam.example"), "nor anywhere else");
 }
 
 async fn the_form_token_refuses_fast_forged_and_stale_posts(backend: Backend) {
@@ -463,7 +482,7 @@ async fn the_form_token_refuses_fast_forged_and_stale_posts(backend: Backend) {
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = res.text().await.unwrap();
-    assert!(body.contains("faster than a person"));
+    assert!(Page::parse(&body).summary_says("faster than a person"));
     assert_eq!(textarea(&body, "message").as_deref(), Some(MESSAGE));
 
     // No token, a forged one, one for another article, one a day old.
@@ -488,7 +507,7 @@ async fn the_form_token_refuses_fast_forged_and_stale_posts(backend: Backend) {
         }
         let res = app.post_form(PAGE, &fields).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{token:?}");
-        assert!(res.text().await.unwrap().contains(says), "{token:?}");
+        assert!(Page::of(res).await.summary_says(says), "{token:?}");
     }
     assert!(app.tips().is_empty());
 
@@ -517,8 +536,9 @@ async fn a_quick_fix_after_a_refusal_is_not_held_back_as_too_fast(backend: Backe
         )
         .await;
     let body = res.text().await.unwrap();
-    assert!(body.contains("faster than a person"));
-    assert!(body.contains("id=\"consent-error\""));
+    let page = Page::parse(&body);
+    assert!(page.summary_says("faster than a person"));
+    assert!(page.field_error("consent").is_some());
     assert_eq!(
         field(&body, "form_token").unwrap(),
         token,
@@ -814,11 +834,9 @@ async fn unknown_paths_are_404_pages(backend: Backend) {
     let res = app.get("/nowhere").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(res.headers().contains_key("x-request-id"));
-    assert!(res
-        .text()
+    assert!(Page::of(res)
         .await
-        .unwrap()
-        .contains("no page at this address"));
+        .has_text("p.notice", "no page at this address"));
 }
 
 async fn tips_committed_together_fail_alone(backend: Backend) {
