@@ -247,19 +247,30 @@ async fn the_queue_page_is_for_ops_and_acts_on_dead_jobs(backend: Backend) {
     ops.login("ops@example.org", &password).await;
     let res = ops.get("/ops/queue").await;
     assert_eq!(res.status(), StatusCode::OK);
-    let page = res.text().await.unwrap();
-    assert!(page.contains("<td id=\"count-dead\">2</td>"));
-    assert!(page.contains("550 5.1.1 No such user here") || page.contains("No such user here"));
-    assert!(page.contains("<svg class=\"chart\""));
+    let page = Page::of(res).await;
+    assert_eq!(page.text("td#count-dead").as_deref(), Some("2"));
+    assert!(page.has_text("td.error-text", "No such user here"));
+    assert_eq!(page.count("svg.chart"), 1);
     // No timed reload (WCAG 2.2.1): the figures' time and a link instead.
-    assert!(!page.contains("http-equiv"), "the page reloads itself");
-    assert!(page.contains("<a href=\"/ops/queue\" id=\"refresh\">Refresh</a>"));
-    assert!(page.contains("Figures as of <time datetime=\""));
-    assert!(
-        !page.contains("Kunduz") && !page.contains("Secret Source"),
-        "metadata only"
+    assert_eq!(page.count("meta[http-equiv]"), 0, "the page reloads itself");
+    assert!(!page.source().contains("http-equiv"));
+    assert_eq!(page.text("a#refresh").as_deref(), Some("Refresh"));
+    assert_eq!(
+        page.attr("a#refresh", "href").as_deref(),
+        Some("/ops/queue")
     );
-    assert!(page.contains(&format!("/ops/queue/jobs/{}/retry", jobs[0].id)));
+    assert!(page
+        .text("p.as-of")
+        .is_some_and(|t| t.starts_with("Figures as of ")));
+    assert!(page.attr("p.as-of time", "datetime").is_some());
+    for secret in ["Kunduz", "Secret Source"] {
+        assert!(
+            !page.all_text().contains(secret) && !page.source().contains(secret),
+            "metadata only"
+        );
+    }
+    let retry = format!("/ops/queue/jobs/{}/retry", jobs[0].id);
+    assert_eq!(page.count(&format!("form[action=\"{retry}\"]")), 1);
 
     // The buttons need the CSRF token, and are audited.
     let forged = ops
