@@ -84,8 +84,9 @@ fn in_digits(receipt: &str, zero: char) -> String {
 
 /// The receipt a thank-you page shows.
 fn shown_receipt(page: &str) -> String {
-    let start = page.find("id=\"receipt\" translate=\"no\">").unwrap() + 28;
-    page[start..][..page[start..].find('<').unwrap()].to_owned()
+    Page::parse(page)
+        .text("bdi#receipt")
+        .expect("the receipt is shown")
 }
 
 /// An app whose wrong receipts are answered after `ms`.
@@ -114,35 +115,52 @@ async fn the_receipt_is_shown_once_and_opens_the_tip(backend: Backend) {
         regex_like_receipt(&receipt),
         "five groups of four digits: {receipt}"
     );
-    assert!(
-        thanks.contains("href=\"/follow-up\""),
+    let thanks = Page::parse(&thanks);
+    assert_eq!(
+        thanks.attr(".receipt-box a", "href").as_deref(),
+        Some("/follow-up"),
         "links to the follow-up"
     );
-    assert!(thanks.contains("the only time it is shown"));
+    assert!(thanks.has_text(".receipt-box strong", "the only time it is shown"));
     let reference = app.tips()[0].reference.clone();
 
     // The follow-up form has one field, and nothing of any receipt.
     let form = app.get("/follow-up").await;
     assert_eq!(form.status(), StatusCode::OK);
     assert_eq!(form.headers()["cache-control"], "no-store");
-    let form = form.text().await.unwrap();
-    assert!(form.contains("name=\"receipt\""));
-    assert_eq!(form.matches("<input").count(), 1, "one field: {form}");
-    assert!(
-        form.contains("autocomplete=\"off\""),
+    let form = Page::of(form).await;
+    assert_eq!(
+        form.attrs("input, textarea, select", "name"),
+        ["receipt"],
+        "one field: {}",
+        form.source()
+    );
+    assert_eq!(
+        form.attr("form[method=post]", "autocomplete").as_deref(),
+        Some("off"),
         "the browser keeps no history of it"
+    );
+    assert_eq!(
+        form.attr("#receipt", "autocomplete").as_deref(),
+        Some("off")
     );
 
     // The receipt opens the tip: reference, article, status, no messages.
     let res = open_page(&app, &receipt).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["cache-control"], "no-store");
-    let page = res.text().await.unwrap();
-    assert!(page.contains(&reference), "{page}");
-    assert!(page.contains("CSTO Chief Warns"));
-    assert!(page.contains("data-status=\"received\""));
-    assert!(page.contains("id=\"no-messages\""));
-    assert!(!page.contains(TIP), "the tip's own text is not shown again");
+    let page = Page::of(res).await;
+    assert_eq!(page.text("#reference"), Some(reference.clone()));
+    assert!(page.has_text("dl.facts a", "CSTO Chief Warns"));
+    assert_eq!(
+        page.attr("#status", "data-status").as_deref(),
+        Some("received")
+    );
+    assert_eq!(page.count("#no-messages"), 1);
+    assert!(
+        !page.all_text().contains(TIP) && !page.source().contains(TIP),
+        "the tip's own text is not shown again"
+    );
 
     // From the API: the receipt in the 201, and the reader's view in JSON.
     let (_, json_reference, json_receipt) = tip_with_receipt(&app, json!({"message": TIP})).await;
@@ -164,13 +182,10 @@ async fn the_receipt_is_shown_once_and_opens_the_tip(backend: Backend) {
     // The desk never sees it, and the database keeps only a hash of it.
     let desk = signed_in(&app, "editor@example.org", "editor", &["default"]).await;
     let id = app.jobs()[0].tip_id;
-    let desk_page = desk
-        .get(&format!("/desk/tips/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(!desk_page.contains(&receipt) && !desk_page.contains(&digits(&receipt)));
+    let desk_page = Page::of(desk.get(&format!("/desk/tips/{id}")).await).await;
+    for shown in [desk_page.all_text().as_str(), desk_page.source()] {
+        assert!(!shown.contains(&receipt) && !shown.contains(&digits(&receipt)));
+    }
     assert_eq!(
         app.count_sql("SELECT count(*) AS n FROM tip_receipts"),
         2,
@@ -205,7 +220,11 @@ async fn persian_digits_spaces_and_dashes_open_it_too(backend: Backend) {
     ] {
         let res = open_page(&app, &typed).await;
         assert_eq!(res.status(), StatusCode::OK, "{typed}");
-        assert!(res.text().await.unwrap().contains(&reference), "{typed}");
+        assert_eq!(
+            Page::of(res).await.text("#reference").as_ref(),
+            Some(&reference),
+            "{typed}"
+        );
         let view: Value = read_json(&app, &typed).await.json().await.unwrap();
         assert_eq!(view["reference"], reference.as_str(), "{typed}");
     }
@@ -216,12 +235,11 @@ async fn persian_digits_spaces_and_dashes_open_it_too(backend: Backend) {
             &[("receipt", &in_digits(&receipt, '۰'))],
         )
         .await;
-    let page = res.text().await.unwrap();
-    assert!(page.contains("<html lang=\"fa\" dir=\"rtl\">"), "{page}");
-    assert!(page.contains(&format!(
-        "<bdi dir=\"ltr\" class=\"reference\" id=\"reference\">{reference}</bdi>"
-    )));
-    assert!(page.contains("گزارش شما"));
+    let page = Page::of(res).await;
+    assert_eq!(page.lang_dir(), ("fa".into(), "rtl".into()));
+    assert_eq!(page.text("bdi#reference"), Some(reference));
+    assert_eq!(page.attr("bdi#reference", "dir").as_deref(), Some("ltr"));
+    assert!(page.has_text("h1", "گزارش شما"));
 }
 
 /// The parts of an answer that depend on nothing but the request's time.
@@ -328,8 +346,8 @@ async fn a_surge_of_wrong_receipts_shows_on_the_ops_page(backend: Backend) {
     })
     .await;
     let ops = signed_in(&app, "ops@example.org", "ops", &[]).await;
-    let quiet = ops.get("/ops/queue").await.text().await.unwrap();
-    assert!(!quiet.contains("id=\"receipt-surge\""));
+    let quiet = Page::of(ops.get("/ops/queue").await).await;
+    assert_eq!(quiet.count("#receipt-surge"), 0);
     // Five clients, one wrong receipt each: no client is throttled, but
     // together they are a surge.
     for i in 2..7 {
@@ -345,9 +363,13 @@ async fn a_surge_of_wrong_receipts_shows_on_the_ops_page(backend: Backend) {
             .unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
     }
-    let page = ops.get("/ops/queue").await.text().await.unwrap();
-    assert!(page.contains("id=\"receipt-surge\""), "{page}");
-    assert!(page.contains("5 in the last ten minutes"), "{page}");
+    let page = Page::of(ops.get("/ops/queue").await).await;
+    assert_eq!(page.count("p.notice#receipt-surge"), 1, "{}", page.source());
+    assert!(
+        page.has_text("#receipt-failures", "5 in the last ten minutes"),
+        "{}",
+        page.source()
+    );
 }
 
 async fn reader_and_desk_exchange_three_messages_each_way(backend: Backend) {
@@ -387,9 +409,12 @@ async fn reader_and_desk_exchange_three_messages_each_way(backend: Backend) {
                 )
                 .await;
             assert_eq!(res.status(), StatusCode::OK);
-            let page = res.text().await.unwrap();
-            assert!(page.contains("id=\"follow-up-notice\""), "sent: {page}");
-            assert!(page.contains(&answer));
+            let page = Page::of(res).await;
+            assert_eq!(page.count("#follow-up-notice"), 1, "sent");
+            assert_eq!(
+                page.texts("ol.conversation li.from-reader div.text").last(),
+                Some(&answer)
+            );
         } else {
             let res = write_json(&app, &receipt, &answer).await;
             assert_eq!(res.status(), StatusCode::CREATED, "round {round}");
@@ -420,30 +445,39 @@ async fn reader_and_desk_exchange_three_messages_each_way(backend: Backend) {
     assert_eq!(view["status"], "received", "the reader wrote last");
 
     // The reader's page: the conversation, and nothing of the desk's inside.
-    let page = open_page(&app, &receipt).await.text().await.unwrap();
+    let page = Page::of(open_page(&app, &receipt).await).await;
     for hidden in ["INTERNAL-NOTE-XYZ", "LABEL-XYZ", "sam.editor", "Sam"] {
-        assert!(!page.contains(hidden), "{hidden} shown to the reader");
+        assert!(
+            !page.all_text().contains(hidden) && !page.source().contains(hidden),
+            "{hidden} shown to the reader"
+        );
         assert!(!view.to_string().contains(hidden), "{hidden} in the JSON");
     }
-    assert_eq!(page.matches("class=\"from-desk\"").count(), 3);
-    assert_eq!(page.matches("class=\"from-reader\"").count(), 3);
+    assert_eq!(page.count("ol.conversation li.from-desk"), 3);
+    assert_eq!(page.count("ol.conversation li.from-reader"), 3);
 
     // The desk's page: all six, who wrote each, apart from the notes; the
     // history says who and when, not what.
-    let desk_page = editor
-        .get(&format!("/desk/tips/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(desk_page.contains("Answer 3 from the reader"));
-    assert_eq!(
-        desk_page.matches("sam.editor</bdi>, to the reader").count(),
-        3
+    let desk_page = Page::of(editor.get(&format!("/desk/tips/{id}")).await).await;
+    assert!(desk_page.has_text(
+        "ol.conversation li.from-reader div.text",
+        "Answer 3 from the reader"
+    ));
+    let who = desk_page.texts("ol.conversation li.from-desk p.who");
+    assert_eq!(who.len(), 3);
+    assert!(
+        who.iter().all(|w| w.contains("sam.editor, to the reader")),
+        "{who:?}"
     );
-    let history = &desk_page[desk_page.find("class=\"history\"").unwrap()..];
-    assert_eq!(history.matches("wrote to the reader").count(), 3);
-    assert_eq!(history.matches("wrote to the desk").count(), 3);
+    assert_eq!(
+        desk_page.texts("ol.conversation li.from-desk p.who bdi:first-of-type"),
+        ["sam.editor"; 3]
+    );
+    let history = desk_page.texts("ol.history li");
+    let said = |what: &str| history.iter().filter(|e| e.contains(what)).count();
+    assert_eq!(said("wrote to the reader"), 3);
+    assert_eq!(said("wrote to the desk"), 3);
+    let history = desk_page.text("ol.history").unwrap();
     assert!(!history.contains("Question 1") && !history.contains("Answer 1"));
     // The audit trail: who and when, never the words.
     let audited = app
@@ -479,13 +513,17 @@ async fn a_reply_marks_the_tip_unread_and_mails_the_desk_without_its_text(backen
     for who in [&editor, &viewer] {
         who.get(&format!("/desk/tips/{id}")).await; // read
     }
-    let row = |page: &str| {
-        let at = page.find(&format!("data-tip=\"{id}\"")).unwrap();
-        page[at..][..page[at..].find("</tr>").unwrap()].to_owned()
+    // (unread dot, reader-replied badge) in the tip's row of the queue.
+    let marks = |page: Page| {
+        let row = format!("table.queue tr[data-tip=\"{id}\"]");
+        assert_eq!(page.count(&row), 1);
+        (
+            page.count(&format!("{row} span.dot")),
+            page.count(&format!("{row} .badge.replied")),
+        )
     };
-    let queue = editor.get("/desk/tips").await.text().await.unwrap();
-    assert!(!row(&queue).contains("class=\"dot\""), "read");
-    assert!(!row(&queue).contains("badge replied"));
+    let queue = Page::of(editor.get("/desk/tips").await).await;
+    assert_eq!(marks(queue), (0, 0), "read, no badge");
 
     const REPLY: &str = "MARKER-REPLY the notice was signed by the deputy minister.";
     let res = write_json(&app, &receipt, REPLY).await;
@@ -493,9 +531,8 @@ async fn a_reply_marks_the_tip_unread_and_mails_the_desk_without_its_text(backen
 
     // Unread again for everyone who may see it, with the badge.
     for who in [&editor, &viewer] {
-        let queue = who.get("/desk/tips").await.text().await.unwrap();
-        assert!(row(&queue).contains("class=\"dot\""), "unread again");
-        assert!(row(&queue).contains("badge replied"), "reader replied");
+        let queue = Page::of(who.get("/desk/tips").await).await;
+        assert_eq!(marks(queue), (1, 1), "unread again, reader replied");
     }
     // The desk's email: a link to the tip, no text, no receipt.
     assert_eq!(app.worker().drain().await.unwrap().emails_sent, 1);
@@ -522,8 +559,8 @@ async fn a_reply_marks_the_tip_unread_and_mails_the_desk_without_its_text(backen
     }
     // Answering takes the badge away.
     desk_writes(&editor, id, "Thank you!").await;
-    let queue = editor.get("/desk/tips").await.text().await.unwrap();
-    assert!(!row(&queue).contains("badge replied"));
+    let queue = Page::of(editor.get("/desk/tips").await).await;
+    assert_eq!(marks(queue).1, 0, "no badge");
 }
 
 async fn the_same_words_twice_in_a_moment_are_kept_once(backend: Backend) {
