@@ -634,13 +634,12 @@ async fn viewers_cannot_write_to_the_reader(backend: Backend) {
     app.leave_jobs_unsent();
     let (id, _, receipt) = tip_with_receipt(&app, json!({"message": TIP})).await;
     let viewer = signed_in(&app, "viewer@example.org", "viewer", &["international"]).await;
-    let page = viewer
-        .get(&format!("/desk/tips/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(!page.contains("name=\"message\""), "no form for a viewer");
+    let page = Page::of(viewer.get(&format!("/desk/tips/{id}")).await).await;
+    assert_eq!(
+        page.count("[name=message], form[action$=\"/messages\"]"),
+        0,
+        "no form for a viewer"
+    );
     let res = desk_writes(&viewer, id, "Hello reader").await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // An editor of another desk does not even see the tip.
@@ -662,7 +661,9 @@ async fn viewers_cannot_write_to_the_reader(backend: Backend) {
     // A blank message is refused with the reason, on the tip's page.
     let res = desk_writes(&editor, id, "\u{200B} ").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains("Write a message first."));
+    assert!(Page::of(res)
+        .await
+        .has_text("p.notice", "Write a message first."));
 }
 
 async fn a_published_correction_shows_on_the_readers_view(backend: Backend) {
@@ -698,11 +699,9 @@ async fn a_published_correction_shows_on_the_readers_view(backend: Backend) {
     );
     let res = step(id, "closed", "javascript:alert(1)").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res
-        .text()
+    assert!(Page::of(res)
         .await
-        .unwrap()
-        .contains("full http:// or https:// URL"));
+        .has_text("p.notice", "full http:// or https:// URL"));
     step(other, "in_review", "").await;
     step(other, "verified", "").await;
     let res = step(other, "closed", "https://news.example/corrections/1").await;
@@ -717,9 +716,11 @@ async fn a_published_correction_shows_on_the_readers_view(backend: Backend) {
     let view: Value = read_json(&app, &receipt).await.json().await.unwrap();
     assert_eq!(view["status"], "published");
     assert_eq!(view["published_url"], "https://news.example/corrections/1");
-    let page = open_page(&app, &receipt).await.text().await.unwrap();
-    assert!(page.contains("id=\"published\""));
-    assert!(page.contains("href=\"https://news.example/corrections/1\""));
+    let page = Page::of(open_page(&app, &receipt).await).await;
+    assert_eq!(
+        page.attr("p#published a", "href").as_deref(),
+        Some("https://news.example/corrections/1")
+    );
     // Spam reads as received.
     let (spam, _, spam_receipt) =
         tip_with_receipt(&app, json!({"message": format!("{TIP} (spam)")})).await;
@@ -906,25 +907,29 @@ async fn the_embed_and_the_refusals_speak_the_readers_language(backend: Backend)
         res.headers().get("x-frame-options").is_none(),
         "an embed may be framed"
     );
-    let page = res.text().await.unwrap();
-    assert!(
-        page.contains("action=\"/embed/follow-up?lang=ps\""),
-        "{page}"
+    let page = Page::of(res).await;
+    assert_eq!(
+        page.attr("form[method=post]", "action").as_deref(),
+        Some("/embed/follow-up?lang=ps"),
+        "{}",
+        page.source()
     );
     let res = app
         .post_form("/embed/follow-up?lang=ps", &[("receipt", &receipt)])
         .await;
-    let page = res.text().await.unwrap();
-    assert!(page.contains(&reference));
-    assert!(page.contains("action=\"/embed/follow-up/messages?lang=ps\""));
+    let page = Page::of(res).await;
+    assert_eq!(page.text("#reference"), Some(reference));
+    assert_eq!(
+        page.attr("form.reply", "action").as_deref(),
+        Some("/embed/follow-up/messages?lang=ps")
+    );
     // Blank: asked to enter it, nothing counted. Wrong: in Russian here.
     let res = app.post_form("/follow-up", &[("receipt", " ")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("Please enter your receipt."));
+    assert_eq!(
+        Page::of(res).await.field_error("receipt").as_deref(),
+        Some("Please enter your receipt.")
+    );
     let res = app
         .post_form(
             "/follow-up?lang=ru",
@@ -932,7 +937,9 @@ async fn the_embed_and_the_refusals_speak_the_readers_language(backend: Backend)
         )
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert!(res.text().await.unwrap().contains("Этот код не открывает"));
+    assert!(Page::of(res)
+        .await
+        .has_text("#follow-up-notice", "Этот код не открывает"));
     assert_eq!(
         app.count_sql("SELECT count(*) AS n FROM receipt_failures"),
         1
@@ -945,9 +952,11 @@ async fn the_embed_and_the_refusals_speak_the_readers_language(backend: Backend)
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = res.text().await.unwrap();
-    assert_eq!(textarea(&page, "message").as_deref(), Some("short"));
-    assert!(page.contains("at least 10 characters"));
+    let page = Page::of(res).await;
+    assert_eq!(page.field("message").as_deref(), Some("short"));
+    assert!(page
+        .field_error("message")
+        .is_some_and(|e| e.contains("at least 10 characters")));
 }
 
 async fn every_follow_up_page_is_whole_in_every_language(backend: Backend) {
@@ -1035,20 +1044,24 @@ async fn every_follow_up_page_is_whole_in_every_language(backend: Backend) {
         pages.push((tag, "throttled", res.text().await.unwrap()));
     }
     for (tag, what, page) in &pages {
-        assert!(
-            page.contains(&format!("<html lang=\"{tag}\"")),
-            "{tag} {what}"
-        );
-        // Every variable of every message got its value.
-        assert!(
-            !page.contains("{$") && !page.contains("{ $"),
-            "{tag} {what}: {page}"
-        );
-        let text = page.replace("id=\"follow-up-notice\"", "");
-        assert!(
-            !text.contains("follow-up-") && !text.contains("thanks-receipt"),
-            "{tag} {what}: a message id shown"
-        );
+        let parsed = Page::parse(page);
+        assert_eq!(parsed.lang_dir().0, *tag, "{tag} {what}");
+        // Every variable of every message got its value: nowhere on the
+        // page, read or in the source, is a placeholder or a message id.
+        let read = parsed.all_text();
+        for shown in [read.as_str(), page.as_str()] {
+            assert!(
+                !shown.contains("{$") && !shown.contains("{ $"),
+                "{tag} {what}: {page}"
+            );
+        }
+        let source = page.replace("id=\"follow-up-notice\"", "");
+        for shown in [read.as_str(), source.as_str()] {
+            assert!(
+                !shown.contains("follow-up-") && !shown.contains("thanks-receipt"),
+                "{tag} {what}: a message id shown"
+            );
+        }
     }
     // Persian and Pashto: the tip's page carries the status and the
     // correction's link.
@@ -1057,13 +1070,21 @@ async fn every_follow_up_page_is_whole_in_every_language(backend: Backend) {
         .find(|(t, w, _)| *t == "fa" && *w == "tip")
         .unwrap()
         .2;
-    assert!(fa_tip.contains("منتشر شد") && fa_tip.contains("https://news.example/c"));
+    let fa_tip = Page::parse(fa_tip);
+    assert!(fa_tip.has_text("#status", "منتشر شد"));
+    assert_eq!(
+        fa_tip.attr("p#published a", "href").as_deref(),
+        Some("https://news.example/c")
+    );
     let ps_throttled = &pages
         .iter()
         .find(|(t, w, _)| *t == "ps" && *w == "throttled")
         .unwrap()
         .2;
-    assert!(ps_throttled.contains("۶۰ دقیقې"), "{ps_throttled}");
+    assert!(
+        Page::parse(ps_throttled).has_text("p.notice", "۶۰ دقیقې"),
+        "{ps_throttled}"
+    );
 }
 
 async fn every_answer_of_the_follow_up_api_is_in_the_openapi_document(backend: Backend) {
@@ -1349,14 +1370,22 @@ async fn a_refused_reply_gives_the_reader_their_words_back(backend: Backend) {
         .await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(res.headers()["cache-control"], "no-store");
-    let page = res.text().await.unwrap();
-    assert_eq!(textarea(&page, "message").as_deref(), Some(WORDS), "{page}");
-    assert!(page.contains("id=\"unsent\""), "{page}");
-    assert!(page.contains("<html lang=\"fa\""));
-    assert!(
-        !page.contains(&receipt) && !page.contains(&digits(&receipt)),
-        "the receipt is not given back"
+    let page = Page::of(res).await;
+    assert_eq!(
+        page.text("textarea#unsent").as_deref(),
+        Some(WORDS),
+        "{}",
+        page.source()
     );
+    assert_eq!(page.field("message").as_deref(), Some(WORDS));
+    assert_eq!(page.lang_dir().0, "fa");
+    for shown in [page.all_text().as_str(), page.source()] {
+        assert!(
+            !shown.contains(&receipt) && !shown.contains(&digits(&receipt)),
+            "the receipt is not given back"
+        );
+    }
+    assert_eq!(page.field("receipt").as_deref(), Some(""));
     assert_eq!(app.count_sql("SELECT count(*) AS n FROM tip_messages"), 0);
 
     // The hour passes; the reader types the receipt into the form that
@@ -1369,13 +1398,10 @@ async fn a_refused_reply_gives_the_reader_their_words_back(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let page = res.text().await.unwrap();
-    assert!(page.contains(&reference));
-    assert_eq!(textarea(&page, "message").as_deref(), Some(WORDS));
-    assert!(
-        !page.contains("id=\"follow-up-notice\""),
-        "nothing sent yet"
-    );
+    let page = Page::of(res).await;
+    assert_eq!(page.text("#reference").as_ref(), Some(&reference));
+    assert_eq!(page.field("message").as_deref(), Some(WORDS));
+    assert_eq!(page.count("#follow-up-notice"), 0, "nothing sent yet");
     assert_eq!(app.count_sql("SELECT count(*) AS n FROM tip_messages"), 0);
     // Without kept words, the box is empty as ever.
     let page = open_page(&app, &receipt).await.text().await.unwrap();
@@ -1391,9 +1417,9 @@ async fn a_refused_reply_gives_the_reader_their_words_back(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let page = res.text().await.unwrap();
-    assert_eq!(textarea(&page, "message").as_deref(), Some(WORDS));
-    assert!(page.contains("id=\"follow-up-notice\""));
+    let page = Page::of(res).await;
+    assert_eq!(page.field("message").as_deref(), Some(WORDS));
+    assert_eq!(page.count("p.notice#follow-up-notice"), 1);
 }
 
 crate::both_backends!(
