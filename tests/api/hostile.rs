@@ -173,9 +173,9 @@ fn assert_fields(status: StatusCode, answer: &Value, fields: &[&str], what: &str
     }
 }
 
+/// The reference a thank-you page shows.
 fn reference_in(page: &str) -> Option<String> {
-    let at = page.find("class=\"reference\">")? + "class=\"reference\">".len();
-    Some(page.get(at..at + 17)?.to_owned())
+    Page::parse(page).text("strong.reference")
 }
 
 async fn every_naughty_string_in_every_field_is_stored_exactly_or_refused_by_name(
@@ -392,7 +392,12 @@ async fn malformed_utf8_is_refused_with_400_and_nothing_is_stored(backend: Backe
                 .await
                 .unwrap();
             assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path}: {what}");
-            assert!(res.text().await.unwrap().contains("not valid UTF-8"));
+            assert!(
+                Page::of(res)
+                    .await
+                    .has_text("[role=alert]", "not valid UTF-8"),
+                "{path}: {what}"
+            );
         }
     }
     assert!(app.tips().is_empty());

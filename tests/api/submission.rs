@@ -698,12 +698,14 @@ async fn identical_resubmissions_store_one_tip_and_get_the_first_answer(backend:
 
 /// The reference and receipt a thank-you page shows.
 fn thanks_page_answer(page: &str) -> (String, String) {
-    let at = page.find("TD-").expect("a reference on the thank-you page");
-    let reference = page[at..][..17].to_owned();
-    const MARK: &str = "id=\"receipt\" translate=\"no\">";
-    let rest = &page[page.find(MARK).expect("a receipt on the thank-you page") + MARK.len()..];
-    let receipt = rest[..rest.find('<').unwrap()].trim().to_owned();
-    (reference, receipt)
+    let page = Page::parse(page);
+    let reference = page
+        .text("strong.reference")
+        .expect("a reference on the thank-you page");
+    let receipt = page
+        .text("bdi#receipt")
+        .expect("a receipt on the thank-you page");
+    (reference, receipt.trim().to_owned())
 }
 
 /// The reference of the tip `receipt` opens, asked from `ip`.

@@ -221,13 +221,11 @@ async fn a_reader_comes_back_reads_the_desks_persian_question_and_answers_it() {
     assert_eq!(browser.value_of("#receipt").await, "");
 
     // The desk has the answer, and the tip is unread with the badge.
-    let page = editor
-        .get(&format!("/desk/tips/{id}"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains(ANSWER));
+    let page = Page::of(editor.get(&format!("/desk/tips/{id}")).await).await;
+    assert_eq!(
+        page.texts("ol.conversation li.from-reader div.text"),
+        [ANSWER]
+    );
 
     // The same pages in English, for the record.
     browser.goto(&app.url("/follow-up")).await;
