@@ -477,71 +477,53 @@ async fn state_changes_need_the_csrf_token_and_a_same_site_origin(backend: Backe
     let url = format!("{}/desk/tips/{id}/status", editor.base);
     let csrf = editor.csrf().await;
 
-    let missing = editor
-        .client
-        .post(&url)
-        .form(&[("status", "in_review")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), StatusCode::FORBIDDEN);
-    let wrong = editor
-        .client
-        .post(&url)
-        .form(&[("status", "in_review"), ("csrf_token", "forged")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
-    let cross = editor
-        .client
-        .post(&url)
-        .header("sec-fetch-site", "cross-site")
-        .form(&[("status", "in_review"), ("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
-    let foreign = editor
-        .client
-        .post(&url)
-        .header("origin", "https://evil.example")
-        .form(&[("status", "in_review"), ("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
-    let status = |page: Page| page.text("h1 .badge.status");
-    assert_eq!(
-        status(Page::of(editor.get(&format!("/desk/tips/{id}")).await).await).as_deref(),
-        Some("New")
-    );
-
+    // Each attempt as (headers, CSRF token, answer, the tip's status after).
     // `Origin: null` (sent under Referrer-Policy: no-referrer) passes only
     // when the browser vouches for same-origin.
-    let null_cross = editor
-        .client
-        .post(&url)
-        .header("origin", "null")
-        .form(&[("status", "in_review"), ("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(null_cross.status(), StatusCode::FORBIDDEN);
-    let same = editor
-        .client
-        .post(&url)
-        .header("origin", "null")
-        .header("sec-fetch-site", "same-origin")
-        .form(&[("status", "in_review"), ("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(same.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        status(Page::of(editor.get(&format!("/desk/tips/{id}")).await).await).as_deref(),
-        Some("In review")
-    );
+    let attempts: [(&[(&str, &str)], Option<&str>, StatusCode, &str); 6] = [
+        (&[], None, StatusCode::FORBIDDEN, "New"),
+        (&[], Some("forged"), StatusCode::FORBIDDEN, "New"),
+        (
+            &[("sec-fetch-site", "cross-site")],
+            Some(&csrf),
+            StatusCode::FORBIDDEN,
+            "New",
+        ),
+        (
+            &[("origin", "https://evil.example")],
+            Some(&csrf),
+            StatusCode::FORBIDDEN,
+            "New",
+        ),
+        (
+            &[("origin", "null")],
+            Some(&csrf),
+            StatusCode::FORBIDDEN,
+            "New",
+        ),
+        (
+            &[("origin", "null"), ("sec-fetch-site", "same-origin")],
+            Some(&csrf),
+            StatusCode::SEE_OTHER,
+            "In review",
+        ),
+    ];
+    for (headers, token, answer, after) in attempts {
+        let mut post = editor.client.post(&url);
+        for (name, value) in headers {
+            post = post.header(*name, *value);
+        }
+        let mut form = vec![("status", "in_review")];
+        form.extend(token.map(|t| ("csrf_token", t)));
+        let res = post.form(&form).send().await.unwrap();
+        assert_eq!(res.status(), answer, "{headers:?}, token {token:?}");
+        let page = Page::of(editor.get(&format!("/desk/tips/{id}")).await).await;
+        assert_eq!(
+            page.text("h1 .badge.status").as_deref(),
+            Some(after),
+            "{headers:?}, token {token:?}"
+        );
+    }
 }
 
 async fn disabling_a_user_ends_their_live_session_and_logout_ends_it_too(backend: Backend) {

@@ -70,7 +70,8 @@ fn drop_app(app: TestApp) -> Result<(), String> {
     })
 }
 
-async fn a_tip_whose_email_was_never_sent_fails_the_test(backend: Backend) {
+/// An app with one tip accepted, its desk email waiting in the outbox.
+async fn app_with_a_tip(backend: Backend) -> TestApp {
     let app = TestApp::spawn(backend).await;
     let res = app
         .post_json(
@@ -79,6 +80,11 @@ async fn a_tip_whose_email_was_never_sent_fails_the_test(backend: Backend) {
         )
         .await;
     assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    app
+}
+
+async fn a_tip_whose_email_was_never_sent_fails_the_test(backend: Backend) {
+    let app = app_with_a_tip(backend).await;
     let job = app.jobs()[0].id;
     let failure = drop_app(app).expect_err("a test that sent no email fails");
     assert!(
@@ -92,27 +98,13 @@ async fn a_tip_whose_email_was_never_sent_fails_the_test(backend: Backend) {
 }
 
 async fn a_test_that_says_so_may_leave_its_email_unsent(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let res = app
-        .post_json(
-            DEMO_ARTICLE,
-            &json!({"message": "The bridge reopened on Friday."}),
-        )
-        .await;
-    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let app = app_with_a_tip(backend).await;
     app.leave_jobs_unsent();
     assert_eq!(drop_app(app), Ok(()));
 }
 
 async fn a_test_that_delivered_its_email_passes(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let res = app
-        .post_json(
-            DEMO_ARTICLE,
-            &json!({"message": "The bridge reopened on Friday."}),
-        )
-        .await;
-    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let app = app_with_a_tip(backend).await;
     assert_eq!(app.worker().drain().await.unwrap().emails_sent, 1);
     // File transport: the message is in the app's own scratch folder.
     let mail: Vec<_> = std::fs::read_dir(app.db_dir().join("mail"))

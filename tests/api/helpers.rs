@@ -374,6 +374,31 @@ pub fn add_desk(s: &mut Settings, key: &str, section: &str, email: &str) {
     );
 }
 
+/// An article as `tipdesk articles import` reads it: at
+/// `https://news.example/{id}`, with no language of its own.
+pub fn article(id: &str, title: &str, section: &str) -> tipdesk::articles::ArticleRecord {
+    tipdesk::articles::ArticleRecord {
+        id: id.into(),
+        title: title.into(),
+        url: format!("https://news.example/{id}"),
+        section: section.into(),
+        language: None,
+    }
+}
+
+impl TestApp {
+    /// Adds or updates `records`, as `tipdesk articles import` does.
+    pub fn import_articles(&self, records: Vec<tipdesk::articles::ArticleRecord>) {
+        let articles: Vec<_> = records
+            .into_iter()
+            .map(|r| r.parse().expect("a valid article"))
+            .collect();
+        self.pool
+            .with(|c| tipdesk::articles::upsert_all(c, &articles))
+            .expect("import articles");
+    }
+}
+
 /// Tips written straight into the database, many at once.
 pub struct BulkTips<'a> {
     pub count: u32,
@@ -789,18 +814,10 @@ pub async fn newsroom_with(backend: Backend, adjust: impl FnOnce(&mut Settings))
         adjust(s);
     })
     .await;
-    let sport = tipdesk::articles::ArticleRecord {
-        id: "derby-report".into(),
-        title: "Derby ends in a draw".into(),
+    app.import_articles(vec![tipdesk::articles::ArticleRecord {
         url: "https://news.example/sport/derby".into(),
-        section: "Sport".into(),
-        language: None,
-    }
-    .parse()
-    .unwrap();
-    app.pool
-        .with(|c| tipdesk::articles::upsert_all(c, &[sport]))
-        .unwrap();
+        ..article("derby-report", "Derby ends in a draw", "Sport")
+    }]);
     app
 }
 

@@ -136,18 +136,10 @@ async fn the_browser_chooses_when_the_url_does_not(backend: Backend) {
 
 async fn an_articles_own_language_comes_after_the_url_and_before_the_browser(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let article = tipdesk::articles::ArticleRecord {
-        id: "kandahar-water".into(),
-        title: "د کندهار د اوبو بحران".into(),
-        url: "https://news.example/ps/kandahar-water".into(),
-        section: "International".into(),
+    app.import_articles(vec![tipdesk::articles::ArticleRecord {
         language: Some("ps-AF".into()),
-    }
-    .parse()
-    .unwrap();
-    app.pool
-        .with(|c| tipdesk::articles::upsert_all(c, &[article]))
-        .unwrap();
+        ..article("kandahar-water", "د کندهار د اوبو بحران", "International")
+    }]);
     let form = "/articles/kandahar-water/tip";
     let page = get_with(&app, form, "fa, en;q=0.5")
         .await
@@ -419,23 +411,19 @@ async fn error_pages_speak_the_readers_language(backend: Backend) {
 async fn every_reader_page_in_every_language_by_every_rule(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.leave_jobs_unsent();
-    let articles: Vec<_> = LANGS
-        .iter()
-        .map(|tag| {
-            tipdesk::articles::ArticleRecord {
-                id: format!("story-{tag}"),
-                title: format!("Story {tag}"),
-                url: format!("https://news.example/{tag}/story"),
-                section: "International".into(),
+    app.import_articles(
+        LANGS
+            .iter()
+            .map(|tag| tipdesk::articles::ArticleRecord {
                 language: Some((*tag).into()),
-            }
-            .parse()
-            .unwrap()
-        })
-        .collect();
-    app.pool
-        .with(|c| tipdesk::articles::upsert_all(c, &articles))
-        .unwrap();
+                ..article(
+                    &format!("story-{tag}"),
+                    &format!("Story {tag}"),
+                    "International",
+                )
+            })
+            .collect(),
+    );
     for tag in LANGS {
         let dir = locale(tag).dir();
         // (form address, Accept-Language) per rule; the article without a

@@ -36,23 +36,11 @@ async fn tip(app: &TestApp, article: &str, body: serde_json::Value) {
 }
 
 fn add_articles(app: &TestApp, ids: &[&str]) {
-    let batch: Vec<_> = ids
-        .iter()
-        .map(|id| {
-            tipdesk::articles::ArticleRecord {
-                id: (*id).into(),
-                title: format!("Story {id}"),
-                url: format!("https://news.example/{id}"),
-                section: "International".into(),
-                language: None,
-            }
-            .parse()
-            .unwrap()
-        })
-        .collect();
-    app.pool
-        .with(|c| tipdesk::articles::upsert_all(c, &batch))
-        .unwrap();
+    app.import_articles(
+        ids.iter()
+            .map(|id| article(id, &format!("Story {id}"), "International"))
+            .collect(),
+    );
 }
 
 async fn the_desk_gets_a_link_and_not_the_tip(backend: Backend) {

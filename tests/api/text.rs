@@ -324,9 +324,9 @@ async fn internationalized_contact_emails(backend: Backend) {
     }
 }
 
-async fn desk_addresses_with_international_domains(backend: Backend) {
-    let smtp = SmtpServer::start().await;
-    smtp.without_smtputf8();
+/// An app mailing its default desk at an IDN domain and at a Unicode
+/// local part through `smtp`, after one tip has been delivered.
+async fn tip_to_international_desk_addresses(backend: Backend, smtp: &SmtpServer) -> TestApp {
     let app = TestApp::spawn_with(backend, |s| {
         smtp_to(s, &smtp.url());
         s.notify.digest_window = Duration::ZERO;
@@ -340,6 +340,13 @@ async fn desk_addresses_with_international_domains(backend: Backend) {
     )
     .await;
     app.worker().drain().await.unwrap();
+    app
+}
+
+async fn desk_addresses_with_international_domains(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    smtp.without_smtputf8();
+    let app = tip_to_international_desk_addresses(backend, &smtp).await;
 
     // The IDN domain goes out as punycode, and needs nothing more.
     let mail = smtp.accepted();
@@ -363,19 +370,7 @@ async fn desk_addresses_with_international_domains(backend: Backend) {
 
     // A server that offers SMTPUTF8 takes both.
     let utf8 = SmtpServer::start().await;
-    let app = TestApp::spawn_with(backend, |s| {
-        smtp_to(s, &utf8.url());
-        s.notify.digest_window = Duration::ZERO;
-        s.desks.get_mut("default").unwrap().emails =
-            vec!["desk@bücher.example".into(), "почта@пример.рф".into()];
-    })
-    .await;
-    tip(
-        &app,
-        json!({"message": "The convoy left on Tuesday, not Monday."}),
-    )
-    .await;
-    app.worker().drain().await.unwrap();
+    let app = tip_to_international_desk_addresses(backend, &utf8).await;
     let mut to: Vec<String> = utf8.accepted().into_iter().flat_map(|m| m.to).collect();
     to.sort();
     assert_eq!(
@@ -385,6 +380,7 @@ async fn desk_addresses_with_international_domains(backend: Backend) {
             "почта@xn--e1afmkfd.xn--p1ai".to_owned()
         ]
     );
+    assert!(app.jobs().iter().all(|j| j.state == "sent"));
 }
 
 async fn serve_warns_about_desk_addresses_that_need_smtputf8(backend: Backend) {
@@ -636,23 +632,12 @@ async fn digests_count_articles_by_id(backend: Backend) {
         s.notify.digest_window = Duration::from_secs(2);
     })
     .await;
-    let batch: Vec<_> = ["live-kabul", "live-herat"]
-        .iter()
-        .map(|id| {
-            tipdesk::articles::ArticleRecord {
-                id: (*id).into(),
-                title: "Live updates".into(),
-                url: format!("https://news.example/{id}"),
-                section: "International".into(),
-                language: None,
-            }
-            .parse()
-            .unwrap()
-        })
-        .collect();
-    app.pool
-        .with(|c| tipdesk::articles::upsert_all(c, &batch))
-        .unwrap();
+    app.import_articles(
+        ["live-kabul", "live-herat"]
+            .iter()
+            .map(|id| article(id, "Live updates", "International"))
+            .collect(),
+    );
     let worker = app.worker();
     tip(
         &app,
