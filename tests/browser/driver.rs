@@ -375,6 +375,56 @@ impl Browser {
             .unwrap_or_else(|e| panic!("could not resize the window to {width}x{height}: {e}"));
     }
 
+    /// Runs `script` in the page and returns what it returns.
+    pub async fn js(&self, script: &str) -> Value {
+        self.client
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{script}: {e}"))
+    }
+
+    /// How far the page scrolls sideways, in CSS pixels (0: it fits).
+    pub async fn sideways_scroll(&self) -> i64 {
+        self.js(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+        )
+        .await
+        .as_i64()
+        .expect("a number of pixels")
+    }
+
+    /// Fails if the page scrolls sideways at the window's width (WCAG
+    /// 1.4.10, reflow), naming the elements that stick out and saving a
+    /// screenshot `NAME-overflowing`.
+    pub async fn assert_no_sideways_scroll(&self, name: &str) {
+        if self.sideways_scroll().await == 0 {
+            return;
+        }
+        let wide = self
+            .js(
+                "const w = document.documentElement.clientWidth; \
+                 return [w, [...document.querySelectorAll('body *')] \
+                   .filter((e) => e.getBoundingClientRect().right > w + 1 || e.getBoundingClientRect().left < -1) \
+                   .slice(0, 30).map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().width)}px`)];",
+            )
+            .await;
+        self.screenshot(&format!("{name}-overflowing")).await;
+        panic!(
+            "{name} scrolls sideways at {} px; too wide: {}",
+            wide[0], wide[1]
+        );
+    }
+
+    /// Switches the desk to language `tag` with the switch in its bar.
+    pub async fn switch_desk_language(&self, tag: &str) {
+        self.js(&format!(
+            "document.querySelector('form.language select').value = '{tag}';"
+        ))
+        .await;
+        self.click_and_wait("form.language button[type=submit]")
+            .await;
+    }
+
     /// Saves a PNG of the whole page (not just the window) as
     /// `target/screenshots/NAME.png` and returns its path. For people
     /// looking at a run; nothing compares it.

@@ -4,30 +4,18 @@
 //! only from tipdesk's origin; a site not in `embed.allowed_origins` gets
 //! no form. Photographed as `embed-script-*.png`.
 
-use serde_json::Value;
-
 use crate::driver::{Browser, HostPage};
 use crate::helpers::*;
 
 const SUBMIT: &str = "form button[type=submit]";
 
-async fn js(browser: &Browser, script: &str) -> Value {
-    browser
-        .client()
-        .execute(script, vec![])
-        .await
-        .unwrap_or_else(|e| panic!("{script}: {e}"))
-}
-
 /// The frame's height on the host page, in CSS pixels.
 async fn frame_height(browser: &Browser) -> f64 {
-    js(
-        browser,
-        "return document.querySelector('iframe.tipdesk-embed').getBoundingClientRect().height;",
-    )
-    .await
-    .as_f64()
-    .unwrap()
+    browser
+        .js("return document.querySelector('iframe.tipdesk-embed').getBoundingClientRect().height;")
+        .await
+        .as_f64()
+        .unwrap()
 }
 
 /// Waits until the frame is as tall as the form inside it (the frame's
@@ -36,16 +24,12 @@ async fn frame_fits_content(browser: &Browser, what: &str) -> f64 {
     let mut last = (0.0, 0.0);
     for _ in 0..100 {
         browser.enter_frame("iframe.tipdesk-embed").await;
-        let content = js(
-            browser,
-            "return Math.ceil(document.documentElement.getBoundingClientRect().height);",
-        )
-        .await
-        .as_f64()
-        .unwrap();
-        let inner_scroll = js(
-            browser,
-            "return document.documentElement.scrollHeight - document.documentElement.clientHeight;",
+        let content = browser
+            .js("return Math.ceil(document.documentElement.getBoundingClientRect().height);")
+            .await
+            .as_f64()
+            .unwrap();
+        let inner_scroll = browser.js("return document.documentElement.scrollHeight - document.documentElement.clientHeight;",
         )
         .await
         .as_i64()
@@ -107,11 +91,11 @@ async fn embed_js_sizes_the_compact_form_to_its_content() {
     browser.enter_frame("iframe.tipdesk-embed").await;
     browser.find("#message").await;
     for css in ["h1", "p.article"] {
-        let width = js(
-            &browser,
-            &format!("return document.querySelector('{css}').getBoundingClientRect().width;"),
-        )
-        .await;
+        let width = browser
+            .js(&format!(
+                "return document.querySelector('{css}').getBoundingClientRect().width;"
+            ))
+            .await;
         assert!(width.as_f64().unwrap() <= 1.0, "{css} is hidden: {width}");
     }
     browser.fill("#message", "Short").await;
@@ -136,11 +120,9 @@ async fn embed_js_sizes_the_compact_form_to_its_content() {
     browser.screenshot("embed-script-refused-phone").await;
 
     // A message from anyone but tipdesk is ignored.
-    js(
-        &browser,
-        "window.postMessage({type: 'tipdesk:height', height: 5}, '*'); return true;",
-    )
-    .await;
+    browser
+        .js("window.postMessage({type: 'tipdesk:height', height: 5}, '*'); return true;")
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(
         frame_height(&browser).await,

@@ -21,20 +21,6 @@ const QUESTION: &str = "این اطلاعیه را دقیقاً کجا دیدی�
 // "On the board by the ministry's side door; I have a photo."
 const ANSWER: &str = "روی تابلوی کنار در فرعی وزارت؛ عکسش را دارم.";
 
-/// How far the page scrolls sideways (0: it fits).
-async fn overflow(browser: &Browser) -> i64 {
-    browser
-        .client()
-        .execute(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-            vec![],
-        )
-        .await
-        .unwrap()
-        .as_i64()
-        .unwrap()
-}
-
 /// Photographs the page at desktop and phone width as
 /// `follow-up-NAME-desktop` and `-phone`, checking that a reader's page
 /// does not stick out sideways on the phone. (The desk's queue is a wide
@@ -43,11 +29,9 @@ async fn photograph(browser: &Browser, name: &str) {
     for (size, width, height) in [("desktop", 1200, 900), ("phone", 390, 844)] {
         browser.resize(width, height).await;
         if !name.starts_with("desk-") {
-            assert_eq!(
-                overflow(browser).await,
-                0,
-                "{name} at {width}px scrolls sideways"
-            );
+            browser
+                .assert_no_sideways_scroll(&format!("follow-up-{name}-{size}"))
+                .await;
         }
         let path = browser
             .screenshot(&format!("follow-up-{name}-{size}"))
@@ -70,7 +54,7 @@ async fn receipt_on_one_line(browser: &Browser, width: u32) -> bool {
         )
         .await
         .unwrap();
-    let fits = overflow(browser).await == 0;
+    let fits = browser.sideways_scroll().await == 0;
     browser.resize(1200, 900).await;
     lines.as_i64() == Some(1) && fits
 }
@@ -271,17 +255,7 @@ async fn a_reader_comes_back_reads_the_desks_persian_question_and_answers_it() {
         "both messages, apart from the notes"
     );
     photograph(&browser, "desk-en-tip").await;
-    browser
-        .client()
-        .execute(
-            "document.querySelector('form.language select').value = 'fa';",
-            vec![],
-        )
-        .await
-        .unwrap();
-    browser
-        .click_and_wait("form.language button[type=submit]")
-        .await;
+    browser.switch_desk_language("fa").await;
     browser.goto(&app.url(&format!("/desk/tips/{id}"))).await;
     let fa_desk = fa.t("tip-conversation");
     assert_eq!(browser.text_of("#conversation-heading").await, fa_desk);
@@ -488,7 +462,11 @@ async fn the_follow_up_works_inside_the_newsrooms_frame_on_a_phone() {
         "The article",
         "the reader never left the article"
     );
-    assert_eq!(overflow(&browser).await, 0, "the article fits the phone");
+    assert_eq!(
+        browser.sideways_scroll().await,
+        0,
+        "the article fits the phone"
+    );
     browser.screenshot("follow-up-embed-ru-phone").await;
     browser.close().await;
 }

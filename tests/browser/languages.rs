@@ -2,25 +2,15 @@
 //! completes the form right to left, and every language's form is
 //! photographed at desktop and phone width (`target/screenshots/`).
 
-use std::time::Duration;
-
 use serde_json::Value;
 use tipdesk::i18n::{self, Msg};
 
 use crate::driver::Browser;
 use crate::helpers::*;
+use crate::{spawn_app, take_time_to_write};
 
 const PAGE: &str = "/articles/csto-extremist-groups-afghanistan/tip";
 const SUBMIT: &str = "form button[type=submit]";
-
-async fn spawn_app() -> TestApp {
-    TestApp::spawn_with(Backend::Sqlite, |s| s.limits.min_fill_seconds = 1).await
-}
-
-async fn take_time_to_write(app: &TestApp) {
-    let min = Duration::from_secs(app.settings.limits.min_fill_seconds);
-    tokio::time::sleep(min + Duration::from_millis(250)).await;
-}
 
 /// The element's box on the page: (left, right) in CSS pixels.
 async fn edges(browser: &Browser, css: &str) -> (f64, f64) {
@@ -218,17 +208,7 @@ async fn a_persian_editor_switches_the_desk_to_persian_and_it_mirrors() {
 
     // The switch in the desk's bar.
     let fa = i18n::catalog().get("fa").unwrap();
-    browser
-        .client()
-        .execute(
-            "document.querySelector('form.language select').value = 'fa';",
-            vec![],
-        )
-        .await
-        .unwrap();
-    browser
-        .click_and_wait("form.language button[type=submit]")
-        .await;
+    browser.switch_desk_language("fa").await;
     assert_eq!(browser.attr_of("html", "dir").await.as_deref(), Some("rtl"));
     assert_eq!(browser.text_of("h1").await, fa.t("queue-title"));
     // Mirrored: the table's first column (the unread dot) is on the right.

@@ -16,6 +16,21 @@ mod testdb;
 #[allow(dead_code)] // a toolkit for this crate's tests: not all of it is used yet
 mod driver;
 
+use helpers::{Backend, TestApp};
+
+/// The app on SQLite, refusing forms sent within a second of being served
+/// (as in production, only shorter), so the tests wait like a reader.
+async fn spawn_app() -> TestApp {
+    TestApp::spawn_with(Backend::Sqlite, |s| s.limits.min_fill_seconds = 1).await
+}
+
+/// Lets just over `limits.min_fill_seconds` pass since the form was
+/// served; sooner and the form comes back as sent by a bot.
+async fn take_time_to_write(app: &TestApp) {
+    let min = std::time::Duration::from_secs(app.settings.limits.min_fill_seconds);
+    tokio::time::sleep(min + std::time::Duration::from_millis(250)).await;
+}
+
 mod accessibility;
 mod desk;
 mod embed;

@@ -4,7 +4,7 @@
 //! tip and the ops page — without a sideways scroll. Photographed into
 //! `target/screenshots/` (`screens-*.png`): CI keeps them.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use tipdesk::i18n::{self, Audience};
 
 use crate::driver::Browser;
@@ -13,45 +13,12 @@ use crate::helpers::*;
 const PAGE: &str = "/articles/csto-extremist-groups-afghanistan/tip";
 const SUBMIT: &str = "form button[type=submit]";
 
-/// How far the page scrolls sideways (0: it fits).
-async fn overflow(browser: &Browser) -> i64 {
-    browser
-        .client()
-        .execute(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
-            vec![],
-        )
-        .await
-        .unwrap()
-        .as_i64()
-        .unwrap()
-}
-
-async fn js(browser: &Browser, script: &str) -> Value {
-    browser
-        .client()
-        .execute(script, vec![])
-        .await
-        .unwrap_or_else(|e| panic!("{script}: {e}"))
-}
-
 /// Checks that the page fits `width` and photographs it.
 async fn fits(browser: &Browser, width: u32, name: &str) {
     browser.resize(width, 800).await;
-    if overflow(browser).await != 0 {
-        let wide = js(
-            browser,
-            "const w = document.documentElement.clientWidth; \
-             return [...document.querySelectorAll('body *')] \
-               .filter((e) => e.getBoundingClientRect().right > w + 1 || e.getBoundingClientRect().left < -1) \
-               .slice(0, 30).map((e) => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().width)}px`);",
-        )
+    browser
+        .assert_no_sideways_scroll(&format!("screens-{name}"))
         .await;
-        browser
-            .screenshot(&format!("screens-{name}-overflowing"))
-            .await;
-        panic!("{name} scrolls sideways at {width} px; too wide: {wide}");
-    }
     browser.screenshot(&format!("screens-{name}")).await;
 }
 
@@ -134,15 +101,13 @@ async fn the_desk_fits_a_phone_with_the_queue_as_cards() {
         for width in [390, 320] {
             browser.resize(width, 800).await;
             assert_eq!(
-                overflow(&browser).await,
+                browser.sideways_scroll().await,
                 0,
                 "{tag}: the queue scrolls sideways at {width} px"
             );
             // Cards: each tip a box of its own, as wide as the page allows.
             assert_eq!(browser.css_of("tr[data-tip]", "display").await, "block");
-            let bar = js(
-                &browser,
-                "return [document.querySelector('.deskbar').getBoundingClientRect().width, document.documentElement.clientWidth];",
+            let bar = browser.js("return [document.querySelector('.deskbar').getBoundingClientRect().width, document.documentElement.clientWidth];",
             )
             .await;
             assert_eq!(
@@ -161,12 +126,12 @@ async fn the_desk_fits_a_phone_with_the_queue_as_cards() {
 
         browser.goto(&app.url("/desk/tips/1")).await;
         fits(&browser, 390, &format!("desk-tip-{tag}-phone")).await;
-        let h = js(
-            &browser,
-            "return [parseFloat(getComputedStyle(document.querySelector('h1')).fontSize), \
+        let h = browser
+            .js(
+                "return [parseFloat(getComputedStyle(document.querySelector('h1')).fontSize), \
              parseFloat(getComputedStyle(document.querySelector('h2')).fontSize)];",
-        )
-        .await;
+            )
+            .await;
         assert!(
             h[1].as_f64() < h[0].as_f64(),
             "{tag}: a section heading is smaller than the title: {h}"
@@ -191,11 +156,9 @@ async fn the_desk_fits_a_phone_with_the_queue_as_cards() {
             "0px"
         );
         // The reference in the title stays whole.
-        let lines = js(
-            &browser,
-            "return document.querySelector('h1 .reference').getClientRects().length;",
-        )
-        .await;
+        let lines = browser
+            .js("return document.querySelector('h1 .reference').getClientRects().length;")
+            .await;
         assert_eq!(lines, json!(1), "{tag}: the reference is on one line");
 
         browser.goto(&app.url("/ops/queue")).await;

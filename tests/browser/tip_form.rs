@@ -2,28 +2,14 @@
 //! own, after correcting what the form refused, and from the embed inside
 //! an article's iframe.
 
-use std::time::Duration;
-
 use crate::driver::{Browser, HostPage};
 use crate::helpers::*;
+use crate::{spawn_app, take_time_to_write};
 
 const PAGE: &str = "/articles/csto-extremist-groups-afghanistan/tip";
 const EMBED: &str = "/embed/articles/csto-extremist-groups-afghanistan/tip";
 const TITLE: &str = "CSTO Chief Warns of Multiple Extremist Groups Active in Afghanistan";
 const SUBMIT: &str = "form button[type=submit]";
-
-/// The app on SQLite, refusing forms sent within a second of being served
-/// (as in production, only shorter), so the tests wait like a reader.
-async fn spawn_app() -> TestApp {
-    TestApp::spawn_with(Backend::Sqlite, |s| s.limits.min_fill_seconds = 1).await
-}
-
-/// Lets just over `limits.min_fill_seconds` pass since the form was
-/// served; sooner and the form comes back as sent by a bot.
-async fn take_time_to_write(app: &TestApp) {
-    let min = Duration::from_secs(app.settings.limits.min_fill_seconds);
-    tokio::time::sleep(min + Duration::from_millis(250)).await;
-}
 
 /// `TD-` and three groups of four from the reference alphabet.
 fn is_reference(s: &str) -> bool {
