@@ -784,30 +784,54 @@ mod tests {
 
     #[test]
     fn public_url_follows_bind_unless_given() {
-        let s =
-            Settings::load_from(None, env(&[("TIPDESK_SERVER__BIND", "127.0.0.1:9000")])).unwrap();
-        assert_eq!(s.server.public_url.as_str(), "http://127.0.0.1:9000/");
-        let s =
-            Settings::load_from(None, env(&[("TIPDESK_SERVER__BIND", "0.0.0.0:9001")])).unwrap();
-        assert_eq!(s.server.public_url.as_str(), "http://127.0.0.1:9001/");
-        let s = Settings::load_from(None, env(&[("TIPDESK_SERVER__BIND", "[::]:9002")])).unwrap();
-        assert_eq!(s.server.public_url.as_str(), "http://[::1]:9002/");
-        let s = Settings::load_from(
-            None,
-            env(&[
-                ("TIPDESK_SERVER__BIND", "127.0.0.1:9000"),
-                (
-                    "TIPDESK_SERVER__PUBLIC_URL",
-                    "https://tips.newsroom.example",
-                ),
-            ]),
-        )
-        .unwrap();
-        assert_eq!(
-            s.server.public_url.as_str(),
-            "https://tips.newsroom.example/"
-        );
+        // (server.bind, server.public_url if given, the public URL)
+        for (bind, given, public) in [
+            ("127.0.0.1:9000", None, "http://127.0.0.1:9000/"),
+            ("0.0.0.0:9001", None, "http://127.0.0.1:9001/"),
+            ("[::]:9002", None, "http://[::1]:9002/"),
+            (
+                "127.0.0.1:9000",
+                Some("https://tips.newsroom.example"),
+                "https://tips.newsroom.example/",
+            ),
+        ] {
+            let mut pairs = vec![("TIPDESK_SERVER__BIND", bind)];
+            pairs.extend(given.map(|url| ("TIPDESK_SERVER__PUBLIC_URL", url)));
+            let s = Settings::load_from(None, env(&pairs)).unwrap();
+            assert_eq!(s.server.public_url.as_str(), public, "{bind} {given:?}");
+        }
     }
+
+    /// A bad value for each key, a row each: the environment variable, its
+    /// value, and the key the error must name.
+    const BAD_VALUES: &str = "
+        TIPDESK_SERVER__BIND                  | nine               | server.bind
+        TIPDESK_SERVER__PUBLIC_URL            | ftp://x.example    | server.public_url
+        TIPDESK_SERVER__CLIENT_IP_HEADER      | bad header         | server.client_ip_header
+        TIPDESK_SERVER__TRUSTED_PROXIES       | proxy.internal     | server.trusted_proxies
+        TIPDESK_SERVER__MAX_BODY_BYTES        | 100                | server.max_body_bytes
+        TIPDESK_PRIVACY__ENCRYPTION_KEYS      | k1:notbase64!      | privacy.encryption_keys
+        TIPDESK_STORAGE__DATA_DIR             |                    | storage.data_dir
+        TIPDESK_DATABASE__URL                 | mysql://x          | database.url
+        TIPDESK_DATABASE__POOL_SIZE           | 0                  | database.pool_size
+        TIPDESK_SECURITY__SECRET_KEY          | short              | security.secret_key
+        TIPDESK_LIMITS__PER_CLIENT_BURST      | lots               | limits.per_client_burst
+        TIPDESK_LIMITS__PER_CLIENT_PER_MINUTE | 0                  | limits.per_client_per_minute
+        TIPDESK_LIMITS__MIN_FILL_SECONDS      | 86400              | limits.min_fill_seconds
+        TIPDESK_MAIL__FROM                    | nobody             | mail.from
+        TIPDESK_MAIL__TRANSPORT               | pigeon             | mail.transport
+        TIPDESK_NOTIFY__LEASE_SECONDS         | 0                  | notify.lease_seconds
+        TIPDESK_NOTIFY__RETRY_MAX_SECONDS     | 1                  | notify.retry_max_seconds
+        TIPDESK_NOTIFY__MAX_ATTEMPTS          | 0                  | notify.max_attempts
+        TIPDESK_AUTH__SESSION_IDLE_MINUTES    | 0                  | auth.session_idle_minutes
+        TIPDESK_AUTH__SESSION_MAX_HOURS       | 0                  | auth.session_max_hours
+        TIPDESK_OPS__METRICS_TOKEN            | short              | ops.metrics_token
+        TIPDESK_OPS__OUTBOX_STALE_SECONDS     | 0                  | ops.outbox_stale_seconds
+        TIPDESK_EMBED__ALLOWED_ORIGINS        | https://a.example/ | embed.allowed_origins
+        TIPDESK_LOG__FORMAT                   | xml                | log.format
+        TIPDESK_LOG__LEVEL                    | [                  | log.level
+        TIPDESK_DESKS__DEFAULT__EMAILS        | not-an-address     | desks.default.emails
+    ";
 
     #[test]
     fn environment_overrides_and_bad_values_name_the_key() {
@@ -815,94 +839,10 @@ mod tests {
             Settings::load_from(None, env(&[("TIPDESK_SERVER__BIND", "127.0.0.1:9000")])).unwrap();
         assert_eq!(s.server.bind.port(), 9000);
 
-        for (var, value, key) in [
-            ("TIPDESK_SERVER__BIND", "nine", "server.bind"),
-            (
-                "TIPDESK_SERVER__PUBLIC_URL",
-                "ftp://x.example",
-                "server.public_url",
-            ),
-            (
-                "TIPDESK_SERVER__CLIENT_IP_HEADER",
-                "bad header",
-                "server.client_ip_header",
-            ),
-            (
-                "TIPDESK_SERVER__TRUSTED_PROXIES",
-                "proxy.internal",
-                "server.trusted_proxies",
-            ),
-            (
-                "TIPDESK_SERVER__MAX_BODY_BYTES",
-                "100",
-                "server.max_body_bytes",
-            ),
-            (
-                "TIPDESK_PRIVACY__ENCRYPTION_KEYS",
-                "k1:notbase64!",
-                "privacy.encryption_keys",
-            ),
-            ("TIPDESK_STORAGE__DATA_DIR", "", "storage.data_dir"),
-            ("TIPDESK_DATABASE__URL", "mysql://x", "database.url"),
-            ("TIPDESK_DATABASE__POOL_SIZE", "0", "database.pool_size"),
-            (
-                "TIPDESK_SECURITY__SECRET_KEY",
-                "short",
-                "security.secret_key",
-            ),
-            (
-                "TIPDESK_LIMITS__PER_CLIENT_BURST",
-                "lots",
-                "limits.per_client_burst",
-            ),
-            (
-                "TIPDESK_LIMITS__PER_CLIENT_PER_MINUTE",
-                "0",
-                "limits.per_client_per_minute",
-            ),
-            (
-                "TIPDESK_LIMITS__MIN_FILL_SECONDS",
-                "86400",
-                "limits.min_fill_seconds",
-            ),
-            ("TIPDESK_MAIL__FROM", "nobody", "mail.from"),
-            ("TIPDESK_MAIL__TRANSPORT", "pigeon", "mail.transport"),
-            ("TIPDESK_NOTIFY__LEASE_SECONDS", "0", "notify.lease_seconds"),
-            (
-                "TIPDESK_NOTIFY__RETRY_MAX_SECONDS",
-                "1",
-                "notify.retry_max_seconds",
-            ),
-            ("TIPDESK_NOTIFY__MAX_ATTEMPTS", "0", "notify.max_attempts"),
-            (
-                "TIPDESK_AUTH__SESSION_IDLE_MINUTES",
-                "0",
-                "auth.session_idle_minutes",
-            ),
-            (
-                "TIPDESK_AUTH__SESSION_MAX_HOURS",
-                "0",
-                "auth.session_max_hours",
-            ),
-            ("TIPDESK_OPS__METRICS_TOKEN", "short", "ops.metrics_token"),
-            (
-                "TIPDESK_OPS__OUTBOX_STALE_SECONDS",
-                "0",
-                "ops.outbox_stale_seconds",
-            ),
-            (
-                "TIPDESK_EMBED__ALLOWED_ORIGINS",
-                "https://a.example/",
-                "embed.allowed_origins",
-            ),
-            ("TIPDESK_LOG__FORMAT", "xml", "log.format"),
-            ("TIPDESK_LOG__LEVEL", "[", "log.level"),
-            (
-                "TIPDESK_DESKS__DEFAULT__EMAILS",
-                "not-an-address",
-                "desks.default.emails",
-            ),
-        ] {
+        for row in BAD_VALUES.lines().filter(|l| !l.trim().is_empty()) {
+            let [var, value, key] = row.split('|').map(str::trim).collect::<Vec<_>>()[..] else {
+                panic!("a row of three: {row:?}");
+            };
             let err = refused(&[(var, value)]);
             assert!(err.contains(key), "{var}={value}: {err}");
         }
