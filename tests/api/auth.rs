@@ -469,6 +469,9 @@ async fn user_commands_enforce_the_password_and_desk_rules(backend: Backend) {
     );
 }
 
+/// Request headers, as (name, value).
+type Headers<'a> = &'a [(&'a str, &'a str)];
+
 async fn state_changes_need_the_csrf_token_and_a_same_site_origin(backend: Backend) {
     let app = newsroom(backend).await;
     app.leave_jobs_unsent();
@@ -480,7 +483,7 @@ async fn state_changes_need_the_csrf_token_and_a_same_site_origin(backend: Backe
     // Each attempt as (headers, CSRF token, answer, the tip's status after).
     // `Origin: null` (sent under Referrer-Policy: no-referrer) passes only
     // when the browser vouches for same-origin.
-    let attempts: [(&[(&str, &str)], Option<&str>, StatusCode, &str); 6] = [
+    let attempts: [(Headers, Option<&str>, StatusCode, &str); 6] = [
         (&[], None, StatusCode::FORBIDDEN, "New"),
         (&[], Some("forged"), StatusCode::FORBIDDEN, "New"),
         (
