@@ -298,6 +298,12 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .route(web::post().to(tip::submit_json)),
         )
         .service(
+            web::resource("/api/v1/articles/{article_id}")
+                .app_data(json.clone())
+                .route(web::put().to(articles::routes::put))
+                .route(web::delete().to(articles::routes::delete)),
+        )
+        .service(
             web::resource("/api/v1/follow-up")
                 .app_data(json.clone())
                 .route(web::post().to(follow_up_api::read_json)),

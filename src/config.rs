@@ -44,6 +44,7 @@ pub struct Settings {
     pub demo: DemoSettings,
     pub i18n: I18nSettings,
     pub follow_up: FollowUpSettings,
+    pub articles: ArticleSettings,
     pub desks: BTreeMap<String, DeskSettings>,
 }
 
@@ -312,6 +313,53 @@ pub struct FollowUpSettings {
     /// nothing either.
     #[serde(rename = "wrong_receipt_answer_ms", deserialize_with = "millis")]
     pub wrong_receipt_answer: Duration,
+}
+
+/// Where articles come from besides `tipdesk articles import`
+/// (`[articles]`): the newsroom's feeds, its CMS calling the API, and
+/// embeds signed by the CMS.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleSettings {
+    /// RSS 2.0, Atom or JSON Feed addresses, polled in turn.
+    #[serde(deserialize_with = "http_urls")]
+    pub feeds: Vec<Url>,
+    #[serde(rename = "feed_poll_seconds", deserialize_with = "positive_seconds")]
+    pub feed_poll: Duration,
+    /// Longest wait for one feed's answer, whole body included.
+    #[serde(rename = "feed_timeout_seconds", deserialize_with = "positive_seconds")]
+    pub feed_timeout: Duration,
+    /// Where a feed entry's article ID comes from.
+    pub id_from: IdFrom,
+    /// A feed's category name → the section tipdesk stores (and routes by).
+    #[serde(default)]
+    pub section_map: BTreeMap<String, String>,
+    /// Bearer tokens of `PUT`/`DELETE /api/v1/articles/{id}`; any one of
+    /// them is accepted (several, so a newsroom can rotate). Empty: the
+    /// API answers 401 to everyone.
+    #[serde(deserialize_with = "api_tokens")]
+    pub api_tokens: Vec<SecretString>,
+    /// The key the CMS signs embed descriptors with (HMAC-SHA256); `None`
+    /// (empty): signed descriptors are ignored.
+    #[serde(deserialize_with = "signing_key")]
+    pub embed_signing_key: Option<SecretString>,
+    /// Hosts an article's `url` may name when it arrives from a feed, the
+    /// API or a signed embed, lower-case; empty: any host.
+    #[serde(deserialize_with = "hosts")]
+    pub allowed_hosts: Vec<String>,
+}
+
+/// Where a feed entry's article ID comes from (`articles.id_from`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdFrom {
+    /// The entry's `guid` (RSS), `id` (Atom, JSON Feed).
+    Guid,
+    /// The link's path without its slashes at either end, `/` read as `-`
+    /// (`/world/2026/flood` → `world-2026-flood`).
+    LinkPath,
+    /// The link's last path segment (`/world/2026/flood` → `flood`).
+    LinkSlug,
 }
 
 /// One desk: who is mailed, and which article sections it owns.
@@ -700,6 +748,40 @@ fn origins<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
         }
     }
     Ok(origins)
+}
+
+fn http_urls<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Url>, D::Error> {
+    list(d)?
+        .into_iter()
+        .map(|raw| http_url(serde::de::value::StringDeserializer::<D::Error>::new(raw)))
+        .collect()
+}
+
+/// Each token at least 32 characters: it is all that stands between the
+/// internet and the newsroom's article list.
+fn api_tokens<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SecretString>, D::Error> {
+    let tokens = list(d)?;
+    if tokens.iter().any(|t| t.len() < 32) {
+        return Err(D::Error::custom(
+            "each token must be at least 32 characters (e.g. `openssl rand -hex 32`)",
+        ));
+    }
+    Ok(tokens.into_iter().map(SecretString::from).collect())
+}
+
+fn signing_key<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SecretString>, D::Error> {
+    secret_at_least(d, 32, "to accept no signed embeds")
+}
+
+fn hosts<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    list(d)?
+        .into_iter()
+        .map(|raw| {
+            let host = url::Host::parse(&raw.to_ascii_lowercase())
+                .map_err(|_| D::Error::custom(format!("`{raw}` is not a host name")))?;
+            Ok(host.to_string())
+        })
+        .collect()
 }
 
 fn emails<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {

@@ -187,6 +187,7 @@ error-title = { $status ->
     [404] Page not found
     [405] Not allowed here
     [408] Too slow
+    [410] No longer taking tips
     [413] Too large
     [415] Unsupported format
     [422] Please check what you entered
@@ -198,6 +199,7 @@ error-title = { $status ->
 error-request-id = If you contact us about this, mention request { $id }.
 error-no-page = There is no page at this address. Check the link you followed.
 error-no-article = We could not find this article. The link may be incomplete or the article may have been removed.
+error-article-retired = This article has been withdrawn by the newsroom, so it no longer takes tips. Tips already sent about it are kept and still read. If you know something new, write to us from another article or the newsroom's contact page.
 error-internal = Something went wrong on our side. Nothing you did caused it; please try again in a moment.
 error-busy = We are very busy right now. Please try again in a few seconds.
 error-storage-unavailable = We could not store this just now because our storage is failing. Nothing was saved; please send it again in a minute.
@@ -246,3 +248,19 @@ landing-desk-at = The verification desk works at { $desk }.
 # $command: the command, shown as code. Shown only before any account exists.
 landing-first-account = It has no accounts yet. Create the first, an admin, in a terminal in tipdesk's folder: { $command }
 landing-articles = Articles
+
+## Articles sent by the newsroom's CMS (PUT /api/v1/articles/{id})
+
+api-articles-unauthorized = Send one of the newsroom's article API tokens as Authorization: Bearer TOKEN (configured in articles.api_tokens).
+api-article-not-an-object = Send a JSON object with the article's title, url, section and, optionally, language.
+api-field-missing = This field is required.
+article-id-invalid = An article ID is 1 to 128 letters, digits, “-”, “_” and “.”, and not only dots.
+# $max: the longest title allowed
+article-title-invalid = Give a title of 1 to { $max } characters on one line (no line breaks or control characters).
+article-url-invalid = Give the article's address as an http:// or https:// URL with a host name.
+# $host: the host the URL named
+article-url-host = The article's address must be on one of the newsroom's hosts (articles.allowed_hosts); { $host } is not one of them.
+# $max: the longest section name allowed
+article-section-invalid = Give a section of 1 to { $max } characters on one line (no line breaks or control characters).
+# $tag: the tag that was sent
+article-language-invalid = { $tag } is not a language tag such as fa, ps or en-GB.

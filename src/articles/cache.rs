@@ -31,6 +31,13 @@ impl ArticleCache {
             .map(|(a, _)| a.clone())
     }
 
+    /// Drops the article, after this process changed it (the others
+    /// catch up within `TTL`).
+    pub fn forget(&self, id: &str) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        entries.remove(id);
+    }
+
     pub fn put(&self, article: &Article) {
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= CAPACITY {

@@ -12,6 +12,23 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         language -> Nullable<Text>,
+        /// When the CMS retired it; its form then answers 410.
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// What the last poll of each configured feed learned, and its lease.
+    feeds (url) {
+        url -> Text,
+        etag -> Nullable<Text>,
+        last_modified -> Nullable<Text>,
+        next_poll_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_success_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
     }
 }
 
@@ -258,4 +275,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     tip_receipts,
     tip_messages,
     receipt_failures,
+    feeds,
 );

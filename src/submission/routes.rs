@@ -263,15 +263,40 @@ impl SlowDownPage {
     }
 }
 
+/// The article a tip is for, read from the database: 404 if unknown, 410
+/// if the CMS retired it (see [`taking_tips`]).
 async fn load_article(state: &AppState, raw_id: &str, format: Format) -> Result<Article, WebError> {
     let missing = || WebError::not_found(format, Msg::new("error-no-article"));
     let id = ArticleId::parse(raw_id).map_err(|_| missing())?;
+    let article = find_article(state, id, format).await?.ok_or_else(missing)?;
+    taking_tips(article, format)
+}
+
+async fn find_article(
+    state: &AppState,
+    id: ArticleId,
+    format: Format,
+) -> Result<Option<Article>, WebError> {
     state
         .pool
         .run(move |conn| articles::find(conn, &id))
         .await
-        .map_err(|e| WebError::from_db(format, e))?
-        .ok_or_else(missing)
+        .map_err(|e| WebError::from_db(format, e))
+}
+
+/// The article, unless the CMS retired it: then 410, said in the
+/// article's language unless the reader chose another.
+fn taking_tips(article: Article, format: Format) -> Result<Article, WebError> {
+    if !article.is_retired() {
+        return Ok(article);
+    }
+    i18n::request::prefer_article(article.language.as_deref());
+    Err(WebError::new(
+        format,
+        StatusCode::GONE,
+        "gone",
+        Msg::new("error-article-retired"),
+    ))
 }
 
 /// Why the form is shown again, and with what.
@@ -331,9 +356,10 @@ fn render_form(
 /// `GET /articles/{id}/tip`
 pub async fn form_page(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    show_form(&state, Layout::Page, Compact(false), &path).await
+    show_form(&state, Layout::Page, &req, &path).await
 }
 
 /// `GET /embed/articles/{id}/tip`
@@ -342,24 +368,37 @@ pub async fn form_embed(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let compact = Compact::of(&req, Layout::Embed);
-    show_form(&state, Layout::Embed, compact, &path).await
+    show_form(&state, Layout::Embed, &req, &path).await
 }
 
 async fn show_form(
     state: &AppState,
     layout: Layout,
-    compact: Compact,
+    req: &HttpRequest,
     id: &str,
 ) -> Result<HttpResponse, WebError> {
-    let article = match state.articles.get(id) {
-        Some(a) => a,
-        None => {
-            let a = load_article(state, id, Format::Html).await?;
-            state.articles.put(&a);
-            a
-        }
+    let compact = Compact::of(req, layout);
+    let missing = || WebError::not_found(Format::Html, Msg::new("error-no-article"));
+    let id = ArticleId::parse(id).map_err(|_| missing())?;
+    let mut article = match state.articles.get(id.as_str()) {
+        Some(a) => Some(a),
+        None => find_article(state, id.clone(), Format::Html).await?,
     };
+    // A validly signed embed brings its article, or its changes, along.
+    let described = articles::signed::described(&state.settings.articles, &id, req.query_string());
+    if let Some(new) = described.filter(|new| !article.as_ref().is_some_and(|a| a.matches(new))) {
+        let key = id.clone();
+        article = state
+            .pool
+            .run(move |conn| {
+                articles::save(conn, &new, articles::Revive::No)?;
+                articles::find(conn, &key)
+            })
+            .await
+            .map_err(|e| WebError::from_db(Format::Html, e))?;
+    }
+    let article = taking_tips(article.ok_or_else(missing)?, Format::Html)?;
+    state.articles.put(&article);
     i18n::request::prefer_article(article.language.as_deref());
     Ok(render_form(state, layout, compact, &article, None))
 }
@@ -547,6 +586,19 @@ pub async fn submit_json(
         )
         .with_header("retry-after", seconds.to_string()));
     }
+    // Only a client's own key marks a resend: without one, the same words
+    // from this address may be another reader (see `ResendProof`). A
+    // malformed key is a malformed request, whatever the article.
+    let resend = super::ResendProof::from_idempotency_key(req.headers().get_all("idempotency-key"))
+        .map_err(|_| {
+            super::refused(&state.metrics, "invalid");
+            WebError::new(
+                Format::Json,
+                StatusCode::BAD_REQUEST,
+                "bad_idempotency_key",
+                Msg::new("api-bad-idempotency-key"),
+            )
+        })?;
     let article = load_article(&state, &path, Format::Json).await?;
     let l = i18n::request::prefer_article(article.language.as_deref());
     let invalid = |fields: FieldErrors| {
@@ -560,18 +612,6 @@ pub async fn submit_json(
         e.fields = fields;
         e
     };
-    // Only a client's own key marks a resend: without one, the same words
-    // from this address may be another reader (see `ResendProof`).
-    let resend = super::ResendProof::from_idempotency_key(req.headers().get_all("idempotency-key"))
-        .map_err(|_| {
-            super::refused(&state.metrics, "invalid");
-            WebError::new(
-                Format::Json,
-                StatusCode::BAD_REQUEST,
-                "bad_idempotency_key",
-                Msg::new("api-bad-idempotency-key"),
-            )
-        })?;
     let UniqueJson(body) = body.into_inner();
     let tip = TipInput::from_json(&body)
         .map_err(invalid)?

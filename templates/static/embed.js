@@ -4,8 +4,12 @@
    compact embed, without the heading and article title the article already
    shows) and keeps the frame as tall as the form, so nothing scrolls inside
    it. Optional: data-lang="fa" (the form's language), data-title (the
-   frame's accessible name). Heights are taken only from tipdesk's own
-   origin, the one this script came from, and only from this frame. */
+   frame's accessible name), and the article as the CMS signed it
+   (data-article-title, data-article-url, data-article-section,
+   data-article-language, data-sig: README, "Connecting your CMS"), so the
+   form exists from the article's first view. Heights are taken only from
+   tipdesk's own origin, the one this script came from, and only from this
+   frame. */
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -16,6 +20,14 @@
   var query = "?compact=1";
   var lang = script.getAttribute("data-lang");
   if (lang) query += "&lang=" + encodeURIComponent(lang);
+  var sig = script.getAttribute("data-sig");
+  if (sig) {
+    ["title", "url", "section", "language"].forEach(function (field) {
+      var value = script.getAttribute("data-article-" + field);
+      if (value !== null) query += "&" + field + "=" + encodeURIComponent(value);
+    });
+    query += "&sig=" + encodeURIComponent(sig);
+  }
   var frame = document.createElement("iframe");
   frame.src = origin + "/embed/articles/" + encodeURIComponent(article) + "/tip" + query;
   frame.title = script.getAttribute("data-title") || "Send a tip to the newsroom";

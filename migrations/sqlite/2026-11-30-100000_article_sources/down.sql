@@ -1,0 +1,2 @@
+DROP TABLE feeds;
+ALTER TABLE articles DROP COLUMN retired_at;
