@@ -84,6 +84,10 @@ impl ArticleRecord {
     /// Checks every field, as `tipdesk articles import` does; the message
     /// names the first field that is wrong (in English: for a terminal).
     pub fn parse(self) -> Result<NewArticle, String> {
+        // The ID's own reason is the most specific (`...only of dots`).
+        if let Err(why) = ArticleId::parse(self.id.trim()) {
+            return Err(format!("id: {why}"));
+        }
         self.check(&[]).map_err(|problems| {
             let en = crate::i18n::catalog().source();
             problems
