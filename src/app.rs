@@ -282,6 +282,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .route("/logout", web::post().to(auth::logout))
                 .route("/locale", web::post().to(auth::set_locale))
                 .route("/tips", web::get().to(desk::queue))
+                .route("/tips/bulk", web::post().to(desk::bulk))
                 .route("/tips/{id}", web::get().to(desk::show))
                 .route("/tips/{id}/contact", web::post().to(desk::reveal_contact))
                 .route("/tips/{id}/status", web::post().to(desk::change_status))

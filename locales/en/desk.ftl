@@ -108,6 +108,34 @@ queue-age = { $unit ->
 filter-bad-language = { $value } is not a language. Choose one from the list, or write its code, such as fa or ru.
 filter-bad-overdue = The overdue filter is 1 (only overdue tips) or left out.
 
+## Acting on many tips (the queue's bulk form, POST /desk/tips/bulk)
+
+queue-select = Select
+queue-select-all = Select all on this page
+bulk-legend = With the selected tips:
+bulk-labels = Labels
+bulk-apply-status = Set status
+bulk-apply-assign = Assign
+bulk-apply-labels = Add labels
+bulk-mark-read = Mark read
+bulk-title = Changes to the selected tips
+# $count: how many tips were changed
+bulk-done = { $count ->
+    [0] No tip was changed.
+    [one] One tip was changed.
+   *[other] { $count } tips were changed.
+}
+bulk-refused-heading = Not changed
+bulk-not-found = No such tip on your desks.
+bulk-back = ← Back to the tips
+bulk-none-selected = Select at least one tip first.
+# $max: the most tips one action may change
+bulk-too-many = At most { $max } tips can be changed at once. Select fewer.
+# $value: what was sent as a tip's number
+bulk-bad-id = { $value } is not a tip's number.
+bulk-bad-action = Choose what to do with the selected tips.
+bulk-no-labels = Write the labels to add, separated by commas.
+
 ## A tip (/desk/tips/{id})
 
 tip-back = ← All tips

@@ -97,6 +97,30 @@ queue-age = { $unit ->
 filter-bad-language = { $value } زبان نیست. یکی را از فهرست برگزینید یا کد آن را بنویسید، مانند fa یا ru.
 filter-bad-overdue = پالایه دیرکرد یا ۱ است (فقط گزارش‌های دیرکرده) یا خالی.
 
+## کار روی چند گزارش (فرم گروهی صف، POST /desk/tips/bulk)
+
+queue-select = انتخاب
+queue-select-all = انتخاب همهٔ این صفحه
+bulk-legend = با گزارش‌های انتخاب‌شده:
+bulk-labels = برچسب‌ها
+bulk-apply-status = تعیین وضعیت
+bulk-apply-assign = سپردن
+bulk-apply-labels = افزودن برچسب
+bulk-mark-read = خوانده‌شده
+bulk-title = تغییر گزارش‌های انتخاب‌شده
+bulk-done = { $count ->
+    [0] هیچ گزارشی تغییر نکرد.
+   *[other] { $count } گزارش تغییر کرد.
+}
+bulk-refused-heading = تغییر نکرد
+bulk-not-found = چنین گزارشی در میزهای شما نیست.
+bulk-back = → بازگشت به گزارش‌ها
+bulk-none-selected = نخست دست‌کم یک گزارش را انتخاب کنید.
+bulk-too-many = هر بار حداکثر { $max } گزارش را می‌توان تغییر داد. کمتر انتخاب کنید.
+bulk-bad-id = { $value } شمارهٔ گزارش نیست.
+bulk-bad-action = انتخاب کنید با گزارش‌های انتخاب‌شده چه شود.
+bulk-no-labels = برچسب‌هایی را که باید افزوده شوند بنویسید، جداشده با ویرگول.
+
 ## یک گزارش (/desk/tips/{id})
 
 tip-back = → همه گزارش‌ها

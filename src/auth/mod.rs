@@ -11,7 +11,7 @@ pub mod throttle;
 pub mod totp;
 pub mod users;
 
-pub use session::{Protected, Staff};
+pub use session::{Protected, ProtectedBody, Staff};
 
 /// What a staff account may do. Stored as its [`Role::as_str`] name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]

@@ -12,7 +12,6 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -410,11 +409,6 @@ pub fn same_site(req: &HttpRequest, settings: &Settings) -> Result<(), WebError>
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfField {
-    csrf_token: Option<String>,
-}
-
 /// A state-changing desk request: a live session, a same-site origin and
 /// the session's CSRF token in the form field `csrf_token`; then the form.
 pub struct Protected<T> {
@@ -427,15 +421,45 @@ impl<T: DeserializeOwned + 'static> FromRequest for Protected<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Denied>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let checked = ProtectedBody::from_request(req, payload);
+        Box::pin(async move {
+            let ProtectedBody { staff, body } = checked.await?;
+            let form = crate::web::form::parse(&body)?;
+            Ok(Self { staff, form })
+        })
+    }
+}
+
+/// [`Protected`] for a form the handler reads itself, such as one whose
+/// checkboxes send a field many times (`ids=1&ids=2`): the same checks,
+/// with the body as sent (UTF-8 checked). `csrf_token` must appear once.
+pub struct ProtectedBody {
+    pub staff: Staff,
+    pub body: actix_web::web::Bytes,
+}
+
+impl FromRequest for ProtectedBody {
+    type Error = Denied;
+    type Future = LocalBoxFuture<'static, Result<Self, Denied>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let req = req.clone();
         let body = crate::web::form::read(&req, payload);
         Box::pin(async move {
             let state = state(&req)?;
             same_site(&req, &state.settings)?;
             let staff = Staff::extract(&req).await?;
-            let bytes = body.await?;
-            let field: CsrfField = crate::web::form::parse(&bytes)?;
-            let sent = field.csrf_token.unwrap_or_default();
+            let body = body.await?;
+            let mut tokens = form_urlencoded::parse(&body).filter(|(k, _)| k == "csrf_token");
+            let sent = match (tokens.next(), tokens.next()) {
+                (Some((_, t)), None) => t.into_owned(),
+                (Some(_), Some(_)) => {
+                    return Err(crate::web::form::FormError::Duplicate("csrf_token".into())
+                        .into_web()
+                        .into())
+                }
+                (None, _) => String::new(),
+            };
             if !bool::from(sent.as_bytes().ct_eq(staff.csrf.as_bytes())) {
                 return Err(Denied::Refused(WebError::new(
                     Format::Html,
@@ -444,8 +468,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for Protected<T> {
                     crate::i18n::Msg::new("desk-csrf"),
                 )));
             }
-            let form = crate::web::form::parse(&bytes)?;
-            Ok(Self { staff, form })
+            Ok(Self { staff, body })
         })
     }
 }

@@ -3,6 +3,7 @@
 //! one transaction. Who may see or change what is decided by the caller
 //! with [`crate::auth::Staff`]; these functions trust their arguments.
 
+pub mod bulk;
 pub mod first_look;
 pub mod routes;
 pub mod search;

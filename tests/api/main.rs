@@ -34,4 +34,5 @@ mod submission;
 mod text;
 mod totp;
 mod triage;
+mod triage_bulk;
 mod triage_glance;

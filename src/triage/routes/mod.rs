@@ -4,10 +4,12 @@
 //! a desk the user does not work for is answered 404, as if it did not
 //! exist. (The audit trail's page is `crate::audit::routes`.)
 
+mod bulk;
 mod conversation;
 mod queue;
 mod tip;
 
+pub use bulk::bulk;
 pub use conversation::write_to_reader;
 pub use queue::{home, queue};
 pub use tip::{add_note, assign, change_status, reveal_contact, set_labels, show};

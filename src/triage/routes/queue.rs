@@ -37,6 +37,9 @@ pub struct QueueQuery {
     language: Option<String>,
     overdue: Option<String>,
     before: Option<TipId>,
+    /// `all`: every tip of the page comes ticked for the bulk form (the
+    /// "select all on this page" link, which needs no script).
+    select: Option<String>,
 }
 
 fn blank(v: &Option<String>) -> Option<&str> {
@@ -146,6 +149,10 @@ struct QueuePage<'a> {
     desks: Vec<String>,
     next: Option<String>,
     look: FirstLook,
+    /// Whether the bulk form is offered: the person may change tips.
+    can_bulk: bool,
+    /// People tips may be assigned to, for the bulk form.
+    assignable: Vec<(crate::domain::UserId, String)>,
 }
 
 impl QueuePage<'_> {
@@ -172,6 +179,20 @@ impl QueuePage<'_> {
         }
         .as_deref()
         .unwrap_or("")
+    }
+
+    /// This page, in the queue's own terms (the bulk form comes back here).
+    fn here(&self) -> String {
+        self.query
+            .link(self.query.status.as_deref(), self.query.before)
+    }
+
+    fn select_all_link(&self) -> String {
+        format!("{}&select=all", self.here())
+    }
+
+    fn all_selected(&self) -> bool {
+        self.query.select.as_deref() == Some("all")
     }
 
     fn status_link(&self, status: &TipStatus) -> String {
@@ -241,13 +262,27 @@ pub async fn queue(
     let scope = staff.desk_scope().map(<[String]>::to_vec);
     let me = staff.id;
     let mut f = filters.clone();
-    let ((rows, next), counts) = state
+    let changeable: Vec<String> = desks
+        .iter()
+        .filter(|d| staff.triages_desk(d))
+        .cloned()
+        .collect();
+    let can_bulk = !changeable.is_empty();
+    let ((rows, next), counts, assignable) = state
         .pool
         .run(move |conn| {
             triage::search::narrow(conn, &mut f)?;
             let page = triage::list(conn, scope.as_deref(), me, &f, PAGE)?;
             let counts = triage::status_counts(conn, scope.as_deref(), &f)?;
-            Ok::<_, DbError>((page, counts))
+            let mut people = Vec::new();
+            for desk in &changeable {
+                for p in crate::auth::users::assignable(conn, desk)? {
+                    if !people.contains(&p) {
+                        people.push(p);
+                    }
+                }
+            }
+            Ok::<_, DbError>((page, counts, people))
         })
         .await?;
     let status = if notice.is_some() {
@@ -268,6 +303,8 @@ pub async fn queue(
             desks,
             next,
             look,
+            can_bulk,
+            assignable,
         },
     ))
 }
