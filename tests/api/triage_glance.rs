@@ -14,11 +14,7 @@ const PERSIAN: &str = "وزیر آن روز در کابل نبود و این ج�
 
 /// The ids of the tips a queue page lists.
 fn listed(page: &str) -> BTreeSet<i64> {
-    Page::parse(page)
-        .attrs("tr[data-tip]", "data-tip")
-        .iter()
-        .map(|id| id.parse().unwrap())
-        .collect()
+    Page::parse(page).listed_tips().into_iter().collect()
 }
 
 fn row(id: i64, css: &str) -> String {
@@ -129,13 +125,16 @@ async fn rows_show_a_preview_the_language_and_badges(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(listed(&ru), BTreeSet::from([russian]));
-    assert!(
-        ru.contains("data-status=\"new\">New <span class=\"n\">1</span>"),
+    assert_eq!(
+        Page::parse(&ru).status_count("new").as_deref(),
+        Some("New 1"),
         "counts agree"
     );
     let bad = admin.get("/desk/tips?language=not%20a%20language").await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-    assert!(bad.text().await.unwrap().contains("is not a language"));
+    assert!(Page::of(bad)
+        .await
+        .has_text("p.notice", "is not a language"));
 }
 
 /// Sets a tip's arrival `hours` ago.
@@ -186,7 +185,10 @@ async fn unread_tips_past_their_desks_first_look_are_overdue(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(listed(&overdue), BTreeSet::from([intl_late, sport_late]));
-    assert!(overdue.contains("data-status=\"new\">New <span class=\"n\">2</span>"));
+    assert_eq!(
+        Page::parse(&overdue).status_count("new").as_deref(),
+        Some("New 2")
+    );
     assert_eq!(
         Page::parse(&overdue)
             .attr("input[name=overdue]", "checked")
@@ -207,11 +209,9 @@ async fn unread_tips_past_their_desks_first_look_are_overdue(backend: Backend) {
     );
     let bad = admin.get("/desk/tips?overdue=yes").await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-    assert!(bad
-        .text()
+    assert!(Page::of(bad)
         .await
-        .unwrap()
-        .contains("The overdue filter is 1"));
+        .has_text("p.notice", "The overdue filter is 1"));
 
     // The first look by anyone at the desk ends it, and is kept as the
     // first: a later reader does not move it.
