@@ -346,6 +346,25 @@ impl TestApp {
             .expect("run tipdesk")
     }
 
+    /// Runs `tipdesk keys rotate`, which must succeed; returns what it
+    /// printed and the id of the new current key.
+    pub fn rotate_keys(&self) -> (String, String) {
+        let out = self.cli(&["keys", "rotate"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let key = text
+            .split("current key: ")
+            .nth(1)
+            .and_then(|rest| rest.split(';').next())
+            .unwrap_or_else(|| panic!("no current key in {text:?}"))
+            .to_owned();
+        (text, key)
+    }
+
     /// Runs raw SQL against the app's database (test set-up only).
     pub fn execute_sql(&self, sql: &str) {
         use diesel::connection::SimpleConnection;
@@ -480,6 +499,23 @@ impl Drop for TestApp {
             unsent.len(),
             &unsent[..unsent.len().min(5)],
             if unsent.len() > 5 { " ..." } else { "" },
+        );
+    }
+}
+
+/// Fails, showing the first lines that hold it, if any of `markers` is
+/// anywhere in `logs` (privacy: no tip text, contact, receipt, address or
+/// browser in the logs).
+pub fn assert_not_logged(logs: &str, markers: &[&str]) {
+    for marker in markers {
+        assert!(
+            !logs.contains(marker),
+            "{marker} reached the log:\n{}",
+            logs.lines()
+                .filter(|l| l.contains(marker))
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 }
@@ -838,6 +874,13 @@ pub fn option_for(page: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no assignee option shows {name}"))
         .to_owned();
     value
+}
+
+/// The `name=value` of the cookie a response sets (its attributes left
+/// out).
+pub fn session_cookie(res: &reqwest::Response) -> String {
+    let set = res.headers()[reqwest::header::SET_COOKIE].to_str().unwrap();
+    set.split(';').next().unwrap().to_owned()
 }
 
 pub fn location(res: &reqwest::Response) -> String {

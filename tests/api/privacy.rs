@@ -82,22 +82,8 @@ async fn rotating_a_generated_key_reencrypts_everything(backend: Backend) {
     send(&app).await;
     send(&app).await;
     let before = app.raw_tips()[0].contact.clone().unwrap();
-    let out = app.cli(&["keys", "rotate"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (text, new_id) = app.rotate_keys();
     assert!(text.contains("re-encrypted 2 record(s)"), "{text}");
-    let new_id = text
-        .split("current key: ")
-        .nth(1)
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
     for raw in app.raw_tips() {
         assert!(raw.contact.unwrap().starts_with(&format!("enc1:{new_id}:")));
     }
