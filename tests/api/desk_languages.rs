@@ -278,22 +278,20 @@ async fn a_desks_email_is_in_the_desks_language(backend: Backend) {
 
 #[test]
 fn a_desk_language_the_desk_does_not_speak_stops_start_up() {
-    let env = [("TIPDESK_DESKS__DEFAULT__LOCALE", "ps")]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let err = tipdesk::config::Settings::load_from(None, env)
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("desks.default.locale"), "{err}");
-    let env = [("TIPDESK_I18N__DEFAULT_LOCALE", "xx")]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let err = tipdesk::config::Settings::load_from(None, env)
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("i18n.default_locale"), "{err}");
+    for (var, value, key) in [
+        (
+            "TIPDESK_DESKS__DEFAULT__LOCALE",
+            "ps",
+            "desks.default.locale",
+        ),
+        ("TIPDESK_I18N__DEFAULT_LOCALE", "xx", "i18n.default_locale"),
+    ] {
+        let env = [(var.to_owned(), value.to_owned())].into_iter().collect();
+        let err = tipdesk::config::Settings::load_from(None, env)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key), "{var}={value}: {err}");
+    }
 }
 
 crate::both_backends!(

@@ -1336,17 +1336,20 @@ async fn a_refused_reply_gives_the_reader_their_words_back(backend: Backend) {
     .await;
     let (_, reference, receipt) = tip_with_receipt(&app, json!({"message": TIP})).await;
     const WORDS: &str = "It was the deputy minister's <signature>, & the stamp.";
+    // The reader's words and receipt, sent to `path` as the page does.
+    let send_words = |path: &'static str| {
+        let (app, receipt) = (&app, receipt.clone());
+        async move {
+            app.post_form(path, &[("receipt", receipt.as_str()), ("message", WORDS)])
+                .await
+        }
+    };
     // The connection's one wrong receipt of the hour is used up.
     assert_eq!(
         read_json(&app, "1111 2222 3333 4444 5555").await.status(),
         StatusCode::NOT_FOUND
     );
-    let res = app
-        .post_form(
-            "/follow-up/messages?lang=fa",
-            &[("receipt", receipt.as_str()), ("message", WORDS)],
-        )
-        .await;
+    let res = send_words("/follow-up/messages?lang=fa").await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let page = Page::of(res).await;
@@ -1370,12 +1373,7 @@ async fn a_refused_reply_gives_the_reader_their_words_back(backend: Backend) {
     // The hour passes; the reader types the receipt into the form that
     // kept their words: the tip opens with them in the box, not yet sent.
     app.execute_sql("DELETE FROM receipt_failures");
-    let res = app
-        .post_form(
-            "/follow-up?lang=fa",
-            &[("receipt", receipt.as_str()), ("message", WORDS)],
-        )
-        .await;
+    let res = send_words("/follow-up?lang=fa").await;
     assert_eq!(res.status(), StatusCode::OK);
     let page = Page::of(res).await;
     assert_eq!(page.text("#reference").as_ref(), Some(&reference));
@@ -1389,12 +1387,7 @@ async fn a_refused_reply_gives_the_reader_their_words_back(backend: Backend) {
     // A tip removed meanwhile: the same refusal as any wrong receipt, and
     // the words given back all the same.
     app.execute_sql("DELETE FROM tips");
-    let res = app
-        .post_form(
-            "/follow-up/messages",
-            &[("receipt", receipt.as_str()), ("message", WORDS)],
-        )
-        .await;
+    let res = send_words("/follow-up/messages").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let page = Page::of(res).await;
     assert_eq!(page.field("message").as_deref(), Some(WORDS));
