@@ -80,9 +80,7 @@ async fn the_desk_speaks_the_accounts_language(backend: Backend) {
 
 async fn the_switch_on_the_desk_changes_the_language(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let password = add_user(&app, "sam@example.org", "admin", &[]);
-    let desk = DeskClient::new(&app);
-    desk.login("sam@example.org", &password).await;
+    let desk = signed_in(&app, "sam@example.org", "admin", &[]).await;
     let page = Page::of(desk.get("/desk/tips").await).await;
     assert_eq!(page.lang_dir().0, "en", "i18n.default_locale");
     // The switch offers the desk's languages, each named in itself.

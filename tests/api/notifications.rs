@@ -485,9 +485,7 @@ async fn held_digests_say_when_they_go_out_and_why(backend: Backend) {
         .unwrap_or_else(|| panic!("{text}"));
     assert!(surge.contains(" 2 job(s) to desk@localhost"), "{surge}");
 
-    let password = add_user(&app, "ops@example.org", "ops", &[]);
-    let ops = DeskClient::new(&app);
-    ops.login("ops@example.org", &password).await;
+    let ops = signed_in(&app, "ops@example.org", "ops", &[]).await;
     let page = Page::of(ops.get("/ops/queue").await).await;
     assert!(
         page.has_text("h2", "Held for a digest"),
@@ -523,9 +521,7 @@ async fn an_article_in_surge_is_accepted_but_digested_and_shown_to_ops(backend: 
     assert_eq!(pending, 3);
 
     // Ops see it, on the page and in the metrics.
-    let password = add_user(&app, "ops@example.org", "ops", &[]);
-    let ops = DeskClient::new(&app);
-    ops.login("ops@example.org", &password).await;
+    let ops = signed_in(&app, "ops@example.org", "ops", &[]).await;
     let page = Page::of(ops.get("/ops/queue").await).await;
     assert!(
         page.has_text("h2", "Articles in surge"),

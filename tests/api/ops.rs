@@ -234,17 +234,13 @@ async fn the_queue_page_is_for_ops_and_acts_on_dead_jobs(backend: Backend) {
 
     let anon = DeskClient::new(&app);
     assert_eq!(anon.get("/ops/queue").await.status(), StatusCode::SEE_OTHER);
-    let password = add_user(&app, "editor@example.org", "editor", &["default"]);
-    let editor = DeskClient::new(&app);
-    editor.login("editor@example.org", &password).await;
+    let editor = signed_in(&app, "editor@example.org", "editor", &["default"]).await;
     assert_eq!(
         editor.get("/ops/queue").await.status(),
         StatusCode::FORBIDDEN
     );
 
-    let password = add_user(&app, "ops@example.org", "ops", &[]);
-    let ops = DeskClient::new(&app);
-    ops.login("ops@example.org", &password).await;
+    let ops = signed_in(&app, "ops@example.org", "ops", &[]).await;
     let res = ops.get("/ops/queue").await;
     assert_eq!(res.status(), StatusCode::OK);
     let page = Page::of(res).await;

@@ -51,9 +51,7 @@ async fn a_copy_of_the_database_shows_no_name_or_contact(backend: Backend) {
     }
     // The desk still sees them, decrypted.
     assert_eq!(app.tips()[0].name.as_deref(), Some(NAME));
-    let password = add_user(&app, "admin@example.org", "admin", &[]);
-    let desk = DeskClient::new(&app);
-    desk.login("admin@example.org", &password).await;
+    let desk = signed_in(&app, "admin@example.org", "admin", &[]).await;
     let id = app.jobs()[0].tip_id;
     let page = Page::of(desk.get(&format!("/desk/tips/{id}")).await).await;
     assert!(
