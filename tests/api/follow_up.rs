@@ -494,14 +494,20 @@ async fn reader_and_desk_exchange_three_messages_each_way(backend: Backend) {
         .all(|e| e.actor == "sam.editor@example.org" && !e.details.contains("Question")));
 }
 
-async fn a_reply_marks_the_tip_unread_and_mails_the_desk_without_its_text(backend: Backend) {
-    let smtp = SmtpServer::start().await;
-    let app = TestApp::spawn_with(backend, |s| {
+/// An app mailing the desk through `smtp` one email per tip (no digests),
+/// answering wrong receipts at once.
+async fn mailing_at_once(backend: Backend, smtp: &SmtpServer) -> TestApp {
+    TestApp::spawn_with(backend, |s| {
         smtp_to(s, &smtp.url());
         s.notify.digest_window = Duration::ZERO;
         s.follow_up.wrong_receipt_answer = Duration::ZERO;
     })
-    .await;
+    .await
+}
+
+async fn a_reply_marks_the_tip_unread_and_mails_the_desk_without_its_text(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = mailing_at_once(backend, &smtp).await;
     let (id, _, receipt) = tip_with_receipt(&app, json!({"message": TIP})).await;
     assert_eq!(
         app.worker().drain().await.unwrap().emails_sent,
@@ -731,12 +737,7 @@ async fn a_published_correction_shows_on_the_readers_view(backend: Backend) {
 
 async fn the_database_and_mail_hold_no_receipt_or_message_in_clear(backend: Backend) {
     let smtp = SmtpServer::start().await;
-    let app = TestApp::spawn_with(backend, |s| {
-        smtp_to(s, &smtp.url());
-        s.notify.digest_window = Duration::ZERO;
-        s.follow_up.wrong_receipt_answer = Duration::ZERO;
-    })
-    .await;
+    let app = mailing_at_once(backend, &smtp).await;
     let (id, _, receipt) =
         tip_with_receipt(&app, json!({"message": "MarkerTip the convoy's notice."})).await;
     let editor = signed_in(&app, "editor@example.org", "editor", &["default"]).await;
