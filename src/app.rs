@@ -85,6 +85,14 @@ impl Application {
         } else {
             None
         };
+        if !settings.articles.feeds.is_empty() {
+            let poller = articles::feeds::FeedPoller::new(
+                pool.clone(),
+                Arc::new(settings.articles.clone()),
+                metrics.clone(),
+            )?;
+            tokio::spawn(poller.run());
+        }
         tokio::spawn(retention_loop(
             pool.clone(),
             settings.clone(),

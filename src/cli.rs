@@ -152,6 +152,10 @@ enum ArticlesCommand {
     /// optionally language, e.g. fa) or a JSON array of such objects. A
     /// file is imported whole or not at all.
     Import { file: PathBuf },
+    /// Poll every feed in articles.feeds now (whether due or not; a feed
+    /// another instance is polling right now is left to it) and print
+    /// what each added, updated and skipped. Exits 1 if a feed failed.
+    Sync,
 }
 
 /// Runs the command line; the exit code says whether it worked.
@@ -236,6 +240,9 @@ fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("imported {count} article(s) from {}", file.display());
             Ok(())
         }
+        Command::Articles {
+            command: ArticlesCommand::Sync,
+        } => sync_feeds(settings),
     }
 }
 
@@ -244,6 +251,79 @@ fn sealing_keys(settings: &Settings) -> anyhow::Result<SealingKeys> {
         settings.privacy.encryption_keys.as_ref(),
         &settings.storage.data_dir,
     )?)
+}
+
+/// `tipdesk articles sync`: one poll of every feed, reported per feed.
+fn sync_feeds(settings: Settings) -> anyhow::Result<()> {
+    use crate::articles::feeds::{Due, FeedPoller, Outcome};
+    if settings.articles.feeds.is_empty() {
+        anyhow::bail!("no feeds to sync: list them in articles.feeds");
+    }
+    runtime()?.block_on(async move {
+        let pool = Pool::connect(&settings.database)?;
+        let poller = FeedPoller::new(
+            pool,
+            Arc::new(settings.articles.clone()),
+            Arc::new(crate::ops::Metrics::new()),
+        )?;
+        let outcomes = poller.poll(Due::Any, &Bar::default()).await?;
+        let mut failed = 0;
+        for (feed, outcome) in outcomes {
+            match outcome {
+                Outcome::NotClaimed => {
+                    println!("{feed}: being polled by another instance; left to it")
+                }
+                Outcome::NotModified => println!("{feed}: not modified"),
+                Outcome::Failed(why) => {
+                    failed += 1;
+                    println!("{feed}: failed: {why}");
+                }
+                Outcome::Synced(t) => {
+                    println!(
+                        "{feed}: {} added, {} updated, {} unchanged, {} skipped",
+                        t.added,
+                        t.updated,
+                        t.unchanged,
+                        t.skipped.len()
+                    );
+                    for why in &t.skipped {
+                        println!("  skipped {why}");
+                    }
+                }
+            }
+        }
+        if failed > 0 {
+            anyhow::bail!("{failed} feed(s) failed; see above");
+        }
+        Ok(())
+    })
+}
+
+/// The progress of `articles sync` through a feed's entries, on stderr
+/// (drawn only on a terminal: indicatif hides it otherwise).
+#[derive(Default)]
+struct Bar(std::sync::Mutex<Option<indicatif::ProgressBar>>);
+
+impl crate::articles::feeds::Progress for Bar {
+    fn start(&self, feed: &url::Url, entries: usize) {
+        let bar = indicatif::ProgressBar::new(entries as u64).with_message(feed.to_string());
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
+            bar.set_style(style);
+        }
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
+    }
+
+    fn advance(&self) {
+        if let Some(bar) = &*self.0.lock().unwrap_or_else(|e| e.into_inner()) {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.0.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

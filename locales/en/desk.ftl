@@ -272,6 +272,13 @@ ops-surging-count = { $count } { $count ->
     [one] tip
    *[other] tips
 } in the last ten minutes
+ops-feeds = Newsroom feeds
+ops-feeds-intro = The feeds in articles.feeds, polled every articles.feed_poll_seconds by one instance at a time. A failing feed keeps its last success; the others go on.
+ops-feed = Feed
+ops-feed-success = Last success (UTC)
+ops-feed-attempt = Last poll (UTC)
+ops-feed-problem = Problem
+ops-feed-never = never
 ops-receipts = Wrong receipts at the follow-up
 # $recent: in the last ten minutes; $day: in the last 24 hours
 ops-receipts-counts = { $recent } in the last ten minutes, { $day } in the last 24 hours, from all clients together.

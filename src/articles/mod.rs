@@ -8,6 +8,7 @@ pub use cache::ArticleCache;
 pub use import::{import_file, parse_file, ImportError};
 
 pub mod cms;
+pub mod feeds;
 pub mod routes;
 pub mod signed;
 

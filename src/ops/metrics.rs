@@ -37,6 +37,17 @@ struct Class {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Feed {
+    feed: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FeedResult {
+    feed: String,
+    result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct State {
     state: String,
 }
@@ -63,6 +74,8 @@ pub struct Metrics {
     heartbeat_age: Gauge<f64, AtomicU64>,
     surging: Gauge,
     receipt_failures: Counter,
+    feed_articles: Family<FeedResult, Counter>,
+    feed_last_success: Family<Feed, Gauge<f64, AtomicU64>>,
 }
 
 impl Default for Metrics {
@@ -142,7 +155,21 @@ impl Metrics {
             "Wrong receipts readers (or guessers) tried at /follow-up and its API",
             receipt_failures.clone(),
         );
+        let feed_articles = Family::<FeedResult, Counter>::default();
+        let feed_last_success = Family::<Feed, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "tipdesk_feed_articles",
+            "Feed entries this process read, by feed and result: added, updated, unchanged or skipped (not an article)",
+            feed_articles.clone(),
+        );
+        registry.register(
+            "tipdesk_feed_last_success_timestamp_seconds",
+            "When each configured feed was last polled successfully (Unix time); absent for a feed that never was",
+            feed_last_success.clone(),
+        );
         Self {
+            feed_articles,
+            feed_last_success,
             health: super::health::Health::default(),
             surging,
             receipt_failures,
@@ -194,6 +221,16 @@ impl Metrics {
         self.receipt_failures.inc();
     }
 
+    /// A feed entry was read with this `result` (see `articles::feeds`).
+    pub fn feed_article(&self, feed: &str, result: &str) {
+        self.feed_articles
+            .get_or_create(&FeedResult {
+                feed: feed.to_owned(),
+                result: result.to_owned(),
+            })
+            .inc();
+    }
+
     pub fn email_sent(&self) {
         self.emails_sent.inc();
     }
@@ -207,8 +244,15 @@ impl Metrics {
             .inc();
     }
 
-    /// Renders everything, after setting the queue gauges from `queue`.
-    pub fn render(&self, queue: &super::QueueHealth) -> String {
+    /// Renders everything, after setting the queue gauges from `queue` and
+    /// each feed's last success from `feeds` (its URL and Unix time, read
+    /// from the shared database, so any instance reports every feed).
+    pub fn render(&self, queue: &super::QueueHealth, feeds: &[(String, i64)]) -> String {
+        for (feed, at) in feeds {
+            self.feed_last_success
+                .get_or_create(&Feed { feed: feed.clone() })
+                .set(*at as f64);
+        }
         for (state, n) in &queue.counts {
             self.outbox_jobs
                 .get_or_create(&State {

@@ -94,6 +94,14 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         .json(body)
 }
 
+/// Each feed that ever succeeded, with when (Unix time), for `/metrics`.
+fn succeeded(feeds: &[crate::articles::feeds::FeedStatus]) -> Vec<(String, i64)> {
+    feeds
+        .iter()
+        .filter_map(|f| Some((f.url.to_string(), f.last_success_at?.and_utc().timestamp())))
+        .collect()
+}
+
 /// `GET /metrics`: Prometheus text, for the bearer of `ops.metrics_token`,
 /// or without one configured, for loopback clients only.
 pub async fn metrics(
@@ -124,15 +132,21 @@ pub async fn metrics(
         }
     }
     let surge = state.settings.limits.article_surge_per_10min;
-    let health = state
+    let configured = state.settings.articles.feeds.clone();
+    let (health, feeds) = state
         .pool
-        .query(move |c| super::queue_health(c, surge))
+        .run(move |c| {
+            Ok::<_, DbError>((
+                super::queue_health(c, surge)?,
+                crate::articles::feeds::statuses(c, &configured)?,
+            ))
+        })
         .await
         .map_err(|e| WebError::from_db(Format::Json, e))?;
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(state.metrics.render(&health)))
+        .body(state.metrics.render(&health, &succeeded(&feeds))))
 }
 
 /// One bar pair of the 24-hour chart, in SVG units.
@@ -182,6 +196,8 @@ fn bars(hours: &[Hour]) -> Vec<Bar> {
 #[derive(Template)]
 #[template(path = "ops/queue.html")]
 struct QueuePage<'a> {
+    /// The configured feeds and how their last polls went.
+    feeds: Vec<crate::articles::feeds::FeedStatus>,
     l: Locale,
     staff: &'a Staff,
     health: QueueHealth,
@@ -242,6 +258,14 @@ impl QueuePage<'_> {
         })
     }
 
+    /// When, or "never".
+    fn when(&self, at: &Option<chrono::NaiveDateTime>) -> String {
+        at.map_or_else(
+            || self.l.t("ops-feed-never"),
+            |t| t.format("%Y-%m-%d %H:%M:%S").to_string(),
+        )
+    }
+
     fn worker_stale(&self) -> bool {
         self.health
             .heartbeat_age_seconds
@@ -267,7 +291,8 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
     ops_only(&staff)?;
     let surge = state.settings.limits.article_surge_per_10min;
     let guessing = state.settings.follow_up.failure_surge_per_10min;
-    let (health, jobs, held, hours, receipts) = state
+    let configured = state.settings.articles.feeds.clone();
+    let (health, jobs, held, hours, receipts, feeds) = state
         .pool
         .run(move |c| {
             Ok::<_, DbError>((
@@ -276,6 +301,7 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
                 super::held_digests(c, 200)?,
                 super::last_day(c)?,
                 super::receipt_failures(c, guessing)?,
+                crate::articles::feeds::statuses(c, &configured)?,
             ))
         })
         .await?;
@@ -291,6 +317,7 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
             stale_after: state.settings.ops.worker_stale.as_secs(),
             now: chrono::Utc::now(),
             receipts,
+            feeds,
         },
     ))
 }

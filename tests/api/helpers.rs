@@ -333,8 +333,14 @@ impl TestApp {
 
     /// Runs `tipdesk ARGS` against this app's database.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_with(args, &[])
+    }
+
+    /// Like [`TestApp::cli`], with more environment variables.
+    pub fn cli_with(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         std::process::Command::new(env!("CARGO_BIN_EXE_tipdesk"))
             .args(args)
+            .envs(env.iter().copied())
             .env_remove("TIPDESK_CONFIG")
             .env("TIPDESK_DATABASE__URL", self.db.url_string())
             .env("TIPDESK_SECURITY__SECRET_KEY", SECRET)

@@ -2,6 +2,8 @@
 //! The HTTP test suite: the real app, a fresh database per test, on SQLite
 //! and (when configured) PostgreSQL.
 
+#[path = "../common/feed_server.rs"]
+mod feed_server;
 mod helpers;
 #[path = "../common/process.rs"]
 mod process;
@@ -17,6 +19,7 @@ mod backlog;
 mod cms;
 mod desk_languages;
 mod desk_pages;
+mod feeds;
 mod follow_up;
 mod harness;
 mod hostile;

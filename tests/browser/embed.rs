@@ -190,3 +190,64 @@ async fn readme_gives_embed_js_its_subresource_integrity_hash() {
         "README's embed snippet must carry integrity=\"{hash}\""
     );
 }
+
+/// A signed `/embed.js` tag on the article's very first view: the frame
+/// carries the descriptor, the article is made, and the form shows its
+/// title to a reader in the browser.
+#[tokio::test]
+async fn embed_js_carries_a_signed_article_to_its_first_view() {
+    use tipdesk::articles::signed::{sign, Descriptor};
+    const KEY: &str = "embed-signing-key-embed-signing-key-0001";
+    let slot = HostPage::bind().await;
+    let origin = slot.origin();
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.embed.allowed_origins = vec![origin];
+        s.articles.embed_signing_key = Some(KEY.to_owned().into());
+    })
+    .await;
+    let d = Descriptor::new(
+        "Derby ends in a draw",
+        "https://news.example/sport/derby?from=feed&lang=en",
+        "Sport",
+        "en",
+    );
+    let sig = sign(&KEY.to_owned().into(), "derby-live", &d);
+    let page = format!(
+        r#"<!doctype html><html lang="en"><meta charset="utf-8"><title>Article</title>
+<main><h1>The article</h1>
+<script src="{}" data-article="derby-live" data-article-title="{}" data-article-url="{}"
+        data-article-section="{}" data-article-language="{}" data-sig="{sig}" async></script>
+</main>"#,
+        app.url("/embed.js"),
+        d.title,
+        d.url.replace('&', "&amp;"),
+        d.section,
+        d.language,
+    );
+    let host = slot.serve(page).await;
+    let browser = Browser::start().await;
+    browser.goto(host.url()).await;
+    assert!(browser.exists("iframe.tipdesk-embed").await);
+    browser.enter_frame("iframe.tipdesk-embed").await;
+    assert!(
+        browser.exists("textarea[name=message]").await,
+        "the form of the article the embed brought"
+    );
+    let title = browser.js("return document.title;").await;
+    assert!(
+        title.as_str().unwrap().contains("Derby ends in a draw"),
+        "{title}"
+    );
+    browser.leave_frame().await;
+    browser.close().await;
+    let id = tipdesk::domain::ArticleId::parse("derby-live").unwrap();
+    let stored = app
+        .pool
+        .with(|c| tipdesk::articles::find(c, &id))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.url, d.url,
+        "the URL arrived whole, its query included"
+    );
+}
