@@ -233,6 +233,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
     cfg.app_data(path)
         .route("/", web::get().to(webutil::landing::page))
         .route("/static/tipdesk.css", web::get().to(webutil::stylesheet))
+        .route("/static/desk-keys.js", web::get().to(webutil::desk_keys_js))
         .route("/favicon.svg", web::get().to(webutil::favicon))
         .route("/embed.js", web::get().to(webutil::embed_js))
         .route("/embed-frame.js", web::get().to(webutil::embed_frame_js))

@@ -136,6 +136,18 @@ bulk-bad-id = { $value } is not a tip's number.
 bulk-bad-action = Choose what to do with the selected tips.
 bulk-no-labels = Write the labels to add, separated by commas.
 
+## Keyboard shortcuts (queue and tip pages; "?" shows them)
+
+shortcuts-title = Keyboard shortcuts
+shortcuts-move = Next or previous tip in the list
+shortcuts-open = Open the tip
+shortcuts-select = Tick or untick the tip for the bulk form
+shortcuts-status = Go to the status
+shortcuts-assign = Go to the assignee
+shortcuts-note = Write a note on the tip
+shortcuts-help = Show or hide this list
+shortcuts-close = Close
+
 ## A tip (/desk/tips/{id})
 
 tip-back = ← All tips

@@ -121,6 +121,18 @@ bulk-bad-id = { $value } شمارهٔ گزارش نیست.
 bulk-bad-action = انتخاب کنید با گزارش‌های انتخاب‌شده چه شود.
 bulk-no-labels = برچسب‌هایی را که باید افزوده شوند بنویسید، جداشده با ویرگول.
 
+## میان‌برهای صفحه‌کلید (صف و صفحهٔ گزارش؛ «?» آن‌ها را نشان می‌دهد)
+
+shortcuts-title = میان‌برهای صفحه‌کلید
+shortcuts-move = گزارش بعدی یا قبلی در فهرست
+shortcuts-open = باز کردن گزارش
+shortcuts-select = انتخاب یا لغو انتخاب گزارش برای فرم گروهی
+shortcuts-status = رفتن به وضعیت
+shortcuts-assign = رفتن به مسئول
+shortcuts-note = نوشتن یادداشت برای گزارش
+shortcuts-help = نشان دادن یا پنهان کردن این فهرست
+shortcuts-close = بستن
+
 ## یک گزارش (/desk/tips/{id})
 
 tip-back = → همه گزارش‌ها

@@ -69,6 +69,7 @@ pub async fn middleware(
         next.call(req).await?.map_into_boxed_body()
     };
 
+    let desk_page = path.starts_with("/desk/tips") && !res.status().is_redirection();
     let h = res.headers_mut();
     let frame_ancestors = match settings.as_deref() {
         Some(s) if is_embed(&path) && !s.embed.allowed_origins.is_empty() => {
@@ -77,8 +78,10 @@ pub async fn middleware(
         _ => "'none'".to_owned(),
     };
     // The embed runs one script of tipdesk's own (`/embed-frame.js`, which
-    // tells the article its height); every other page runs none.
-    let scripts = if is_embed(&path) {
+    // tells the article its height), and the desk's queue and tip pages
+    // one for keyboard shortcuts (`/static/desk-keys.js`); every other page
+    // runs none.
+    let scripts = if is_embed(&path) || desk_page {
         "; script-src 'self'"
     } else {
         ""

@@ -52,6 +52,16 @@ pub async fn stylesheet() -> HttpResponse {
         .body(STYLESHEET)
 }
 
+/// `GET /static/desk-keys.js`: the desk's keyboard shortcuts (queue and
+/// tip pages), a small static script so the pages need no inline script
+/// (`script-src 'self'`); every page works without it.
+pub async fn desk_keys_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .body(include_str!("../../templates/static/desk-keys.js"))
+}
+
 /// `/embed.js`, which a newsroom's article loads to place the form (see
 /// README, "Embedding"). Its SHA-384, for Subresource Integrity, is in
 /// README; a test keeps the two equal.

@@ -45,8 +45,20 @@ async fn bulk_status_changes_each_tip_and_reports_the_others(backend: Backend) {
     .await;
     let editor = signed_in(&app, "intl@example.org", "editor", &["international"]).await;
 
-    // The queue offers the form, a box per tip, and "select all" ticks them.
-    let page = Page::parse(&editor.get("/desk/tips").await.text().await.unwrap());
+    // The queue offers the form, a box per tip, and "select all" ticks them;
+    // its one script (keyboard shortcuts) is its own, never inline.
+    let res = editor.get("/desk/tips").await;
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    let page = Page::parse(&res.text().await.unwrap());
+    assert_eq!(page.attrs("script", "src"), ["/static/desk-keys.js"]);
+    assert_eq!(page.count("script:not([src])"), 0);
     assert_eq!(page.count("form#bulk[action=\"/desk/tips/bulk\"]"), 1);
     assert_eq!(page.count("input[type=checkbox][name=ids][form=bulk]"), 3);
     assert_eq!(page.count("input[name=ids][checked]"), 0);

@@ -120,3 +120,116 @@ async fn an_editor_opens_a_tip_and_changes_its_status_with_the_keyboard_alone() 
     );
     browser.close().await;
 }
+
+#[tokio::test]
+async fn the_queue_and_a_tip_answer_shortcuts_but_never_while_typing() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.leave_jobs_unsent();
+    for message in [
+        "The bridge in Kabul has been closed since Monday.",
+        "The mayor's name is misspelled in the caption.",
+        "The photo shows the old bridge, not the new one.",
+    ] {
+        let res = app
+            .post_json(DEMO_ARTICLE, &json!({ "message": message }))
+            .await;
+        assert_eq!(res.status().as_u16(), 201);
+    }
+    let email = "shortcuts@example.org";
+    let password = add_user(&app, email, "editor", &["default"]);
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/desk/login")).await;
+    browser.fill("#email", email).await;
+    browser.fill("#password", &password).await;
+    browser
+        .click_and_wait("form.login button[type=submit]")
+        .await;
+    assert_eq!(browser.path().await, "/desk/tips");
+
+    // Typed into a field, the letters stay letters.
+    browser.fill("input[name=q]", "jjx?").await;
+    assert_eq!(browser.value_of("input[name=q]").await, "jjx?");
+    assert!(
+        !browser.exists("tr.current").await,
+        "no row chosen while typing"
+    );
+    assert!(!browser.exists("input[name=ids]:checked").await);
+    assert!(!browser.exists("dialog#shortcuts[open]").await);
+
+    browser.click("h1").await;
+    browser.keys("j").await;
+    assert!(
+        browser
+            .focused_is("tr[data-tip]:nth-child(1) td.ref a")
+            .await
+    );
+    browser.keys("j").await;
+    assert!(
+        browser
+            .focused_is("tr[data-tip]:nth-child(2) td.ref a")
+            .await
+    );
+    assert!(browser.exists("tr[data-tip]:nth-child(2).current").await);
+    browser.keys("x").await;
+    assert!(
+        browser
+            .is_checked("tr[data-tip]:nth-child(2) input[name=ids]")
+            .await
+    );
+    assert!(
+        !browser
+            .is_checked("tr[data-tip]:nth-child(1) input[name=ids]")
+            .await
+    );
+    browser.keys("k").await;
+    assert!(
+        browser
+            .focused_is("tr[data-tip]:nth-child(1) td.ref a")
+            .await
+    );
+
+    browser.keys("?").await;
+    assert!(
+        browser.exists("dialog#shortcuts[open]").await,
+        "? shows the list"
+    );
+    assert_eq!(
+        browser.text_of("#shortcuts-title").await,
+        "Keyboard shortcuts"
+    );
+    browser.screenshot("desk-shortcuts").await;
+    browser.keys(&key(Key::Escape)).await;
+    assert!(!browser.exists("dialog#shortcuts[open]").await);
+
+    browser.click("h1").await;
+    browser.keys("s").await;
+    assert!(browser.focused_is("form.bulk select[name=status]").await);
+
+    browser.click("h1").await;
+    browser.keys("j").await;
+    let id = browser
+        .attr_of("tr.current", "data-tip")
+        .await
+        .expect("the chosen row names its tip");
+    browser.keys_and_wait("o").await;
+    assert_eq!(
+        browser.path().await,
+        format!("/desk/tips/{id}"),
+        "o opens it"
+    );
+
+    // On the tip: n goes to the note, where s and a are just letters.
+    browser.keys("n").await;
+    assert!(browser.focused_is("textarea#note").await);
+    browser.keys("sa").await;
+    assert!(browser.focused_is("textarea#note").await);
+    assert_eq!(browser.value_of("textarea#note").await, "sa");
+    browser.click("h1").await;
+    browser.keys("a").await;
+    assert!(
+        browser
+            .focused_is("form[action$='/assign'] select[name=assignee]")
+            .await
+    );
+    browser.close().await;
+}
