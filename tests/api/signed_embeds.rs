@@ -82,7 +82,10 @@ async fn a_signed_embed_creates_its_article_and_routes_by_its_section(backend: B
     let res = app.get(&signed("derby-live", &edited)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
-    assert!(html.contains("after a late goal"));
+    assert_eq!(
+        Page::parse(&html).text("p.article a").as_deref(),
+        Some("Derby ends in a draw after a late goal")
+    );
     assert_eq!(html_lang_dir(&html).0, "fa");
 }
 

@@ -212,7 +212,9 @@ async fn bulk_requests_are_checked_before_anything_changes(backend: Backend) {
     assert_eq!(page.count("input[name=ids]"), 0);
     let res = bulk(&viewer, &[a], &[("action", "status"), ("status", "spam")]).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains("No tip was changed"));
+    assert!(Page::of(res)
+        .await
+        .has_text("p.bulk-done", "No tip was changed"));
 
     // Without the session's CSRF token: refused.
     let res = editor
@@ -241,8 +243,8 @@ async fn bulk_requests_are_checked_before_anything_changes(backend: Backend) {
     ] {
         let res = bulk(&editor, &ids, &fields).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{says}");
-        let text = res.text().await.unwrap();
-        assert!(text.contains(says), "{says}: {text}");
+        let page = Page::of(res).await;
+        assert!(page.has_text("p.notice", says), "{says}: {}", page.source());
     }
     assert_eq!(status_of(&app, a), "new");
     assert_eq!(
