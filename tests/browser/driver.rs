@@ -207,6 +207,7 @@ impl Browser {
             // An error means the page is being replaced just now.
             if let Ok(Value::String(s)) = &state {
                 if s == "complete" {
+                    self.wait_for_rendering().await;
                     return;
                 }
             }
@@ -217,6 +218,23 @@ impl Browser {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Waits until the page has been rendered twice. A loaded document is
+    /// not yet a page as the reader meets it: the browser runs `autofocus`
+    /// (the error summary takes the focus that way) in its next rendering
+    /// update (HTML, "flush autofocus candidates"), which on a busy machine
+    /// comes well after `readyState` is `complete`. Two animation frames
+    /// put that update behind us.
+    async fn wait_for_rendering(&self) {
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                vec![],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("the page was not rendered: {e}"));
     }
 
     /// The visible text of the element at `css`.
