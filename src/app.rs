@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use actix_web::dev::Server;
 use actix_web::error::{InternalError, JsonPayloadError};
 use actix_web::http::StatusCode;
-use actix_web::{middleware, web, HttpRequest, HttpServer, ResponseError};
+use actix_web::{guard, middleware, web, HttpRequest, HttpServer, ResponseError};
 
 use crate::articles;
 use crate::config::Settings;
@@ -40,6 +40,7 @@ impl Application {
     /// the server. Nothing is served until [`Application::run`].
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         crate::i18n::check()?;
+        crate::owner_only::restrict(&settings)?;
         let pool = Pool::connect(&settings.database)?;
         let hmac_keys = HmacKeys::load(
             settings.security.secret_key.as_ref(),
@@ -134,6 +135,7 @@ impl Application {
             actix_web::App::new()
                 .app_data(state.clone())
                 .configure(|cfg| routes(cfg, state.settings.server.max_body_bytes))
+                .wrap(middleware::from_fn(webutil::body_deadline::middleware))
                 .wrap(middleware::from_fn(crate::i18n::request::middleware))
                 .wrap(middleware::from_fn(webutil::headers::middleware))
                 .wrap(middleware::from_fn(webutil::request_id::middleware))
@@ -209,7 +211,16 @@ async fn retention_loop(pool: Pool, settings: Arc<Settings>, metrics: Arc<Metric
     }
 }
 
-/// Every route tipdesk serves, in one place.
+/// A route for `GET` that answers `HEAD` too, with the same status and
+/// headers: load balancers and uptime checkers ask with `HEAD` (RFC 9110
+/// §9.3.2). actix drops the body of an answer to `HEAD` on the wire and
+/// keeps its `Content-Length`.
+fn get() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// Every route tipdesk serves, in one place. Every page and document is
+/// declared with [`get`], never `get()`, so it answers `HEAD` too.
 pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
     use crate::auth::routes as auth;
     use crate::follow_up::{api as follow_up_api, routes as follow_up};
@@ -231,38 +242,38 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
     });
 
     cfg.app_data(path)
-        .route("/", web::get().to(webutil::landing::page))
-        .route("/static/tipdesk.css", web::get().to(webutil::stylesheet))
-        .route("/static/desk-keys.js", web::get().to(webutil::desk_keys_js))
-        .route("/favicon.svg", web::get().to(webutil::favicon))
-        .route("/embed.js", web::get().to(webutil::embed_js))
-        .route("/embed-frame.js", web::get().to(webutil::embed_frame_js))
-        .route("/favicon.ico", web::get().to(webutil::favicon))
-        .route("/healthz", web::get().to(ops::healthz))
-        .route("/readyz", web::get().to(ops::readyz))
-        .route("/metrics", web::get().to(ops::metrics))
+        .route("/", get().to(webutil::landing::page))
+        .route("/static/tipdesk.css", get().to(webutil::stylesheet))
+        .route("/static/desk-keys.js", get().to(webutil::desk_keys_js))
+        .route("/favicon.svg", get().to(webutil::favicon))
+        .route("/embed.js", get().to(webutil::embed_js))
+        .route("/embed-frame.js", get().to(webutil::embed_frame_js))
+        .route("/favicon.ico", get().to(webutil::favicon))
+        .route("/healthz", get().to(ops::healthz))
+        .route("/readyz", get().to(ops::readyz))
+        .route("/metrics", get().to(ops::metrics))
         .service(
             web::scope("/ops")
                 .app_data(web::PayloadConfig::new(max_body))
-                .route("/queue", web::get().to(ops::queue))
+                .route("/queue", get().to(ops::queue))
                 .route("/queue/jobs/{id}/{action}", web::post().to(ops::act)),
         )
         .service(
             web::resource("/articles/{article_id}/tip")
                 .app_data(form.clone())
-                .route(web::get().to(tip::form_page))
+                .route(get().to(tip::form_page))
                 .route(web::post().to(tip::submit_page)),
         )
         .service(
             web::resource("/embed/articles/{article_id}/tip")
                 .app_data(form.clone())
-                .route(web::get().to(tip::form_embed))
+                .route(get().to(tip::form_embed))
                 .route(web::post().to(tip::submit_embed)),
         )
         .service(
             web::resource("/follow-up")
                 .app_data(form.clone())
-                .route(web::get().to(follow_up::form_page))
+                .route(get().to(follow_up::form_page))
                 .route(web::post().to(follow_up::show_page)),
         )
         .service(
@@ -273,7 +284,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
         .service(
             web::resource("/embed/follow-up")
                 .app_data(form.clone())
-                .route(web::get().to(follow_up::form_embed))
+                .route(get().to(follow_up::form_embed))
                 .route(web::post().to(follow_up::show_embed)),
         )
         .service(
@@ -284,24 +295,24 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
         .service(
             web::scope("/desk")
                 .app_data(web::PayloadConfig::new(max_body))
-                .route("", web::get().to(desk::home))
-                .route("/login", web::get().to(auth::login_form))
+                .route("", get().to(desk::home))
+                .route("/login", get().to(auth::login_form))
                 .route("/login", web::post().to(auth::login))
                 .route("/login/totp", web::post().to(auth::login_totp))
                 .route("/logout", web::post().to(auth::logout))
                 .route("/locale", web::post().to(auth::set_locale))
-                .route("/tips", web::get().to(desk::queue))
+                .route("/tips", get().to(desk::queue))
                 .route("/tips/bulk", web::post().to(desk::bulk))
-                .route("/tips/{id}", web::get().to(desk::show))
+                .route("/tips/{id}", get().to(desk::show))
                 .route("/tips/{id}/contact", web::post().to(desk::reveal_contact))
                 .route("/tips/{id}/status", web::post().to(desk::change_status))
                 .route("/tips/{id}/assign", web::post().to(desk::assign))
                 .route("/tips/{id}/notes", web::post().to(desk::add_note))
                 .route("/tips/{id}/messages", web::post().to(desk::write_to_reader))
                 .route("/tips/{id}/labels", web::post().to(desk::set_labels))
-                .route("/audit", web::get().to(crate::audit::routes::audit_trail)),
+                .route("/audit", get().to(crate::audit::routes::audit_trail)),
         )
-        .route("/api/v1/openapi.json", web::get().to(tip::openapi))
+        .route("/api/v1/openapi.json", get().to(tip::openapi))
         .service(
             web::resource("/api/v1/articles/{article_id}/tips")
                 .app_data(json.clone())

@@ -175,6 +175,11 @@ pub fn main() -> ExitCode {
     };
     crate::telemetry::init(&settings.log);
     let format = settings.log.format;
+    // Before any command opens the database or writes a key.
+    if let Err(e) = crate::owner_only::restrict(&settings) {
+        eprintln!("tipdesk: {e:#}");
+        return ExitCode::FAILURE;
+    }
     match run(cli.command, settings) {
         Ok(()) => ExitCode::SUCCESS,
         // With JSON logs, even the reason tipdesk stopped is a JSON line.

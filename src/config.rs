@@ -76,6 +76,11 @@ pub struct ServerSettings {
     pub proxies: crate::web::client::ProxyTrust,
     #[serde(deserialize_with = "at_least_1024")]
     pub max_body_bytes: usize,
+    /// The longest a request's whole body may take to arrive once its
+    /// headers have (`server.body_timeout_seconds`, at least 1): then 408
+    /// and the connection is closed (`web::body_deadline`).
+    #[serde(rename = "body_timeout_seconds", deserialize_with = "positive_seconds")]
+    pub body_timeout: Duration,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -892,6 +897,7 @@ mod tests {
         TIPDESK_SERVER__CLIENT_IP_HEADER      | bad header         | server.client_ip_header
         TIPDESK_SERVER__TRUSTED_PROXIES       | proxy.internal     | server.trusted_proxies
         TIPDESK_SERVER__MAX_BODY_BYTES        | 100                | server.max_body_bytes
+        TIPDESK_SERVER__BODY_TIMEOUT_SECONDS  | 0                  | server.body_timeout_seconds
         TIPDESK_PRIVACY__ENCRYPTION_KEYS      | k1:notbase64!      | privacy.encryption_keys
         TIPDESK_STORAGE__DATA_DIR             |                    | storage.data_dir
         TIPDESK_DATABASE__URL                 | mysql://x          | database.url

@@ -20,6 +20,7 @@ pub mod fuzzing;
 pub mod i18n;
 pub mod notifications;
 pub mod ops;
+pub mod owner_only;
 pub mod privacy;
 pub mod secrets;
 pub mod state;

@@ -208,6 +208,9 @@ error-form-not-utf8 = The form data could not be read (it is not valid UTF-8 tex
 error-form-malformed = The form data could not be read (a field was sent twice or is malformed). Please go back and send it again.
 error-form-duplicate = The form sent the field “{ $field }” more than once, so we cannot tell which one you meant. Please go back and send it again.
 error-form-content-type = This form accepts only application/x-www-form-urlencoded submissions.
+error-query-repeated = The address gives “{ $parameter }” more than once, so we cannot tell which one you meant. Remove one and load the page again.
+error-query-unreadable = The address’s “{ $parameter }” is not a value this page takes. Remove it or correct it and load the page again.
+error-body-timeout = What you sent did not arrive within { $seconds } seconds, so we stopped waiting. Nothing was saved; please send it again.
 
 ## The JSON API's messages (the `error` codes and field keys never change)
 

@@ -1,7 +1,7 @@
 //! `GET /desk/audit`: the audit trail, newest first, for admins.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -30,7 +30,7 @@ pub struct AuditQuery {
 pub async fn audit_trail(
     state: web::Data<AppState>,
     staff: Staff,
-    query: web::Query<AuditQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     if !staff.is_admin() {
         return Err(WebError::new(
@@ -40,7 +40,7 @@ pub async fn audit_trail(
             crate::i18n::Msg::new("desk-audit-admins-only"),
         ));
     }
-    let before = query.before;
+    let before = crate::web::query::parse::<AuditQuery>(&req)?.before;
     let entries = state
         .pool
         .query(move |conn| super::list(conn, before, PAGE + 1))

@@ -15,6 +15,7 @@ use crate::i18n::{self, Locale, Msg};
 use crate::state::AppState;
 use crate::web::form::StrictForm;
 use crate::web::form_token;
+use crate::web::query::Query;
 use crate::web::{html_no_store, Format, WebError};
 
 const LOGIN_SCOPE: &str = "desk-login";
@@ -132,7 +133,10 @@ fn signed_in(state: &AppState, token: &str, email: &str, next: String) -> HttpRe
 }
 
 /// `GET /desk/login`
-pub async fn login_form(state: web::Data<AppState>, query: web::Query<NextQuery>) -> HttpResponse {
+pub async fn login_form(
+    state: web::Data<AppState>,
+    Query(query): Query<NextQuery>,
+) -> HttpResponse {
     login_page(
         &state,
         StatusCode::OK,

@@ -2,9 +2,10 @@
 //! (`{"receipt"}` → the reader's view of the tip) and `POST
 //! /api/v1/follow-up/messages` (`{"receipt", "message"}` → 201). The same
 //! checks as the pages ([`super::access`]), the same JSON error shape as
-//! the rest of the API, and `Cache-Control: no-store` on every answer.
+//! the rest of the API, and `Cache-Control: no-store` on every answer (as
+//! on every answer to a POST: `web::headers`).
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::SecondsFormat;
 use serde::Serialize;
@@ -64,17 +65,8 @@ impl<'a> From<&'a ReaderTip> for TipJson<'a> {
     }
 }
 
-fn no_store(mut res: HttpResponse) -> HttpResponse {
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    res
-}
-
 fn error(status: StatusCode, code: &'static str, message: Msg) -> WebError {
     WebError::new(Format::Json, status, code, message)
-        .with_header("cache-control", "no-store".into())
 }
 
 fn invalid(fields: FieldErrors) -> WebError {
@@ -166,7 +158,7 @@ pub async fn read_json(
     let UniqueJson(body) = body.into_inner();
     let [receipt] = strings(&body, ["receipt"])?;
     let tip = open(&state, &req, receipt.as_deref()).await?;
-    Ok(no_store(HttpResponse::Ok().json(TipJson::from(&tip))))
+    Ok(HttpResponse::Ok().json(TipJson::from(&tip)))
 }
 
 /// `POST /api/v1/follow-up/messages`: `{"receipt", "message"}` → 201.
@@ -186,8 +178,8 @@ pub async fn reply_json(
     if replied == Replied::Gone {
         return Err(refusal(&Access::Wrong));
     }
-    Ok(no_store(HttpResponse::Created().json(serde_json::json!({
+    Ok(HttpResponse::Created().json(serde_json::json!({
         "reference": tip.reference,
         "message": l.t("api-reply-accepted"),
-    }))))
+    })))
 }

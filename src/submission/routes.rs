@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::web::form::{self as form, FormError};
 use crate::web::form_token as token;
 use crate::web::json::UniqueJson;
-use crate::web::{html, html_no_store, Format, WebError};
+use crate::web::{html, Format, WebError};
 
 /// A full page of its own, or the minimal version for an iframe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -547,8 +547,9 @@ async fn submit_form(
         Err(e) => return Err(e.into()),
     };
     let l = i18n::current();
-    // The receipt is on this page: no cache may keep it.
-    Ok(html_no_store(
+    // The receipt is on this page: `web::headers` makes it `no-store`, as
+    // every answer to a POST (the refused form too: it echoes the reader).
+    Ok(html(
         StatusCode::OK,
         &ThanksPage {
             l,
@@ -620,14 +621,13 @@ pub async fn submit_json(
     let stored = super::accept(&state, article, tip, client, resend)
         .await
         .map_err(|e| WebError::from_db(Format::Json, e))?;
-    Ok(HttpResponse::Created()
-        // The receipt is in this answer: no cache may keep it.
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .json(serde_json::json!({
-            "reference": stored.reference.as_str(),
-            "receipt": stored.receipt.grouped(),
-            "message": l.t("api-accepted"),
-        })))
+    // The receipt is in this answer: `web::headers` makes it `no-store`,
+    // as every answer to a POST.
+    Ok(HttpResponse::Created().json(serde_json::json!({
+        "reference": stored.reference.as_str(),
+        "receipt": stored.receipt.grouped(),
+        "message": l.t("api-accepted"),
+    })))
 }
 
 fn with_retry_after(mut res: HttpResponse, seconds: u64) -> HttpResponse {

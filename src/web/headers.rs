@@ -47,6 +47,7 @@ pub async fn middleware(
         .app_data::<actix_web::web::Data<crate::state::AppState>>()
         .map(|s| s.settings.clone());
     let path = req.path().to_owned();
+    let safe_method = matches!(*req.method(), Method::GET | Method::HEAD);
     let cors = settings
         .as_deref()
         .filter(|_| is_api(&path))
@@ -60,8 +61,12 @@ pub async fn middleware(
             StatusCode::FORBIDDEN
         });
         if cors.is_some() {
+            // `Idempotency-Key` marks a resend of a tip (openapi.json).
             r.insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "POST"))
-                .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "content-type"))
+                .insert_header((
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    "content-type, idempotency-key",
+                ))
                 .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"));
         }
         req.into_response(r.finish())
@@ -107,7 +112,13 @@ pub async fn middleware(
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
     );
-    if is_staff(&path) {
+    // What no cache may keep: staff pages (tips), and every answer to a
+    // request that sends something (a POST): it either echoes what the
+    // reader wrote (a refused form, a field map, a reported fault) or
+    // identifies a tip (a thank-you page, a receipt, a follow-up page).
+    // One rule here, rather than one per handler, so a new refusal cannot
+    // forget it (RFC 9111 §5.2.2.5).
+    if is_staff(&path) || !safe_method {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if settings
@@ -121,6 +132,13 @@ pub async fn middleware(
     }
     if let Some(origin) = cors {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        // A 429 or 503 says when to try again; a newsroom's script can
+        // read only the headers CORS lists beyond the safelisted few
+        // (Fetch standard, "CORS-safelisted response-header name").
+        h.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("retry-after"),
+        );
         h.append(header::VARY, HeaderValue::from_static("Origin"));
     }
     h.remove(header::SERVER);

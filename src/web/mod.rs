@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every capability: rendering, errors, request
 //! ids, client identity, static assets.
 
+pub mod body_deadline;
 pub mod client;
 pub mod error;
 pub mod form;
@@ -8,6 +9,7 @@ pub mod form_token;
 pub mod headers;
 pub mod json;
 pub mod landing;
+pub mod query;
 pub mod request_id;
 
 use actix_web::http::StatusCode;

@@ -1,7 +1,7 @@
 //! `GET /desk/tips`: the queue, filtered, counted and paged.
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -246,9 +246,9 @@ impl QueuePage<'_> {
 pub async fn queue(
     state: web::Data<AppState>,
     staff: Staff,
-    query: web::Query<QueueQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
-    let query = query.into_inner();
+    let query: QueueQuery = crate::web::query::parse(&req)?;
     let desks: Vec<String> = match staff.desk_scope() {
         None => state.settings.desks.keys().cloned().collect(),
         Some(d) => d.to_vec(),
