@@ -5,9 +5,14 @@
 //! spread through the table, contain RAREWORD (for the text-search page).
 //! Prints JSON with counts and the seconds taken.
 //!
-//! Usage: `bench_tips DATABASE_URL N RAREWORD RARE`
+//! Usage: `bench_tips DATABASE_URL N RAREWORD RARE [--outbox]`
 //! (e.g. `sqlite://var/tipdesk.db 1000000 xylophonist 25`), with the
 //! service stopped.
+//!
+//! With `--outbox` (the drain benchmark, scripts/bench `--only drain`),
+//! every tip also gets its desk's notification, due now, written by
+//! `notifications::outbox::enqueue_tip` as a submission writes it: a
+//! backlog of N jobs without posting N tips.
 //!
 //! The tips are written without their folded search copy, as rows from
 //! before the folding existed: the next start folds them, and the bench
@@ -97,8 +102,12 @@ fn reference(i: u64) -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [url, n, rare_word, rare] = args.as_slice() else {
-        eprintln!("usage: bench_tips DATABASE_URL N RAREWORD RARE");
+    let (args, outbox) = match args.as_slice() {
+        [rest @ .., last] if last == "--outbox" => (rest, true),
+        all => (all, false),
+    };
+    let [url, n, rare_word, rare] = args else {
+        eprintln!("usage: bench_tips DATABASE_URL N RAREWORD RARE [--outbox]");
         std::process::exit(2);
     };
     let n: u64 = n.parse().expect("N is a number");
@@ -183,6 +192,21 @@ fn main() {
                         .execute(c))?;
                 }
             }
+            if outbox {
+                let desk = &settings.desks["default"];
+                let ids: Vec<tipdesk::domain::TipId> =
+                    tipdesk::db_run!(conn, |c| tips::table.select(tips::id).load(c))?;
+                for id in ids {
+                    tipdesk::notifications::outbox::enqueue_tip(
+                        conn,
+                        id,
+                        "default",
+                        &desk.emails,
+                        "bench.invalid",
+                        None,
+                    )?;
+                }
+            }
             Ok::<_, DbError>(())
         })
     })
@@ -203,8 +227,16 @@ fn main() {
         })
         .expect("count the tips")
     };
+    let jobs: i64 = pool
+        .with(|conn| {
+            Ok::<_, DbError>(tipdesk::db_run!(conn, |c| {
+                tipdesk::db::schema::outbox::table.count().get_result(c)
+            })?)
+        })
+        .expect("count the jobs");
     let summary = serde_json::json!({
         "tips": count(None, None),
+        "jobs": jobs,
         "rare": count(None, Some(format!("%{rare_word}%"))),
         "in_review": count(Some(TipStatus::InReview), None),
         "unread": pool

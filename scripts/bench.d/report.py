@@ -133,6 +133,16 @@ if qd:
         txt += f"; nothing pending after {fmt(qd['drained_seconds'], ' s', 1)}"
     row("5b", f"Queue: same {qd['jobs']:,} jobs, default digest window ({qd['window']} s)", txt, "", "", "—", "—",
         "queue_digest")
+db = one("drain_backlog")
+if db:
+    rate = db["sent"] / db["seconds"] if db["seconds"] else None
+    if db["sent"] >= db["jobs"]:
+        txt = f"{fmt(db['seconds'], ' s', 1)} to sent = {db['sent']:,} ({fmt(rate, ' emails/s')})"
+    else:
+        txt = (f"stopped after {fmt(db['seconds'], ' s', 0)} with {db['sent']:,} sent ({fmt(rate, ' emails/s')}); "
+               f"≈ {fmt(db.get('projected_seconds'), ' s', 0)} to drain at that rate (projected)")
+    row("5c", f"Drain: a backlog of {db['jobs']:,} notifications generated in the database, digest window 0",
+        txt, "", "", "drains", verdict(db["sent"] >= db["jobs"]), "drain_backlog")
 idle = reps("rss_idle")
 if idle:
     worst = max(d["rss_kb"] for d in idle) / 1024
