@@ -25,23 +25,27 @@ pub const FILE_MODE: u32 = 0o600;
 /// anything is opened (the CLI and [`crate::app::Application::build`] do).
 ///
 /// # Errors
-/// When the data directory cannot be created or its mode set: tipdesk
-/// refuses to start rather than keep tips where others may read them.
+/// When the mode of the data directory or the database cannot be set:
+/// tipdesk refuses to start rather than keep tips where others may read
+/// them.
 pub fn restrict(settings: &Settings) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use rustix::fs::Mode;
         rustix::process::umask(Mode::from_raw_mode(0o077));
     }
+    // Not created here: commands that never write (`queue status` on
+    // PostgreSQL, say) leave no folder behind; whatever creates it later
+    // does so under the umask above.
     let data = &settings.storage.data_dir;
-    std::fs::create_dir_all(data)
-        .map_err(|e| anyhow::anyhow!("storage.data_dir: cannot create {}: {e}", data.display()))?;
-    narrow(data, DIR_MODE).map_err(|e| {
-        anyhow::anyhow!(
-            "storage.data_dir: cannot make {} owner-only: {e}",
-            data.display()
-        )
-    })?;
+    if data.is_dir() {
+        narrow(data, DIR_MODE).map_err(|e| {
+            anyhow::anyhow!(
+                "storage.data_dir: cannot make {} owner-only: {e}",
+                data.display()
+            )
+        })?;
+    }
     if let DatabaseUrl::Sqlite(db) = &settings.database.url {
         for suffix in ["", "-wal", "-shm", "-journal"] {
             let mut name = db.as_os_str().to_owned();
