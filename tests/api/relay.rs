@@ -77,7 +77,11 @@ async fn opportunistic_tls_encrypts_with_an_unverified_certificate(backend: Back
         mail.iter().all(|m| m.tls),
         "the messages went over STARTTLS, not in clear"
     );
-    assert_eq!(smtp.quits(), 1, "two connections");
+    assert_eq!(
+        smtp.count_reaches(SmtpServer::quits, 1).await,
+        1,
+        "two connections"
+    );
     assert!(app.jobs().iter().all(|j| j.state == "sent"));
     let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
     let said: Vec<&str> = logs
@@ -101,7 +105,10 @@ async fn required_tls_refuses_a_self_signed_certificate_saying_once_where(backen
     let pass = app.worker().drain().await.unwrap();
     assert_eq!((pass.emails_sent, pass.failed), (0, 1));
     assert!(smtp.received().is_empty(), "nothing was sent unverified");
-    assert_eq!(smtp.failed_handshakes(), 1);
+    assert_eq!(
+        smtp.count_reaches(SmtpServer::failed_handshakes, 1).await,
+        1
+    );
     let job = &app.jobs()[0];
     assert_eq!(job.state, "retrying");
     let error = job.last_error.clone().unwrap();
@@ -168,13 +175,13 @@ async fn pooled_connections_are_closed_with_quit(backend: Backend) {
     // politely (the worker retires those idle for RETIRE_AFTER).
     assert_eq!(worker.retire_idle(Duration::from_secs(3600)).await, 0);
     assert_eq!(worker.retire_idle(Duration::ZERO).await, 1);
-    assert_eq!(smtp.quits(), 1);
+    assert_eq!(smtp.count_reaches(SmtpServer::quits, 1).await, 1);
 
     // Stopping: every pooled connection says goodbye.
     one_tip(&app).await;
     assert_eq!(worker.drain().await.unwrap().emails_sent, 1);
     worker.close().await;
-    assert_eq!(smtp.quits(), 2);
+    assert_eq!(smtp.count_reaches(SmtpServer::quits, 2).await, 2);
 }
 
 /// The value of a sample of the metrics text, e.g.

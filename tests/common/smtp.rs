@@ -232,6 +232,22 @@ impl SmtpServer {
         self.state.lock().unwrap().failed_handshakes
     }
 
+    /// Waits up to 10 s for a count the server keeps ([`Self::quits`],
+    /// [`Self::failed_handshakes`]) to reach `n`, and returns it. The server
+    /// learns that a client quit or refused its certificate only after the
+    /// client has moved on, so a test that reads the count at once races
+    /// the server's task (it lost on a busy machine).
+    pub async fn count_reaches(&self, count: fn(&Self) -> usize, n: usize) -> usize {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = count(self);
+            if now >= n || tokio::time::Instant::now() >= deadline {
+                return now;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Messages the server answered with 250.
     pub fn accepted(&self) -> Vec<Received> {
         self.received().into_iter().filter(|m| m.accepted).collect()
