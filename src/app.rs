@@ -310,6 +310,10 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .route("/tips/{id}/notes", web::post().to(desk::add_note))
                 .route("/tips/{id}/messages", web::post().to(desk::write_to_reader))
                 .route("/tips/{id}/labels", web::post().to(desk::set_labels))
+                .route(
+                    "/tips/{id}/attachments/{n}",
+                    get().to(desk::download_attachment),
+                )
                 .route("/audit", get().to(crate::audit::routes::audit_trail)),
         )
         .route("/api/v1/openapi.json", get().to(tip::openapi))

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroU64};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -45,6 +45,7 @@ pub struct Settings {
     pub i18n: I18nSettings,
     pub follow_up: FollowUpSettings,
     pub articles: ArticleSettings,
+    pub attachments: AttachmentSettings,
     pub desks: BTreeMap<String, DeskSettings>,
 }
 
@@ -367,6 +368,25 @@ pub enum IdFrom {
     LinkSlug,
 }
 
+/// Files readers attach to tips (`[attachments]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentSettings {
+    /// Files one tip may carry; 0 turns attachments off.
+    pub max_files: u32,
+    /// Bytes one file may have.
+    pub max_file_bytes: NonZeroU64,
+    /// Bytes all the files of one tip may have together.
+    pub max_total_bytes: NonZeroU64,
+    /// Bytes all stored files may have together (the store-wide budget);
+    /// past it new files are refused (503) while text tips still go
+    /// through. 0: no budget.
+    pub max_store_bytes: u64,
+    /// The types taken, by the names of `domain::FileType`.
+    #[serde(deserialize_with = "file_types")]
+    pub allowed_types: Vec<crate::domain::FileType>,
+}
+
 /// One desk: who is mailed, and which article sections it owns.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -480,6 +500,12 @@ impl Settings {
                     format!("must be at most {MAX_FIRST_LOOK_HOURS} (a year)"),
                 ));
             }
+        }
+        if self.attachments.max_file_bytes > self.attachments.max_total_bytes {
+            return Err(ConfigError::new(
+                "attachments.max_file_bytes",
+                "must not be more than attachments.max_total_bytes",
+            ));
         }
         if !self.desks.contains_key("default") {
             return Err(ConfigError::new(
@@ -727,6 +753,22 @@ fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .collect())
+}
+
+fn file_types<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<crate::domain::FileType>, D::Error> {
+    use crate::domain::FileType;
+    list(d)?
+        .iter()
+        .map(|name| {
+            FileType::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = FileType::ALL.iter().map(|t| t.as_str()).collect();
+                D::Error::custom(format!(
+                    "`{name}` is not a file type tipdesk knows ({})",
+                    known.join(", ")
+                ))
+            })
+        })
+        .collect()
 }
 
 fn trusted_proxies<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<IpNet>, D::Error> {

@@ -5,10 +5,11 @@
 //! Capabilities: [`submission`] (readers), [`follow_up`] (readers coming
 //! back with their receipt), [`notifications`] (the desk's
 //! email), [`triage`] (the desk's dashboard), [`auth`] (staff accounts),
-//! [`audit`], [`ops`] (queue, health, metrics, retention), [`articles`]; over shared [`db`], [`domain`], [`config`], [`i18n`], [`web`].
+//! [`attachments`] (files sent with tips), [`audit`], [`ops`] (queue, health, metrics, retention), [`articles`]; over shared [`db`], [`domain`], [`config`], [`i18n`], [`web`].
 
 pub mod app;
 pub mod articles;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod cli;

@@ -378,3 +378,21 @@ email-reply-subject = A reader wrote back: { $title }
 email-reply-intro = The reader who sent a tip about an article your desk owns has written back to the desk.
 email-reply-open = Read it and answer in the dashboard
 email-reply-privacy = What the reader wrote is only in the dashboard: an inbox is not a safe place for a source's words.
+
+## A tip's files
+tip-attachments = Files from the reader
+tip-attachments-about = Downloading a file is recorded in the audit trail. Open files from sources with care: on a machine kept for it, not the one you read email on.
+tip-attachment-name = Name
+tip-attachment-type = Type
+tip-attachment-size = Size
+tip-attachment-sha256 = SHA-256
+tip-attachment-metadata = Metadata
+tip-attachment-bytes = { $bytes } bytes
+tip-attachment-meta-removed = Removed (location, camera, dates)
+tip-attachment-meta-kept = Kept at the reader's request
+tip-attachment-meta-as_sent = Stored as sent (documents keep their own)
+tip-attachment-download = Download
+email-attachments = { $count ->
+    [one] One file came with this tip; it is in the dashboard.
+   *[other] { $count } files came with this tip; they are in the dashboard.
+}

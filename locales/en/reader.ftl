@@ -267,3 +267,24 @@ article-url-host = The article's address must be on one of the newsroom's hosts 
 article-section-invalid = Give a section of 1 to { $max } characters on one line (no line breaks or control characters).
 # $tag: the tag that was sent
 article-language-invalid = { $tag } is not a language tag such as fa, ps or en-GB.
+
+## Attachments (the form's `attachments` field)
+form-attachments-label = Files that show it (optional)
+form-attachments-hint = Up to { $files } files, { $size } MB each: photos, PDFs, text, office documents, audio or video.
+form-attachments-documents = Documents, audio and video can carry names and dates (who wrote or recorded them, and when). They are stored exactly as you send them.
+form-attachments-again = For your safety your browser does not keep the files you chose. Please choose them again before you send.
+attachment-too-many = You can attach at most { $limit } files to one tip.
+attachment-too-large = “{ $file }” is larger than { $limit } MB, the most one file may be.
+attachment-total-too-large = With “{ $file }” your files come to more than { $limit } MB, the most one tip may carry.
+attachment-empty = “{ $file }” is empty (0 bytes).
+attachment-bad-name = The name of the file “{ $file }” cannot be used: it is too long, is a folder path, or has invisible control characters. Please rename the file and attach it again.
+attachment-type-refused = “{ $file }” is not a kind of file we take. We take photos, PDFs, plain text and CSV, office documents, audio and video.
+attachment-polyglot = “{ $file }” is two kinds of file at once, so we cannot take it safely. Please save it again as one kind (for example print it to PDF).
+attachment-store-full = We cannot take files just now. Send your tip without them, or try again later.
+multipart-malformed = The form arrived incomplete or damaged (at part { $part }). Nothing was saved; please send it again.
+multipart-no-name = Part { $part } of the form has no name, so we cannot tell which field it is. Nothing was saved.
+multipart-file-in-text-field = The field “{ $field }” arrived as a file; it must be text. Nothing was saved.
+multipart-text-in-file-field = The field “attachments” must carry files, not text. Nothing was saved.
+multipart-not-utf8 = The field “{ $field }” is not readable text (UTF-8). Nothing was saved.
+multipart-text-too-large = The form's text is too long (at the field “{ $field }”). Nothing was saved.
+api-attachments-in-json = Files cannot travel in JSON. Send the tip as multipart/form-data with each file as an “attachments” part.

@@ -309,3 +309,21 @@ email-reply-subject = خواننده پاسخ داد: { $title }
 email-reply-intro = خواننده‌ای که درباره مطلبی مربوط به میز شما گزارش فرستاده بود، برای میز پیام تازه‌ای نوشته است.
 email-reply-open = خواندن و پاسخ دادن در داشبورد
 email-reply-privacy = نوشته خواننده فقط در داشبورد است: صندوق ایمیل جای امنی برای سخنان یک منبع نیست.
+
+## A tip's files
+tip-attachments = فایل‌های خواننده
+tip-attachments-about = بارگیری هر فایل در پیشینهٔ ممیزی ثبت می‌شود. فایل‌های منبع‌ها را با احتیاط باز کنید: روی دستگاهی که برای این کار کنار گذاشته‌اید، نه دستگاهی که با آن ایمیل می‌خوانید.
+tip-attachment-name = نام
+tip-attachment-type = نوع
+tip-attachment-size = اندازه
+tip-attachment-sha256 = SHA-256
+tip-attachment-metadata = فراداده
+tip-attachment-bytes = { $bytes } بایت
+tip-attachment-meta-removed = پاک شد (مکان، دوربین، تاریخ‌ها)
+tip-attachment-meta-kept = به درخواست خواننده نگه داشته شد
+tip-attachment-meta-as_sent = همان‌طور که فرستاده شد (اسناد فرادادهٔ خود را دارند)
+tip-attachment-download = بارگیری
+email-attachments = { $count ->
+    [one] یک فایل همراه این گزارش آمد؛ در داشبورد است.
+   *[other] { $count } فایل همراه این گزارش آمد؛ در داشبورد هستند.
+}

@@ -233,3 +233,24 @@ article-url-invalid = د لیکنې پته د http:// یا https:// URL په ت�
 article-url-host = د لیکنې پته باید د خبرونو ادارې پر یوه کوربه وي (articles.allowed_hosts)؛ { $host } له هغو نه دی.
 article-section-invalid = له ۱ تر { $max } توریزه برخه په یوه کرښه ورکړئ (پرته له نوې کرښې یا کنټرولي توري).
 article-language-invalid = { $tag } د ژبې نښه نه ده؛ بېلګې: fa، ps یا en-GB.
+
+## Attachments (the form's `attachments` field)
+form-attachments-label = هغه فایلونه چې دا ښيي (اختیاري)
+form-attachments-hint = تر { $files } فایلونو پورې، هر یو تر { $size } میګابایټه: انځورونه، PDF، متن، دفتري اسناد، غږ یا ویډیو.
+form-attachments-documents = اسناد، غږیز او ویډیويي فایلونه کېدای شي نومونه او نېټې (چا او کله لیکلي یا ثبت کړي) ولري. دا فایلونه لکه څنګه چې یې لېږئ هماغسې ساتل کېږي.
+form-attachments-again = ستاسو د خوندیتوب لپاره ستاسو براوزر هغه فایلونه نه ساتي چې تاسو غوره کړي وو. مهرباني وکړئ د لېږلو مخکې یې بیا غوره کړئ.
+attachment-too-many = یو راپور ته تر { $limit } فایلونو زیات نه شئ نښلولای.
+attachment-too-large = «{ $file }» له { $limit } میګابایټه لوی دی، چې د یو فایل تر ټولو زیات حد دی.
+attachment-total-too-large = د «{ $file }» سره ستاسو فایلونه له { $limit } میګابایټه زیاتېږي، چې د یو راپور تر ټولو زیات حد دی.
+attachment-empty = «{ $file }» تش دی (۰ بایټه).
+attachment-bad-name = د «{ $file }» فایل نوم نه شي منل کېدای: ډېر اوږد دی، د فولډر لاره ده، یا نالیدلي کنټرولي توري لري. مهرباني وکړئ د فایل نوم بدل کړئ او بیا یې ونښلوئ.
+attachment-type-refused = «{ $file }» د هغو فایلونو له ډول نه دی چې موږ یې منو. موږ انځورونه، PDF، ساده متن او CSV، دفتري اسناد، غږ او ویډیو منو.
+attachment-polyglot = «{ $file }» په یو وخت کې دوه ډوله فایل دی، نو موږ یې په خوندي ډول نه شو منلای. مهرباني وکړئ د یو ډول په توګه یې بیا خوندي کړئ (د بېلګې په توګه PDF ته یې چاپ کړئ).
+attachment-store-full = اوس فایلونه نه شو منلای. خپل راپور پرته له فایلونو ولېږئ، یا وروسته بیا هڅه وکړئ.
+multipart-malformed = فورمه نیمګړې یا زیانمنه را ورسېده (په { $part } برخه کې). هېڅ شی خوندي نه شو؛ مهرباني وکړئ بیا یې ولېږئ.
+multipart-no-name = د فورمې { $part } برخه نوم نه لري، نو نه پوهېږو چې کوم ډګر دی. هېڅ شی خوندي نه شو.
+multipart-file-in-text-field = د «{ $field }» ډګر د فایل په توګه راغی؛ باید متن وي. هېڅ شی خوندي نه شو.
+multipart-text-in-file-field = د «attachments» ډګر باید فایلونه ولري، نه متن. هېڅ شی خوندي نه شو.
+multipart-not-utf8 = د «{ $field }» ډګر د لوستلو وړ متن (UTF-8) نه دی. هېڅ شی خوندي نه شو.
+multipart-text-too-large = د فورمې متن ډېر اوږد دی (د «{ $field }» په ډګر کې). هېڅ شی خوندي نه شو.
+api-attachments-in-json = فایلونه په JSON کې نه لېږل کېږي. راپور د multipart/form-data په توګه ولېږئ او هر فایل د «attachments» برخې په توګه.

@@ -243,7 +243,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        tip_id -> BigInt,
+        n -> Integer,
+        name -> Text,
+        file_key -> Text,
+        sha256 -> Text,
+        file_type -> Text,
+        size -> BigInt,
+        metadata -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    attachment_chunks (attachment_id, seq) {
+        attachment_id -> BigInt,
+        seq -> Integer,
+        data -> Binary,
+    }
+}
+
 diesel::joinable!(outbox_attempts -> outbox (job_id));
+diesel::joinable!(attachments -> tips (tip_id));
+diesel::joinable!(attachment_chunks -> attachments (attachment_id));
 diesel::joinable!(tip_receipts -> tips (tip_id));
 diesel::joinable!(tip_messages -> tips (tip_id));
 diesel::joinable!(tip_messages -> users (user_id));
@@ -276,4 +301,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     tip_messages,
     receipt_failures,
     feeds,
+    attachments,
+    attachment_chunks,
 );

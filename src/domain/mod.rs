@@ -7,6 +7,7 @@
 mod article_id;
 mod contact;
 mod email;
+mod file_type;
 pub mod folding;
 pub mod graphemes;
 mod ids;
@@ -19,6 +20,7 @@ mod tip;
 pub use article_id::ArticleId;
 pub use contact::Contact;
 pub use email::{EmailAddress, EmailProblem};
+pub use file_type::FileType;
 pub use ids::{JobId, TipId, UserId};
 pub use language::Language;
 pub use receipt::Receipt;

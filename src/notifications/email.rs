@@ -25,6 +25,8 @@ struct TipText<'a> {
     received: String,
     link: String,
     excerpt: Option<String>,
+    /// "N files came with this tip", when any did.
+    files: Option<String>,
 }
 
 #[derive(Template)]
@@ -37,6 +39,8 @@ struct TipHtml<'a> {
     received: String,
     link: String,
     excerpt: Option<String>,
+    /// "N files came with this tip", when any did.
+    files: Option<String>,
 }
 
 /// The email for a reader's reply: the article, when the tip came, a link.
@@ -244,6 +248,9 @@ pub fn single(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeE
     });
     let received = format!("{} UTC", job.received_at.format("%Y-%m-%d %H:%M"));
     let link = dashboard(settings, &format!("/desk/tips/{}", job.tip_id));
+    let files = (job.attachments > 0).then(|| {
+        l.msg(&Msg::new("email-attachments").number("count", job.attachments.unsigned_abs()))
+    });
     let render = |e: askama::Error| ComposeError(e.to_string());
     let text = TipText {
         l,
@@ -253,6 +260,7 @@ pub fn single(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeE
         received: received.clone(),
         link: link.clone(),
         excerpt: excerpt.clone(),
+        files: files.clone(),
     }
     .render()
     .map_err(render)?;
@@ -264,6 +272,7 @@ pub fn single(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeE
         received,
         link,
         excerpt,
+        files,
     }
     .render()
     .map_err(render)?;

@@ -12,7 +12,9 @@ use diesel::prelude::*;
 
 use super::wake;
 use crate::audit::{self, Actor};
-use crate::db::schema::{articles, mailboxes, outbox, outbox_attempts, tips, worker_heartbeats};
+use crate::db::schema::{
+    articles, attachments, mailboxes, outbox, outbox_attempts, tips, worker_heartbeats,
+};
 use crate::db::Conn;
 use crate::domain::{JobId, Sensitive, TipId, TipKind};
 
@@ -218,6 +220,9 @@ pub struct ClaimedJob {
     pub digest: bool,
     /// What the email is about.
     pub reason: JobReason,
+    /// How many files came with the tip (filled in by [`claim`]; the
+    /// email gives the number, never a name).
+    pub attachments: i64,
 }
 
 /// Which jobs to claim.
@@ -310,9 +315,23 @@ pub fn claim(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<Cla
                 tips::message,
                 outbox::digest,
                 outbox::reason,
+                0i64.into_sql::<diesel::sql_types::BigInt>(),
             ))
             .load(conn))?;
         jobs.extend(some);
+    }
+    let tip_ids: Vec<TipId> = jobs.iter().map(|j| j.tip_id).collect();
+    for chunk in crate::db::chunks(&tip_ids, 1) {
+        let counts: Vec<(TipId, i64)> = crate::db_run!(conn, |conn| attachments::table
+            .filter(attachments::tip_id.eq_any(chunk))
+            .group_by(attachments::tip_id)
+            .select((attachments::tip_id, diesel::dsl::count_star()))
+            .load(conn))?;
+        for (tip, count) in counts {
+            for job in jobs.iter_mut().filter(|j| j.tip_id == tip) {
+                job.attachments = count;
+            }
+        }
     }
     jobs.sort_by_key(|j| j.id);
     Ok(jobs)

@@ -124,6 +124,10 @@ impl TipInput {
             contact: text("contact").into(),
             consent: None,
         };
+        // Files travel as multipart parts; a JSON body cannot carry one.
+        if map.contains_key("attachments") {
+            errors.insert("attachments", Msg::new("api-attachments-in-json"));
+        }
         let consent = match map.get("consent") {
             None | Some(serde_json::Value::Null) => None,
             Some(serde_json::Value::Bool(b)) => Some(b.to_string()),

@@ -10,6 +10,7 @@ pub mod writer;
 use diesel::prelude::*;
 
 use crate::articles::Article;
+use crate::attachments::{self, AttachmentError, Prepared, Upload};
 use crate::config::Settings;
 use crate::db::schema::tips;
 use crate::db::{locks, Conn, DbError};
@@ -108,24 +109,57 @@ impl ResendProof {
     }
 }
 
-/// Accepts a valid tip: stores it with its notification (see [`store`];
-/// through the group-commit writer on SQLite), wakes the worker, and
-/// counts it. Returns once the tip is durable.
+/// Why a valid tip was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum AcceptError {
+    /// Its files cannot be taken now (the store budget is spent).
+    #[error("attachments refused")]
+    Files(AttachmentError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+/// Accepts a valid tip: encrypts its files (off the async threads and
+/// before any lock), stores it with them and its notification (see
+/// [`store`]; through the group-commit writer on SQLite), wakes the
+/// worker, and counts it. Returns once the tip is durable.
+///
+/// # Errors
+/// [`AcceptError::Files`] when files came and the store-wide budget
+/// (`attachments.max_store_bytes`) cannot take them; a tip without files
+/// is never refused for it.
 pub async fn accept(
     state: &AppState,
     article: Article,
     tip: ValidTip,
     client: ClientKey,
     resend: Option<ResendProof>,
-) -> Result<Stored, DbError> {
+    files: Vec<Upload>,
+) -> Result<Stored, AcceptError> {
     let settings = state.settings.clone();
     let (hmac_keys, sealing_keys) = (state.hmac_keys.clone(), state.sealing_keys.clone());
     let kind = tip.kind;
+    if !files.is_empty() {
+        let budget = settings.attachments.max_store_bytes;
+        let incoming: u64 = files.iter().map(|f| f.content.len() as u64).sum();
+        let stored = state.pool.run(attachments::stored_bytes_db).await?;
+        if budget > 0 && u64::try_from(stored).unwrap_or(0) + incoming > budget {
+            tracing::warn!("attachment store budget spent: files refused");
+            return Err(AcceptError::Files(AttachmentError::StoreFull));
+        }
+    }
+    let attachments = tokio::task::spawn_blocking(move || {
+        files.into_iter().map(Prepared::new).collect::<Vec<_>>()
+    })
+    .await
+    .map_err(DbError::Task)?;
+    let count = attachments.len();
     let submission = Submission {
         article,
         tip,
         client,
         resend,
+        attachments,
     };
     let work: writer::Work =
         Box::new(move |conn| store(conn, &settings, &hmac_keys, &sealing_keys, &submission));
@@ -137,7 +171,7 @@ pub async fn accept(
     let stored = stored?;
     state.wake.notify_one();
     state.metrics.tip_accepted(kind.as_str());
-    tracing::info!(kind = kind.as_str(), "tip accepted");
+    tracing::info!(kind = kind.as_str(), attachments = count, "tip accepted");
     Ok(stored)
 }
 
@@ -155,6 +189,8 @@ pub struct Submission {
     pub tip: ValidTip,
     pub client: ClientKey,
     pub resend: Option<ResendProof>,
+    /// The tip's files, encrypted, stored in its transaction.
+    pub attachments: Vec<Prepared>,
 }
 
 /// Stores `submission.tip` with a new receipt and queues the desk's notification in
@@ -182,6 +218,7 @@ pub fn store(
         tip,
         client,
         resend,
+        attachments: files,
     } = submission;
     let (desk_key, desk) = routing::desk_for_section(&settings.desks, &article.section);
     let mail_domain = settings
@@ -192,7 +229,7 @@ pub fn store(
     // No proof of a resend: a fingerprint no other submission can have,
     // so nothing is ever found under it.
     let fp = match resend {
-        Some(proof) => fingerprint(hmac_keys, article, tip, client, proof),
+        Some(proof) => fingerprint(hmac_keys, submission, proof),
         None => hex::encode(rand::random::<[u8; 32]>()),
     };
     let search_text = crate::domain::folding::fold(tip.message.as_str());
@@ -252,6 +289,7 @@ pub fn store(
                 .values(&row)
                 .returning(tips::id)
                 .get_result(conn))?;
+            attachments::store(conn, sealing_keys, tip_id, reference.as_str(), files)?;
             let limit = i64::from(settings.limits.article_surge_per_10min);
             let recent = if limit > 0 {
                 surge_count(conn, &article.id, now, limit + 2)?
@@ -283,14 +321,19 @@ pub fn store(
 /// A keyed hash of what makes two submissions the same tip: the article,
 /// every field as written, the sender, and the proof that one is a resend
 /// of the other. Keyed, so it reveals nothing.
-fn fingerprint(
-    keys: &HmacKeys,
-    article: &Article,
-    tip: &ValidTip,
-    client: &ClientKey,
-    resend: &ResendProof,
-) -> String {
+fn fingerprint(keys: &HmacKeys, submission: &Submission, resend: &ResendProof) -> String {
+    let Submission {
+        article,
+        tip,
+        client,
+        attachments,
+        ..
+    } = submission;
+    // The files are part of what was sent: the same words with other
+    // files are not a resend.
+    let files: String = attachments.iter().map(|f| f.sha256()).collect();
     let fields = [
+        files.as_str(),
         article.id.as_str(),
         tip.kind.as_str(),
         tip.message.as_str(),

@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::input::{FieldErrors, TipInput};
+use crate::attachments::{multipart, AttachmentError, Upload};
 use crate::articles::{self, Article};
 use crate::domain::{ArticleId, TipKind, TipReference};
 use crate::i18n::{self, LanguageLink, Locale, Msg};
@@ -123,13 +124,84 @@ impl ReaderForm {
     }
 }
 
-impl actix_web::FromRequest for ReaderForm {
-    type Error = WebError;
-    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, WebError>>;
+/// The files that came with a form (none for a urlencoded one).
+pub struct Files {
+    /// The checked files, or why they were refused.
+    pub uploads: Result<Vec<Upload>, AttachmentError>,
+    /// Whether any file was chosen: if the form is shown again, the
+    /// reader must choose them again (browsers cannot keep them).
+    pub chosen: bool,
+}
+
+impl Files {
+    fn none() -> Self {
+        Self {
+            uploads: Ok(Vec::new()),
+            chosen: false,
+        }
+    }
+}
+
+/// The reader's form as posted: urlencoded (the text alone), or
+/// `multipart/form-data` with files in `attachments` parts (RFC 7578);
+/// the text fields are read the same way either way.
+pub struct TipPost {
+    pub form: ReaderForm,
+    pub files: Files,
+}
+
+/// Whether a request's body is `multipart/form-data`.
+pub fn is_multipart(headers: &actix_web::http::header::HeaderMap) -> bool {
+    headers
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("multipart/form-data"))
+}
+
+/// Reads a multipart body's parts within the limits of `state`.
+pub async fn read_multipart(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: actix_web::dev::Payload,
+) -> Result<multipart::Posted, multipart::PartError> {
+    let body = actix_multipart::Multipart::new(req.headers(), payload);
+    let limits = multipart::Limits {
+        files: &state.settings.attachments,
+        text_bytes: state.settings.server.max_body_bytes,
+    };
+    multipart::read(body, &limits).await
+}
+
+impl actix_web::FromRequest for TipPost {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let body = form::read(req, payload);
-        Box::pin(async move { Self::parse(&body.await?) })
+        if !is_multipart(req.headers()) {
+            let body = form::read(req, payload);
+            return Box::pin(async move {
+                Ok(Self {
+                    form: ReaderForm::parse(&body.await?)?,
+                    files: Files::none(),
+                })
+            });
+        }
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let state = app_state(&req)?;
+            let posted = read_multipart(&state, &req, payload)
+                .await
+                .map_err(|e| WebError::bad_request(Format::Html, e.message()))?;
+            Ok(Self {
+                form: ReaderForm::parse(&posted.urlencoded())?,
+                files: Files {
+                    uploads: posted.files,
+                    chosen: posted.had_files,
+                },
+            })
+        })
     }
 }
 
@@ -161,6 +233,13 @@ struct FormPage<'a> {
     errors: &'a FieldErrors,
     notice: Option<String>,
     token: String,
+    /// Files were chosen and the form is shown again: they must be
+    /// chosen again.
+    files_again: bool,
+    /// `attachments.max_files`: 0 hides the file field.
+    max_files: u32,
+    /// `attachments.max_file_bytes`, in MiB.
+    max_file_mib: u64,
 }
 
 impl FormPage<'_> {
@@ -204,7 +283,15 @@ impl FormPage<'_> {
     /// Each wrong field's id and message, in the order the fields appear
     /// on the page: the error summary's links.
     fn problems(&self) -> Vec<(String, String)> {
-        const ORDER: [&str; 6] = ["kind", "message", "quote", "name", "contact", "consent"];
+        const ORDER: [&str; 7] = [
+            "kind",
+            "message",
+            "quote",
+            "name",
+            "contact",
+            "consent",
+            "attachments",
+        ];
         ORDER
             .iter()
             .filter_map(|&field| {
@@ -218,6 +305,15 @@ impl FormPage<'_> {
                 Some((id, text))
             })
             .collect()
+    }
+
+    /// How many files of what size may come, and of which kinds.
+    fn attachments_hint(&self) -> String {
+        self.l.msg(
+            &Msg::new("form-attachments-hint")
+                .number("files", u64::from(self.max_files))
+                .number("size", self.max_file_mib),
+        )
     }
 
     fn consent_checked(&self) -> bool {
@@ -307,6 +403,7 @@ struct Refusal<'a> {
     notice: Msg,
     /// The posted token, when genuine: its original time is kept.
     keep_token: Option<&'a str>,
+    files_again: bool,
 }
 
 fn render_form(
@@ -319,16 +416,18 @@ fn render_form(
     let l = i18n::current();
     let empty_input = TipInput::default();
     let no_errors = FieldErrors::new();
-    let (status, input, errors, notice, keep_token) = match &refusal {
-        None => (StatusCode::OK, &empty_input, &no_errors, None, None),
+    let (status, input, errors, notice, keep_token, files_again) = match &refusal {
+        None => (StatusCode::OK, &empty_input, &no_errors, None, None, false),
         Some(r) => (
             r.status,
             r.input,
             r.errors,
             Some(l.msg(&r.notice)),
             r.keep_token,
+            r.files_again,
         ),
     };
+    let files = &state.settings.attachments;
     let token = keep_token.map_or_else(
         || token::issue(&state.hmac_keys, &article.id),
         str::to_owned,
@@ -349,6 +448,9 @@ fn render_form(
             errors,
             notice,
             token,
+            files_again,
+            max_files: files.max_files,
+            max_file_mib: files.max_file_bytes.get().div_ceil(1024 * 1024),
         },
     )
 }
@@ -408,7 +510,7 @@ pub async fn submit_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: ReaderForm,
+    form: TipPost,
 ) -> Result<HttpResponse, WebError> {
     submit_form(&state, &req, Layout::Page, &path, form).await
 }
@@ -418,7 +520,7 @@ pub async fn submit_embed(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    form: ReaderForm,
+    form: TipPost,
 ) -> Result<HttpResponse, WebError> {
     submit_form(&state, &req, Layout::Embed, &path, form).await
 }
@@ -428,8 +530,9 @@ async fn submit_form(
     req: &HttpRequest,
     layout: Layout,
     id: &str,
-    form: ReaderForm,
+    post: TipPost,
 ) -> Result<HttpResponse, WebError> {
+    let TipPost { form, files } = post;
     let client = state.client_key(req);
     if let Err(wait) = state.limiter.check(&client) {
         let seconds = wait.as_secs().max(1);
@@ -468,6 +571,7 @@ async fn submit_form(
                 errors,
                 notice,
                 keep_token,
+                files_again: files.chosen,
             }),
         )
     };
@@ -500,9 +604,20 @@ async fn submit_form(
         form_token.as_deref(),
         state.settings.limits.min_fill_seconds,
     );
-    let (tip, form_instance) = match (timing, input.parse()) {
-        (Ok(instance), Ok(tip)) => (tip, instance),
-        (timing, parsed) => {
+    let (tip, form_instance, uploads) = match (timing, input.parse(), &files.uploads) {
+        (Ok(instance), Ok(tip), Ok(_)) => (tip, instance, files.uploads.unwrap_or_default()),
+        (Ok(_), Ok(_), Err(refused)) => {
+            super::refused(&state.metrics, "attachment");
+            let mut errors = FieldErrors::new();
+            errors.insert("attachments", refused.message());
+            return Ok(refuse_with(
+                refused.status(),
+                refused.message(),
+                &errors,
+                form_token.as_deref(),
+            ));
+        }
+        (timing, parsed, _) => {
             let errors = parsed.err().unwrap_or_default();
             let notice = match &timing {
                 Err(e) => {
@@ -527,11 +642,22 @@ async fn submit_form(
     // The same served form posted again is a double click or a retry;
     // the same words from another form are another tip.
     let resend = super::ResendProof::from_form(&form_instance);
-    let stored = match super::accept(state, article.clone(), tip, client, resend).await {
+    let stored = match super::accept(state, article.clone(), tip, client, resend, uploads).await {
         Ok(stored) => stored,
+        Err(super::AcceptError::Files(refused)) => {
+            super::refused(&state.metrics, "attachment");
+            let mut errors = FieldErrors::new();
+            errors.insert("attachments", refused.message());
+            return Ok(refuse_with(
+                refused.status(),
+                refused.message(),
+                &errors,
+                form_token.as_deref(),
+            ));
+        }
         // Storage refused the tip (a full disk): the reader gets the form
         // back with every word, to send again when we can take it.
-        Err(e) if e.storage_trouble().is_some() => {
+        Err(super::AcceptError::Db(e)) if e.storage_trouble().is_some() => {
             crate::web::error::log_storage_failure(&e);
             let res = refuse_with(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -544,7 +670,7 @@ async fn submit_form(
                 crate::web::error::STORAGE_RETRY_AFTER,
             ));
         }
-        Err(e) => return Err(e.into()),
+        Err(super::AcceptError::Db(e)) => return Err(e.into()),
     };
     let l = i18n::current();
     // The receipt is on this page: `web::headers` makes it `no-store`, as
@@ -568,12 +694,72 @@ async fn submit_form(
     ))
 }
 
-/// `POST /api/v1/articles/{id}/tips`
+/// The API's refusal of a tip's files, under the field `attachments`.
+fn attachment_refused(refused: &AttachmentError) -> WebError {
+    let mut e = WebError::new(
+        Format::Json,
+        refused.status(),
+        refused.code(),
+        refused.message(),
+    );
+    e.fields.insert("attachments", refused.message());
+    e
+}
+
+/// The API's body: JSON, or `multipart/form-data` with the form's field
+/// names (text fields as parts, files as `attachments` parts).
+pub enum ApiBody {
+    Json(serde_json::Value),
+    Multipart(multipart::Posted),
+}
+
+impl actix_web::FromRequest for ApiBody {
+    // JSON's own refusals come from `web::JsonConfig`'s handler.
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        if !is_multipart(req.headers()) {
+            let json = web::Json::<UniqueJson>::from_request(req, payload);
+            return Box::pin(async move {
+                let UniqueJson(body) = json.await?.into_inner();
+                Ok(Self::Json(body))
+            });
+        }
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let state = app_state(&req)?;
+            read_multipart(&state, &req, payload)
+                .await
+                .map(Self::Multipart)
+                .map_err(|e| {
+                    WebError::new(
+                        Format::Json,
+                        StatusCode::BAD_REQUEST,
+                        "bad_multipart",
+                        e.message(),
+                    )
+                    .into()
+                })
+        })
+    }
+}
+
+/// The state, for an extractor (the app always registers it).
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, actix_web::Error> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| actix_web::error::ErrorInternalServerError("no state"))
+}
+
+/// `POST /api/v1/articles/{id}/tips`: JSON, or `multipart/form-data`
+/// with files.
 pub async fn submit_json(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<UniqueJson>,
+    body: ApiBody,
 ) -> Result<HttpResponse, WebError> {
     let client = state.client_key(&req);
     if let Err(wait) = state.limiter.check(&client) {
@@ -613,14 +799,44 @@ pub async fn submit_json(
         e.fields = fields;
         e
     };
-    let UniqueJson(body) = body.into_inner();
-    let tip = TipInput::from_json(&body)
-        .map_err(invalid)?
-        .parse()
-        .map_err(invalid)?;
-    let stored = super::accept(&state, article, tip, client, resend)
+    let (input, uploads) = match body {
+        ApiBody::Json(body) => (TipInput::from_json(&body).map_err(invalid)?, Vec::new()),
+        ApiBody::Multipart(posted) => {
+            let input = match form::parse_form::<FormPost>(&posted.urlencoded()) {
+                Ok(post) => post.into_parts().0,
+                Err(FormError::Duplicate(field)) => {
+                    super::refused(&state.metrics, "invalid");
+                    return Err(WebError::new(
+                        Format::Json,
+                        StatusCode::BAD_REQUEST,
+                        "duplicate_field",
+                        Msg::new("error-form-duplicate").text("field", field),
+                    ));
+                }
+                Err(FormError::Malformed) => {
+                    return Err(WebError::bad_request(
+                        Format::Json,
+                        Msg::new("error-form-malformed"),
+                    ))
+                }
+            };
+            let uploads = posted.files.map_err(|refused| {
+                super::refused(&state.metrics, "attachment");
+                attachment_refused(&refused)
+            })?;
+            (input, uploads)
+        }
+    };
+    let tip = input.parse().map_err(invalid)?;
+    let stored = super::accept(&state, article, tip, client, resend, uploads)
         .await
-        .map_err(|e| WebError::from_db(Format::Json, e))?;
+        .map_err(|e| match e {
+            super::AcceptError::Files(refused) => {
+                super::refused(&state.metrics, "attachment");
+                attachment_refused(&refused)
+            }
+            super::AcceptError::Db(e) => WebError::from_db(Format::Json, e),
+        })?;
     // The receipt is in this answer: `web::headers` makes it `no-store`,
     // as every answer to a POST.
     Ok(HttpResponse::Created().json(serde_json::json!({

@@ -91,7 +91,10 @@ pub async fn middleware(
     } else {
         ""
     };
-    if let Ok(v) = HeaderValue::from_str(&format!(
+    // A response that set its own policy keeps it: a reader's file
+    // downloaded by the desk is `sandbox`ed, stricter than any page.
+    if h.contains_key(header::CONTENT_SECURITY_POLICY) {
+    } else if let Ok(v) = HeaderValue::from_str(&format!(
         "{CSP_BASE}{scripts}; frame-ancestors {frame_ancestors}"
     )) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);

@@ -207,6 +207,45 @@ impl TestApp {
             .expect("POST json")
     }
 
+    /// Posts `text` fields and `files` (name, bytes) as
+    /// `multipart/form-data`, the files as `attachments` parts.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        text: &[(&str, &str)],
+        files: &[(&str, Vec<u8>)],
+    ) -> reqwest::Response {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in text {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (name, bytes) in files {
+            let part = reqwest::multipart::Part::bytes(bytes.clone())
+                .file_name(name.to_string())
+                .mime_str("application/octet-stream")
+                .expect("mime");
+            form = form.part("attachments", part);
+        }
+        self.client
+            .post(self.url(path))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST multipart")
+    }
+
+    /// Posts a raw body with `content_type`: for bodies no client library
+    /// would build.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("POST raw")
+    }
+
     /// Every stored tip, oldest first, with name and contact decrypted
     /// (see [`TestApp::raw_tips`] for what the database holds).
     pub fn tips(&self) -> Vec<StoredTip> {

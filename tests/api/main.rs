@@ -13,6 +13,7 @@ mod smtp;
 mod testdb;
 
 mod articles;
+mod attachments;
 mod audit;
 mod auth;
 mod backlog;

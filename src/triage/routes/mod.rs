@@ -4,11 +4,13 @@
 //! a desk the user does not work for is answered 404, as if it did not
 //! exist. (The audit trail's page is `crate::audit::routes`.)
 
+mod attachment;
 mod bulk;
 mod conversation;
 mod queue;
 mod tip;
 
+pub use attachment::download as download_attachment;
 pub use bulk::bulk;
 pub use conversation::write_to_reader;
 pub use queue::{home, queue};

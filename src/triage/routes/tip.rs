@@ -9,6 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::not_found;
+use crate::attachments::{self, Listed, Metadata, ReadError};
 use crate::audit::Actor;
 use crate::auth::{users, Protected, Staff};
 use crate::db::{Conn, DbError};
@@ -36,9 +37,19 @@ struct TipPage<'a> {
     /// Whether the reader holds a receipt (and so can read messages).
     has_receipt: bool,
     published_url: Option<String>,
+    /// The reader's files, in the order they were attached.
+    files: Vec<Listed>,
 }
 
 impl TipPage<'_> {
+    fn bytes(&self, n: &i64) -> String {
+        self.l.msg(&Msg::new("tip-attachment-bytes").number("bytes", n.unsigned_abs()))
+    }
+
+    fn metadata_label(&self, m: &Metadata) -> String {
+        self.l.t(&format!("tip-attachment-meta-{}", m.as_str()))
+    }
+
     fn by_desk(&self, m: &Message) -> bool {
         m.author == conversation::Author::Desk
     }
@@ -136,14 +147,20 @@ pub(super) async fn tip_page(
             let messages = conversation::load(conn, &ring, id, &tip.reference, true, &unreadable)?;
             let has_receipt = crate::follow_up::receipts::exists_for(conn, id)?;
             let published = crate::follow_up::published::of(conn, id)?;
-            let talk = (messages, has_receipt, published);
+            let files = attachments::list(conn, &ring, id, &tip.reference);
+            let talk = (messages, has_receipt, published, files);
             Ok(Some((tip, events, labels, assignable, talk)))
         })
         .await?;
-    let Some((mut tip, events, labels, assignable, (messages, has_receipt, published_url))) =
+    let Some((mut tip, events, labels, assignable, (messages, has_receipt, published_url, files))) =
         loaded.filter(|(t, ..)| staff.sees_desk(&t.desk))
     else {
         return Err(not_found());
+    };
+    let files = match files {
+        Ok(files) => files,
+        Err(ReadError::Pool(e)) => return Err(e.into()),
+        Err(e) => return Err(WebError::internal(Format::Html, &e)),
     };
     tip.reader_name = tip
         .reader_name
@@ -169,6 +186,7 @@ pub(super) async fn tip_page(
             messages,
             has_receipt,
             published_url,
+            files,
         },
     ))
 }

@@ -1,0 +1,416 @@
+//! Files a reader sends with a tip: checked (count, size, type by
+//! content), encrypted under a key of their own, and stored in the
+//! database with the tip, in the tip's own transaction.
+//!
+//! Why the database, in chunks, rather than a directory or an object
+//! store: every instance behind the load balancer must read every file,
+//! and only the database is shared by all of them today; a file written in
+//! the tip's transaction can never outlive or miss its tip, whatever
+//! crashes when (a directory written beside a transaction can); backups,
+//! retention and `purge` (`ON DELETE CASCADE`) need nothing new. Each
+//! chunk row is one STREAM segment ([`cipher::SEGMENT`], 64 KiB), so no
+//! row is large for either engine.
+//!
+//! At rest: the content is XChaCha20-Poly1305 STREAM under the file's own
+//! key ([`cipher`]); the key, the file's name and its SHA-256 are sealed
+//! with the privacy key ring (`privacy::SealingKeys`), bound to the tip's
+//! reference and the file's place (`{reference}#{n}`). The SHA-256 is
+//! sealed too: in clear, it would let whoever holds a copy of the
+//! database confirm that a known document was sent. The type and size
+//! stay in clear (the store budget and the tip page need them).
+
+pub mod cipher;
+pub mod multipart;
+pub mod name;
+pub mod sniff;
+
+use actix_web::http::StatusCode;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::config::AttachmentSettings;
+use crate::db::schema::{attachment_chunks, attachments};
+use crate::db::Conn;
+use crate::domain::{FileType, TipId};
+use crate::i18n::Msg;
+use crate::privacy::{PrivacyError, SealingKeys};
+use cipher::FileKey;
+pub use name::FileName;
+
+/// Bytes in a mebibyte, for limits said to people.
+const MIB: u64 = 1024 * 1024;
+
+/// What was done to a file's metadata (EXIF, XMP, IPTC, comments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metadata {
+    /// Removed from a photo, pixels untouched.
+    Removed,
+    /// A photo whose metadata the reader chose to keep.
+    Kept,
+    /// A document, stored exactly as sent (its metadata is its own).
+    AsSent,
+}
+
+impl Metadata {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Removed => "removed",
+            Self::Kept => "kept",
+            Self::AsSent => "as_sent",
+        }
+    }
+
+    fn from_stored(s: &str) -> Self {
+        match s {
+            "removed" => Self::Removed,
+            "kept" => Self::Kept,
+            _ => Self::AsSent,
+        }
+    }
+}
+
+/// A file as received and checked: a name fit to show, its type told by
+/// its content, its bytes.
+#[derive(Debug)]
+pub struct Upload {
+    pub name: FileName,
+    pub file_type: FileType,
+    pub content: Vec<u8>,
+    pub metadata: Metadata,
+}
+
+/// Why the files sent with a tip were refused. Each names the file (as
+/// far as a name can be shown) and, for a limit, the limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttachmentError {
+    /// More files than `max_files` (413).
+    TooMany { limit: u32 },
+    /// One file over `max_file_bytes` (413).
+    FileTooLarge { file: String, limit: u64 },
+    /// The files together over `max_total_bytes`; `file` is the one that
+    /// went past it (413).
+    TotalTooLarge { file: String, limit: u64 },
+    /// A file of 0 bytes (422).
+    Empty { file: String },
+    /// A name that is a path, too long, or has control characters (422).
+    BadName { file: String },
+    /// A type not in `allowed_types`, or none tipdesk knows (422).
+    TypeRefused { file: String },
+    /// A file that is two kinds at once (422; `sniff::is_polyglot`).
+    Polyglot { file: String },
+    /// The store-wide budget `max_store_bytes` is spent (503).
+    StoreFull,
+}
+
+impl AttachmentError {
+    /// The HTTP status: 413 for limits, 503 for a full store, 422 for
+    /// files that cannot be taken at all.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::TooMany { .. } | Self::FileTooLarge { .. } | Self::TotalTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            Self::StoreFull => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+
+    /// The API's error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TooMany { .. } => "too_many_attachments",
+            Self::FileTooLarge { .. } | Self::TotalTooLarge { .. } => "attachment_too_large",
+            Self::Empty { .. } => "attachment_empty",
+            Self::BadName { .. } => "attachment_bad_name",
+            Self::TypeRefused { .. } | Self::Polyglot { .. } => "attachment_type_refused",
+            Self::StoreFull => "attachments_unavailable",
+        }
+    }
+
+    /// What the reader is told, in their language.
+    pub fn message(&self) -> Msg {
+        let mib = |bytes: u64| bytes.div_ceil(MIB);
+        match self {
+            Self::TooMany { limit } => {
+                Msg::new("attachment-too-many").number("limit", u64::from(*limit))
+            }
+            Self::FileTooLarge { file, limit } => Msg::new("attachment-too-large")
+                .text("file", file)
+                .number("limit", mib(*limit)),
+            Self::TotalTooLarge { file, limit } => Msg::new("attachment-total-too-large")
+                .text("file", file)
+                .number("limit", mib(*limit)),
+            Self::Empty { file } => Msg::new("attachment-empty").text("file", file),
+            Self::BadName { file } => Msg::new("attachment-bad-name").text("file", file),
+            Self::TypeRefused { file } => Msg::new("attachment-type-refused").text("file", file),
+            Self::Polyglot { file } => Msg::new("attachment-polyglot").text("file", file),
+            Self::StoreFull => Msg::new("attachment-store-full"),
+        }
+    }
+}
+
+/// Checks one file's whole content once received: not empty, a type
+/// tipdesk takes and `settings` allows, not two types at once.
+///
+/// # Errors
+/// The first [`AttachmentError`] that applies, naming `name`.
+pub fn check(
+    settings: &AttachmentSettings,
+    name: FileName,
+    content: Vec<u8>,
+) -> Result<Upload, AttachmentError> {
+    let file = name::quoted(name.as_str());
+    if content.is_empty() {
+        return Err(AttachmentError::Empty { file });
+    }
+    let file_type = sniff::file_type(&content)
+        .filter(|t| settings.allowed_types.contains(t))
+        .ok_or_else(|| AttachmentError::TypeRefused { file: file.clone() })?;
+    if sniff::is_polyglot(file_type, &content) {
+        return Err(AttachmentError::Polyglot { file });
+    }
+    Ok(Upload {
+        name,
+        file_type,
+        content,
+        metadata: Metadata::AsSent,
+    })
+}
+
+/// A checked file made ready to store: encrypted, hashed, its content
+/// dropped. Done before the tip's transaction, so that encrypting never
+/// holds the database's write lock.
+pub struct Prepared {
+    name: FileName,
+    file_type: FileType,
+    size: i64,
+    sha256: String,
+    metadata: Metadata,
+    key: FileKey,
+    segments: Vec<Vec<u8>>,
+}
+
+impl Prepared {
+    pub fn new(upload: Upload) -> Self {
+        let key = FileKey::generate();
+        Self {
+            size: i64::try_from(upload.content.len()).unwrap_or(i64::MAX),
+            sha256: hex::encode(Sha256::digest(&upload.content)),
+            segments: key.encrypt(&upload.content),
+            name: upload.name,
+            file_type: upload.file_type,
+            metadata: upload.metadata,
+            key,
+        }
+    }
+
+    /// Bytes as sent.
+    pub fn size(&self) -> i64 {
+        self.size
+    }
+
+    /// The content's SHA-256, in hex.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+}
+
+/// What the sealed columns of file `n` of the tip `reference` are bound to.
+fn binding(reference: &str, n: i32) -> String {
+    format!("{reference}#{n}")
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = attachments)]
+struct NewAttachment<'a> {
+    tip_id: TipId,
+    n: i32,
+    name: String,
+    file_key: String,
+    sha256: String,
+    file_type: &'a str,
+    size: i64,
+    metadata: &'a str,
+    created_at: chrono::NaiveDateTime,
+}
+
+/// Stores `files` as attachments 1, 2, ... of the tip `tip_id` (whose
+/// reference is `reference`), on `conn` inside the caller's transaction.
+pub fn store(
+    conn: &mut Conn<'_>,
+    keys: &SealingKeys,
+    tip_id: TipId,
+    reference: &str,
+    files: &[Prepared],
+) -> QueryResult<()> {
+    let now = crate::db::now();
+    for (i, file) in files.iter().enumerate() {
+        let n = i32::try_from(i + 1).unwrap_or(i32::MAX);
+        let bound = binding(reference, n);
+        let row = NewAttachment {
+            tip_id,
+            n,
+            name: keys.seal("attachment-name", &bound, file.name.as_str()),
+            file_key: keys.seal("attachment-key", &bound, &file.key.export()),
+            sha256: keys.seal("attachment-sha256", &bound, &file.sha256),
+            file_type: file.file_type.as_str(),
+            size: file.size,
+            metadata: file.metadata.as_str(),
+            created_at: now,
+        };
+        let id: i64 = crate::db_run!(conn, |conn| diesel::insert_into(attachments::table)
+            .values(&row)
+            .returning(attachments::id)
+            .get_result(conn))?;
+        for (seq, data) in file.segments.iter().enumerate() {
+            let seq = i32::try_from(seq).unwrap_or(i32::MAX);
+            crate::db_run!(conn, |conn| diesel::insert_into(attachment_chunks::table)
+                .values((
+                    attachment_chunks::attachment_id.eq(id),
+                    attachment_chunks::seq.eq(seq),
+                    attachment_chunks::data.eq(data),
+                ))
+                .execute(conn))?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Total {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    total: i64,
+}
+
+/// Bytes of all stored files (as sent): what `max_store_bytes` limits.
+/// In SQL, cast on both engines: diesel's `sum` of a BIGINT is NUMERIC on
+/// PostgreSQL, which would need a decimal type for one figure.
+pub fn stored_bytes(conn: &mut Conn<'_>) -> QueryResult<i64> {
+    let q = diesel::sql_query(
+        "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS total FROM attachments",
+    );
+    let row: Total = crate::db_run!(conn, |conn| q.get_result(conn))?;
+    Ok(row.total)
+}
+
+/// [`stored_bytes`] as a pool task's work.
+pub fn stored_bytes_db(conn: &mut Conn<'_>) -> Result<i64, crate::db::DbError> {
+    Ok(stored_bytes(conn)?)
+}
+
+/// One stored file as the desk sees it listed.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub n: i32,
+    pub name: FileName,
+    pub file_type: FileType,
+    pub size: i64,
+    pub sha256: String,
+    pub metadata: Metadata,
+}
+
+type Row = (i64, i32, String, String, String, String, i64, String);
+
+fn listed(keys: &SealingKeys, reference: &str, row: Row) -> Result<(i64, Listed, FileKey), PrivacyError> {
+    let (id, n, name, key, sha256, file_type, size, metadata) = row;
+    let bound = binding(reference, n);
+    let key = FileKey::import(&keys.open("attachment-key", &bound, &key)?)
+        .map_err(|_| PrivacyError::Damaged)?;
+    Ok((
+        id,
+        Listed {
+            n,
+            name: FileName::from_stored(keys.open("attachment-name", &bound, &name)?),
+            file_type: FileType::parse(&file_type).ok_or(PrivacyError::Damaged)?,
+            size,
+            sha256: keys.open("attachment-sha256", &bound, &sha256)?,
+            metadata: Metadata::from_stored(&metadata),
+        },
+        key,
+    ))
+}
+
+/// A tip's file rows (a handful: `max_files`), in order; the one asked
+/// for is picked out here, as a boxed query is tied to one engine.
+fn rows(conn: &mut Conn<'_>, tip_id: TipId, n: Option<i32>) -> QueryResult<Vec<Row>> {
+    let rows: Vec<Row> = crate::db_run!(conn, |conn| attachments::table
+        .filter(attachments::tip_id.eq(tip_id))
+        .order(attachments::n)
+        .select((
+            attachments::id,
+            attachments::n,
+            attachments::name,
+            attachments::file_key,
+            attachments::sha256,
+            attachments::file_type,
+            attachments::size,
+            attachments::metadata,
+        ))
+        .load(conn))?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| n.is_none_or(|n| r.1 == n))
+        .collect())
+}
+
+/// Why a stored file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Sealed(#[from] PrivacyError),
+    #[error(transparent)]
+    Content(#[from] cipher::Damaged),
+    #[error(transparent)]
+    Pool(#[from] crate::db::DbError),
+}
+
+/// The files of the tip `tip_id` (reference `reference`), in order.
+///
+/// # Errors
+/// [`ReadError`] when the database fails or a sealed value does not open.
+pub fn list(
+    conn: &mut Conn<'_>,
+    keys: &SealingKeys,
+    tip_id: TipId,
+    reference: &str,
+) -> Result<Vec<Listed>, ReadError> {
+    rows(conn, tip_id, None)?
+        .into_iter()
+        .map(|r| Ok(listed(keys, reference, r)?.1))
+        .collect()
+}
+
+/// File `n` of the tip `tip_id` with its content decrypted; `None` when
+/// the tip has no such file.
+///
+/// # Errors
+/// [`ReadError`] when the database fails or the file does not open
+/// (damaged, or moved from another tip).
+pub fn read(
+    conn: &mut Conn<'_>,
+    keys: &SealingKeys,
+    tip_id: TipId,
+    reference: &str,
+    n: i32,
+) -> Result<Option<(Listed, Vec<u8>)>, ReadError> {
+    let Some(row) = rows(conn, tip_id, Some(n))?.pop() else {
+        return Ok(None);
+    };
+    let (id, file, key) = listed(keys, reference, row)?;
+    let segments: Vec<Vec<u8>> = crate::db_run!(conn, |conn| attachment_chunks::table
+        .filter(attachment_chunks::attachment_id.eq(id))
+        .order(attachment_chunks::seq)
+        .select(attachment_chunks::data)
+        .load(conn))?;
+    let mut opener = key.opener();
+    let mut content = Vec::with_capacity(usize::try_from(file.size).unwrap_or(0));
+    for (i, segment) in segments.iter().enumerate() {
+        content.extend(opener.open(segment, i + 1 == segments.len())?);
+    }
+    if segments.is_empty() {
+        return Err(cipher::Damaged.into());
+    }
+    Ok(Some((file, content)))
+}

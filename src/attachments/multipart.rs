@@ -1,0 +1,226 @@
+//! Reading a `multipart/form-data` body (RFC 7578) as the tip form and
+//! the API send it: text fields as parts, files as `attachments` parts.
+//! The parsing of the format itself is `actix-multipart`'s; what is ours
+//! is deciding, part by part, what a part may be, and holding the limits
+//! while the bytes arrive (a file over its limit is not kept, however
+//! much of it the client sends).
+//!
+//! A refused file does not stop the reading: the text parts after it are
+//! still read, so the form can be shown again with everything the reader
+//! wrote.
+
+use actix_multipart::{Field, Multipart, MultipartError};
+use futures_util::StreamExt;
+
+use super::name::{self, FileName};
+use super::{check, AttachmentError, Upload};
+use crate::config::AttachmentSettings;
+
+/// The form field that carries files.
+pub const FILE_FIELD: &str = "attachments";
+
+/// What a multipart body held: its text fields in order, and the files,
+/// or why they were refused.
+#[derive(Debug)]
+pub struct Posted {
+    pub text: Vec<(String, String)>,
+    pub files: Result<Vec<Upload>, AttachmentError>,
+    /// Whether any file was chosen at all (refused or not): the form
+    /// tells the reader to choose files again only then.
+    pub had_files: bool,
+}
+
+impl Posted {
+    /// The text fields as an `application/x-www-form-urlencoded` body, to
+    /// be read by the same code as a form sent without files.
+    pub fn urlencoded(&self) -> Vec<u8> {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.text {
+            s.append_pair(k, v);
+        }
+        s.finish().into_bytes()
+    }
+}
+
+/// Why a multipart body could not be read at all (400). Each names the
+/// part: by its field name when it has one, else by its place (1, 2, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PartError {
+    /// The body is not multipart as declared, or ends before its last
+    /// boundary (a truncated upload).
+    Malformed { part: usize },
+    /// A part without a `Content-Disposition` name.
+    NoName { part: usize },
+    /// A text field sent as a file.
+    FileInTextField { field: String },
+    /// An `attachments` part without a file name (text, not a file).
+    TextInFileField,
+    /// A text field that is not UTF-8.
+    NotUtf8 { field: String },
+    /// Text fields larger together than the form's body limit.
+    TextTooLarge { field: String },
+}
+
+impl PartError {
+    fn from_multipart(e: &MultipartError, part: usize) -> Self {
+        match e {
+            MultipartError::ContentDispositionMissing
+            | MultipartError::ContentDispositionNameMissing => Self::NoName { part },
+            _ => Self::Malformed { part },
+        }
+    }
+
+    /// What the person is told (the API and the page say the same).
+    pub fn message(&self) -> crate::i18n::Msg {
+        use crate::i18n::Msg;
+        match self {
+            Self::Malformed { part } => {
+                Msg::new("multipart-malformed").number("part", *part as u64)
+            }
+            Self::NoName { part } => Msg::new("multipart-no-name").number("part", *part as u64),
+            Self::FileInTextField { field } => {
+                Msg::new("multipart-file-in-text-field").text("field", field)
+            }
+            Self::TextInFileField => Msg::new("multipart-text-in-file-field"),
+            Self::NotUtf8 { field } => Msg::new("multipart-not-utf8").text("field", field),
+            Self::TextTooLarge { field } => {
+                Msg::new("multipart-text-too-large").text("field", field)
+            }
+        }
+    }
+}
+
+/// How much may arrive.
+pub struct Limits<'a> {
+    pub files: &'a AttachmentSettings,
+    /// Bytes of all text fields together (`server.max_body_bytes`).
+    pub text_bytes: usize,
+}
+
+/// Reads every part of `body`.
+///
+/// # Errors
+/// [`PartError`] when the body cannot be read as a form; a refused file
+/// is not an error here but [`Posted::files`].
+pub async fn read(mut body: Multipart, limits: &Limits<'_>) -> Result<Posted, PartError> {
+    let mut text = Vec::new();
+    let mut text_bytes = 0usize;
+    let mut files = Vec::new();
+    let mut refused: Option<AttachmentError> = None;
+    let mut had_files = false;
+    let mut total = 0u64;
+    let mut part = 0usize;
+    while let Some(field) = body.next().await {
+        part += 1;
+        let mut field = field.map_err(|e| PartError::from_multipart(&e, part))?;
+        let field_name = field.name().unwrap_or_default().to_owned();
+        // `filename*` (RFC 8187) where a client sent one, else `filename`.
+        let filename = field.content_disposition().and_then(|cd| {
+            cd.get_filename_ext()
+                .and_then(|ext| String::from_utf8(ext.value.clone()).ok())
+                .or_else(|| cd.get_filename().map(str::to_owned))
+        });
+        match (field_name == FILE_FIELD, filename) {
+            (true, Some(filename)) => {
+                // A file input left empty sends a part with an empty name
+                // and no bytes.
+                let content = read_file(&mut field, part, limits, &mut total, &filename).await?;
+                let content = match content {
+                    Ok(c) if filename.is_empty() && c.is_empty() => continue,
+                    Ok(c) => c,
+                    Err(e) => {
+                        had_files = true;
+                        refused.get_or_insert(e);
+                        continue;
+                    }
+                };
+                had_files = true;
+                if refused.is_some() {
+                    continue;
+                }
+                if files.len() >= limits.files.max_files as usize {
+                    refused = Some(AttachmentError::TooMany {
+                        limit: limits.files.max_files,
+                    });
+                    continue;
+                }
+                let checked = FileName::parse(&filename)
+                    .map_err(|_| AttachmentError::BadName {
+                        file: name::quoted(&filename),
+                    })
+                    .and_then(|name| check(limits.files, name, content));
+                match checked {
+                    Ok(upload) => files.push(upload),
+                    Err(e) => refused = Some(e),
+                }
+            }
+            (true, None) => return Err(PartError::TextInFileField),
+            (false, Some(_)) => {
+                return Err(PartError::FileInTextField { field: field_name })
+            }
+            (false, None) => {
+                let left = limits.text_bytes.saturating_sub(text_bytes);
+                let bytes = match field.bytes(left).await {
+                    Ok(Ok(b)) => b,
+                    Ok(Err(e)) => return Err(PartError::from_multipart(&e, part)),
+                    Err(_) => return Err(PartError::TextTooLarge { field: field_name }),
+                };
+                text_bytes += bytes.len();
+                let value = String::from_utf8(bytes.to_vec())
+                    .map_err(|_| PartError::NotUtf8 { field: field_name.clone() })?;
+                text.push((field_name, value));
+            }
+        }
+    }
+    Ok(Posted {
+        text,
+        files: match refused {
+            Some(e) => Err(e),
+            None => Ok(files),
+        },
+        had_files,
+    })
+}
+
+/// One file's bytes, or the limit it broke (its remaining bytes are read
+/// and dropped, so the parts after it can be read).
+async fn read_file(
+    field: &mut Field,
+    part: usize,
+    limits: &Limits<'_>,
+    total: &mut u64,
+    filename: &str,
+) -> Result<Result<Vec<u8>, AttachmentError>, PartError> {
+    let max_file = limits.files.max_file_bytes.get();
+    let max_total = limits.files.max_total_bytes.get();
+    let mut content = Vec::new();
+    let mut over: Option<AttachmentError> = None;
+    let mut size = 0u64;
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| PartError::from_multipart(&e, part))?;
+        if over.is_some() {
+            continue;
+        }
+        size += chunk.len() as u64;
+        if size > max_file {
+            over = Some(AttachmentError::FileTooLarge {
+                file: name::quoted(filename),
+                limit: max_file,
+            });
+        } else if *total + size > max_total {
+            over = Some(AttachmentError::TotalTooLarge {
+                file: name::quoted(filename),
+                limit: max_total,
+            });
+        } else {
+            content.extend_from_slice(&chunk);
+        }
+        if over.is_some() {
+            content = Vec::new();
+        }
+    }
+    if over.is_none() {
+        *total += size;
+    }
+    Ok(over.map_or(Ok(content), Err))
+}

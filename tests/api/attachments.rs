@@ -1,0 +1,407 @@
+//! Files sent with a tip (issue 17): taken over the API and the form as
+//! `multipart/form-data`, refused by name past a limit or for a type,
+//! encrypted at rest, listed on the tip page and downloaded by the desk.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::both_backends;
+use crate::helpers::{newsroom, signed_in, Page, TestApp, DEMO_ARTICLE, DESK_MESSAGE};
+use crate::smtp::SmtpServer;
+
+const API: &str = "/api/v1/articles/csto-extremist-groups-afghanistan/tips";
+const FORM: &str = "/articles/csto-extremist-groups-afghanistan/tip";
+
+/// A small PDF whose text is `marker` (bytes a reader would send).
+fn pdf(marker: &str) -> Vec<u8> {
+    format!(
+        "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% {marker}\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+    .into_bytes()
+}
+
+/// The start of a JPEG (SOI, a JFIF APP0 segment): enough for its type.
+fn jpeg() -> Vec<u8> {
+    let mut j = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00".to_vec();
+    j.extend_from_slice(b"\xFF\xD9");
+    j
+}
+
+fn tip_fields() -> Vec<(&'static str, &'static str)> {
+    vec![("kind", "correction"), ("message", DESK_MESSAGE)]
+}
+
+async fn json(res: reqwest::Response) -> Value {
+    res.json().await.expect("JSON body")
+}
+
+async fn a_pdf_round_trips_byte_for_byte(backend: Backend) {
+    let app = newsroom(backend).await;
+    app.leave_jobs_unsent();
+    let file = pdf("bridge-plan-7f3a");
+    let res = app
+        .post_multipart(API, &tip_fields(), &[("план моста.pdf", file.clone())])
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+    let tip = app.jobs()[0].tip_id;
+
+    let editor = signed_in(&app, "ed@example.org", "editor", &["international"]).await;
+    let page = editor.get(&format!("/desk/tips/{tip}")).await.text().await.unwrap();
+    let page = Page::parse(&page);
+    assert_eq!(page.text("#file-1 .file-name").as_deref(), Some("план моста.pdf"));
+    assert_eq!(page.text("#file-1 .file-type").as_deref(), Some("pdf"));
+    let sha = hex_sha256(&file);
+    assert_eq!(page.text("#file-1 .file-sha256").as_deref(), Some(sha.as_str()));
+    assert!(page
+        .text("#file-1 .file-size")
+        .unwrap()
+        .contains(&file.len().to_string()));
+    assert!(page.text("#file-1 .file-metadata").unwrap().contains("as sent"));
+
+    let res = editor.get(&format!("/desk/tips/{tip}/attachments/1")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let h = res.headers();
+    assert_eq!(h["content-type"], "application/pdf");
+    let disposition = h["content-disposition"].to_str().unwrap();
+    assert!(disposition.starts_with("attachment"), "{disposition}");
+    assert!(
+        disposition.contains("filename*=UTF-8''%D0%BF%D0%BB%D0%B0%D0%BD%20%D0%BC%D0%BE%D1%81%D1%82%D0%B0.pdf"),
+        "{disposition}"
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.split(';').any(|d| d.trim() == "sandbox"), "{csp}");
+    assert_eq!(h["cache-control"], "no-store");
+    assert_eq!(res.bytes().await.unwrap().to_vec(), file);
+    assert_eq!(
+        app.count_sql(
+            "SELECT count(*) AS n FROM audit_log WHERE action = 'tip.attachment_downloaded'"
+        ),
+        1,
+        "the download is in the audit trail"
+    );
+    assert_eq!(
+        editor.get(&format!("/desk/tips/{tip}/attachments/2")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+async fn staff_of_another_desk_get_404(backend: Backend) {
+    let app = newsroom(backend).await;
+    app.leave_jobs_unsent();
+    let res = app
+        .post_multipart(API, &tip_fields(), &[("a.pdf", pdf("x"))])
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let tip = app.jobs()[0].tip_id;
+    let sport = signed_in(&app, "viewer@example.org", "viewer", &["default"]).await;
+    let res = sport.get(&format!("/desk/tips/{tip}/attachments/1")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let own = signed_in(&app, "v2@example.org", "viewer", &["international"]).await;
+    let res = own.get(&format!("/desk/tips/{tip}/attachments/1")).await;
+    assert_eq!(res.status(), StatusCode::OK, "viewers of the desk download");
+}
+
+/// Each refusal: its status, its code, and the file it names.
+async fn limits_and_types_are_refused_by_name(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.attachments.max_files = 2;
+        s.attachments.max_file_bytes = std::num::NonZeroU64::new(1000).unwrap();
+        s.attachments.max_total_bytes = std::num::NonZeroU64::new(1500).unwrap();
+        s.attachments.allowed_types.retain(|t| t.as_str() != "gif");
+    })
+    .await;
+    let small = pdf("s");
+    let cases: Vec<(Vec<(&str, Vec<u8>)>, StatusCode, &str, &str)> = vec![
+        (
+            vec![("a.pdf", small.clone()), ("b.pdf", small.clone()), ("c.pdf", small.clone())],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_many_attachments",
+            "2",
+        ),
+        (
+            vec![("big.pdf", [pdf("b"), vec![b' '; 1200]].concat())],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "attachment_too_large",
+            "big.pdf",
+        ),
+        (
+            vec![("one.pdf", [pdf("1"), vec![b' '; 800]].concat()), ("two.pdf", [pdf("2"), vec![b' '; 800]].concat())],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "attachment_too_large",
+            "two.pdf",
+        ),
+        (
+            vec![("setup.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00".to_vec())],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attachment_type_refused",
+            "setup.pdf",
+        ),
+        (
+            vec![("anim.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec())],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attachment_type_refused",
+            "anim.gif",
+        ),
+        (
+            vec![("both.pdf", [pdf("p"), b"PK\x03\x04zip".to_vec()].concat())],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attachment_type_refused",
+            "both.pdf",
+        ),
+        (
+            vec![("empty.pdf", Vec::new())],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attachment_empty",
+            "empty.pdf",
+        ),
+        (
+            vec![("../../etc/passwd.pdf", small.clone())],
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attachment_bad_name",
+            "passwd.pdf",
+        ),
+    ];
+    let long = format!("{}.pdf", "ن".repeat(1000));
+    let mut cases = cases;
+    cases.push((
+        vec![(long.as_str(), small.clone())],
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "attachment_bad_name",
+        "نننن",
+    ));
+    for (files, status, code, named) in &cases {
+        let res = app.post_multipart(API, &tip_fields(), files).await;
+        let st = res.status();
+        let body = json(res).await;
+        assert_eq!(st, *status, "{code} {named} {body}");
+        assert_eq!(body["error"], *code, "{body}");
+        let said = body["fields"]["attachments"].as_str().unwrap();
+        assert!(said.contains(named), "{said} names {named}");
+    }
+    assert!(app.tips().is_empty(), "nothing half-stored");
+    assert_eq!(app.count_sql("SELECT count(*) AS n FROM attachments"), 0);
+}
+
+/// Bodies no browser sends: each a 4xx naming the part, nothing stored.
+async fn broken_bodies_name_the_part(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let ct = "multipart/form-data; boundary=XyZ";
+    let part = |headers: &str, body: &str| format!("--XyZ\r\n{headers}\r\n\r\n{body}\r\n");
+    let kind = part("Content-Disposition: form-data; name=\"kind\"", "correction");
+    let message = part(
+        "Content-Disposition: form-data; name=\"message\"",
+        DESK_MESSAGE,
+    );
+    let cases: Vec<(String, u16, &str)> = vec![
+        // Cut off in the middle of a file.
+        (
+            format!("{kind}{message}--XyZ\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4 cut"),
+            400,
+            "part 3",
+        ),
+        (
+            format!("{kind}{}{message}--XyZ--\r\n", part("Content-Disposition: form-data", "x")),
+            400,
+            "Part 2",
+        ),
+        (
+            format!("{kind}{message}{message}--XyZ--\r\n"),
+            400,
+            "message",
+        ),
+        // A control character in a header is no header at all.
+        (
+            format!("{kind}{message}{}--XyZ--\r\n", part("Content-Disposition: form-data; name=\"attachments\"; filename=\"bell\u{7}.pdf\"", "%PDF-1.4")),
+            400,
+            "part 3",
+        ),
+        // Encoded (RFC 8187), it reaches the name's own check.
+        (
+            format!("{kind}{message}{}--XyZ--\r\n", part("Content-Disposition: form-data; name=\"attachments\"; filename*=UTF-8''bell%07.pdf", "%PDF-1.4")),
+            422,
+            "bell\u{FFFD}.pdf",
+        ),
+        (
+            format!("{kind}{}--XyZ--\r\n", part("Content-Disposition: form-data; name=\"message\"; filename=\"m.txt\"", "text")),
+            400,
+            "message",
+        ),
+    ];
+    for (body, status, named) in cases {
+        let res = app.post_raw(API, ct, body.into_bytes()).await;
+        assert_eq!(res.status().as_u16(), status, "{named}");
+        let body = json(res).await;
+        let said = body["message"].as_str().unwrap();
+        assert!(said.contains(named), "{said} names {named}");
+    }
+    let res = app
+        .post_json(
+            DEMO_ARTICLE,
+            &serde_json::json!({"kind": "correction", "message": DESK_MESSAGE, "attachments": ["a.pdf"]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = json(res).await;
+    assert!(body["fields"]["attachments"].is_string(), "{body}");
+    assert!(app.tips().is_empty(), "nothing half-stored");
+}
+
+/// The page refuses a file past its limit with the reader's words kept
+/// and a plea to choose the files again.
+async fn the_page_keeps_the_words_and_asks_for_the_files_again(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.attachments.max_file_bytes = std::num::NonZeroU64::new(100).unwrap();
+    })
+    .await;
+    let page = app.get(FORM).await.text().await.unwrap();
+    let form = Page::parse(&page);
+    assert_eq!(
+        form.attr("form[method=post]", "enctype").as_deref(),
+        Some("multipart/form-data")
+    );
+    assert_eq!(form.attr("#attachments", "name").as_deref(), Some("attachments"));
+    assert!(form.attr("#attachments", "multiple").is_some());
+    let token = crate::helpers::field(&page, "form_token").unwrap();
+    let mut text = tip_fields();
+    text.push(("form_token", &token));
+    text.push(("name", "Zarghuna"));
+    let res = app
+        .post_multipart(FORM, &text, &[("scan.pdf", [pdf("s"), vec![b' '; 200]].concat())])
+        .await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let html = res.text().await.unwrap();
+    let page = Page::parse(&html);
+    assert_eq!(crate::helpers::textarea(&html, "message").as_deref(), Some(DESK_MESSAGE));
+    assert_eq!(page.attr("#name", "value").as_deref(), Some("Zarghuna"));
+    let error = page.text("#attachments-error").unwrap();
+    assert!(error.contains("scan.pdf") && error.contains("1 MB"), "{error}");
+    assert!(page.count("#attachments-again") == 1, "asks for the files again");
+    assert!(app.tips().is_empty());
+
+    // The same form with a file that fits is taken.
+    let res = app.post_multipart(FORM, &text, &[("scan.pdf", pdf("s"))]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.count_sql("SELECT count(*) AS n FROM attachments"), 1);
+    app.leave_jobs_unsent();
+}
+
+/// Neither a file's bytes nor its name are anywhere in clear: not in any
+/// column, not in any file of the data folder (SQLite's database, its
+/// journal, the key ring).
+async fn nothing_of_a_file_is_stored_in_clear(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
+    let marker = "QX-known-document-4411";
+    let name = "QX-secret-name-9902.pdf";
+    let res = app
+        .post_multipart(API, &tip_fields(), &[(name, pdf(marker))])
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let hash = hex_sha256(&pdf(marker));
+    for needle in [marker, name, hash.as_str()] {
+        assert_eq!(
+            app.count_sql(&format!(
+                "SELECT count(*) AS n FROM attachments WHERE name LIKE '%{needle}%' OR sha256 LIKE '%{needle}%' OR file_key LIKE '%{needle}%'"
+            )),
+            0,
+            "{needle} in a column"
+        );
+    }
+    let chunks: Vec<Vec<u8>> = app
+        .pool
+        .with(|conn| {
+            use diesel::prelude::*;
+            use tipdesk::db::schema::attachment_chunks as c;
+            Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn, |conn| c::table
+                .select(c::data)
+                .load(conn))?)
+        })
+        .unwrap();
+    assert!(!chunks.is_empty());
+    for chunk in &chunks {
+        assert!(!contains(chunk, marker.as_bytes()), "content in clear in a chunk");
+    }
+    for entry in walk(&app.db_dir()) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        for needle in [marker, name] {
+            assert!(
+                !contains(&bytes, needle.as_bytes()),
+                "{needle} in {}",
+                entry.display()
+            );
+        }
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The desk's email counts the files and never names them.
+async fn the_email_counts_the_files(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with(backend, |s| crate::helpers::smtp_to(s, &smtp.url())).await;
+    let res = app
+        .post_multipart(
+            API,
+            &tip_fields(),
+            &[("first-photo.jpg", jpeg()), ("second-scan.pdf", pdf("x"))],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    app.worker().drain().await.unwrap();
+    let mail = smtp.accepted();
+    assert_eq!(mail.len(), 1);
+    let body = mail[0].body_text();
+    assert!(body.contains("2 files came with this tip"), "{body}");
+    for name in ["first-photo", "second-scan"] {
+        assert!(!mail[0].data.contains(name), "{name} named in the email");
+    }
+}
+
+/// Past the store-wide budget files get 503; a tip without files is
+/// still taken.
+async fn over_the_store_budget_files_wait_and_text_goes_through(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.attachments.max_store_bytes = 150).await;
+    app.leave_jobs_unsent();
+    let first = app.post_multipart(API, &tip_fields(), &[("a.pdf", pdf("a"))]).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let second = app.post_multipart(API, &tip_fields(), &[("b.pdf", pdf("b"))]).await;
+    assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json(second).await["error"], "attachments_unavailable");
+    let text_only = app.post_multipart(API, &tip_fields(), &[]).await;
+    assert_eq!(text_only.status(), StatusCode::CREATED);
+    assert_eq!(app.tips().len(), 2);
+}
+
+both_backends!(
+    a_pdf_round_trips_byte_for_byte,
+    staff_of_another_desk_get_404,
+    limits_and_types_are_refused_by_name,
+    broken_bodies_name_the_part,
+    the_page_keeps_the_words_and_asks_for_the_files_again,
+    nothing_of_a_file_is_stored_in_clear,
+    the_email_counts_the_files,
+    over_the_store_budget_files_wait_and_text_goes_through,
+);
+
+use crate::helpers::Backend;
