@@ -256,10 +256,16 @@ article-language-invalid = { $tag } — не языковой тег вроде 
 
 ## Attachments (the form's `attachments` field)
 form-attachments-label = Файлы, которые это подтверждают (необязательно)
-form-attachments-hint = До { $files } файлов, каждый до { $size } МБ: фото, PDF, текст, офисные документы, аудио или видео.
+form-attachments-hint = До { $files ->
+    [one] { $files } файла
+   *[other] { $files } файлов
+}, каждый до { $size } МБ: фото, PDF, текст, офисные документы, аудио или видео.
 form-attachments-documents = Документы, аудио и видео могут содержать имена и даты (кто и когда их создал или записал). Они хранятся ровно в том виде, в каком вы их отправили.
 form-attachments-again = Ради вашей безопасности браузер не сохраняет выбранные файлы. Пожалуйста, выберите их снова перед отправкой.
-attachment-too-many = К одному сообщению можно приложить не больше { $limit } файлов.
+attachment-too-many = К одному сообщению можно приложить не больше { $limit ->
+    [one] { $limit } файла
+   *[other] { $limit } файлов
+}.
 attachment-too-large = «{ $file }» больше { $limit } МБ — это наибольший размер одного файла.
 attachment-total-too-large = С файлом «{ $file }» ваши файлы вместе занимают больше { $limit } МБ — это наибольший объём для одного сообщения.
 attachment-empty = Файл «{ $file }» пуст (0 байт).

@@ -152,6 +152,9 @@ mod tests {
         assert_eq!(open_all(&key, &segments[..2]), Err(Damaged));
         segments.swap(0, 1);
         assert_eq!(open_all(&key, &segments), Err(Damaged));
-        assert_eq!(open_all(&FileKey::generate(), &key.encrypt(b"x")), Err(Damaged));
+        assert_eq!(
+            open_all(&FileKey::generate(), &key.encrypt(b"x")),
+            Err(Damaged)
+        );
     }
 }

@@ -311,7 +311,11 @@ pub struct Listed {
 
 type Row = (i64, i32, String, String, String, String, i64, String);
 
-fn listed(keys: &SealingKeys, reference: &str, row: Row) -> Result<(i64, Listed, FileKey), PrivacyError> {
+fn listed(
+    keys: &SealingKeys,
+    reference: &str,
+    row: Row,
+) -> Result<(i64, Listed, FileKey), PrivacyError> {
     let (id, n, name, key, sha256, file_type, size, metadata) = row;
     let bound = binding(reference, n);
     let key = FileKey::import(&keys.open("attachment-key", &bound, &key)?)
@@ -413,4 +417,67 @@ pub fn read(
         return Err(cipher::Damaged.into());
     }
     Ok(Some((file, content)))
+}
+
+/// Re-seals every file's key, name and hash not sealed with the current
+/// key of `ring` (`tipdesk keys rotate`), in batches each in a
+/// transaction of its own; the content is never rewritten: its key is
+/// what the ring protects. Returns how many files changed.
+///
+/// # Errors
+/// A database failure, or a sealed value no key of `ring` opens.
+pub fn reseal_all(conn: &mut Conn<'_>, ring: &SealingKeys) -> anyhow::Result<usize> {
+    use crate::db::schema::tips;
+    let mut after = 0i64;
+    let mut changed = 0usize;
+    loop {
+        type Sealed = (i64, String, i32, String, String, String);
+        let batch: Vec<Sealed> = crate::db_run!(conn, |conn| attachments::table
+            .inner_join(tips::table)
+            .filter(attachments::id.gt(after))
+            .order(attachments::id)
+            .limit(500)
+            .select((
+                attachments::id,
+                tips::reference,
+                attachments::n,
+                attachments::name,
+                attachments::file_key,
+                attachments::sha256,
+            ))
+            .load(conn))?;
+        let Some(last) = batch.last() else {
+            return Ok(changed);
+        };
+        after = last.0;
+        let mut updates = Vec::new();
+        for (id, reference, n, name, key, sha256) in batch {
+            if [&name, &key, &sha256].iter().all(|v| ring.is_current(v)) {
+                continue;
+            }
+            let bound = binding(&reference, n);
+            let reseal = |field: &str, v: &str| -> Result<String, PrivacyError> {
+                Ok(ring.seal(field, &bound, &ring.open(field, &bound, v)?))
+            };
+            updates.push((
+                id,
+                reseal("attachment-name", &name)?,
+                reseal("attachment-key", &key)?,
+                reseal("attachment-sha256", &sha256)?,
+            ));
+        }
+        changed += updates.len();
+        conn.write(|conn| {
+            for (id, name, key, sha256) in &updates {
+                crate::db_run!(conn, |conn| diesel::update(attachments::table.find(id))
+                    .set((
+                        attachments::name.eq(name),
+                        attachments::file_key.eq(key),
+                        attachments::sha256.eq(sha256),
+                    ))
+                    .execute(conn))?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+    }
 }

@@ -155,9 +155,7 @@ pub async fn read(mut body: Multipart, limits: &Limits<'_>) -> Result<Posted, Pa
                 }
             }
             (true, None) => return Err(PartError::TextInFileField),
-            (false, Some(_)) => {
-                return Err(PartError::FileInTextField { field: field_name })
-            }
+            (false, Some(_)) => return Err(PartError::FileInTextField { field: field_name }),
             (false, None) => {
                 let left = limits.text_bytes.saturating_sub(text_bytes);
                 let bytes = match field.bytes(left).await {
@@ -166,8 +164,9 @@ pub async fn read(mut body: Multipart, limits: &Limits<'_>) -> Result<Posted, Pa
                     Err(_) => return Err(PartError::TextTooLarge { field: field_name }),
                 };
                 text_bytes += bytes.len();
-                let value = String::from_utf8(bytes.to_vec())
-                    .map_err(|_| PartError::NotUtf8 { field: field_name.clone() })?;
+                let value = String::from_utf8(bytes.to_vec()).map_err(|_| PartError::NotUtf8 {
+                    field: field_name.clone(),
+                })?;
                 text.push((field_name, value));
             }
         }

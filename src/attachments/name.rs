@@ -87,8 +87,14 @@ mod tests {
 
     #[test]
     fn ordinary_names_are_kept_in_nfc() {
-        assert_eq!(FileName::parse(" گذرنامه.jpg ").unwrap().as_str(), "گذرنامه.jpg");
-        assert_eq!(FileName::parse("Cafe\u{301}.pdf").unwrap().as_str(), "Café.pdf");
+        assert_eq!(
+            FileName::parse(" گذرنامه.jpg ").unwrap().as_str(),
+            "گذرنامه.jpg"
+        );
+        assert_eq!(
+            FileName::parse("Cafe\u{301}.pdf").unwrap().as_str(),
+            "Café.pdf"
+        );
     }
 
     #[test]
@@ -97,8 +103,14 @@ mod tests {
         assert_eq!(FileName::parse("C:\\x.pdf"), Err(NameProblem::Path));
         assert_eq!(FileName::parse(".."), Err(NameProblem::Path));
         assert_eq!(FileName::parse("a\u{7}b.pdf"), Err(NameProblem::Control));
-        assert_eq!(FileName::parse("cod\u{202E}fdp.exe"), Err(NameProblem::Control));
-        assert_eq!(FileName::parse(&"a".repeat(1000)), Err(NameProblem::TooLong));
+        assert_eq!(
+            FileName::parse("cod\u{202E}fdp.exe"),
+            Err(NameProblem::Control)
+        );
+        assert_eq!(
+            FileName::parse(&"a".repeat(1000)),
+            Err(NameProblem::TooLong)
+        );
         assert_eq!(FileName::parse("  "), Err(NameProblem::Empty));
         assert_eq!(quoted(&"a".repeat(1000)).chars().count(), 61);
         assert_eq!(quoted("a\u{0}b"), "a\u{FFFD}b");

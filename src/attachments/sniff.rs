@@ -75,11 +75,9 @@ pub fn is_polyglot(file_type: FileType, content: &[u8]) -> bool {
     let has = |needle: &[u8], hay: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
     match file_type {
         FileType::Pdf => has(b"PK\x03\x04", content) || has(b"PK\x05\x06", content),
-        FileType::Docx
-        | FileType::Xlsx
-        | FileType::Pptx
-        | FileType::Odt
-        | FileType::Ods => has(b"%PDF-", &content[..content.len().min(1024)]),
+        FileType::Docx | FileType::Xlsx | FileType::Pptx | FileType::Odt | FileType::Ods => {
+            has(b"%PDF-", &content[..content.len().min(1024)])
+        }
         _ => false,
     }
 }
@@ -90,7 +88,10 @@ mod tests {
 
     #[test]
     fn types_come_from_the_content() {
-        assert_eq!(file_type(b"\xFF\xD8\xFF\xE0\0\x10JFIF\0"), Some(FileType::Jpeg));
+        assert_eq!(
+            file_type(b"\xFF\xD8\xFF\xE0\0\x10JFIF\0"),
+            Some(FileType::Jpeg)
+        );
         assert_eq!(file_type(b"%PDF-1.7\n%%EOF\n"), Some(FileType::Pdf));
         assert_eq!(file_type("سلام\nhello".as_bytes()), Some(FileType::Text));
         assert_eq!(file_type(b"a,b\n1,2\n"), Some(FileType::Csv));

@@ -99,9 +99,7 @@ impl FileType {
             Self::Pdf => "application/pdf",
             Self::Text => "text/plain; charset=utf-8",
             Self::Csv => "text/csv; charset=utf-8",
-            Self::Docx => {
-                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-            }
+            Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             Self::Pptx => {
                 "application/vnd.openxmlformats-officedocument.presentationml.presentation"

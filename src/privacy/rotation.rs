@@ -1,7 +1,8 @@
 //! `tipdesk keys rotate`: a new current key (for a generated key ring; a
 //! configured one is changed by the operator first), then every stored
-//! name, contact, message of a conversation with a reader and staff TOTP
-//! secret re-sealed with it, and the rotation recorded in the audit trail.
+//! name, contact, message of a conversation with a reader, staff TOTP
+//! secret and attachment key (with the file's name and hash) re-sealed
+//! with it, and the rotation recorded in the audit trail.
 
 use diesel::prelude::*;
 
@@ -73,7 +74,10 @@ pub fn reseal_all(conn: &mut Conn<'_>, ring: &SealingKeys) -> anyhow::Result<usi
             .select((tips::id, tips::reference, tips::reader_name, tips::contact))
             .load(conn))?;
         let Some(last) = batch.last() else {
-            return Ok(changed + reseal_messages(conn, ring)? + reseal_totp_secrets(conn, ring)?);
+            return Ok(changed
+                + reseal_messages(conn, ring)?
+                + reseal_totp_secrets(conn, ring)?
+                + crate::attachments::reseal_all(conn, ring)?);
         };
         after = last.0;
         let mut updates = Vec::new();

@@ -7,8 +7,8 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::input::{FieldErrors, TipInput};
-use crate::attachments::{multipart, AttachmentError, Upload};
 use crate::articles::{self, Article};
+use crate::attachments::{multipart, AttachmentError, Upload};
 use crate::domain::{ArticleId, TipKind, TipReference};
 use crate::i18n::{self, LanguageLink, Locale, Msg};
 use crate::state::AppState;
@@ -703,8 +703,15 @@ fn attachment_refused(refused: &AttachmentError) -> WebError {
         refused.message(),
     );
     e.fields.insert("attachments", refused.message());
+    if *refused == AttachmentError::StoreFull {
+        // The budget frees only as tips are purged: not within seconds.
+        e = e.with_header("retry-after", STORE_FULL_RETRY_AFTER.to_string());
+    }
     e
 }
+
+/// Seconds a client is told to wait when the file store is full.
+const STORE_FULL_RETRY_AFTER: u64 = 3600;
 
 /// The API's body: JSON, or `multipart/form-data` with the form's field
 /// names (text fields as parts, files as `attachments` parts).

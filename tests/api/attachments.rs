@@ -42,21 +42,40 @@ async fn a_pdf_round_trips_byte_for_byte(backend: Backend) {
     let res = app
         .post_multipart(API, &tip_fields(), &[("план моста.pdf", file.clone())])
         .await;
-    assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "{}",
+        res.text().await.unwrap()
+    );
     let tip = app.jobs()[0].tip_id;
 
     let editor = signed_in(&app, "ed@example.org", "editor", &["international"]).await;
-    let page = editor.get(&format!("/desk/tips/{tip}")).await.text().await.unwrap();
+    let page = editor
+        .get(&format!("/desk/tips/{tip}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     let page = Page::parse(&page);
-    assert_eq!(page.text("#file-1 .file-name").as_deref(), Some("план моста.pdf"));
+    assert_eq!(
+        page.text("#file-1 .file-name").as_deref(),
+        Some("план моста.pdf")
+    );
     assert_eq!(page.text("#file-1 .file-type").as_deref(), Some("pdf"));
     let sha = hex_sha256(&file);
-    assert_eq!(page.text("#file-1 .file-sha256").as_deref(), Some(sha.as_str()));
+    assert_eq!(
+        page.text("#file-1 .file-sha256").as_deref(),
+        Some(sha.as_str())
+    );
     assert!(page
         .text("#file-1 .file-size")
         .unwrap()
         .contains(&file.len().to_string()));
-    assert!(page.text("#file-1 .file-metadata").unwrap().contains("as sent"));
+    assert!(page
+        .text("#file-1 .file-metadata")
+        .unwrap()
+        .contains("as sent"));
 
     let res = editor.get(&format!("/desk/tips/{tip}/attachments/1")).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -65,7 +84,9 @@ async fn a_pdf_round_trips_byte_for_byte(backend: Backend) {
     let disposition = h["content-disposition"].to_str().unwrap();
     assert!(disposition.starts_with("attachment"), "{disposition}");
     assert!(
-        disposition.contains("filename*=UTF-8''%D0%BF%D0%BB%D0%B0%D0%BD%20%D0%BC%D0%BE%D1%81%D1%82%D0%B0.pdf"),
+        disposition.contains(
+            "filename*=UTF-8''%D0%BF%D0%BB%D0%B0%D0%BD%20%D0%BC%D0%BE%D1%81%D1%82%D0%B0.pdf"
+        ),
         "{disposition}"
     );
     assert_eq!(h["x-content-type-options"], "nosniff");
@@ -81,7 +102,10 @@ async fn a_pdf_round_trips_byte_for_byte(backend: Backend) {
         "the download is in the audit trail"
     );
     assert_eq!(
-        editor.get(&format!("/desk/tips/{tip}/attachments/2")).await.status(),
+        editor
+            .get(&format!("/desk/tips/{tip}/attachments/2"))
+            .await
+            .status(),
         StatusCode::NOT_FOUND
     );
 }
@@ -107,6 +131,9 @@ async fn staff_of_another_desk_get_404(backend: Backend) {
     assert_eq!(res.status(), StatusCode::OK, "viewers of the desk download");
 }
 
+/// Files sent, and the status, code and name the refusal must carry.
+type Refusal<'a> = (Vec<(&'a str, Vec<u8>)>, StatusCode, &'a str, &'a str);
+
 /// Each refusal: its status, its code, and the file it names.
 async fn limits_and_types_are_refused_by_name(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| {
@@ -117,9 +144,13 @@ async fn limits_and_types_are_refused_by_name(backend: Backend) {
     })
     .await;
     let small = pdf("s");
-    let cases: Vec<(Vec<(&str, Vec<u8>)>, StatusCode, &str, &str)> = vec![
+    let cases: Vec<Refusal> = vec![
         (
-            vec![("a.pdf", small.clone()), ("b.pdf", small.clone()), ("c.pdf", small.clone())],
+            vec![
+                ("a.pdf", small.clone()),
+                ("b.pdf", small.clone()),
+                ("c.pdf", small.clone()),
+            ],
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_many_attachments",
             "2",
@@ -131,7 +162,10 @@ async fn limits_and_types_are_refused_by_name(backend: Backend) {
             "big.pdf",
         ),
         (
-            vec![("one.pdf", [pdf("1"), vec![b' '; 800]].concat()), ("two.pdf", [pdf("2"), vec![b' '; 800]].concat())],
+            vec![
+                ("one.pdf", [pdf("1"), vec![b' '; 800]].concat()),
+                ("two.pdf", [pdf("2"), vec![b' '; 800]].concat()),
+            ],
             StatusCode::PAYLOAD_TOO_LARGE,
             "attachment_too_large",
             "two.pdf",
@@ -193,7 +227,10 @@ async fn broken_bodies_name_the_part(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ct = "multipart/form-data; boundary=XyZ";
     let part = |headers: &str, body: &str| format!("--XyZ\r\n{headers}\r\n\r\n{body}\r\n");
-    let kind = part("Content-Disposition: form-data; name=\"kind\"", "correction");
+    let kind = part(
+        "Content-Disposition: form-data; name=\"kind\"",
+        "correction",
+    );
     let message = part(
         "Content-Disposition: form-data; name=\"message\"",
         DESK_MESSAGE,
@@ -265,27 +302,45 @@ async fn the_page_keeps_the_words_and_asks_for_the_files_again(backend: Backend)
         form.attr("form[method=post]", "enctype").as_deref(),
         Some("multipart/form-data")
     );
-    assert_eq!(form.attr("#attachments", "name").as_deref(), Some("attachments"));
+    assert_eq!(
+        form.attr("#attachments", "name").as_deref(),
+        Some("attachments")
+    );
     assert!(form.attr("#attachments", "multiple").is_some());
     let token = crate::helpers::field(&page, "form_token").unwrap();
     let mut text = tip_fields();
     text.push(("form_token", &token));
     text.push(("name", "Zarghuna"));
     let res = app
-        .post_multipart(FORM, &text, &[("scan.pdf", [pdf("s"), vec![b' '; 200]].concat())])
+        .post_multipart(
+            FORM,
+            &text,
+            &[("scan.pdf", [pdf("s"), vec![b' '; 200]].concat())],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let html = res.text().await.unwrap();
     let page = Page::parse(&html);
-    assert_eq!(crate::helpers::textarea(&html, "message").as_deref(), Some(DESK_MESSAGE));
+    assert_eq!(
+        crate::helpers::textarea(&html, "message").as_deref(),
+        Some(DESK_MESSAGE)
+    );
     assert_eq!(page.attr("#name", "value").as_deref(), Some("Zarghuna"));
     let error = page.text("#attachments-error").unwrap();
-    assert!(error.contains("scan.pdf") && error.contains("1 MB"), "{error}");
-    assert!(page.count("#attachments-again") == 1, "asks for the files again");
+    assert!(
+        error.contains("scan.pdf") && error.contains("1 MB"),
+        "{error}"
+    );
+    assert!(
+        page.count("#attachments-again") == 1,
+        "asks for the files again"
+    );
     assert!(app.tips().is_empty());
 
     // The same form with a file that fits is taken.
-    let res = app.post_multipart(FORM, &text, &[("scan.pdf", pdf("s"))]).await;
+    let res = app
+        .post_multipart(FORM, &text, &[("scan.pdf", pdf("s"))])
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(app.count_sql("SELECT count(*) AS n FROM attachments"), 1);
     app.leave_jobs_unsent();
@@ -325,7 +380,10 @@ async fn nothing_of_a_file_is_stored_in_clear(backend: Backend) {
         .unwrap();
     assert!(!chunks.is_empty());
     for chunk in &chunks {
-        assert!(!contains(chunk, marker.as_bytes()), "content in clear in a chunk");
+        assert!(
+            !contains(chunk, marker.as_bytes()),
+            "content in clear in a chunk"
+        );
     }
     for entry in walk(&app.db_dir()) {
         let bytes = std::fs::read(&entry).unwrap_or_default();
@@ -383,9 +441,13 @@ async fn the_email_counts_the_files(backend: Backend) {
 async fn over_the_store_budget_files_wait_and_text_goes_through(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| s.attachments.max_store_bytes = 150).await;
     app.leave_jobs_unsent();
-    let first = app.post_multipart(API, &tip_fields(), &[("a.pdf", pdf("a"))]).await;
+    let first = app
+        .post_multipart(API, &tip_fields(), &[("a.pdf", pdf("a"))])
+        .await;
     assert_eq!(first.status(), StatusCode::CREATED);
-    let second = app.post_multipart(API, &tip_fields(), &[("b.pdf", pdf("b"))]).await;
+    let second = app
+        .post_multipart(API, &tip_fields(), &[("b.pdf", pdf("b"))])
+        .await;
     assert_eq!(second.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(json(second).await["error"], "attachments_unavailable");
     let text_only = app.post_multipart(API, &tip_fields(), &[]).await;
@@ -393,7 +455,100 @@ async fn over_the_store_budget_files_wait_and_text_goes_through(backend: Backend
     assert_eq!(app.tips().len(), 2);
 }
 
+/// `tipdesk keys rotate` re-seals each file's key, name and hash, and
+/// leaves the encrypted content as it was: the file still opens, with
+/// the new ring.
+async fn rotating_keys_reseals_files_without_rewriting_them(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
+    let file = pdf("rotate-me");
+    let res = app
+        .post_multipart(API, &tip_fields(), &[("scan.pdf", file.clone())])
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let chunks = |app: &TestApp| -> Vec<Vec<u8>> {
+        app.pool
+            .with(|conn| {
+                use diesel::prelude::*;
+                use tipdesk::db::schema::attachment_chunks as c;
+                Ok::<_, tipdesk::db::DbError>(tipdesk::db_run!(conn, |conn| c::table
+                    .order(c::seq)
+                    .select(c::data)
+                    .load(conn))?)
+            })
+            .unwrap()
+    };
+    let before = chunks(&app);
+    let out = app.cli(&["keys", "rotate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("re-encrypted 1 record(s)"), "{text}");
+    assert_eq!(chunks(&app), before, "the content is not rewritten");
+    let ring = app.sealing_keys();
+    let current = format!("enc1:{}:", ring.current_id());
+    assert_eq!(
+        app.count_sql(&format!(
+            "SELECT count(*) AS n FROM attachments WHERE name LIKE '{current}%' AND file_key LIKE '{current}%' AND sha256 LIKE '{current}%'"
+        )),
+        1
+    );
+    let tip = app.jobs()[0].tip_id;
+    let reference = app.tips()[0].reference.clone();
+    let (listed, content) = app
+        .pool
+        .with(|conn| {
+            Ok::<_, tipdesk::db::DbError>(
+                tipdesk::attachments::read(
+                    conn,
+                    &ring,
+                    tip.to_string().parse().unwrap(),
+                    &reference,
+                    1,
+                )
+                .unwrap(),
+            )
+        })
+        .unwrap()
+        .unwrap();
+    assert_eq!(listed.name.as_str(), "scan.pdf");
+    assert_eq!(content, file);
+}
+
+/// `purge` removes a tip's files, and every chunk of them, with the tip.
+async fn purge_removes_files_with_their_tips(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
+    let big = [pdf("big"), vec![b' '; 3 * 64 * 1024]].concat();
+    let res = app
+        .post_multipart(API, &tip_fields(), &[("a.pdf", big), ("b.pdf", pdf("b"))])
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.count_sql("SELECT count(*) AS n FROM attachment_chunks"),
+        5
+    );
+    app.execute_sql("UPDATE tips SET status = 'spam', updated_at = '2020-01-01 00:00:00'");
+    let out = app.cli(&["purge"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(app.tips().is_empty());
+    assert_eq!(app.count_sql("SELECT count(*) AS n FROM attachments"), 0);
+    assert_eq!(
+        app.count_sql("SELECT count(*) AS n FROM attachment_chunks"),
+        0
+    );
+}
+
 both_backends!(
+    purge_removes_files_with_their_tips,
+    rotating_keys_reseals_files_without_rewriting_them,
     a_pdf_round_trips_byte_for_byte,
     staff_of_another_desk_get_404,
     limits_and_types_are_refused_by_name,

@@ -236,7 +236,12 @@ impl TestApp {
 
     /// Posts a raw body with `content_type`: for bodies no client library
     /// would build.
-    pub async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> reqwest::Response {
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
         self.client
             .post(self.url(path))
             .header(reqwest::header::CONTENT_TYPE, content_type)

@@ -133,6 +133,9 @@ fn diesel_type(backend: Backend, data_type: &str) -> Option<&'static str> {
         (_, "integer") => "Integer",
         (_, "text") => "Text",
         (_, "boolean") => "Bool",
+        // Bytes: BLOB on SQLite, BYTEA on PostgreSQL (attachments' chunks).
+        (Backend::Sqlite, "blob") => "Binary",
+        (Backend::Postgres, "bytea") => "Binary",
         (Backend::Sqlite, "timestamp") => "Timestamp",
         (Backend::Postgres, "timestamp without time zone") => "Timestamp",
         _ => return None,

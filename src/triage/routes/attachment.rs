@@ -73,7 +73,13 @@ pub async fn download(
     // plain `filename` with the non-ASCII left out for old clients.
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .filter(|c| *c != '"' && *c != '\\')
         .collect();
     let disposition = ContentDisposition {

@@ -43,7 +43,8 @@ struct TipPage<'a> {
 
 impl TipPage<'_> {
     fn bytes(&self, n: &i64) -> String {
-        self.l.msg(&Msg::new("tip-attachment-bytes").number("bytes", n.unsigned_abs()))
+        self.l
+            .msg(&Msg::new("tip-attachment-bytes").number("bytes", n.unsigned_abs()))
     }
 
     fn metadata_label(&self, m: &Metadata) -> String {
