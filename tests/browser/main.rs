@@ -32,6 +32,7 @@ async fn take_time_to_write(app: &TestApp) {
 }
 
 mod accessibility;
+mod attachments;
 mod desk;
 mod embed;
 mod follow_up;

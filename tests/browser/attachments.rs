@@ -1,0 +1,107 @@
+//! A reader attaches two photos to a Persian tip in a real browser (no
+//! script of ours: the form is a plain multipart form), and an editor of
+//! the desk finds them on the tip page and downloads them.
+
+use crate::driver::Browser;
+use crate::helpers::*;
+
+const PAGE: &str = "/articles/csto-extremist-groups-afghanistan/tip?lang=fa";
+// "The passport photo in the report is fake; I have the original."
+const PERSIAN: &str = "عکس گذرنامه در گزارش جعلی است؛ نسخهٔ اصلی را دارم.";
+const EDITOR: &str = "editor@example.org";
+
+/// A JPEG's first and last markers around a JFIF header: a photo as far
+/// as its type goes, `fill` bytes of padding telling two apart.
+fn photo(fill: u8, len: usize) -> Vec<u8> {
+    let mut j = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00".to_vec();
+    j.extend(std::iter::repeat_n(fill, len));
+    j.extend_from_slice(b"\xFF\xD9");
+    j
+}
+
+#[tokio::test]
+async fn a_reader_attaches_two_photos_to_a_persian_tip_and_the_editor_downloads_them() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| s.limits.min_fill_seconds = 1).await;
+    app.leave_jobs_unsent();
+    let dir = tempfile::tempdir().unwrap();
+    let photos = [
+        ("گذرنامه-۱.jpg", photo(1, 3000)),
+        ("passport-2.jpg", photo(2, 5000)),
+    ];
+    let mut paths = Vec::new();
+    for (name, bytes) in &photos {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        paths.push(path.display().to_string());
+    }
+
+    let browser = Browser::start().await;
+    browser.goto(&app.url(PAGE)).await;
+    browser.fill("#message", PERSIAN).await;
+    // WebDriver chooses several files for one input with one path a line.
+    browser
+        .find("#attachments")
+        .await
+        .send_keys(&paths.join("\n"))
+        .await
+        .expect("choose the photos");
+    browser.screenshot("attachments-form-fa").await;
+    browser.resize(390, 844).await;
+    browser.screenshot("attachments-form-fa-phone").await;
+    browser.resize(1280, 900).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1250)).await;
+    browser.click_and_wait("form button[type=submit]").await;
+    assert!(
+        browser.exists(".reference").await,
+        "the thank-you page: {}",
+        browser.text_of("main").await
+    );
+    let tip = app.jobs()[0].tip_id;
+
+    let password = add_user(&app, EDITOR, "editor", &["default"]);
+    browser.goto(&app.url("/desk/login")).await;
+    browser.fill("#email", EDITOR).await;
+    browser.fill("#password", &password).await;
+    browser
+        .click_and_wait("form.login button[type=submit]")
+        .await;
+    browser.goto(&app.url(&format!("/desk/tips/{tip}"))).await;
+    assert_eq!(browser.text_of("#file-1 .file-name").await, photos[0].0);
+    assert_eq!(browser.text_of("#file-2 .file-name").await, photos[1].0);
+    assert_eq!(browser.text_of("#file-1 .file-type").await, "jpeg");
+    browser.screenshot("attachments-desk-tip").await;
+
+    let cookies = browser
+        .client()
+        .get_all_cookies()
+        .await
+        .expect("the session's cookies")
+        .iter()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    for (i, (name, bytes)) in photos.iter().enumerate() {
+        let n = i + 1;
+        let href = browser
+            .attr_of(&format!("#file-{n} a"), "href")
+            .await
+            .expect("a download link");
+        // The page's CSP lets no script fetch, so the download is made
+        // as the browser would make it: with the editor's session cookie.
+        let res = reqwest::Client::new()
+            .get(app.url(&href))
+            .header(reqwest::header::COOKIE, &cookies)
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(res.status(), reqwest::StatusCode::OK, "{name}");
+        let disposition = res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(disposition.starts_with("attachment"), "{disposition}");
+        let downloaded = res.bytes().await.unwrap().to_vec();
+        assert_eq!(&downloaded, bytes, "{name} downloads byte for byte");
+    }
+    browser.close().await;
+}
