@@ -60,6 +60,14 @@ pub const TARGETS: &[Target] = &[
         name: "embed_descriptor",
         run: embed_descriptor,
     },
+    Target {
+        name: "multipart_form",
+        run: multipart_form,
+    },
+    Target {
+        name: "photo_metadata",
+        run: photo_metadata,
+    },
 ];
 
 /// The target called `name`.
@@ -242,4 +250,88 @@ fn embed_descriptor(data: &[u8]) {
         (d.title.as_str(), d.url.as_str())
     );
     let _ = record.check(&["news.example".to_owned()]);
+}
+
+/// Reads `data` as a `multipart/form-data` body with boundary
+/// `fuzzBOUNDARY`, within small limits (3 files, 4 KiB each); `None` if
+/// the reading had to wait (it never should: everything is in memory).
+fn read_multipart(
+    data: &[u8],
+) -> Option<Result<crate::attachments::multipart::Posted, crate::attachments::multipart::PartError>>
+{
+    use futures_util::FutureExt;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        actix_web::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("multipart/form-data; boundary=fuzzBOUNDARY"),
+    );
+    let body = actix_web::web::Bytes::copy_from_slice(data);
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
+    let settings = crate::config::AttachmentSettings {
+        max_files: 3,
+        max_file_bytes: std::num::NonZeroU64::MIN.saturating_add(4095),
+        max_total_bytes: std::num::NonZeroU64::MIN.saturating_add(8191),
+        max_store_bytes: 0,
+        allowed_types: crate::domain::FileType::ALL.to_vec(),
+    };
+    let limits = crate::attachments::multipart::Limits {
+        files: &settings,
+        text_bytes: 4096,
+        keep_by_default: false,
+    };
+    let body = actix_multipart::Multipart::new(&headers, stream);
+    crate::attachments::multipart::read(body, &limits).now_or_never()
+}
+
+/// A `multipart/form-data` body, as the form and the API read it: parts,
+/// their headers, file names, limits. Every file that comes through must
+/// have passed its checks.
+fn multipart_form(data: &[u8]) {
+    let Some(Ok(posted)) = read_multipart(data) else {
+        return;
+    };
+    if let Ok(files) = &posted.files {
+        assert!(files.len() <= 3, "more files than max_files");
+        for f in files {
+            assert!(!f.content.is_empty(), "an empty file was taken");
+            assert!(
+                f.content.len() <= 4096,
+                "a file over max_file_bytes was taken"
+            );
+        }
+    }
+}
+
+/// A photo's metadata removal; the first byte picks JPEG, PNG or WebP.
+/// Whatever comes out carries no EXIF but the orientation.
+fn photo_metadata(data: &[u8]) {
+    use crate::domain::FileType;
+    let Some((&choice, rest)) = data.split_first() else {
+        return;
+    };
+    let kind = [FileType::Jpeg, FileType::Png, FileType::Webp][usize::from(choice % 3)];
+    if let Ok(Some(out)) = crate::attachments::strip::strip(kind, rest) {
+        if let Ok(exif) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&out)) {
+            assert!(
+                exif.fields().len() <= 1,
+                "EXIF beyond the orientation was left"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The multipart target really reads a body (rather than giving up
+    /// at the first wait): its first seed yields its text and its file.
+    #[test]
+    fn the_multipart_target_reads_its_seed() {
+        let seed = include_bytes!("../fuzz/corpus/multipart_form/tip_with_pdf");
+        let posted = super::read_multipart(seed)
+            .expect("read without waiting")
+            .expect("a readable body");
+        assert_eq!(posted.text[0].0, "message");
+        assert_eq!(posted.files.expect("the file is taken").len(), 1);
+    }
 }

@@ -288,3 +288,5 @@ multipart-text-in-file-field = The field “attachments” must carry files, not
 multipart-not-utf8 = The field “{ $field }” is not readable text (UTF-8). Nothing was saved.
 multipart-text-too-large = The form's text is too long (at the field “{ $field }”). Nothing was saved.
 api-attachments-in-json = Files cannot travel in JSON. Send the tip as multipart/form-data with each file as an “attachments” part.
+form-attachments-strip = Remove location and camera details from photos (recommended)
+attachment-damaged = “{ $file }” looks like a photo, but it is damaged (or its camera details are), so we cannot remove what it says about where and with what it was taken. Please send another copy, or untick “Remove location and camera details” to send it as it is.

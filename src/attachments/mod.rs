@@ -23,6 +23,7 @@ pub mod cipher;
 pub mod multipart;
 pub mod name;
 pub mod sniff;
+pub mod strip;
 
 use actix_web::http::StatusCode;
 use diesel::prelude::*;
@@ -98,6 +99,9 @@ pub enum AttachmentError {
     TypeRefused { file: String },
     /// A file that is two kinds at once (422; `sniff::is_polyglot`).
     Polyglot { file: String },
+    /// A photo whose metadata was to be removed but which (or whose EXIF
+    /// block) is damaged (422; `strip::StripError`).
+    Damaged { file: String },
     /// The store-wide budget `max_store_bytes` is spent (503).
     StoreFull,
 }
@@ -123,6 +127,7 @@ impl AttachmentError {
             Self::Empty { .. } => "attachment_empty",
             Self::BadName { .. } => "attachment_bad_name",
             Self::TypeRefused { .. } | Self::Polyglot { .. } => "attachment_type_refused",
+            Self::Damaged { .. } => "attachment_damaged",
             Self::StoreFull => "attachments_unavailable",
         }
     }
@@ -144,6 +149,7 @@ impl AttachmentError {
             Self::BadName { file } => Msg::new("attachment-bad-name").text("file", file),
             Self::TypeRefused { file } => Msg::new("attachment-type-refused").text("file", file),
             Self::Polyglot { file } => Msg::new("attachment-polyglot").text("file", file),
+            Self::Damaged { file } => Msg::new("attachment-damaged").text("file", file),
             Self::StoreFull => Msg::new("attachment-store-full"),
         }
     }
@@ -175,6 +181,34 @@ pub fn check(
         content,
         metadata: Metadata::AsSent,
     })
+}
+
+/// Applies the reader's choice about a checked file's metadata: a photo
+/// loses its EXIF, XMP, IPTC and comments (`strip`) unless `keep`;
+/// documents, and photos of a kind tipdesk cannot strip yet, stay as sent.
+///
+/// # Errors
+/// [`AttachmentError::Damaged`] for a photo too damaged to strip.
+pub fn apply_metadata_choice(mut upload: Upload, keep: bool) -> Result<Upload, AttachmentError> {
+    if !strip::strippable(upload.file_type) {
+        upload.metadata = Metadata::AsSent;
+        return Ok(upload);
+    }
+    if keep {
+        upload.metadata = Metadata::Kept;
+        return Ok(upload);
+    }
+    match strip::strip(upload.file_type, &upload.content) {
+        Ok(Some(stripped)) => {
+            upload.content = stripped;
+            upload.metadata = Metadata::Removed;
+            Ok(upload)
+        }
+        Ok(None) => Ok(upload),
+        Err(_) => Err(AttachmentError::Damaged {
+            file: name::quoted(upload.name.as_str()),
+        }),
+    }
 }
 
 /// A checked file made ready to store: encrypted, hashed, its content

@@ -18,6 +18,10 @@ use crate::config::AttachmentSettings;
 
 /// The form field that carries files.
 pub const FILE_FIELD: &str = "attachments";
+/// The form field that chooses whether photos keep their metadata:
+/// `on`, `true`, `yes` or `1` keeps it, `off`, `false`, `no` or `0`
+/// removes it; when it is not sent, [`Limits::keep_by_default`] decides.
+pub const KEEP_FIELD: &str = "keep_metadata";
 
 /// What a multipart body held: its text fields in order, and the files,
 /// or why they were refused.
@@ -95,6 +99,11 @@ pub struct Limits<'a> {
     pub files: &'a AttachmentSettings,
     /// Bytes of all text fields together (`server.max_body_bytes`).
     pub text_bytes: usize,
+    /// Whether photos keep their metadata when `keep_metadata` is not
+    /// sent: false for the API (removing it is the default); true for the
+    /// HTML form, whose ticked "Remove location and camera details" box
+    /// sends `keep_metadata=off` and sends nothing once unticked.
+    pub keep_by_default: bool,
 }
 
 /// Reads every part of `body`.
@@ -171,12 +180,24 @@ pub async fn read(mut body: Multipart, limits: &Limits<'_>) -> Result<Posted, Pa
             }
         }
     }
+    let keep = text
+        .iter()
+        .find(|(k, _)| k == KEEP_FIELD)
+        .map_or(limits.keep_by_default, |(_, v)| {
+            !matches!(v.trim(), "off" | "false" | "no" | "0")
+        });
+    // The choice may come after the files (parts arrive in any order), so
+    // it is applied once everything is read.
+    let files = match refused {
+        Some(e) => Err(e),
+        None => files
+            .into_iter()
+            .map(|f| super::apply_metadata_choice(f, keep))
+            .collect(),
+    };
     Ok(Posted {
         text,
-        files: match refused {
-            Some(e) => Err(e),
-            None => Ok(files),
-        },
+        files,
         had_files,
     })
 }

@@ -160,15 +160,18 @@ pub fn is_multipart(headers: &actix_web::http::header::HeaderMap) -> bool {
 }
 
 /// Reads a multipart body's parts within the limits of `state`.
+/// `keep_by_default`: see [`multipart::Limits::keep_by_default`].
 pub async fn read_multipart(
     state: &AppState,
     req: &HttpRequest,
     payload: actix_web::dev::Payload,
+    keep_by_default: bool,
 ) -> Result<multipart::Posted, multipart::PartError> {
     let body = actix_multipart::Multipart::new(req.headers(), payload);
     let limits = multipart::Limits {
         files: &state.settings.attachments,
         text_bytes: state.settings.server.max_body_bytes,
+        keep_by_default,
     };
     multipart::read(body, &limits).await
 }
@@ -191,7 +194,7 @@ impl actix_web::FromRequest for TipPost {
         let payload = payload.take();
         Box::pin(async move {
             let state = app_state(&req)?;
-            let posted = read_multipart(&state, &req, payload)
+            let posted = read_multipart(&state, &req, payload, true)
                 .await
                 .map_err(|e| WebError::bad_request(Format::Html, e.message()))?;
             Ok(Self {
@@ -737,7 +740,7 @@ impl actix_web::FromRequest for ApiBody {
         let payload = payload.take();
         Box::pin(async move {
             let state = app_state(&req)?;
-            read_multipart(&state, &req, payload)
+            read_multipart(&state, &req, payload, false)
                 .await
                 .map(Self::Multipart)
                 .map_err(|e| {

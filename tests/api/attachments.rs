@@ -307,6 +307,21 @@ async fn the_page_keeps_the_words_and_asks_for_the_files_again(backend: Backend)
         Some("attachments")
     );
     assert!(form.attr("#attachments", "multiple").is_some());
+    // Ticked, the box removes photos' metadata; unticked it sends nothing
+    // and the page keeps it.
+    assert_eq!(
+        form.attr("#strip-metadata", "name").as_deref(),
+        Some("keep_metadata")
+    );
+    assert_eq!(
+        form.attr("#strip-metadata", "value").as_deref(),
+        Some("off")
+    );
+    assert!(form.attr("#strip-metadata", "checked").is_some());
+    assert!(form
+        .text("label:has(#strip-metadata)")
+        .unwrap()
+        .contains("Remove location and camera details from photos (recommended)"));
     let token = crate::helpers::field(&page, "form_token").unwrap();
     let mut text = tip_fields();
     text.push(("form_token", &token));
@@ -546,7 +561,123 @@ async fn purge_removes_files_with_their_tips(backend: Backend) {
     );
 }
 
+/// A phone's photo: EXIF with GPS and an orientation of 6, XMP naming
+/// its owner, a comment with the camera's serial (the fuzzing seed, less
+/// its first byte, which picks the format there).
+fn phone_photo() -> Vec<u8> {
+    include_bytes!("../../fuzz/corpus/photo_metadata/jpeg_with_gps")[1..].to_vec()
+}
+
+fn exif_of(jpeg: &[u8]) -> exif::Exif {
+    exif::Reader::new()
+        .read_from_container(&mut std::io::Cursor::new(jpeg))
+        .expect("an EXIF block")
+}
+
+/// A photo keeps its location only when the reader asks; either way the
+/// desk is told which.
+async fn a_photos_location_is_removed_unless_the_reader_keeps_it(backend: Backend) {
+    let app = newsroom(backend).await;
+    app.leave_jobs_unsent();
+    let photo = phone_photo();
+    assert!(exif_of(&photo)
+        .get_field(exif::Tag::GPSLatitudeRef, exif::In::PRIMARY)
+        .is_some());
+    let res = app
+        .post_multipart(API, &tip_fields(), &[("IMG_0042.jpg", photo.clone())])
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let mut kept = tip_fields();
+    kept.push(("keep_metadata", "on"));
+    let res = app
+        .post_multipart(API, &kept, &[("IMG_0043.jpg", photo.clone())])
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let editor = signed_in(&app, "ed@example.org", "editor", &["international"]).await;
+    let jobs = app.jobs();
+    let (stripped_tip, kept_tip) = (jobs[0].tip_id, jobs[1].tip_id);
+
+    let stripped = editor
+        .get(&format!("/desk/tips/{stripped_tip}/attachments/1"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    let exif = exif_of(&stripped);
+    assert!(exif
+        .get_field(exif::Tag::GPSLatitudeRef, exif::In::PRIMARY)
+        .is_none());
+    let orientation = exif.get_field(exif::Tag::Orientation, exif::In::PRIMARY);
+    assert_eq!(orientation.and_then(|f| f.value.get_uint(0)), Some(6));
+    for gone in [&b"Mina"[..], b"serial 8812"] {
+        assert!(!contains(&stripped, gone), "metadata left in the photo");
+    }
+    assert!(
+        contains(&stripped, b"\x12\x34\x56\x78pixels"),
+        "pixels untouched"
+    );
+    let page = editor
+        .get(&format!("/desk/tips/{stripped_tip}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(Page::parse(&page)
+        .text("#file-1 .file-metadata")
+        .unwrap()
+        .starts_with("Removed"));
+
+    let as_sent = editor
+        .get(&format!("/desk/tips/{kept_tip}/attachments/1"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    assert_eq!(as_sent, photo, "kept byte for byte when the reader asked");
+    let page = editor
+        .get(&format!("/desk/tips/{kept_tip}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(Page::parse(&page)
+        .text("#file-1 .file-metadata")
+        .unwrap()
+        .starts_with("Kept"));
+}
+
+/// A photo whose EXIF block is damaged cannot have its metadata removed:
+/// 422 naming it; kept as it is when the reader asks.
+async fn a_photo_with_a_damaged_exif_block_is_refused_by_name(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
+    let mut photo = phone_photo();
+    let tiff = photo.windows(4).position(|w| w == b"MM\0\x2A").unwrap();
+    photo[tiff + 3] = 0x99;
+    let res = app
+        .post_multipart(API, &tip_fields(), &[("broken.jpg", photo.clone())])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = json(res).await;
+    assert_eq!(body["error"], "attachment_damaged");
+    assert!(body["fields"]["attachments"]
+        .as_str()
+        .unwrap()
+        .contains("broken.jpg"));
+    assert!(app.tips().is_empty(), "nothing half-stored");
+    let mut kept = tip_fields();
+    kept.push(("keep_metadata", "true"));
+    let res = app
+        .post_multipart(API, &kept, &[("broken.jpg", photo)])
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
 both_backends!(
+    a_photos_location_is_removed_unless_the_reader_keeps_it,
+    a_photo_with_a_damaged_exif_block_is_refused_by_name,
     purge_removes_files_with_their_tips,
     rotating_keys_reseals_files_without_rewriting_them,
     a_pdf_round_trips_byte_for_byte,

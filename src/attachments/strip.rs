@@ -1,0 +1,210 @@
+//! Removing what a photo says about whoever took it — EXIF (location,
+//! camera serial, owner, timestamps), XMP, IPTC and comments — without
+//! decoding or re-encoding a single pixel: the container's metadata
+//! segments are dropped and the compressed image data is kept byte for
+//! byte. The containers are read and written by `img-parts` (JPEG, PNG,
+//! WebP), the one EXIF value we keep, the orientation, is read by
+//! `kamadak-exif`; nothing here parses a segment by hand.
+//!
+//! The orientation is kept because without it a phone's portrait photo
+//! shows on its side: a photo with an orientation other than 1 gets a new
+//! EXIF block holding that one tag and nothing else.
+//!
+//! GIF and HEIC/HEIF have no such crate we trust yet: they are stored as
+//! sent and the desk is told so (`Metadata::AsSent`).
+
+use img_parts::jpeg::{markers, Jpeg};
+use img_parts::png::Png;
+use img_parts::webp::WebP;
+use img_parts::{Bytes, ImageEXIF};
+
+use crate::domain::FileType;
+
+/// Why a photo's metadata could not be removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum StripError {
+    /// The container itself does not parse (a damaged or truncated photo).
+    #[error("the image's structure is damaged")]
+    Damaged,
+    /// The EXIF block is there but unreadable: its orientation cannot be
+    /// kept, and a photo shown the wrong way up misleads the desk.
+    #[error("the image's EXIF block is damaged")]
+    BadExif,
+}
+
+/// Whether tipdesk removes metadata from files of `file_type`.
+pub fn strippable(file_type: FileType) -> bool {
+    matches!(file_type, FileType::Jpeg | FileType::Png | FileType::Webp)
+}
+
+/// `content` without its identifying metadata, or `None` for a type whose
+/// metadata tipdesk does not remove (documents, GIF, HEIF).
+///
+/// # Errors
+/// [`StripError`] when the photo cannot be read well enough to strip it.
+pub fn strip(file_type: FileType, content: &[u8]) -> Result<Option<Vec<u8>>, StripError> {
+    let bytes = Bytes::copy_from_slice(content);
+    let out = match file_type {
+        FileType::Jpeg => strip_jpeg(bytes)?,
+        FileType::Png => strip_png(bytes)?,
+        FileType::Webp => strip_webp(bytes)?,
+        _ => return Ok(None),
+    };
+    Ok(Some(out))
+}
+
+/// JPEG application segments kept: APP0 (JFIF), APP2 carrying an ICC
+/// colour profile, APP14 (Adobe: how to decode the colours). Everything
+/// else — APP1 (EXIF, XMP), APP13 (IPTC), other makers' segments, COM —
+/// goes.
+fn keep_jpeg_segment(marker: u8, contents: &[u8]) -> bool {
+    match marker {
+        markers::APP0 | markers::APP14 => true,
+        markers::APP2 => contents.starts_with(b"ICC_PROFILE\0"),
+        m if (markers::APP0..=markers::APP15).contains(&m) || m == markers::COM => false,
+        _ => true,
+    }
+}
+
+fn strip_jpeg(bytes: Bytes) -> Result<Vec<u8>, StripError> {
+    let mut jpeg = Jpeg::from_bytes(bytes).map_err(|_| StripError::Damaged)?;
+    let orientation = orientation(jpeg.exif())?;
+    jpeg.segments_mut()
+        .retain(|s| keep_jpeg_segment(s.marker(), s.contents()));
+    jpeg.set_exif(orientation.map(orientation_only));
+    Ok(jpeg.encoder().bytes().to_vec())
+}
+
+fn strip_png(bytes: Bytes) -> Result<Vec<u8>, StripError> {
+    let mut png = Png::from_bytes(bytes).map_err(|_| StripError::Damaged)?;
+    let orientation = orientation(png.exif())?;
+    // eXIf, the text chunks (XMP travels in iTXt) and the time of last
+    // change; colour and pixels stay.
+    for kind in [*b"eXIf", *b"tEXt", *b"zTXt", *b"iTXt", *b"tIME"] {
+        png.remove_chunks_by_type(kind);
+    }
+    png.set_exif(orientation.map(orientation_only));
+    Ok(png.encoder().bytes().to_vec())
+}
+
+fn strip_webp(bytes: Bytes) -> Result<Vec<u8>, StripError> {
+    let mut webp = WebP::from_bytes(bytes).map_err(|_| StripError::Damaged)?;
+    let orientation = orientation(webp.exif())?;
+    webp.remove_chunks_by_id(img_parts::webp::CHUNK_XMP);
+    // Also rewrites the VP8X flags to what is left.
+    webp.set_exif(orientation.map(orientation_only));
+    Ok(webp.encoder().bytes().to_vec())
+}
+
+/// The EXIF orientation (TIFF tag 0x0112) when it is not the default 1.
+fn orientation(exif: Option<Bytes>) -> Result<Option<u16>, StripError> {
+    let Some(exif) = exif else {
+        return Ok(None);
+    };
+    let exif = exif::Reader::new()
+        .read_raw(exif.to_vec())
+        .map_err(|_| StripError::BadExif)?;
+    let value = exif
+        .get_field(exif::Tag::Orientation, exif::In::PRIMARY)
+        .and_then(|f| f.value.get_uint(0));
+    Ok(value
+        .and_then(|v| u16::try_from(v).ok())
+        .filter(|v| (2..=8).contains(v)))
+}
+
+/// An EXIF block (TIFF, big-endian, as `img-parts` wants it: without the
+/// `Exif\0\0` prefix) with one entry, the orientation (TIFF 6.0 §8,
+/// EXIF 2.32 §4.6.4).
+fn orientation_only(orientation: u16) -> Bytes {
+    let mut b = Vec::with_capacity(26);
+    b.extend_from_slice(b"MM\0\x2A"); // big-endian TIFF
+    b.extend_from_slice(&8u32.to_be_bytes()); // IFD0 right after the header
+    b.extend_from_slice(&1u16.to_be_bytes()); // one entry
+    b.extend_from_slice(&0x0112u16.to_be_bytes()); // Orientation
+    b.extend_from_slice(&3u16.to_be_bytes()); // SHORT
+    b.extend_from_slice(&1u32.to_be_bytes()); // one value
+    b.extend_from_slice(&orientation.to_be_bytes());
+    b.extend_from_slice(&[0, 0]); // the value field's padding
+    b.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    Bytes::from(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny JPEG as a phone writes one: EXIF with an orientation of 6
+    /// and a GPS position, an XMP packet naming its owner, a comment with
+    /// the camera's serial.
+    pub(crate) fn phone_jpeg() -> Vec<u8> {
+        let segment = |marker: u8, body: &[u8]| {
+            let mut s = vec![0xFF, marker];
+            s.extend_from_slice(&u16::try_from(body.len() + 2).unwrap().to_be_bytes());
+            s.extend_from_slice(body);
+            s
+        };
+        let mut exif = b"Exif\0\0MM\0\x2A\0\0\0\x08\0\x02".to_vec();
+        exif.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]);
+        exif.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 38, 0, 0, 0, 0]);
+        exif.extend_from_slice(&[
+            0, 1, 0x00, 0x01, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0, 0, 0, 0, 0,
+        ]);
+        let mut j = b"\xFF\xD8".to_vec();
+        j.extend(segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"));
+        j.extend(segment(0xE1, &exif));
+        j.extend(segment(
+            0xE1,
+            b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta>Owner Mina</x:xmpmeta>",
+        ));
+        j.extend(segment(0xFE, b"camera serial 8812"));
+        j.extend(segment(0xC0, b"\x08\0\x01\0\x01\x01\x01\x11\0"));
+        j.extend(segment(0xDA, b"\x01\x01\0\0\x3F\0"));
+        j.extend_from_slice(b"\x12\x34\x56\x78pixels\xFF\xD9");
+        j
+    }
+
+    fn exif_of(jpeg: &[u8]) -> exif::Exif {
+        exif::Reader::new()
+            .read_from_container(&mut std::io::Cursor::new(jpeg))
+            .unwrap()
+    }
+
+    fn has(hay: &[u8], needle: &[u8]) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn location_owner_and_serial_go_the_pixels_and_orientation_stay() {
+        let src = phone_jpeg();
+        let before = exif_of(&src);
+        assert!(before
+            .get_field(exif::Tag::GPSLatitudeRef, exif::In::PRIMARY)
+            .is_some());
+        let out = strip(FileType::Jpeg, &src).unwrap().unwrap();
+        assert!(!has(&out, b"Mina") && !has(&out, b"serial"));
+        assert!(
+            has(&out, b"\x12\x34\x56\x78pixels"),
+            "the image data is untouched"
+        );
+        let after = exif_of(&out);
+        assert!(after
+            .get_field(exif::Tag::GPSLatitudeRef, exif::In::PRIMARY)
+            .is_none());
+        let orientation = after.get_field(exif::Tag::Orientation, exif::In::PRIMARY);
+        assert_eq!(orientation.and_then(|f| f.value.get_uint(0)), Some(6));
+        assert_eq!(after.fields().len(), 1, "only the orientation is left");
+    }
+
+    #[test]
+    fn a_damaged_photo_or_exif_block_is_refused_and_documents_are_left_alone() {
+        let mut src = phone_jpeg();
+        let tiff = src.windows(4).position(|w| w == b"MM\0\x2A").unwrap();
+        src[tiff + 3] = 0x99;
+        assert_eq!(strip(FileType::Jpeg, &src), Err(StripError::BadExif));
+        assert_eq!(
+            strip(FileType::Jpeg, b"\xFF\xD8\xFF"),
+            Err(StripError::Damaged)
+        );
+        assert_eq!(strip(FileType::Pdf, b"%PDF-1.4"), Ok(None));
+    }
+}
