@@ -23,7 +23,8 @@ use crate::domain::FileType;
 /// Why a photo's metadata could not be removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum StripError {
-    /// The container itself does not parse (a damaged or truncated photo).
+    /// The container does not parse, or not to the last byte (a damaged
+    /// or truncated photo, or data where none belongs).
     #[error("the image's structure is damaged")]
     Damaged,
     /// The EXIF block is there but unreadable: its orientation cannot be
@@ -66,8 +67,25 @@ fn keep_jpeg_segment(marker: u8, contents: &[u8]) -> bool {
     }
 }
 
+/// Parses `bytes` with `parse` and checks that writing the result back
+/// gives `bytes` exactly: a file the crate did not understand to the
+/// last byte (stray data between segments, after the end) would
+/// otherwise lose that data silently. Only what is understood is cleaned.
+fn understood<T>(
+    bytes: &Bytes,
+    parse: impl Fn(Bytes) -> img_parts::Result<T>,
+    encode: impl Fn(T) -> Bytes,
+) -> Result<T, StripError> {
+    let image = parse(bytes.clone()).map_err(|_| StripError::Damaged)?;
+    let again = parse(bytes.clone()).map_err(|_| StripError::Damaged)?;
+    if encode(again) != *bytes {
+        return Err(StripError::Damaged);
+    }
+    Ok(image)
+}
+
 fn strip_jpeg(bytes: Bytes) -> Result<Vec<u8>, StripError> {
-    let mut jpeg = Jpeg::from_bytes(bytes).map_err(|_| StripError::Damaged)?;
+    let mut jpeg = understood(&bytes, Jpeg::from_bytes, |i| i.encoder().bytes())?;
     let orientation = orientation(jpeg.exif())?;
     jpeg.segments_mut()
         .retain(|s| keep_jpeg_segment(s.marker(), s.contents()));
@@ -76,7 +94,7 @@ fn strip_jpeg(bytes: Bytes) -> Result<Vec<u8>, StripError> {
 }
 
 fn strip_png(bytes: Bytes) -> Result<Vec<u8>, StripError> {
-    let mut png = Png::from_bytes(bytes).map_err(|_| StripError::Damaged)?;
+    let mut png = understood(&bytes, Png::from_bytes, |i| i.encoder().bytes())?;
     let orientation = orientation(png.exif())?;
     // eXIf, the text chunks (XMP travels in iTXt) and the time of last
     // change; colour and pixels stay.
@@ -88,7 +106,7 @@ fn strip_png(bytes: Bytes) -> Result<Vec<u8>, StripError> {
 }
 
 fn strip_webp(bytes: Bytes) -> Result<Vec<u8>, StripError> {
-    let mut webp = WebP::from_bytes(bytes).map_err(|_| StripError::Damaged)?;
+    let mut webp = understood(&bytes, WebP::from_bytes, |i| i.encoder().bytes())?;
     let orientation = orientation(webp.exif())?;
     webp.remove_chunks_by_id(img_parts::webp::CHUNK_XMP);
     // Also rewrites the VP8X flags to what is left.
@@ -206,5 +224,9 @@ mod tests {
             Err(StripError::Damaged)
         );
         assert_eq!(strip(FileType::Pdf, b"%PDF-1.4"), Ok(None));
+        // Bytes the parser would skip are not silently dropped.
+        let mut stray = phone_jpeg();
+        stray.splice(2..2, [1u8; 64]);
+        assert_eq!(strip(FileType::Jpeg, &stray), Err(StripError::Damaged));
     }
 }

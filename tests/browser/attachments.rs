@@ -10,10 +10,12 @@ const PAGE: &str = "/articles/csto-extremist-groups-afghanistan/tip?lang=fa";
 const PERSIAN: &str = "عکس گذرنامه در گزارش جعلی است؛ نسخهٔ اصلی را دارم.";
 const EDITOR: &str = "editor@example.org";
 
-/// A JPEG's first and last markers around a JFIF header: a photo as far
-/// as its type goes, `fill` bytes of padding telling two apart.
+/// A JPEG as far as its structure goes (JFIF, a frame header, a scan),
+/// `len` bytes of `fill` as its image data telling two apart.
 fn photo(fill: u8, len: usize) -> Vec<u8> {
     let mut j = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00".to_vec();
+    j.extend_from_slice(b"\xFF\xC0\x00\x0B\x08\x00\x01\x00\x01\x01\x01\x11\x00");
+    j.extend_from_slice(b"\xFF\xDA\x00\x08\x01\x01\x00\x00\x3F\x00");
     j.extend(std::iter::repeat_n(fill, len));
     j.extend_from_slice(b"\xFF\xD9");
     j
