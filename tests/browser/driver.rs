@@ -303,15 +303,45 @@ impl Browser {
     }
 
     /// Presses keys on whatever has the focus, as a person at the keyboard
-    /// does (`fantoccini::key::Key` as `char`s for Tab, Enter...).
+    /// does (`fantoccini::key::Key` as `char`s for Tab, Enter...). A
+    /// modifier (Control, Shift, Alt, Meta) stays down until `Key::Null`
+    /// or the end, as with WebDriver's Element Send Keys.
+    ///
+    /// Sent as WebDriver key actions (W3C WebDriver, "Perform Actions"),
+    /// not as Element Send Keys to the focused element: a real keyboard
+    /// has no target, and chromedriver reads keys sent to a focused
+    /// `<input type=file>` as a file path to upload, so Tab could not
+    /// leave the attachments field.
     pub async fn keys(&self, keys: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        use fantoccini::key::Key;
+        let modifiers: Vec<char> = [Key::Control, Key::Shift, Key::Alt, Key::Meta]
+            .into_iter()
+            .map(char::from)
+            .collect();
+        let null = char::from(Key::Null);
+        let mut held = Vec::new();
+        let mut actions = KeyActions::new("keyboard".to_owned());
+        for c in keys.chars() {
+            if modifiers.contains(&c) {
+                actions = actions.then(KeyAction::Down { value: c });
+                held.push(c);
+            } else if c == null {
+                for m in held.drain(..) {
+                    actions = actions.then(KeyAction::Up { value: m });
+                }
+            } else {
+                actions = actions
+                    .then(KeyAction::Down { value: c })
+                    .then(KeyAction::Up { value: c });
+            }
+        }
+        for m in held.drain(..) {
+            actions = actions.then(KeyAction::Up { value: m });
+        }
         let here = self.where_am_i().await;
-        let el = self
-            .client
-            .active_element()
-            .await
-            .unwrap_or_else(|e| panic!("no focused element ({here}): {e}"));
-        el.send_keys(keys)
+        self.client
+            .perform_actions(actions)
             .await
             .unwrap_or_else(|e| panic!("could not type {keys:?} ({here}): {e}"));
     }

@@ -33,7 +33,8 @@ async fn a_reader_sends_a_tip_with_the_keyboard_alone() {
         assert!(browser.is_checked("#kind-correction").await, "{tag}: kind");
         browser.tab_to("#message", 3).await;
         browser.keys("Short").await;
-        browser.tab_to("#contact", 4).await;
+        // Past the quote, the files and the keep-metadata box, and the name.
+        browser.tab_to("#contact", 5).await;
         browser.keys("reader@example.org").await;
         browser.tab_to(SUBMIT, 4).await;
         browser.keys_and_wait(&key(Key::Enter)).await;
@@ -58,7 +59,7 @@ async fn a_reader_sends_a_tip_with_the_keyboard_alone() {
                 key(Key::Null)
             ))
             .await;
-        browser.tab_to("#consent", 4).await;
+        browser.tab_to("#consent", 6).await;
         browser.keys(" ").await;
         assert!(browser.is_checked("#consent").await, "{tag}: consent");
         browser.tab_to(SUBMIT, 2).await;
