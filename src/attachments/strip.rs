@@ -51,6 +51,16 @@ pub fn strip(file_type: FileType, content: &[u8]) -> Result<Option<Vec<u8>>, Str
         FileType::Webp => strip_webp(bytes)?,
         _ => return Ok(None),
     };
+    // What an EXIF reader still finds must be the orientation at most.
+    // EXIF where `img-parts` sees image data (a second JPEG inside the
+    // first's scan, found by fuzzing) would pass through untouched: such
+    // a photo is refused as damaged, never sent on with it.
+    if let Ok(exif) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&out)) {
+        let fields = exif.fields().count();
+        if fields > 1 || exif.fields().any(|f| f.tag != exif::Tag::Orientation) {
+            return Err(StripError::Damaged);
+        }
+    }
     Ok(Some(out))
 }
 
