@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::helpers::{newsroom, signed_in, Page, TestApp, DEMO_ARTICLE, DESK_MESSAGE};
+use crate::helpers::{newsroom, signed_in, DeskClient, Page, TestApp, DEMO_ARTICLE, DESK_MESSAGE};
 use crate::smtp::SmtpServer;
 
 const API: &str = "/api/v1/articles/csto-extremist-groups-afghanistan/tips";
@@ -51,13 +51,7 @@ async fn a_pdf_round_trips_byte_for_byte(backend: Backend) {
     let tip = app.jobs()[0].tip_id;
 
     let editor = signed_in(&app, "ed@example.org", "editor", &["international"]).await;
-    let page = editor
-        .get(&format!("/desk/tips/{tip}"))
-        .await
-        .text()
-        .await
-        .unwrap();
-    let page = Page::parse(&page);
+    let page = tip_page(&editor, tip).await;
     assert_eq!(
         page.text("#file-1 .file-name").as_deref(),
         Some("план моста.pdf")
@@ -108,6 +102,29 @@ async fn a_pdf_round_trips_byte_for_byte(backend: Backend) {
             .status(),
         StatusCode::NOT_FOUND
     );
+}
+
+/// The desk's page of tip `tip`, as `editor` reads it.
+async fn tip_page(editor: &DeskClient, tip: impl std::fmt::Display) -> Page {
+    Page::parse(
+        &editor
+            .get(&format!("/desk/tips/{tip}"))
+            .await
+            .text()
+            .await
+            .unwrap(),
+    )
+}
+
+/// The bytes of tip `tip`'s first file, downloaded by `editor`.
+async fn first_file(editor: &DeskClient, tip: impl std::fmt::Display) -> Vec<u8> {
+    editor
+        .get(&format!("/desk/tips/{tip}/attachments/1"))
+        .await
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec()
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
@@ -597,13 +614,7 @@ async fn a_photos_location_is_removed_unless_the_reader_keeps_it(backend: Backen
     let jobs = app.jobs();
     let (stripped_tip, kept_tip) = (jobs[0].tip_id, jobs[1].tip_id);
 
-    let stripped = editor
-        .get(&format!("/desk/tips/{stripped_tip}/attachments/1"))
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
+    let stripped = first_file(&editor, stripped_tip).await;
     let exif = exif_of(&stripped);
     assert!(exif
         .get_field(exif::Tag::GPSLatitudeRef, exif::In::PRIMARY)
@@ -617,32 +628,16 @@ async fn a_photos_location_is_removed_unless_the_reader_keeps_it(backend: Backen
         contains(&stripped, b"\x12\x34\x56\x78pixels"),
         "pixels untouched"
     );
-    let page = editor
-        .get(&format!("/desk/tips/{stripped_tip}"))
+    assert!(tip_page(&editor, stripped_tip)
         .await
-        .text()
-        .await
-        .unwrap();
-    assert!(Page::parse(&page)
         .text("#file-1 .file-metadata")
         .unwrap()
         .starts_with("Removed"));
 
-    let as_sent = editor
-        .get(&format!("/desk/tips/{kept_tip}/attachments/1"))
-        .await
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
+    let as_sent = first_file(&editor, kept_tip).await;
     assert_eq!(as_sent, photo, "kept byte for byte when the reader asked");
-    let page = editor
-        .get(&format!("/desk/tips/{kept_tip}"))
+    assert!(tip_page(&editor, kept_tip)
         .await
-        .text()
-        .await
-        .unwrap();
-    assert!(Page::parse(&page)
         .text("#file-1 .file-metadata")
         .unwrap()
         .starts_with("Kept"));
