@@ -99,15 +99,11 @@ impl Application {
             settings.clone(),
             metrics.clone(),
         ));
-        let tip_writer = match pool {
-            Pool::Sqlite(_) => Some(submission::writer::TipWriter::start(
-                pool.clone(),
-                metrics.clone(),
-                crate::triage::search::index_pending,
-            )?),
-            #[cfg(feature = "postgres")]
-            Pool::Pg(..) => None,
-        };
+        let tip_writer = submission::writer::TipWriter::start(
+            pool.clone(),
+            metrics.clone(),
+            crate::triage::search::index_pending,
+        )?;
         let state = web::Data::new(AppState {
             limiter: SubmissionLimiter::new(&settings.limits),
             settings,

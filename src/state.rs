@@ -31,8 +31,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Articles recently shown, for the form page.
     pub articles: ArticleCache,
-    /// Group commit for tips, on SQLite.
-    pub tip_writer: Option<TipWriter>,
+    /// Group commit for readers' tips (`submission::writer`).
+    pub tip_writer: TipWriter,
 }
 
 impl AppState {

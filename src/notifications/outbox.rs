@@ -122,6 +122,10 @@ crate::text_enum_sql!(JobReason);
 ///
 /// `hold_until` (an article in surge) holds the jobs until then and marks
 /// them to be mailed as a digest.
+///
+/// Announcing the jobs to other instances is left to the caller, once its
+/// transaction holds all it queues: the tip writer sends one `NOTIFY` for
+/// a group of tips (`submission::writer`), not one per tip.
 pub fn enqueue_tip(
     conn: &mut Conn<'_>,
     tip_id: TipId,
@@ -151,7 +155,7 @@ pub fn enqueue_reply(
     recipients: &[String],
     mail_domain: &str,
 ) -> QueryResult<usize> {
-    enqueue(
+    let n = enqueue(
         conn,
         tip_id,
         desk,
@@ -159,7 +163,9 @@ pub fn enqueue_reply(
         mail_domain,
         None,
         JobReason::Reply,
-    )
+    )?;
+    wake::announce(conn)?;
+    Ok(n)
 }
 
 fn enqueue(
@@ -195,7 +201,6 @@ fn enqueue(
     let n = crate::db_run!(conn, |conn| diesel::insert_into(outbox::table)
         .values(&jobs)
         .execute(conn))?;
-    wake::announce(conn)?;
     Ok(n)
 }
 

@@ -121,8 +121,9 @@ pub enum AcceptError {
 
 /// Accepts a valid tip: encrypts its files (off the async threads and
 /// before any lock), stores it with them and its notification (see
-/// [`store`]; through the group-commit writer on SQLite), wakes the
-/// worker, and counts it. Returns once the tip is durable.
+/// [`store`]) through the group-commit writer (`writer`, which announces
+/// the notifications to other instances), wakes the worker, and counts
+/// it. Returns once the tip is durable.
 ///
 /// # Errors
 /// [`AcceptError::Files`] when files came and the store-wide budget
@@ -163,10 +164,7 @@ pub async fn accept(
     };
     let work: writer::Work =
         Box::new(move |conn| store(conn, &settings, &hmac_keys, &sealing_keys, &submission));
-    let stored = match &state.tip_writer {
-        Some(writer) => writer.write(work).await,
-        None => state.pool.run(work).await,
-    };
+    let stored = state.tip_writer.write(work).await;
     state.metrics.health.write_result(&stored);
     let stored = stored?;
     state.wake.notify_one();
@@ -269,15 +267,19 @@ pub fn store(
             updated_at: now,
         };
         let result = conn.write(|conn| {
-            if resend.is_some() {
+            // Without a proof the fingerprint is new (random): nothing to
+            // lock or look up, a round trip less per tip.
+            let earlier: Option<(TipId, String)> = if resend.is_some() {
                 locks::for_transaction(conn, lock)?;
-            }
-            let earlier: Option<(TipId, String)> = crate::db_run!(conn, |conn| tips::table
-                .filter(tips::fingerprint.eq(&fp))
-                .filter(tips::created_at.gt(now - window))
-                .select((tips::id, tips::reference))
-                .first(conn)
-                .optional())?;
+                crate::db_run!(conn, |conn| tips::table
+                    .filter(tips::fingerprint.eq(&fp))
+                    .filter(tips::created_at.gt(now - window))
+                    .select((tips::id, tips::reference))
+                    .first(conn)
+                    .optional())?
+            } else {
+                None
+            };
             if let Some((id, first)) = earlier {
                 tracing::info!("resent submission answered with the stored tip");
                 return Ok(Stored {

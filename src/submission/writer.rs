@@ -1,34 +1,57 @@
-//! Group commit for readers' tips on SQLite.
+//! Group commit for readers' tips, on both engines.
 //!
-//! Every accepted tip must be on disk before the reader is told so, and
-//! SQLite has one writer at a time. With each submission opening its own
+//! Every accepted tip must be on disk before the reader is told so. A
+//! writer thread takes the tips waiting at that moment, stores each in a
+//! savepoint of one transaction (so one tip's failure touches no other)
+//! and commits them with one sync; only then is each submission answered.
+//!
+//! SQLite has one writer at a time: with each submission opening its own
 //! transaction, writers queued on SQLite's busy handler, which sleeps and
 //! retries rather than waiting in line: the lock sat idle between them and
-//! the unlucky waited for seconds. Here one thread takes the tips waiting
-//! at that moment, stores each in a savepoint of one transaction (so one
-//! tip's failure touches no other) and commits them with one sync; only
-//! then is each submission answered. PostgreSQL needs none of this: its
-//! server already groups concurrent commits.
+//! the unlucky waited for seconds. So there is one writer thread.
 //!
-//! The same thread keeps SQLite's search index up with new tips (the
-//! wiring passes `triage::search::index_pending` as [`Indexer`]), a small
-//! chunk at a time whenever no tip is waiting: done elsewhere, indexing a
-//! second's worth of tips held the write lock for ~100 ms each second, and
-//! that was most of the submissions' p99.
+//! PostgreSQL groups concurrent commits' WAL flushes by itself, but not
+//! those of transactions that `NOTIFY`: each such commit takes a
+//! database-wide lock (`PreCommit_Notify` in PostgreSQL's `async.c`) held
+//! through its WAL flush, so one tip per transaction meant one flush per
+//! tip, in single file (1,438 tips/s, p99 88 ms, where SQLite reached
+//! 3,500/s). Here a group of tips shares one transaction, one `NOTIFY` and
+//! one flush. Several writer threads ([`PG_WRITERS`] at most) take groups
+//! from the same queue, so one group's statements run while another's
+//! commit waits for the disk. A group stays below 64 tips: each savepoint
+//! that writes is a subtransaction, and past 64 in one transaction every
+//! other session's snapshots overflow to `pg_subtrans`
+//! (`PGPROC_MAX_CACHED_SUBXIDS`), slowing every reader of the database.
+//!
+//! One thread also keeps the search index up with new tips (the wiring
+//! passes `triage::search::index_pending` as [`Indexer`]), a small chunk
+//! at a time. On SQLite it runs whenever no tip is waiting: done
+//! elsewhere, indexing a second's worth of tips held the write lock for
+//! ~100 ms each second, and that was most of the submissions' p99. On
+//! PostgreSQL it runs every second whatever the load (it moves the trigram
+//! index's pending list into the index, which blocks no writer), so that
+//! no reader's insert finds the list full and has to do that work.
 
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
 use crate::db::{Conn, DbError, Pool};
 use crate::domain::{Receipt, TipReference};
+use crate::notifications::wake;
 use crate::ops::health::Health;
 use crate::ops::Metrics;
 
-/// Tips stored in one transaction at most: enough for every submission a
-/// busy server has in flight, few enough that a batch stays short.
+/// Tips stored in one transaction at most on SQLite: enough for every
+/// submission a busy server has in flight, few enough that a batch stays
+/// short.
 const MAX_BATCH: usize = 128;
+/// The same on PostgreSQL: under 64 subtransactions (see the module doc).
+const PG_MAX_BATCH: usize = 48;
+/// Writer threads on PostgreSQL at most; never more than half the pool,
+/// which the pages and the desk need too.
+pub const PG_WRITERS: u32 = 4;
 /// Tips added to the search index at a time (~15 ms of work), and how
 /// often to look for new ones when the last chunk emptied the backlog.
 const INDEX_CHUNK: i64 = 500;
@@ -63,19 +86,49 @@ struct Job {
 pub struct TipWriter {
     jobs: mpsc::Sender<Job>,
     pool: Pool,
+    writers: usize,
+    /// PostgreSQL's indexing thread stops once every handle is dropped.
+    _alive: Arc<()>,
 }
 
 impl TipWriter {
-    /// Starts the writer thread for `pool`, which runs `index` whenever
-    /// no tip is waiting; it reports failed writes to `metrics.health` and
-    /// keeps its own indexing away while they fail.
+    /// Starts the writer threads for `pool` (one on SQLite, up to
+    /// [`PG_WRITERS`] on PostgreSQL) and runs `index` as the module doc
+    /// says; failed writes are reported to `metrics.health`, and indexing
+    /// keeps away while writes fail.
     pub fn start(pool: Pool, metrics: Arc<Metrics>, index: Indexer) -> std::io::Result<Self> {
         let (jobs, queue) = mpsc::channel();
-        let writer_pool = pool.clone();
-        std::thread::Builder::new()
-            .name("tipdesk-tip-writer".into())
-            .spawn(move || run(&writer_pool, &queue, &metrics.health, index))?;
-        Ok(Self { jobs, pool })
+        let queue = Arc::new(Mutex::new(queue));
+        let alive = Arc::new(());
+        let (threads, max_batch, index_here) = match &pool {
+            Pool::Sqlite(_) => (1, MAX_BATCH, Some(index)),
+            #[cfg(feature = "postgres")]
+            Pool::Pg(p, _) => {
+                let (pool, metrics) = (pool.clone(), metrics.clone());
+                let alive = Arc::downgrade(&alive);
+                std::thread::Builder::new()
+                    .name("tipdesk-search-index".into())
+                    .spawn(move || index_every_second(&pool, &metrics.health, index, &alive))?;
+                ((p.max_size() / 2).clamp(1, PG_WRITERS), PG_MAX_BATCH, None)
+            }
+        };
+        for n in 0..threads {
+            let (pool, queue, metrics) = (pool.clone(), queue.clone(), metrics.clone());
+            std::thread::Builder::new()
+                .name(format!("tipdesk-tip-writer-{n}"))
+                .spawn(move || run(&pool, &queue, &metrics.health, max_batch, index_here))?;
+        }
+        Ok(Self {
+            jobs,
+            pool,
+            writers: threads as usize,
+            _alive: alive,
+        })
+    }
+
+    /// How many writer threads take groups of tips from the queue.
+    pub fn writers(&self) -> usize {
+        self.writers
     }
 
     /// Stores a tip: returns once it is durable (or was refused).
@@ -85,70 +138,122 @@ impl TipWriter {
             Ok(()) => answer
                 .await
                 .unwrap_or_else(|_| Err(rolled_back("the tip writer stopped"))),
-            // The writer thread is gone (it cannot be, short of a bug): store
-            // the tip the ordinary way rather than lose it.
-            Err(mpsc::SendError(job)) => self.pool.run(job.work).await,
+            // The writer threads are gone (they cannot be, short of a bug):
+            // store the tip the ordinary way rather than lose it.
+            Err(mpsc::SendError(job)) => {
+                self.pool
+                    .run(move |conn| {
+                        conn.write(|conn| {
+                            let stored = (job.work)(conn)?;
+                            wake::announce(conn)?;
+                            Ok(stored)
+                        })
+                    })
+                    .await
+            }
         }
     }
 }
 
-fn run(pool: &Pool, queue: &mpsc::Receiver<Job>, health: &Health, index: Indexer) {
+fn run(
+    pool: &Pool,
+    queue: &Mutex<mpsc::Receiver<Job>>,
+    health: &Health,
+    max_batch: usize,
+    index: Option<Indexer>,
+) {
     // Whatever was stored before this start may not be indexed yet.
-    let mut backlog = true;
+    let mut backlog = index.is_some();
     let mut index_at = Instant::now();
     loop {
         let wait = if backlog {
             Duration::ZERO
-        } else {
+        } else if index.is_some() {
             index_at.saturating_duration_since(Instant::now())
+        } else {
+            INDEX_EVERY
         };
-        match queue.recv_timeout(wait) {
-            Ok(first) => {
+        // The thread holding the queue takes the first tip and those
+        // queued behind it, then lets the next writer in.
+        let taken = {
+            let queue = queue.lock().unwrap_or_else(PoisonError::into_inner);
+            queue.recv_timeout(wait).map(|first| {
+                let mut batch = vec![first];
+                while batch.len() < max_batch {
+                    match queue.try_recv() {
+                        Ok(job) => batch.push(job),
+                        Err(_) => break,
+                    }
+                }
+                batch
+            })
+        };
+        match taken {
+            Ok(batch) => {
                 // Readers first: the index is brought up to date only when
                 // no tip is waiting. (A chunk forced every second during a
-                // rush put a 240 ms p99 on the readers in one run of three;
-                // a lagging index costs only search speed, never results.)
-                commit(pool, first, queue);
+                // rush put a 240 ms p99 on SQLite's readers in one run of
+                // three; a lagging index costs only search speed, never
+                // results.)
+                commit(pool, batch);
                 continue;
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         }
-        if (backlog || Instant::now() >= index_at) && health.background_should_wait() {
-            // Storage refused writes lately: the space that comes back is
-            // for readers' tips first; the index can wait.
-            backlog = false;
-            index_at = Instant::now() + INDEX_EVERY;
-        } else if backlog || Instant::now() >= index_at {
-            let indexed = pool.with(|c| index(c, INDEX_CHUNK).map_err(DbError::from));
-            health.write_result(&indexed);
-            backlog = match indexed {
-                Ok(n) => n as i64 == INDEX_CHUNK,
-                Err(e) => {
-                    tracing::warn!(error = %e, "search indexing failed; will try again");
-                    false
-                }
-            };
+        let Some(index) = index else { continue };
+        if backlog || Instant::now() >= index_at {
+            backlog = index_chunk(pool, health, index);
             index_at = Instant::now() + INDEX_EVERY;
         }
     }
 }
 
-/// Stores `first` and the tips queued behind it in one transaction, then
-/// answers each.
-fn commit(pool: &Pool, first: Job, queue: &mpsc::Receiver<Job>) {
-    let mut batch = vec![first];
-    while batch.len() < MAX_BATCH {
-        match queue.try_recv() {
-            Ok(job) => batch.push(job),
-            Err(_) => break,
+/// Runs one chunk of `index`, unless storage refused writes lately (the
+/// space that comes back is for readers' tips first; the index can wait).
+/// True when more is waiting.
+fn index_chunk(pool: &Pool, health: &Health, index: Indexer) -> bool {
+    if health.background_should_wait() {
+        return false;
+    }
+    let indexed = pool.with(|c| index(c, INDEX_CHUNK).map_err(DbError::from));
+    health.write_result(&indexed);
+    match indexed {
+        Ok(n) => n as i64 == INDEX_CHUNK,
+        Err(e) => {
+            tracing::warn!(error = %e, "search indexing failed; will try again");
+            false
         }
     }
+}
+
+/// PostgreSQL: `index` every second, whatever the load, until the writer
+/// is dropped.
+#[cfg(feature = "postgres")]
+fn index_every_second(pool: &Pool, health: &Health, index: Indexer, alive: &std::sync::Weak<()>) {
+    loop {
+        std::thread::sleep(INDEX_EVERY);
+        if alive.strong_count() == 0 {
+            return;
+        }
+        while index_chunk(pool, health, index) {}
+    }
+}
+
+/// Stores a batch of tips in one transaction, each in a savepoint of its
+/// own, announces their notifications once, commits, then answers each.
+fn commit(pool: &Pool, batch: Vec<Job>) {
     let (works, replies): (Vec<Work>, Vec<_>) =
         batch.into_iter().map(|j| (j.work, j.reply)).unzip();
     let stored = pool.with(|conn| {
         conn.write(|conn| {
-            Ok::<_, DbError>(works.into_iter().map(|work| work(conn)).collect::<Vec<_>>())
+            let results = works.into_iter().map(|work| work(conn)).collect::<Vec<_>>();
+            // One NOTIFY for the group (PostgreSQL; nothing on SQLite):
+            // workers need to hear that jobs came, not how many.
+            if results.iter().any(Result::is_ok) {
+                wake::announce(conn)?;
+            }
+            Ok::<_, DbError>(results)
         })
     });
     match stored {

@@ -876,20 +876,28 @@ async fn tips_committed_together_fail_alone(backend: Backend) {
             })
         })
     };
-    // The first keeps the writer busy while the next three queue up, so
-    // they are stored in one transaction.
-    let busy = tokio::spawn({
-        let w = writer.clone();
-        let work = job(&["batch-first"], 300);
-        async move { w.write(work).await }
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    writer.write(job(&["batch-first"], 0)).await.unwrap();
+    // One job per writer thread (one on SQLite, several on PostgreSQL)
+    // keeps them all busy while the next three queue up, so they are
+    // stored in one transaction.
+    let mut busy = Vec::new();
+    for _ in 0..writer.writers() {
+        busy.push(tokio::spawn({
+            let w = writer.clone();
+            let work = job(&[], 300);
+            async move { w.write(work).await }
+        }));
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let (a, b, c) = tokio::join!(
         writer.write(job(&["batch-a"], 0)),
         writer.write(job(&["batch-b", "batch-first"], 0)),
         writer.write(job(&["batch-c"], 0)),
     );
-    assert!(busy.await.unwrap().is_ok());
+    for busy in busy {
+        assert!(busy.await.unwrap().is_ok());
+    }
     assert!(a.is_ok() && c.is_ok(), "{a:?} {c:?}");
     assert!(b.is_err(), "the repeated id is refused");
     let stored = |id: &str| {
