@@ -277,6 +277,12 @@ ops-worker = Worker
 # $seconds: since the worker last reported in
 ops-worker-seen = { $seconds } s ago
 ops-no-worker = no worker has reported in
+ops-store = Attachment store
+# $used, $budget: sizes such as 1.2 MB and 10.7 GB; $percent: of the budget used
+ops-store-used = { $used } of { $budget } ({ $percent } %)
+# $used: a size such as 1.2 MB
+ops-store-unbudgeted = { $used } (no budget: attachments.max_store_bytes = 0)
+ops-store-full = The budget is spent: new files get 503 until retention frees room or attachments.max_store_bytes is raised; tips without files still go through.
 ops-surging = Articles in surge
 ops-surging-intro = Their tips are accepted as usual; their desks get digests instead of one email per tip.
 # $count: tips
@@ -392,6 +398,7 @@ tip-attachment-meta-removed = Removed (location, camera, dates)
 tip-attachment-meta-kept = Kept at the reader's request
 tip-attachment-meta-as_sent = Stored as sent (documents keep their own)
 tip-attachment-download = Download
+tip-message-attachments = Files the reader sent with this message
 email-attachments = { $count ->
     [one] One file came with this tip; it is in the dashboard.
    *[other] { $count } files came with this tip; they are in the dashboard.

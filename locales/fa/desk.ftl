@@ -246,6 +246,12 @@ ops-seconds = { $seconds } ثانیه
 ops-worker = کارگزار
 ops-worker-seen = { $seconds } ثانیه پیش
 ops-no-worker = هیچ کارگزاری گزارش حضور نداده است
+ops-store = فضای پیوست‌ها
+# $used, $budget: sizes such as 1.2 MB and 10.7 GB; $percent: of the budget used
+ops-store-used = { $used } از { $budget } ({ $percent }٪)
+# $used: a size such as 1.2 MB
+ops-store-unbudgeted = { $used } (بدون سقف: attachments.max_store_bytes = 0)
+ops-store-full = سقف پر شده است: تا وقتی نگهداری (retention) جا باز کند یا attachments.max_store_bytes بالا برود، فایل‌های تازه پاسخ 503 می‌گیرند؛ گزارش‌های بدون فایل همچنان پذیرفته می‌شوند.
 ops-surging = مطلب‌های پرهجوم
 ops-surging-intro = گزارش‌هایشان مثل همیشه پذیرفته می‌شود؛ میزهایشان به‌جای یک ایمیل برای هر گزارش، خلاصه دریافت می‌کنند.
 ops-surging-count = { $count } گزارش در ده دقیقه گذشته
@@ -323,6 +329,7 @@ tip-attachment-meta-removed = پاک شد (مکان، دوربین، تاریخ�
 tip-attachment-meta-kept = به درخواست خواننده نگه داشته شد
 tip-attachment-meta-as_sent = همان‌طور که فرستاده شد (اسناد فرادادهٔ خود را دارند)
 tip-attachment-download = بارگیری
+tip-message-attachments = فایل‌هایی که خواننده با این پیام فرستاد
 email-attachments = { $count ->
     [one] یک فایل همراه این گزارش آمد؛ در داشبورد است.
    *[other] { $count } فایل همراه این گزارش آمد؛ در داشبورد هستند.

@@ -52,6 +52,19 @@ struct State {
     state: String,
 }
 
+/// No labels: a series that is there or not (see `store_budget`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct Unlabelled;
+
+impl prometheus_client::encoding::EncodeLabelSet for Unlabelled {
+    fn encode(
+        &self,
+        _: &mut prometheus_client::encoding::LabelSetEncoder<'_>,
+    ) -> Result<(), std::fmt::Error> {
+        Ok(())
+    }
+}
+
 fn latency_histogram() -> Histogram {
     // 0.25 ms to about 8 s.
     Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
@@ -76,6 +89,10 @@ pub struct Metrics {
     receipt_failures: Counter,
     feed_articles: Family<FeedResult, Counter>,
     feed_last_success: Family<Feed, Gauge<f64, AtomicU64>>,
+    store_bytes: Gauge,
+    /// A family only so that the series can be absent: without a budget
+    /// (`attachments.max_store_bytes = 0`) there is no figure to alert on.
+    store_budget: Family<Unlabelled, Gauge>,
 }
 
 impl Default for Metrics {
@@ -167,7 +184,21 @@ impl Metrics {
             "When each configured feed was last polled successfully (Unix time); absent for a feed that never was",
             feed_last_success.clone(),
         );
+        let store_bytes = Gauge::default();
+        let store_budget = Family::<Unlabelled, Gauge>::default();
+        registry.register(
+            "tipdesk_attachments_store_bytes",
+            "Bytes of all stored attachments, as sent (what attachments.max_store_bytes limits)",
+            store_bytes.clone(),
+        );
+        registry.register(
+            "tipdesk_attachments_store_budget_bytes",
+            "The store-wide budget attachments.max_store_bytes; absent when there is none",
+            store_budget.clone(),
+        );
         Self {
+            store_bytes,
+            store_budget,
             feed_articles,
             feed_last_success,
             health: super::health::Health::default(),
@@ -244,10 +275,22 @@ impl Metrics {
             .inc();
     }
 
-    /// Renders everything, after setting the queue gauges from `queue` and
-    /// each feed's last success from `feeds` (its URL and Unix time, read
-    /// from the shared database, so any instance reports every feed).
-    pub fn render(&self, queue: &super::QueueHealth, feeds: &[(String, i64)]) -> String {
+    /// Renders everything, after setting the queue gauges from `queue`,
+    /// each feed's last success from `feeds` (its URL and Unix time) and
+    /// the attachment store's figures from `store`, all read from the
+    /// shared database, so any instance reports the whole picture.
+    pub fn render(
+        &self,
+        queue: &super::QueueHealth,
+        feeds: &[(String, i64)],
+        store: &super::StoreUse,
+    ) -> String {
+        self.store_bytes.set(store.used);
+        if let Some(budget) = store.budget {
+            self.store_budget
+                .get_or_create(&Unlabelled)
+                .set(i64::try_from(budget).unwrap_or(i64::MAX));
+        }
         for (feed, at) in feeds {
             self.feed_last_success
                 .get_or_create(&Feed { feed: feed.clone() })

@@ -184,6 +184,42 @@ pub struct ReceiptFailures {
     pub surge: bool,
 }
 
+/// The attachment store against its budget (`attachments.max_store_bytes`),
+/// for `/metrics` and `/ops/queue`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreUse {
+    /// Bytes of all stored files, as sent (not as encrypted: the budget
+    /// is said in what readers send; the ciphertext adds a 16-byte tag
+    /// per 64 KiB segment, [`crate::attachments::cipher`]).
+    pub used: i64,
+    /// The budget in bytes; `None` when there is none (`0` in settings).
+    pub budget: Option<u64>,
+}
+
+impl StoreUse {
+    /// The figures now, with `budget` as configured (0: none).
+    pub fn read(conn: &mut Conn<'_>, budget: u64) -> QueryResult<Self> {
+        Ok(Self {
+            used: crate::attachments::stored_bytes(conn)?,
+            budget: (budget > 0).then_some(budget),
+        })
+    }
+
+    /// Whole percent of the budget used (rounded up, so that a store
+    /// with anything in it never reads 0 %); `None` without a budget.
+    pub fn percent(&self) -> Option<u64> {
+        let budget = self.budget?;
+        let used = u64::try_from(self.used).unwrap_or(0);
+        Some(used.saturating_mul(100).div_ceil(budget))
+    }
+
+    /// At or past the budget: new files get 503.
+    pub fn full(&self) -> bool {
+        self.budget
+            .is_some_and(|b| u64::try_from(self.used).unwrap_or(0) >= b)
+    }
+}
+
 pub fn receipt_failures(conn: &mut Conn<'_>, surge_limit: u32) -> QueryResult<ReceiptFailures> {
     use crate::follow_up::throttle::failures_since;
     let now = crate::db::now();

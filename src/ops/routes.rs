@@ -7,7 +7,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use super::{HeldDigest, HoldReason, Hour, ProblemJob, QueueHealth, ReceiptFailures};
+use super::{HeldDigest, HoldReason, Hour, ProblemJob, QueueHealth, ReceiptFailures, StoreUse};
 use crate::auth::{Protected, Staff};
 use crate::db::DbError;
 use crate::domain::JobId;
@@ -133,12 +133,14 @@ pub async fn metrics(
     }
     let surge = state.settings.limits.article_surge_per_10min;
     let configured = state.settings.articles.feeds.clone();
-    let (health, feeds) = state
+    let budget = state.settings.attachments.max_store_bytes;
+    let (health, feeds, store) = state
         .pool
         .run(move |c| {
             Ok::<_, DbError>((
                 super::queue_health(c, surge)?,
                 crate::articles::feeds::statuses(c, &configured)?,
+                StoreUse::read(c, budget)?,
             ))
         })
         .await
@@ -146,7 +148,7 @@ pub async fn metrics(
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(state.metrics.render(&health, &succeeded(&feeds))))
+        .body(state.metrics.render(&health, &succeeded(&feeds), &store)))
 }
 
 /// One bar pair of the 24-hour chart, in SVG units.
@@ -210,6 +212,7 @@ struct QueuePage<'a> {
     /// WCAG 2.2.1), so it says how old they are and offers a link.
     now: chrono::DateTime<chrono::Utc>,
     receipts: ReceiptFailures,
+    store: StoreUse,
 }
 
 impl QueuePage<'_> {
@@ -251,6 +254,19 @@ impl QueuePage<'_> {
         )
     }
 
+    /// "1.2 MB of 10.7 GB (12 %)", or "1.2 MB (no budget)".
+    fn store_line(&self) -> String {
+        let used = bytes_said(u64::try_from(self.store.used).unwrap_or(0));
+        let msg = match (self.store.budget, self.store.percent()) {
+            (Some(budget), Some(percent)) => Msg::new("ops-store-used")
+                .text("used", &used)
+                .text("budget", bytes_said(budget))
+                .number("percent", percent),
+            _ => Msg::new("ops-store-unbudgeted").text("used", &used),
+        };
+        self.l.msg(&msg)
+    }
+
     fn held_why(&self, reason: &HoldReason) -> String {
         self.l.t(match reason {
             HoldReason::DigestWindow => "ops-held-window",
@@ -273,6 +289,23 @@ impl QueuePage<'_> {
     }
 }
 
+/// A byte count for people, in decimal units (SI: kB, MB, GB, one
+/// decimal), as disks and dashboards say them; the exact figure is in
+/// `/metrics`.
+fn bytes_said(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["kB", "MB", "GB", "TB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 fn ops_only(staff: &Staff) -> Result<(), WebError> {
     if staff.sees_ops() {
         Ok(())
@@ -292,7 +325,8 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
     let surge = state.settings.limits.article_surge_per_10min;
     let guessing = state.settings.follow_up.failure_surge_per_10min;
     let configured = state.settings.articles.feeds.clone();
-    let (health, jobs, held, hours, receipts, feeds) = state
+    let budget = state.settings.attachments.max_store_bytes;
+    let (health, jobs, held, hours, receipts, feeds, store) = state
         .pool
         .run(move |c| {
             Ok::<_, DbError>((
@@ -302,6 +336,7 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
                 super::last_day(c)?,
                 super::receipt_failures(c, guessing)?,
                 crate::articles::feeds::statuses(c, &configured)?,
+                StoreUse::read(c, budget)?,
             ))
         })
         .await?;
@@ -318,6 +353,7 @@ pub async fn queue(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
             now: chrono::Utc::now(),
             receipts,
             feeds,
+            store,
         },
     ))
 }

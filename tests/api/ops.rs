@@ -162,6 +162,77 @@ async fn metrics_count_what_happened(backend: Backend) {
     assert!(!text.contains("Kunduz"), "no tip text in metrics");
 }
 
+/// The attachment store against its budget: two gauges on `/metrics`
+/// and a line on `/ops/queue`, read from the database (what any instance
+/// stored), and the line turns to a warning once the budget is spent.
+async fn the_attachment_store_is_measured_against_its_budget(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| s.attachments.max_store_bytes = 2_000).await;
+    app.leave_jobs_unsent();
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert_eq!(metric(&text, "tipdesk_attachments_store_bytes"), 0.0);
+    assert_eq!(
+        metric(&text, "tipdesk_attachments_store_budget_bytes"),
+        2_000.0
+    );
+    let api = format!("/api/v1/articles/{DEMO_ARTICLE}/tips");
+    let file = format!("%PDF-1.4\n% {}\n%%EOF\n", "x".repeat(1_200)).into_bytes();
+    let fields = [("message", MESSAGE)];
+    let res = app
+        .post_multipart(&api, &fields, &[("scan.pdf", file.clone())])
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let used = file.len() as f64;
+    assert_eq!(metric(&text, "tipdesk_attachments_store_bytes"), used);
+
+    let ops = signed_in(&app, "ops@example.org", "ops", &[]).await;
+    let page = Page::of(ops.get("/ops/queue").await).await;
+    // Sizes are isolated (FSI ... PDI) for right-to-left pages.
+    let plain = |t: String| t.replace(['\u{2068}', '\u{2069}'], "");
+    let line = plain(page.text("dd#attachment-store").unwrap());
+    let percent = (file.len() * 100).div_ceil(2_000);
+    assert!(
+        line.contains(&format!("1.2 kB of 2.0 kB ({percent} %)")),
+        "{line}"
+    );
+    assert_eq!(page.count("dd#attachment-store.bad"), 0);
+
+    // Past the budget: files wait (503), the page says so.
+    let res = app
+        .post_multipart(&api, &fields, &[("more.pdf", file.clone())])
+        .await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let rest = format!(
+        "%PDF-1.4\n% {}\n%%EOF\n",
+        "y".repeat(2_000 - file.len() - 18)
+    );
+    assert_eq!(file.len() + rest.len(), 2_000);
+    let res = app
+        .post_multipart(&api, &fields, &[("fits.pdf", rest.into_bytes())])
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let page = Page::of(ops.get("/ops/queue").await).await;
+    let line = plain(
+        page.text("dd#attachment-store.bad")
+            .expect("a spent budget is marked"),
+    );
+    assert!(line.contains("(100 %)"), "{line}");
+    assert!(line.contains("new files get 503"), "{line}");
+
+    // Without a budget there is no budget series to alert on.
+    let unbudgeted = TestApp::spawn_with(backend, |s| s.attachments.max_store_bytes = 0).await;
+    let text = unbudgeted.get("/metrics").await.text().await.unwrap();
+    assert_eq!(metric(&text, "tipdesk_attachments_store_bytes"), 0.0);
+    assert!(
+        !text.contains("tipdesk_attachments_store_budget_bytes "),
+        "{text}"
+    );
+    let ops = signed_in(&unbudgeted, "ops@example.org", "ops", &[]).await;
+    let page = Page::of(ops.get("/ops/queue").await).await;
+    let line = plain(page.text("dd#attachment-store").unwrap());
+    assert!(line.starts_with("0 B (no budget"), "{line}");
+}
+
 async fn metrics_need_the_token_or_loopback(backend: Backend) {
     let app = TestApp::spawn_with(backend, |s| {
         s.ops.metrics_token = Some("a-long-metrics-token-0123".to_owned().into());
@@ -497,6 +568,7 @@ crate::both_backends!(
     health_and_readiness_follow_the_worker,
     metrics_count_what_happened,
     metrics_need_the_token_or_loopback,
+    the_attachment_store_is_measured_against_its_budget,
     the_queue_page_is_for_ops_and_acts_on_dead_jobs,
     purge_applies_retention_and_reports_it,
     a_large_purge_goes_in_batches_and_misses_nothing,
