@@ -164,6 +164,11 @@ follow-up-reply-label = Write to the desk
 follow-up-reply-submit = Send to the desk
 follow-up-reply-privacy = Only the desk reads this. Your name and contact are not needed; give them only if you want the desk to have them.
 follow-up-sent = Your message has been sent to the desk.
+# The files a reader sent with one of their messages, and what was done to each
+follow-up-files = Files you sent with this message
+follow-up-file-removed = location and camera details removed
+follow-up-file-kept = location and camera details kept, as you chose
+follow-up-file-as_sent = stored exactly as you sent it
 follow-up-leave = Leave
 follow-up-leave-about = Closes your tip on this screen. On a device others use, close this tab or window too: until it is closed, the browser's Back button can send your receipt again and reopen your tip. To come back, you will need your receipt.
 follow-up-unsent-label = Your message (not sent yet)

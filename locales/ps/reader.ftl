@@ -144,6 +144,11 @@ follow-up-reply-label = د تصدیق څانګې ته ولیکئ
 follow-up-reply-submit = د تصدیق څانګې ته یې ولېږئ
 follow-up-reply-privacy = دا یوازې د تصدیق څانګه لولي. ستاسو نوم یا د اړیکې لارې ته اړتیا نشته؛ یوازې هغه وخت یې ولیکئ چې غواړئ څانګه یې ولري.
 follow-up-sent = ستاسو پیغام د تصدیق څانګې ته ولېږل شو.
+# The files a reader sent with one of their messages, and what was done to each
+follow-up-files = هغه فایلونه چې تاسو له دې پیغام سره ولېږل
+follow-up-file-removed = ځای او د کمرې جزئیات لرې شول
+follow-up-file-kept = ځای او د کمرې جزئیات، لکه څنګه چې تاسو غوره کړل، وساتل شول
+follow-up-file-as_sent = لکه څنګه چې تاسو ولېږه، هماغسې ساتل شوی
 follow-up-leave = وتل
 follow-up-leave-about = ستاسو راپور په دې پاڼه کې تړل کېږي. که نور هم دا وسیله کاروي، دا ټب یا کړکۍ هم وتړئ: تر څو چې تړل شوې نه وي، د براوزر د «شاته» تڼۍ کولای شي ستاسو رسید بیا ولېږي او ستاسو راپور بیا پرانیزي. د بیا راتګ لپاره به خپل رسید ته اړتیا ولرئ.
 follow-up-unsent-label = ستاسو پیغام (لا نه دی لېږل شوی)

@@ -266,6 +266,7 @@ struct NewAttachment<'a> {
     size: i64,
     metadata: &'a str,
     created_at: chrono::NaiveDateTime,
+    message_seq: Option<i32>,
 }
 
 /// Stores `files` as attachments 1, 2, ... of the tip `tip_id` (whose
@@ -277,9 +278,51 @@ pub fn store(
     reference: &str,
     files: &[Prepared],
 ) -> QueryResult<()> {
+    store_from(conn, keys, tip_id, reference, 1, None, files)
+}
+
+/// Stores `files` sent with the reader's follow-up message at place
+/// `message_seq` of tip `tip_id`'s conversation, numbered on after the
+/// tip's files so far (one numbering per tip: a reply's file downloads
+/// from the same `/desk/tips/{id}/attachments/{n}`, under the same
+/// permissions and audit). The caller holds the tip's row lock in its
+/// transaction (`follow_up::conversation`), so the numbers are its own.
+pub fn store_for_message(
+    conn: &mut Conn<'_>,
+    keys: &SealingKeys,
+    tip_id: TipId,
+    reference: &str,
+    message_seq: i32,
+    files: &[Prepared],
+) -> QueryResult<()> {
+    let last: Option<i32> = crate::db_run!(conn, |conn| attachments::table
+        .filter(attachments::tip_id.eq(tip_id))
+        .select(diesel::dsl::max(attachments::n))
+        .first(conn))?;
+    let first = last.unwrap_or(0) + 1;
+    store_from(
+        conn,
+        keys,
+        tip_id,
+        reference,
+        first,
+        Some(message_seq),
+        files,
+    )
+}
+
+fn store_from(
+    conn: &mut Conn<'_>,
+    keys: &SealingKeys,
+    tip_id: TipId,
+    reference: &str,
+    first: i32,
+    message_seq: Option<i32>,
+    files: &[Prepared],
+) -> QueryResult<()> {
     let now = crate::db::now();
     for (i, file) in files.iter().enumerate() {
-        let n = i32::try_from(i + 1).unwrap_or(i32::MAX);
+        let n = first.saturating_add(i32::try_from(i).unwrap_or(i32::MAX));
         let bound = binding(reference, n);
         let row = NewAttachment {
             tip_id,
@@ -291,6 +334,7 @@ pub fn store(
             size: file.size,
             metadata: file.metadata.as_str(),
             created_at: now,
+            message_seq,
         };
         let id: i64 = crate::db_run!(conn, |conn| diesel::insert_into(attachments::table)
             .values(&row)
@@ -341,16 +385,29 @@ pub struct Listed {
     pub size: i64,
     pub sha256: String,
     pub metadata: Metadata,
+    /// The place in the conversation of the reader's message this file
+    /// came with; `None` for a file sent with the tip.
+    pub message_seq: Option<i32>,
 }
 
-type Row = (i64, i32, String, String, String, String, i64, String);
+type Row = (
+    i64,
+    i32,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<i32>,
+);
 
 fn listed(
     keys: &SealingKeys,
     reference: &str,
     row: Row,
 ) -> Result<(i64, Listed, FileKey), PrivacyError> {
-    let (id, n, name, key, sha256, file_type, size, metadata) = row;
+    let (id, n, name, key, sha256, file_type, size, metadata, message_seq) = row;
     let bound = binding(reference, n);
     let key = FileKey::import(&keys.open("attachment-key", &bound, &key)?)
         .map_err(|_| PrivacyError::Damaged)?;
@@ -363,6 +420,7 @@ fn listed(
             size,
             sha256: keys.open("attachment-sha256", &bound, &sha256)?,
             metadata: Metadata::from_stored(&metadata),
+            message_seq,
         },
         key,
     ))
@@ -383,6 +441,7 @@ fn rows(conn: &mut Conn<'_>, tip_id: TipId, n: Option<i32>) -> QueryResult<Vec<R
             attachments::file_type,
             attachments::size,
             attachments::metadata,
+            attachments::message_seq,
         ))
         .load(conn))?;
     Ok(rows

@@ -255,6 +255,7 @@ diesel::table! {
         size -> BigInt,
         metadata -> Text,
         created_at -> Timestamp,
+        message_seq -> Nullable<Integer>,
     }
 }
 

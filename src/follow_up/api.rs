@@ -11,9 +11,13 @@ use chrono::SecondsFormat;
 use serde::Serialize;
 
 use super::{Access, ReaderTip, Replied, ReplyInput};
+use crate::attachments::multipart::FILE_FIELD;
 use crate::i18n::{self, Msg};
 use crate::state::AppState;
+use crate::submission::routes::{attachment_refused, ApiBody};
+use crate::submission::AcceptError;
 use crate::submission::FieldErrors;
+use crate::web::form::{self, FormError};
 use crate::web::json::UniqueJson;
 use crate::web::{Format, WebError};
 
@@ -30,6 +34,20 @@ struct MessageJson<'a> {
     /// RFC 3339, UTC.
     at: String,
     text: &'a str,
+    /// The files the reader sent with it; left out when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<FileJson<'a>>,
+}
+
+/// A file the reader sent with a message: never its content.
+#[derive(Serialize)]
+struct FileJson<'a> {
+    name: &'a str,
+    #[serde(rename = "type")]
+    file_type: &'static str,
+    /// Bytes as stored.
+    size: i64,
+    metadata: &'static str,
 }
 
 #[derive(Serialize)]
@@ -59,6 +77,15 @@ impl<'a> From<&'a ReaderTip> for TipJson<'a> {
                     from: m.author.as_str(),
                     at: m.at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true),
                     text: &m.text,
+                    attachments: tip
+                        .files_of(m.seq)
+                        .map(|f| FileJson {
+                            name: f.name.as_str(),
+                            file_type: f.file_type.as_str(),
+                            size: f.size,
+                            metadata: f.metadata.as_str(),
+                        })
+                        .collect(),
                 })
                 .collect(),
         }
@@ -161,20 +188,63 @@ pub async fn read_json(
     Ok(HttpResponse::Ok().json(TipJson::from(&tip)))
 }
 
-/// `POST /api/v1/follow-up/messages`: `{"receipt", "message"}` → 201.
+/// The text fields of a multipart reply.
+#[derive(serde::Deserialize)]
+struct ReplyParts {
+    receipt: Option<String>,
+    message: Option<String>,
+}
+
+/// `POST /api/v1/follow-up/messages`: `{"receipt", "message"}` as JSON,
+/// or the same fields as parts of `multipart/form-data` with files as
+/// `attachments` parts (as a tip's: the same limits, checks, stripping
+/// and `keep_metadata`) → 201.
 pub async fn reply_json(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<UniqueJson>,
+    body: ApiBody,
 ) -> Result<HttpResponse, WebError> {
-    let UniqueJson(body) = body.into_inner();
-    let [receipt, message] = strings(&body, ["receipt", "message"])?;
+    let (receipt, message, files) = match body {
+        ApiBody::Json(body) => {
+            let [receipt, message] = strings(&body, ["receipt", "message"])?;
+            // Files travel as multipart parts; a JSON body cannot carry one.
+            if body.get(FILE_FIELD).is_some() {
+                let mut fields = FieldErrors::new();
+                fields.insert(FILE_FIELD, Msg::new("api-attachments-in-json"));
+                return Err(invalid(fields));
+            }
+            (receipt, message, Ok(Vec::new()))
+        }
+        ApiBody::Multipart(posted) => {
+            let parts: ReplyParts = match form::parse_form(&posted.urlencoded()) {
+                Ok(parts) => parts,
+                Err(FormError::Duplicate(field)) => {
+                    return Err(error(
+                        StatusCode::BAD_REQUEST,
+                        "duplicate_field",
+                        Msg::new("error-form-duplicate").text("field", field),
+                    ))
+                }
+                Err(FormError::Malformed) => {
+                    return Err(WebError::bad_request(
+                        Format::Json,
+                        Msg::new("error-form-malformed"),
+                    ))
+                }
+            };
+            (parts.receipt, parts.message, posted.files)
+        }
+    };
     let tip = open(&state, &req, receipt.as_deref()).await?;
     let l = i18n::request::prefer_article(tip.article.language.as_deref());
     let text = ReplyInput { message }.parse().map_err(invalid)?;
-    let replied = super::reply(&state, tip.id, text)
+    let files = files.map_err(|refused| attachment_refused(&refused))?;
+    let replied = super::reply(&state, tip.id, text, files)
         .await
-        .map_err(|e| WebError::from_db(Format::Json, e))?;
+        .map_err(|e| match e {
+            AcceptError::Files(refused) => attachment_refused(&refused),
+            AcceptError::Db(e) => WebError::from_db(Format::Json, e),
+        })?;
     if replied == Replied::Gone {
         return Err(refusal(&Access::Wrong));
     }

@@ -66,6 +66,9 @@ fn bound_to(reference: &str, seq: i32) -> String {
 /// One message, opened.
 #[derive(Clone)]
 pub struct Message {
+    /// Its place in the conversation (1, 2, ...): what a reader's files
+    /// are tied to (`attachments::Listed::message_seq`).
+    pub seq: i32,
     pub author: Author,
     pub at: NaiveDateTime,
     pub text: String,
@@ -136,6 +139,7 @@ pub fn load(
                     unreadable.to_owned()
                 });
             Message {
+                seq,
                 author,
                 at,
                 text,
@@ -157,9 +161,9 @@ struct NewMessage<'a> {
     at: NaiveDateTime,
 }
 
-/// Appends a message; the caller has locked the tip's row (see
-/// [`lock_tip`]), so the next place in the conversation is its own.
-fn append(conn: &mut Conn<'_>, ring: &SealingKeys, m: &NewMessage<'_>) -> QueryResult<()> {
+/// Appends a message and returns its place; the caller has locked the
+/// tip's row (see [`lock_tip`]), so the next place is its own.
+fn append(conn: &mut Conn<'_>, ring: &SealingKeys, m: &NewMessage<'_>) -> QueryResult<i32> {
     let last: Option<i32> = crate::db_run!(conn, |conn| tip_messages::table
         .filter(tip_messages::tip_id.eq(m.tip_id))
         .select(diesel::dsl::max(tip_messages::seq))
@@ -176,7 +180,7 @@ fn append(conn: &mut Conn<'_>, ring: &SealingKeys, m: &NewMessage<'_>) -> QueryR
             tip_messages::created_at.eq(m.at),
         ))
         .execute(conn))?;
-    Ok(())
+    Ok(seq)
 }
 
 /// Locks tip `tip_id`'s row for the rest of the transaction (on
@@ -225,17 +229,20 @@ pub enum Replied {
     Gone,
 }
 
-/// Stores the reader's `text` in tip `tip_id`'s conversation, marks the
-/// tip unread for everyone on the desk and queues the desk's notification
-/// (no text in it: a link to the tip), all in one transaction. The same
-/// words from the reader within `limits.duplicate_window` of their last
-/// message are kept once.
+/// Stores the reader's `text` in tip `tip_id`'s conversation with the
+/// `files` they sent with it, marks the tip unread for everyone on the
+/// desk and queues the desk's notification (no text in it: a link to the
+/// tip), all in one transaction: a message is never stored without its
+/// files, nor a file without its message. The same words, with as many
+/// files, from the reader within `limits.duplicate_window` of their last
+/// message are kept once (a double click sends the files twice too).
 pub fn reader_writes(
     conn: &mut Conn<'_>,
     settings: &Settings,
     ring: &SealingKeys,
     tip_id: TipId,
     text: &TipMessage,
+    files: &[crate::attachments::Prepared],
 ) -> QueryResult<Replied> {
     let now = crate::db::now();
     let window = chrono::Duration::from_std(settings.limits.duplicate_window).unwrap_or_default();
@@ -260,7 +267,8 @@ pub fn reader_writes(
                 && at > now - window
                 && ring
                     .open(Author::Reader.field(), &bound_to(&reference, seq), &body)
-                    .is_ok_and(|t| t == text.as_str());
+                    .is_ok_and(|t| t == text.as_str())
+                && files_with(conn, tip_id, seq)? == files.len() as i64;
             if same {
                 return Ok(Replied::AlreadyStored);
             }
@@ -273,7 +281,10 @@ pub fn reader_writes(
             text: text.as_str(),
             at: now,
         };
-        append(conn, ring, &message)?;
+        let seq = append(conn, ring, &message)?;
+        if !files.is_empty() {
+            crate::attachments::store_for_message(conn, ring, tip_id, &reference, seq, files)?;
+        }
         crate::db_run!(conn, |conn| diesel::update(tips::table.find(tip_id))
             .set((
                 tips::updated_at.eq(now),
@@ -299,6 +310,16 @@ pub fn reader_writes(
         outbox::enqueue_reply(conn, tip_id, &desk, &recipients, domain)?;
         Ok(Replied::Stored)
     })
+}
+
+/// How many files came with message `seq` of tip `tip_id`.
+fn files_with(conn: &mut Conn<'_>, tip_id: TipId, seq: i32) -> QueryResult<i64> {
+    use crate::db::schema::attachments;
+    crate::db_run!(conn, |conn| attachments::table
+        .filter(attachments::tip_id.eq(tip_id))
+        .filter(attachments::message_seq.eq(seq))
+        .count()
+        .get_result(conn))
 }
 
 /// Stores a desk member's message to the reader of tip `tip_id`, with its
@@ -372,6 +393,18 @@ pub struct ReaderTip {
     pub published_url: Option<String>,
     pub article: ArticleRef,
     pub messages: Vec<Message>,
+    /// The files the reader sent with their follow-up messages (each
+    /// names its message by `message_seq`); not those sent with the tip.
+    pub files: Vec<crate::attachments::Listed>,
+}
+
+impl ReaderTip {
+    /// The files that came with message `seq`.
+    pub fn files_of(&self, seq: i32) -> impl Iterator<Item = &crate::attachments::Listed> {
+        self.files
+            .iter()
+            .filter(move |f| f.message_seq == Some(seq))
+    }
 }
 
 /// The reader's view of tip `tip_id`; `unreadable` stands in for a message
@@ -411,6 +444,19 @@ pub fn reader_tip(
         return Ok(None);
     };
     let messages = load(conn, ring, tip_id, &reference, false, unreadable)?;
+    // A file the ring cannot open is left out (and logged), as a message
+    // is shown as unreadable: the rest of the conversation still shows.
+    let files = match crate::attachments::list(conn, ring, tip_id, &reference) {
+        Ok(files) => files
+            .into_iter()
+            .filter(|f| f.message_seq.is_some())
+            .collect(),
+        Err(crate::attachments::ReadError::Db(e)) => return Err(e),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot open the files of a conversation");
+            Vec::new()
+        }
+    };
     let status = ReaderStatus::of(
         status,
         messages.last().map(|m| m.author),
@@ -429,5 +475,6 @@ pub fn reader_tip(
             language,
         },
         messages,
+        files,
     }))
 }

@@ -25,17 +25,18 @@ pub mod throttle;
 
 use serde::Deserialize;
 
+use crate::attachments::Upload;
 use crate::db::DbError;
 use crate::domain::{TipId, TipMessage};
 use crate::state::AppState;
-use crate::submission::FieldErrors;
+use crate::submission::{AcceptError, FieldErrors};
 
 pub use access::Access;
 pub use conversation::{ReaderTip, Replied};
 
 /// A reader's message as sent, before any check: the page's form and the
-/// API's JSON carry the same field. (Attachments, when a reply can carry
-/// files, are parsed next to it.)
+/// API's JSON carry the same field. (Files come as `attachments` parts of
+/// a multipart body, read next to it: `attachments::multipart`.)
 #[derive(Default, Clone, Deserialize)]
 pub struct ReplyInput {
     pub message: Option<String>,
@@ -70,18 +71,33 @@ pub async fn view(state: &AppState, tip_id: TipId) -> Result<Option<ReaderTip>, 
         .await
 }
 
-/// Stores the reader's message on tip `tip_id` and wakes this process's
-/// notification worker for the desk's email.
-pub async fn reply(state: &AppState, tip_id: TipId, text: TipMessage) -> Result<Replied, DbError> {
+/// Stores the reader's message on tip `tip_id`, with the `files` they
+/// sent with it (checked against the store's budget and encrypted first,
+/// as a tip's are: `submission::prepare_files`), and wakes this
+/// process's notification worker for the desk's email.
+///
+/// # Errors
+/// [`AcceptError::Files`] when the store-wide budget cannot take the
+/// files (nothing is stored); [`AcceptError::Db`] when storage fails.
+pub async fn reply(
+    state: &AppState,
+    tip_id: TipId,
+    text: TipMessage,
+    files: Vec<Upload>,
+) -> Result<Replied, AcceptError> {
+    let count = files.len();
+    let prepared = crate::submission::prepare_files(state, files).await?;
     let settings = state.settings.clone();
     let ring = state.sealing_keys.clone();
     let replied = state
         .pool
-        .query(move |conn| conversation::reader_writes(conn, &settings, &ring, tip_id, &text))
+        .query(move |conn| {
+            conversation::reader_writes(conn, &settings, &ring, tip_id, &text, &prepared)
+        })
         .await?;
     if replied == Replied::Stored {
         state.wake.notify_one();
-        tracing::info!("a reader wrote to the desk");
+        tracing::info!(attachments = count, "a reader wrote to the desk");
     }
     Ok(replied)
 }

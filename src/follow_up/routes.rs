@@ -14,12 +14,15 @@ use serde::Deserialize;
 use super::conversation::{Author, Message};
 use super::status::ReaderStatus;
 use super::{Access, ReaderTip, Replied, ReplyInput};
+use crate::attachments::{multipart, AttachmentError, Upload};
 use crate::domain::Receipt;
 use crate::i18n::{self, LanguageLink, Locale, Msg};
 use crate::state::AppState;
+use crate::submission::routes::{is_multipart, read_multipart};
+use crate::submission::AcceptError;
 use crate::submission::FieldErrors;
-use crate::web::form::StrictForm;
-use crate::web::{html_no_store, WebError};
+use crate::web::form::{self, StrictForm};
+use crate::web::{html_no_store, Format, WebError};
 
 /// A full page of its own, or the minimal version for an iframe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +101,9 @@ struct Shown {
     from_desk: bool,
     at: String,
     text: String,
+    /// The files the reader sent with it: name, and what was done to
+    /// their metadata, in the reader's words.
+    files: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -120,6 +126,15 @@ struct TipPage<'a> {
     /// The reader's message, kept when it was refused.
     draft: String,
     error: Option<String>,
+    /// Why the files were refused.
+    files_error: Option<String>,
+    /// Files were chosen and the page is shown again: the browser did not
+    /// keep them, they must be chosen again.
+    files_again: bool,
+    /// `attachments.max_files`: 0 hides the file field.
+    max_files: u32,
+    /// `attachments.max_file_bytes`, in MiB.
+    max_file_mib: u64,
 }
 
 impl TipPage<'_> {
@@ -129,6 +144,15 @@ impl TipPage<'_> {
 
     fn status_about(&self) -> String {
         self.l.msg(&self.tip.status.explanation())
+    }
+
+    /// How many files of what size may come (the tip form's words).
+    fn attachments_hint(&self) -> String {
+        self.l.msg(
+            &Msg::new("form-attachments-hint")
+                .number("files", u64::from(self.max_files))
+                .number("size", self.max_file_mib),
+        )
     }
 
     fn published(&self) -> Option<&str> {
@@ -171,27 +195,45 @@ enum Reply {
     Kept(String),
     Sent,
     Refused {
+        status: StatusCode,
         draft: String,
         errors: FieldErrors,
+        /// Files had been chosen: they must be chosen again.
+        files_again: bool,
     },
 }
 
-fn tip_page(layout: Layout, tip: &ReaderTip, receipt: &Receipt, reply: Reply) -> HttpResponse {
+fn tip_page(
+    state: &AppState,
+    layout: Layout,
+    tip: &ReaderTip,
+    receipt: &Receipt,
+    reply: Reply,
+) -> HttpResponse {
     let l = i18n::request::prefer_article(tip.article.language.as_deref());
-    let (status, notice, draft, error) = match reply {
-        Reply::None => (StatusCode::OK, None, String::new(), None),
-        Reply::Kept(draft) => (StatusCode::OK, None, draft, None),
+    let (status, notice, draft, error, files_error, files_again) = match reply {
+        Reply::None => (StatusCode::OK, None, String::new(), None, None, false),
+        Reply::Kept(draft) => (StatusCode::OK, None, draft, None, None, false),
         Reply::Sent => (
             StatusCode::OK,
             Some(l.t("follow-up-sent")),
             String::new(),
             None,
+            None,
+            false,
         ),
-        Reply::Refused { draft, errors } => (
-            StatusCode::UNPROCESSABLE_ENTITY,
+        Reply::Refused {
+            status,
+            draft,
+            errors,
+            files_again,
+        } => (
+            status,
             None,
             draft,
             errors.get("message").map(|e| l.msg(e)),
+            errors.get(multipart::FILE_FIELD).map(|e| l.msg(e)),
+            files_again,
         ),
     };
     let messages = tip
@@ -201,8 +243,16 @@ fn tip_page(layout: Layout, tip: &ReaderTip, receipt: &Receipt, reply: Reply) ->
             from_desk: m.author == Author::Desk,
             at: when(l, m.at),
             text: m.text.clone(),
+            files: tip
+                .files_of(m.seq)
+                .map(|f| {
+                    let done = l.t(&format!("follow-up-file-{}", f.metadata.as_str()));
+                    (f.name.as_str().to_owned(), done)
+                })
+                .collect(),
         })
         .collect();
+    let files = &state.settings.attachments;
     // The other languages, as forms posting the receipt to `?lang=`.
     let switch = i18n::request::reader_links(l, &layout.open_path());
     html_no_store(
@@ -221,6 +271,10 @@ fn tip_page(layout: Layout, tip: &ReaderTip, receipt: &Receipt, reply: Reply) ->
             notice,
             draft,
             error,
+            files_error,
+            files_again,
+            max_files: files.max_files,
+            max_file_mib: files.max_file_bytes.get().div_ceil(1024 * 1024),
         },
     )
 }
@@ -335,14 +389,15 @@ async fn show(
                     }
                     _ => Reply::None,
                 };
-                tip_page(layout, &tip, &receipt, reply)
+                tip_page(state, layout, &tip, &receipt, reply)
             }
             Err(refused) => refused,
         },
     )
 }
 
-/// A message to the desk: the receipt (a hidden field) and the message.
+/// A message to the desk: the receipt (a hidden field) and the message;
+/// `keep_metadata` comes with files (see [`multipart::KEEP_FIELD`]).
 #[derive(Deserialize)]
 pub struct ReplyPost {
     receipt: Option<String>,
@@ -350,11 +405,57 @@ pub struct ReplyPost {
     reply: ReplyInput,
 }
 
+/// The reply form as posted: urlencoded (text alone, as before files), or
+/// `multipart/form-data` with files in `attachments` parts, as the tip
+/// form sends them (and with the same limits, checks and stripping).
+pub struct ReplyForm {
+    post: ReplyPost,
+    files: Result<Vec<Upload>, AttachmentError>,
+    /// Whether files were chosen at all (refused or not).
+    chosen: bool,
+}
+
+impl actix_web::FromRequest for ReplyForm {
+    type Error = WebError;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, WebError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        if !is_multipart(req.headers()) {
+            let form = StrictForm::<ReplyPost>::from_request(req, payload);
+            return Box::pin(async move {
+                Ok(Self {
+                    post: form.await?.0,
+                    files: Ok(Vec::new()),
+                    chosen: false,
+                })
+            });
+        }
+        let req = req.clone();
+        let payload = payload.take();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| WebError::bad_request(Format::Html, Msg::new("error-no-page")))?;
+            // The page's box "Remove location and camera details" sends
+            // `keep_metadata=off` while ticked, nothing once unticked.
+            let posted = read_multipart(&state, &req, payload, true)
+                .await
+                .map_err(|e| WebError::bad_request(Format::Html, e.message()))?;
+            Ok(Self {
+                post: form::parse(&posted.urlencoded())?,
+                files: posted.files,
+                chosen: posted.had_files,
+            })
+        })
+    }
+}
+
 /// `POST /follow-up/messages`
 pub async fn reply_page(
     state: web::Data<AppState>,
     req: HttpRequest,
-    StrictForm(form): StrictForm<ReplyPost>,
+    form: ReplyForm,
 ) -> Result<HttpResponse, WebError> {
     reply(&state, &req, Layout::Page, form).await
 }
@@ -363,7 +464,7 @@ pub async fn reply_page(
 pub async fn reply_embed(
     state: web::Data<AppState>,
     req: HttpRequest,
-    StrictForm(form): StrictForm<ReplyPost>,
+    form: ReplyForm,
 ) -> Result<HttpResponse, WebError> {
     reply(&state, &req, Layout::Embed, form).await
 }
@@ -372,27 +473,64 @@ async fn reply(
     state: &AppState,
     req: &HttpRequest,
     layout: Layout,
-    form: ReplyPost,
+    form: ReplyForm,
 ) -> Result<HttpResponse, WebError> {
-    let unsent = form.reply.message.as_deref();
-    let (tip, receipt) = match open(state, req, layout, form.receipt.as_deref(), unsent).await? {
+    let ReplyForm {
+        post,
+        files,
+        chosen,
+    } = form;
+    let unsent = post.reply.message.as_deref();
+    let (tip, receipt) = match open(state, req, layout, post.receipt.as_deref(), unsent).await? {
         Ok(opened) => opened,
         Err(refused) => return Ok(refused),
     };
-    let text = match form.reply.parse() {
-        Ok(text) => text,
-        Err(errors) => {
-            let draft = form.reply.message.unwrap_or_default();
-            let refused = Reply::Refused { draft, errors };
-            return Ok(tip_page(layout, &tip, &receipt, refused));
+    let draft = || post.reply.message.clone().unwrap_or_default();
+    let refuse_files = |refused: &AttachmentError| {
+        let mut errors = FieldErrors::new();
+        errors.insert(multipart::FILE_FIELD, refused.message());
+        Reply::Refused {
+            status: refused.status(),
+            draft: draft(),
+            errors,
+            files_again: chosen,
         }
     };
-    if super::reply(state, tip.id, text.clone()).await? == Replied::Gone {
+    // Both are checked, so the reader learns everything to fix at once.
+    let (text, files) = match (post.reply.parse(), files) {
+        (Ok(text), Ok(files)) => (text, files),
+        (parsed, files) => {
+            let mut errors = parsed.err().unwrap_or_default();
+            let status = match &files {
+                Err(refused) => {
+                    errors.insert(multipart::FILE_FIELD, refused.message());
+                    refused.status()
+                }
+                Ok(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let refused = Reply::Refused {
+                status,
+                draft: draft(),
+                errors,
+                files_again: chosen,
+            };
+            return Ok(tip_page(state, layout, &tip, &receipt, refused));
+        }
+    };
+    let replied = match super::reply(state, tip.id, text.clone(), files).await {
+        Ok(replied) => replied,
+        Err(AcceptError::Files(refused)) => {
+            let page = tip_page(state, layout, &tip, &receipt, refuse_files(&refused));
+            return Ok(page);
+        }
+        Err(AcceptError::Db(e)) => return Err(e.into()),
+    };
+    if replied == Replied::Gone {
         return Ok(refusal(layout, &Access::Wrong, Some(text.as_str())));
     }
     // The conversation as it now stands (unless the tip went meanwhile).
     match super::view(state, tip.id).await? {
-        Some(now) => Ok(tip_page(layout, &now, &receipt, Reply::Sent)),
+        Some(now) => Ok(tip_page(state, layout, &now, &receipt, Reply::Sent)),
         None => Ok(refusal(layout, &Access::Wrong, None)),
     }
 }

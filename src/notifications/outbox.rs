@@ -329,6 +329,8 @@ pub fn claim(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<Cla
     for chunk in crate::db::chunks(&tip_ids, 1) {
         let counts: Vec<(TipId, i64)> = crate::db_run!(conn, |conn| attachments::table
             .filter(attachments::tip_id.eq_any(chunk))
+            // The tip's own files: a reply's come later, with the reply.
+            .filter(attachments::message_seq.is_null())
             .group_by(attachments::tip_id)
             .select((attachments::tip_id, diesel::dsl::count_star()))
             .load(conn))?;

@@ -140,20 +140,7 @@ pub async fn accept(
     let settings = state.settings.clone();
     let (hmac_keys, sealing_keys) = (state.hmac_keys.clone(), state.sealing_keys.clone());
     let kind = tip.kind;
-    if !files.is_empty() {
-        let budget = settings.attachments.max_store_bytes;
-        let incoming: u64 = files.iter().map(|f| f.content.len() as u64).sum();
-        let stored = state.pool.run(attachments::stored_bytes_db).await?;
-        if budget > 0 && u64::try_from(stored).unwrap_or(0) + incoming > budget {
-            tracing::warn!("attachment store budget spent: files refused");
-            return Err(AcceptError::Files(AttachmentError::StoreFull));
-        }
-    }
-    let attachments = tokio::task::spawn_blocking(move || {
-        files.into_iter().map(Prepared::new).collect::<Vec<_>>()
-    })
-    .await
-    .map_err(DbError::Task)?;
+    let attachments = prepare_files(state, files).await?;
     let count = attachments.len();
     let submission = Submission {
         article,
@@ -171,6 +158,36 @@ pub async fn accept(
     state.metrics.tip_accepted(kind.as_str());
     tracing::info!(kind = kind.as_str(), attachments = count, "tip accepted");
     Ok(stored)
+}
+
+/// Checks `files` against the store-wide budget
+/// (`attachments.max_store_bytes`) and encrypts them, off the async
+/// threads and before any lock: for a tip ([`accept`]) and for a reader's
+/// follow-up message alike. No files: nothing is read or refused.
+///
+/// # Errors
+/// [`AcceptError::Files`] with [`AttachmentError::StoreFull`] when the
+/// files would take the store past its budget.
+pub async fn prepare_files(
+    state: &AppState,
+    files: Vec<Upload>,
+) -> Result<Vec<Prepared>, AcceptError> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let budget = state.settings.attachments.max_store_bytes;
+    let incoming: u64 = files.iter().map(|f| f.content.len() as u64).sum();
+    let stored = state.pool.run(attachments::stored_bytes_db).await?;
+    if budget > 0 && u64::try_from(stored).unwrap_or(0) + incoming > budget {
+        tracing::warn!("attachment store budget spent: files refused");
+        return Err(AcceptError::Files(AttachmentError::StoreFull));
+    }
+    let prepared = tokio::task::spawn_blocking(move || {
+        files.into_iter().map(Prepared::new).collect::<Vec<_>>()
+    })
+    .await
+    .map_err(DbError::Task)?;
+    Ok(prepared)
 }
 
 /// Counts and logs a refused submission (never its content).

@@ -698,7 +698,7 @@ async fn submit_form(
 }
 
 /// The API's refusal of a tip's files, under the field `attachments`.
-fn attachment_refused(refused: &AttachmentError) -> WebError {
+pub fn attachment_refused(refused: &AttachmentError) -> WebError {
     let mut e = WebError::new(
         Format::Json,
         refused.status(),

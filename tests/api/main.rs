@@ -32,6 +32,7 @@ mod ops;
 mod privacy;
 mod proxy;
 mod relay;
+mod reply_attachments;
 mod schema;
 mod security;
 mod signed_embeds;

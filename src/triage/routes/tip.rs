@@ -37,11 +37,28 @@ struct TipPage<'a> {
     /// Whether the reader holds a receipt (and so can read messages).
     has_receipt: bool,
     published_url: Option<String>,
-    /// The reader's files, in the order they were attached.
+    /// The reader's files, in the order they were attached: with the tip,
+    /// then with their follow-up messages.
     files: Vec<Listed>,
 }
 
 impl TipPage<'_> {
+    /// The files sent with the tip itself.
+    fn tip_files(&self) -> Vec<&Listed> {
+        self.files
+            .iter()
+            .filter(|f| f.message_seq.is_none())
+            .collect()
+    }
+
+    /// The files the reader sent with their message `m`.
+    fn files_of(&self, m: &Message) -> Vec<&Listed> {
+        self.files
+            .iter()
+            .filter(|f| m.author == conversation::Author::Reader && f.message_seq == Some(m.seq))
+            .collect()
+    }
+
     fn bytes(&self, n: &i64) -> String {
         self.l
             .msg(&Msg::new("tip-attachment-bytes").number("bytes", n.unsigned_abs()))
