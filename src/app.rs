@@ -299,6 +299,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .route("/locale", web::post().to(auth::set_locale))
                 .route("/tips", get().to(desk::queue))
                 .route("/tips/bulk", web::post().to(desk::bulk))
+                .route("/tips/export.csv", get().to(desk::export_csv))
+                .route("/tips/export.json", get().to(desk::export_json))
                 .route("/tips/{id}", get().to(desk::show))
                 .route("/tips/{id}/contact", web::post().to(desk::reveal_contact))
                 .route("/tips/{id}/status", web::post().to(desk::change_status))

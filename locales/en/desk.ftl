@@ -403,3 +403,11 @@ email-attachments = { $count ->
     [one] One file came with this tip; it is in the dashboard.
    *[other] { $count } files came with this tip; they are in the dashboard.
 }
+
+## Export (GET /desk/tips/export.csv, export.json)
+queue-export = Export what these filters select:
+queue-export-csv = CSV (spreadsheet)
+queue-export-json = JSON
+export-no-tips = Your account does not read tips, so it cannot export them.
+export-contact-admins-only = Only administrators may export readers' names and contacts.
+export-bad-include-contact = include_contact takes 1 (include readers' names and contacts) or 0.

@@ -334,3 +334,11 @@ email-attachments = { $count ->
     [one] یک فایل همراه این گزارش آمد؛ در داشبورد است.
    *[other] { $count } فایل همراه این گزارش آمد؛ در داشبورد هستند.
 }
+
+## Export (GET /desk/tips/export.csv, export.json)
+queue-export = خروجی گرفتن از آنچه این پالایه‌ها برمی‌گزینند:
+queue-export-csv = CSV (صفحه‌گسترده)
+queue-export-json = JSON
+export-no-tips = حساب شما گزارش‌ها را نمی‌خواند، پس نمی‌تواند از آن‌ها خروجی بگیرد.
+export-contact-admins-only = فقط مدیران می‌توانند نام و راه تماس خوانندگان را در خروجی بگیرند.
+export-bad-include-contact = include_contact مقدار 1 (با نام و راه تماس خوانندگان) یا 0 می‌پذیرد.

@@ -143,6 +143,18 @@ if db:
                f"≈ {fmt(db.get('projected_seconds'), ' s', 0)} to drain at that rate (projected)")
     row("5c", f"Drain: a backlog of {db['jobs']:,} notifications generated in the database, digest window 0",
         txt, "", "", "drains", verdict(db["sent"] >= db["jobs"]), "drain_backlog")
+for num, fmt_, what in (("8a", "csv", "CSV `GET /desk/tips/export.csv`"),
+                        ("8b", "json", "JSON `GET /desk/tips/export.json`")):
+    test = "export_" + fmt_
+    if not reps(test):
+        continue
+    secs, rows_, size = med(test, "seconds"), med(test, "rows"), med(test, "bytes")
+    m = one("mon:" + test)
+    peak = m["peak_rss_kb"] / 1024 if m else None
+    row(num, f"Export, {meta['dash_tips']:,} tips: {what}, one download",
+        f"{fmt(secs, ' s', 1)} for {fmt(rows_)} rows ({fmt(size / 1e6 if size else None, ' MB')})", "", "",
+        "< 30 s, RSS < 100 MB", verdict(secs is not None and secs < 30, peak is not None and peak < 100,
+                                        rows_ == meta["dash_tips"]), test)
 idle = reps("rss_idle")
 if idle:
     worst = max(d["rss_kb"] for d in idle) / 1024

@@ -244,6 +244,9 @@ macro_rules! filtered {
     }};
 }
 
+// Declared after `filtered!`, which it uses to select what it exports.
+pub mod export;
+
 /// A page of the queue, newest first, and the id to continue before.
 pub fn list(
     conn: &mut Conn<'_>,
@@ -304,6 +307,105 @@ pub fn list(
         None
     };
     Ok((rows, next))
+}
+
+/// One tip as an export writes it (see [`export`]). `reader_name` and
+/// `contact` are as stored (sealed, see `crate::privacy`), and loaded
+/// only when asked for.
+#[derive(Debug, Clone, Queryable)]
+pub struct ExportRow {
+    pub id: TipId,
+    pub reference: String,
+    pub article_id: String,
+    pub article_title: String,
+    pub desk: String,
+    pub kind: TipKind,
+    pub status: TipStatus,
+    pub assignee: Option<String>,
+    pub language: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub first_read_at: Option<NaiveDateTime>,
+    pub message: String,
+    pub quote: Option<String>,
+    pub reader_name: Option<String>,
+    pub contact_kind: Option<String>,
+    pub contact: Option<String>,
+}
+
+/// Up to `limit` tips the filters select, newest first, older than
+/// `f.before` (the keyset an export walks: each page is one indexed range
+/// of `tips.id`, however far in), with their labels. Without
+/// `with_contact` the sealed name and contact are not read.
+pub fn export_page(
+    conn: &mut Conn<'_>,
+    scope: Option<&[String]>,
+    f: &Filters,
+    with_contact: bool,
+    limit: i64,
+) -> QueryResult<Vec<(ExportRow, Vec<String>)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Nullable, Text};
+    let rows: Vec<ExportRow> = crate::db_run!(conn, |conn| {
+        let mut q = filtered!(
+            tips::table
+                .inner_join(articles::table)
+                .left_join(users::table),
+            scope,
+            f,
+            true
+        );
+        if let Some(b) = f.before {
+            q = q.filter(tips::id.lt(b));
+        }
+        // The sealed columns, or NULL in their place (least privilege:
+        // what is not asked for is not read).
+        let (name, contact) = if with_contact {
+            ("tips.reader_name", "tips.contact")
+        } else {
+            ("NULL", "NULL")
+        };
+        q.order(tips::id.desc())
+            .limit(limit)
+            .select((
+                tips::id,
+                tips::reference,
+                tips::article_id,
+                articles::title,
+                tips::desk,
+                tips::kind,
+                tips::status,
+                users::name.nullable(),
+                tips::language,
+                tips::created_at,
+                tips::first_read_at,
+                tips::message,
+                tips::quote,
+                sql::<Nullable<Text>>(name),
+                tips::contact_kind,
+                sql::<Nullable<Text>>(contact),
+            ))
+            .load(conn)
+    })?;
+    let ids: Vec<TipId> = rows.iter().map(|r| r.id).collect();
+    let mut labels: std::collections::HashMap<TipId, Vec<String>> =
+        std::collections::HashMap::new();
+    if !ids.is_empty() {
+        let found: Vec<(TipId, String)> = crate::db_run!(conn, |conn| tip_labels::table
+            .filter(tip_labels::tip_id.eq_any(ids.clone()))
+            .order((tip_labels::tip_id, tip_labels::label))
+            .select((tip_labels::tip_id, tip_labels::label))
+            .load(conn))?;
+        for (id, label) in found {
+            labels.entry(id).or_default().push(label);
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let l = labels.remove(&r.id).unwrap_or_default();
+            (r, l)
+        })
+        .collect())
 }
 
 /// How many tips match the filters (status aside), per status, each

@@ -42,4 +42,5 @@ mod text;
 mod totp;
 mod triage;
 mod triage_bulk;
+mod triage_export;
 mod triage_glance;

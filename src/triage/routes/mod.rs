@@ -7,12 +7,14 @@
 mod attachment;
 mod bulk;
 mod conversation;
+mod export;
 mod queue;
 mod tip;
 
 pub use attachment::download as download_attachment;
 pub use bulk::bulk;
 pub use conversation::write_to_reader;
+pub use export::{export_csv, export_json};
 pub use queue::{home, queue};
 pub use tip::{add_note, assign, change_status, reveal_contact, set_labels, show};
 

@@ -26,7 +26,7 @@ pub async fn home(staff: Staff) -> HttpResponse {
 
 #[derive(Deserialize, Default, Clone)]
 pub struct QueueQuery {
-    status: Option<String>,
+    pub(super) status: Option<String>,
     desk: Option<String>,
     article: Option<String>,
     kind: Option<String>,
@@ -42,14 +42,14 @@ pub struct QueueQuery {
     select: Option<String>,
 }
 
-fn blank(v: &Option<String>) -> Option<&str> {
+pub(super) fn blank(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 impl QueueQuery {
     /// The filters this query asks for; `look` decides which tips are
     /// overdue, among the desks `staff` sees.
-    fn filters(&self, staff: &Staff, look: &FirstLook) -> Result<Filters, Msg> {
+    pub(super) fn filters(&self, staff: &Staff, look: &FirstLook) -> Result<Filters, Msg> {
         let texts = [
             &self.language,
             &self.overdue,
@@ -114,7 +114,7 @@ impl QueueQuery {
     }
 
     /// This query as a URL query string, with `status` and `before` replaced.
-    fn link(&self, status: Option<&str>, before: Option<TipId>) -> String {
+    pub(super) fn link(&self, status: Option<&str>, before: Option<TipId>) -> String {
         let mut s = url::form_urlencoded::Serializer::new(String::new());
         let mut add = |k: &str, v: Option<&str>| {
             if let Some(v) = v.filter(|v| !v.is_empty()) {
@@ -185,6 +185,12 @@ impl QueuePage<'_> {
     fn here(&self) -> String {
         self.query
             .link(self.query.status.as_deref(), self.query.before)
+    }
+
+    /// The export of what this page's filters select (all pages of it).
+    fn export_link(&self, extension: &str) -> String {
+        let here = self.query.link(self.query.status.as_deref(), None);
+        here.replacen("/desk/tips?", &format!("/desk/tips/export.{extension}?"), 1)
     }
 
     fn select_all_link(&self) -> String {
