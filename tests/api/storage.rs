@@ -306,3 +306,39 @@ crate::both_backends!(
     readiness_says_when_the_outbox_is_not_draining,
     readiness_names_the_cause_of_failing_notification_passes,
 );
+
+/// TLS to PostgreSQL is compiled in (issue 15: libpq is built from source
+/// with its own OpenSSL, not taken from the system): with
+/// `sslmode=require` tipdesk starts, answers ready, and its session is
+/// encrypted, as the server itself reports. Needs a server with TLS on
+/// (Debian's cluster has it, with its self-signed certificate); a libpq
+/// without TLS refuses `sslmode=require` before connecting.
+async fn tls_to_postgresql_is_compiled_in() {
+    let app = TestApp::spawn_with(Backend::Postgres, |s| {
+        if let tipdesk::config::DatabaseUrl::Postgres(url) = &mut s.database.url {
+            let mut parsed = url::Url::parse(url).unwrap();
+            parsed.query_pairs_mut().append_pair("sslmode", "require");
+            *url = parsed.to_string();
+        }
+    })
+    .await;
+    let tipdesk::config::DatabaseUrl::Postgres(url) = &app.settings.database.url else {
+        panic!("a PostgreSQL test app")
+    };
+    assert!(url.ends_with("?sslmode=require"), "{url}");
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+    let encrypted =
+        app.count_sql("SELECT count(*) AS n FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl");
+    assert_eq!(encrypted, 1, "the server sees an unencrypted session");
+}
+
+mod postgres_tls {
+    #[tokio::test]
+    #[cfg_attr(
+        not(tipdesk_pg),
+        ignore = "PostgreSQL suite skipped: set TIPDESK_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
+    )]
+    async fn tls_to_postgresql_is_compiled_in() {
+        super::tls_to_postgresql_is_compiled_in().await
+    }
+}
