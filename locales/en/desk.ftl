@@ -98,6 +98,11 @@ filter-overdue = Overdue only
 column-message = Message
 queue-badge-contact = Contact left
 queue-badge-overdue = Overdue
+# The queue's badge for a tip that came with files. $n: how many
+queue-badge-files = { $n ->
+    [one] { $n } file
+   *[other] { $n } files
+}
 # A tip's age in the queue. $unit: minutes, hours or days; $n: how many
 queue-age = { $unit ->
     [minutes] { $n } min

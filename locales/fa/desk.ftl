@@ -89,6 +89,7 @@ filter-overdue = فقط دیرکرده‌ها
 column-message = پیام
 queue-badge-contact = راه تماس دارد
 queue-badge-overdue = دیرکرده
+queue-badge-files = { $n } فایل
 queue-age = { $unit ->
     [minutes] { $n } دقیقه
     [hours] { $n } ساعت

@@ -63,6 +63,9 @@ diesel::table! {
         language -> Nullable<Text>,
         /// When anyone at the desk first opened the tip.
         first_read_at -> Nullable<Timestamp>,
+        /// Files the reader sent with the tip (the queue's badge); set
+        /// with the row, as the files are stored only with the tip.
+        attachment_count -> Integer,
     }
 }
 

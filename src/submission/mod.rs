@@ -50,6 +50,9 @@ struct NewTip<'a> {
     fingerprint: &'a str,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
+    /// How many files come with it (stored in the same transaction): the
+    /// queue's "files attached" badge.
+    attachment_count: i32,
 }
 
 /// Proof that a submission is the resend of one already made (a double
@@ -282,6 +285,7 @@ pub fn store(
             fingerprint: &fp,
             created_at: now,
             updated_at: now,
+            attachment_count: i32::try_from(files.len()).unwrap_or(i32::MAX),
         };
         let result = conn.write(|conn| {
             // Without a proof the fingerprint is new (random): nothing to

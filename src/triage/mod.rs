@@ -120,6 +120,8 @@ pub struct QueueRow {
     pub has_contact: bool,
     /// When anyone at the desk first opened it.
     pub first_read_at: Option<NaiveDateTime>,
+    /// Files the reader sent with it (0: none).
+    pub files: i32,
 }
 
 impl QueueRow {
@@ -289,6 +291,7 @@ pub fn list(
                 tips::language,
                 tips::contact_kind.is_not_null(),
                 tips::first_read_at,
+                tips::attachment_count,
             ))
             .load(conn)
     })?;

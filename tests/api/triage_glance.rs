@@ -54,6 +54,22 @@ async fn rows_show_a_preview_the_language_and_badges(backend: Backend) {
         .unwrap()
         .to_owned();
     let replied = app.jobs().last().unwrap().tip_id;
+    // Two files, as a reader's browser sends them (issue 17).
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let res = app
+        .post_multipart(
+            &format!("/api/v1/articles/{DEMO_ARTICLE}/tips"),
+            &[("message", "The minutes of the council meeting, both pages.")],
+            &[("page-1.pdf", pdf.to_vec()), ("page-2.pdf", pdf.to_vec())],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let with_files = app.jobs().last().unwrap().tip_id;
     let res = app
         .client
         .post(app.url("/api/v1/follow-up/messages"))
@@ -101,11 +117,31 @@ async fn rows_show_a_preview_the_language_and_badges(backend: Backend) {
     );
     assert_eq!(page.count(&row(flags, ".lang")), 0, "no language to tell");
 
-    // Badges: a contact left, the reader replied; nothing is overdue yet.
+    // Badges: a contact left, files attached, the reader replied; nothing
+    // is overdue yet.
     assert_eq!(page.count(&row(persian, ".badge.contact")), 1);
     assert_eq!(page.count(&row(russian, ".badge.contact")), 0);
     assert_eq!(page.count(&row(replied, ".badge.replied")), 1);
     assert_eq!(page.count(&row(russian, ".badge.replied")), 0);
+    assert_eq!(
+        page.text(&row(with_files, ".badge.files")).as_deref(),
+        Some("2 files")
+    );
+    assert_eq!(
+        page.count(".badge.files"),
+        1,
+        "only the tip that came with files"
+    );
+    let res = admin.post("/desk/locale", &[("locale", "fa")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let fa = Page::of(admin.get("/desk/tips").await).await;
+    assert_eq!(
+        fa.text(&row(with_files, ".badge.files")).as_deref(),
+        Some("۲ فایل"),
+        "in the desk's language, with its digits"
+    );
+    let res = admin.post("/desk/locale", &[("locale", "en")]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(page.count(".badge.overdue"), 0);
 
     // language= takes the language as a desk names it.

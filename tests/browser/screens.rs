@@ -69,20 +69,29 @@ async fn the_desk_fits_a_phone_with_the_queue_as_cards() {
     })
     .await;
     app.leave_jobs_unsent();
-    for body in [
-        json!({
-            "kind": "correction",
-            "message": "Correction: the mayor resigned on Tuesday, not Wednesday.",
-            "quote": "The mayor resigned on Wednesday, the council said in a statement.",
-            "name": "Mina Rahimi",
-            "contact": "source@example.org",
-            "consent": true,
-        }),
-        json!({"message": "پل کابل از دوشنبه بسته است؛ نقشهٔ گزارش اشتباه است."}),
-    ] {
-        let res = app.post_json(DEMO_ARTICLE, &body).await;
-        assert_eq!(res.status().as_u16(), 201);
-    }
+    let body = json!({
+        "kind": "correction",
+        "message": "Correction: the mayor resigned on Tuesday, not Wednesday.",
+        "quote": "The mayor resigned on Wednesday, the council said in a statement.",
+        "name": "Mina Rahimi",
+        "contact": "source@example.org",
+        "consent": true,
+    });
+    let res = app.post_json(DEMO_ARTICLE, &body).await;
+    assert_eq!(res.status().as_u16(), 201);
+    // With two files: the queue's "files attached" badge in each language.
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let res = app
+        .post_multipart(
+            &format!("/api/v1/articles/{DEMO_ARTICLE}/tips"),
+            &[(
+                "message",
+                "پل کابل از دوشنبه بسته است؛ نقشهٔ گزارش اشتباه است.",
+            )],
+            &[("map.pdf", pdf.to_vec()), ("notice.pdf", pdf.to_vec())],
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 201);
     app.execute_sql(
         "UPDATE outbox SET state = 'dead', attempts = 5, \
          last_error = '550 5.1.1 mailbox unavailable: the recipient does not exist here' WHERE id = 1;",
@@ -101,6 +110,7 @@ async fn the_desk_fits_a_phone_with_the_queue_as_cards() {
             .click_and_wait("form.login button[type=submit]")
             .await;
         assert_eq!(browser.path().await, "/desk/tips", "{tag}: signed in");
+        assert!(browser.exists(".badge.files").await, "{tag}: files badge");
         browser
             .screenshot(&format!("screens-desk-queue-{tag}-desktop"))
             .await;

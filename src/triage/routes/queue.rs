@@ -241,6 +241,12 @@ impl QueuePage<'_> {
         self.look.is_overdue(&r.desk, r.created_at, r.first_read_at)
     }
 
+    /// The "files attached" badge ("2 files").
+    fn files(&self, r: &QueueRow) -> String {
+        self.l
+            .msg(&Msg::new("queue-badge-files").number("n", r.files))
+    }
+
     /// How long ago the tip arrived ("5 h").
     fn age(&self, r: &QueueRow) -> String {
         self.l
