@@ -212,29 +212,54 @@ pub fn upsert_all(conn: &mut Conn<'_>, batch: &[NewArticle]) -> Result<usize, Db
     let now = crate::db::now();
     Ok(conn.write(|conn| {
         for a in batch {
-            crate::db_run!(conn, |conn| diesel::insert_into(articles::table)
-                .values((
-                    articles::id.eq(a.id.as_str()),
-                    articles::title.eq(&a.title),
-                    articles::url.eq(a.url.as_str()),
-                    articles::section.eq(&a.section),
-                    articles::language.eq(&a.language),
-                    articles::created_at.eq(now),
-                    articles::updated_at.eq(now),
-                ))
-                .on_conflict(articles::id)
-                .do_update()
-                .set((
-                    articles::title.eq(&a.title),
-                    articles::url.eq(a.url.as_str()),
-                    articles::section.eq(&a.section),
-                    articles::language.eq(&a.language),
-                    articles::updated_at.eq(now),
-                ))
-                .execute(conn))?;
+            write_row(conn, a, now, None)?;
         }
         Ok::<_, diesel::result::Error>(batch.len())
     })?)
+}
+
+/// The article's row as `a` has it, for [`write_row`].
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = articles)]
+struct ArticleRow<'a> {
+    title: &'a str,
+    url: &'a str,
+    section: &'a str,
+    /// A language dropped from the article is dropped from its row.
+    #[diesel(treat_none_as_null = true)]
+    language: Option<&'a str>,
+    updated_at: chrono::NaiveDateTime,
+    /// `None` keeps what is stored; `Some(None)` brings a retired article
+    /// back (diesel's changeset skips a `None`).
+    retired_at: Option<Option<chrono::NaiveDateTime>>,
+}
+
+/// Inserts `a`, or updates the stored article with its fields (and with
+/// `retired_at` when given): the one upsert the import and [`save`] share.
+fn write_row(
+    conn: &mut Conn<'_>,
+    a: &NewArticle,
+    now: chrono::NaiveDateTime,
+    retired_at: Option<Option<chrono::NaiveDateTime>>,
+) -> QueryResult<usize> {
+    let row = ArticleRow {
+        title: &a.title,
+        url: a.url.as_str(),
+        section: &a.section,
+        language: a.language.as_deref(),
+        updated_at: now,
+        retired_at,
+    };
+    crate::db_run!(conn, |conn| diesel::insert_into(articles::table)
+        .values((
+            articles::id.eq(a.id.as_str()),
+            articles::created_at.eq(now),
+            &row,
+        ))
+        .on_conflict(articles::id)
+        .do_update()
+        .set(&row)
+        .execute(conn))
 }
 
 /// What saving one article did.
@@ -286,27 +311,7 @@ pub fn save(conn: &mut Conn<'_>, a: &NewArticle, revive: Revive) -> Result<Saved
             (Some(b), Revive::No) => b.retired_at,
             _ => None,
         };
-        crate::db_run!(conn, |conn| diesel::insert_into(articles::table)
-            .values((
-                articles::id.eq(a.id.as_str()),
-                articles::title.eq(&a.title),
-                articles::url.eq(a.url.as_str()),
-                articles::section.eq(&a.section),
-                articles::language.eq(&a.language),
-                articles::created_at.eq(now),
-                articles::updated_at.eq(now),
-            ))
-            .on_conflict(articles::id)
-            .do_update()
-            .set((
-                articles::title.eq(&a.title),
-                articles::url.eq(a.url.as_str()),
-                articles::section.eq(&a.section),
-                articles::language.eq(&a.language),
-                articles::updated_at.eq(now),
-                articles::retired_at.eq(retired_at),
-            ))
-            .execute(conn))?;
+        write_row(conn, a, now, Some(retired_at))?;
         Ok::<_, diesel::result::Error>(saved)
     })?)
 }

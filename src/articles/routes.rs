@@ -31,17 +31,6 @@ fn authorize(state: &AppState, req: &HttpRequest) -> Result<(), WebError> {
     .with_header("www-authenticate", "Bearer realm=\"tipdesk\"".into()))
 }
 
-fn invalid(fields: FieldErrors) -> WebError {
-    let mut e = WebError::new(
-        Format::Json,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "validation_failed",
-        Msg::new("api-validation-failed"),
-    );
-    e.fields = fields;
-    e
-}
-
 /// `PUT /api/v1/articles/{id}`: 201 when the article is new, 200 when it
 /// was known (and is now as sent, brought back if it was retired).
 pub async fn put(
@@ -53,9 +42,9 @@ pub async fn put(
     authorize(&state, &req)?;
     let UniqueJson(body) = body.into_inner();
     let article = cms::record_from_json(&path, &body)
-        .map_err(invalid)?
+        .map_err(WebError::invalid_fields)?
         .check(&state.settings.articles.allowed_hosts)
-        .map_err(invalid)?;
+        .map_err(WebError::invalid_fields)?;
     let id = article.id.clone();
     let saved = state
         .pool

@@ -581,6 +581,19 @@ async fn submit_form(
     let refuse = |notice: Msg, errors: &FieldErrors, keep_token: Option<&str>| {
         refuse_with(StatusCode::UNPROCESSABLE_ENTITY, notice, errors, keep_token)
     };
+    // The files refused (as sent, or when stored): the words are kept, the
+    // token too (the files are asked for again).
+    let refuse_files = |refused: &AttachmentError| {
+        super::refused(&state.metrics, "attachment");
+        let mut errors = FieldErrors::new();
+        errors.insert("attachments", refused.message());
+        refuse_with(
+            refused.status(),
+            refused.message(),
+            &errors,
+            form_token.as_deref(),
+        )
+    };
 
     if let Some(field) = duplicate {
         super::refused(&state.metrics, "invalid");
@@ -609,17 +622,7 @@ async fn submit_form(
     );
     let (tip, form_instance, uploads) = match (timing, input.parse(), &files.uploads) {
         (Ok(instance), Ok(tip), Ok(_)) => (tip, instance, files.uploads.unwrap_or_default()),
-        (Ok(_), Ok(_), Err(refused)) => {
-            super::refused(&state.metrics, "attachment");
-            let mut errors = FieldErrors::new();
-            errors.insert("attachments", refused.message());
-            return Ok(refuse_with(
-                refused.status(),
-                refused.message(),
-                &errors,
-                form_token.as_deref(),
-            ));
-        }
+        (Ok(_), Ok(_), Err(refused)) => return Ok(refuse_files(refused)),
         (timing, parsed, _) => {
             let errors = parsed.err().unwrap_or_default();
             let notice = match &timing {
@@ -647,17 +650,7 @@ async fn submit_form(
     let resend = super::ResendProof::from_form(&form_instance);
     let stored = match super::accept(state, article.clone(), tip, client, resend, uploads).await {
         Ok(stored) => stored,
-        Err(super::AcceptError::Files(refused)) => {
-            super::refused(&state.metrics, "attachment");
-            let mut errors = FieldErrors::new();
-            errors.insert("attachments", refused.message());
-            return Ok(refuse_with(
-                refused.status(),
-                refused.message(),
-                &errors,
-                form_token.as_deref(),
-            ));
-        }
+        Err(super::AcceptError::Files(refused)) => return Ok(refuse_files(&refused)),
         // Storage refused the tip (a full disk): the reader gets the form
         // back with every word, to send again when we can take it.
         Err(super::AcceptError::Db(e)) if e.storage_trouble().is_some() => {
@@ -800,14 +793,7 @@ pub async fn submit_json(
     let l = i18n::request::prefer_article(article.language.as_deref());
     let invalid = |fields: FieldErrors| {
         super::refused(&state.metrics, "invalid");
-        let mut e = WebError::new(
-            Format::Json,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            Msg::new("api-validation-failed"),
-        );
-        e.fields = fields;
-        e
+        WebError::invalid_fields(fields)
     };
     let (input, uploads) = match body {
         ApiBody::Json(body) => (TipInput::from_json(&body).map_err(invalid)?, Vec::new()),

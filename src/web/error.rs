@@ -64,6 +64,19 @@ impl WebError {
         Self::new(format, StatusCode::NOT_FOUND, "not_found", message)
     }
 
+    /// The JSON API's 422 `validation_failed`: `fields` names each field
+    /// a client must fix (every one at once) with its message.
+    pub fn invalid_fields(fields: BTreeMap<&'static str, Msg>) -> Self {
+        let mut e = Self::new(
+            Format::Json,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            Msg::new("api-validation-failed"),
+        );
+        e.fields = fields;
+        e
+    }
+
     pub fn bad_request(format: Format, message: Msg) -> Self {
         Self::new(format, StatusCode::BAD_REQUEST, "bad_request", message)
     }

@@ -142,6 +142,40 @@ fn has(entries: &[(String, String, String)], action: &str, details: &str) -> boo
         .any(|(a, _, d)| a == action && d.contains(details))
 }
 
+/// The start of most tests here: `EMAIL`, an admin, has enrolled, and a
+/// browser has passed the password step.
+struct AtCodePage {
+    app: TestApp,
+    password: String,
+    printed: Printed,
+    desk: DeskClient,
+    /// The code page's pending login.
+    token: String,
+}
+
+async fn at_code_page(backend: Backend) -> AtCodePage {
+    let app = TestApp::spawn(backend).await;
+    let password = add_user(&app, EMAIL, "admin", &[]);
+    let printed = enrol(&app, EMAIL);
+    let desk = DeskClient::new(&app);
+    let token = password_step(&desk, EMAIL, &password).await;
+    AtCodePage {
+        app,
+        password,
+        printed,
+        desk,
+        token,
+    }
+}
+
+/// How many wrong second factors the audit trail records.
+fn wrong_factors_audited(app: &TestApp) -> usize {
+    audit(app)
+        .iter()
+        .filter(|(a, _, d)| a == "login.failed" && d == "wrong second factor")
+        .count()
+}
+
 async fn enrolment_prints_the_secret_once_and_stores_it_sealed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     add_user(&app, EMAIL, "admin", &[]);
@@ -183,11 +217,13 @@ async fn enrolment_prints_the_secret_once_and_stores_it_sealed(backend: Backend)
 }
 
 async fn the_password_alone_gives_no_session_the_code_does(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let password = add_user(&app, EMAIL, "admin", &[]);
-    let printed = enrol(&app, EMAIL);
-    let desk = DeskClient::new(&app);
-    let login_token = password_step(&desk, EMAIL, &password).await;
+    let AtCodePage {
+        app,
+        password,
+        printed,
+        desk,
+        token: login_token,
+    } = at_code_page(backend).await;
     let res = desk.get("/desk/tips").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(res.headers()[reqwest::header::LOCATION]
@@ -218,11 +254,13 @@ async fn the_password_alone_gives_no_session_the_code_does(backend: Backend) {
 }
 
 async fn wrong_codes_are_refused_audited_and_throttled(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let password = add_user(&app, EMAIL, "admin", &[]);
-    let printed = enrol(&app, EMAIL);
-    let desk = DeskClient::new(&app);
-    let login_token = password_step(&desk, EMAIL, &password).await;
+    let AtCodePage {
+        app,
+        password,
+        printed,
+        desk,
+        token: login_token,
+    } = at_code_page(backend).await;
     let wrong = wrong_code(&printed.secret);
     for _ in 0..5 {
         let res = send_code(&desk, &login_token, &wrong).await;
@@ -232,15 +270,7 @@ async fn wrong_codes_are_refused_audited_and_throttled(backend: Backend) {
             .has_text("p.notice", "That code is not right"));
     }
     assert_eq!(desk.get("/desk/tips").await.status(), StatusCode::SEE_OTHER);
-    let entries = audit(&app);
-    assert_eq!(
-        entries
-            .iter()
-            .filter(|(a, _, d)| a == "login.failed" && d == "wrong second factor")
-            .count(),
-        5,
-        "{entries:?}"
-    );
+    assert_eq!(wrong_factors_audited(&app), 5, "{:?}", audit(&app));
     // Even the right code waits now, and so does the password.
     let res = send_code(&desk, &login_token, &current_code(&printed.secret)).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -259,11 +289,13 @@ async fn wrong_codes_are_refused_audited_and_throttled(backend: Backend) {
 }
 
 async fn a_burst_of_wrong_codes_gets_no_more_checks_than_one_after_another(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let password = add_user(&app, EMAIL, "admin", &[]);
-    let printed = enrol(&app, EMAIL);
-    let desk = DeskClient::new(&app);
-    let login_token = password_step(&desk, EMAIL, &password).await;
+    let AtCodePage {
+        app,
+        password,
+        printed,
+        desk,
+        token: login_token,
+    } = at_code_page(backend).await;
     // Half authenticator codes, half recovery codes, all wrong, at once.
     let wrong = wrong_code(&printed.secret);
     let codes: Vec<String> = (0..100)
@@ -291,15 +323,7 @@ async fn a_burst_of_wrong_codes_gets_no_more_checks_than_one_after_another(backe
         .iter()
         .filter(|s| **s == StatusCode::UNAUTHORIZED)
         .count();
-    let entries = audit(&app);
-    assert_eq!(
-        entries
-            .iter()
-            .filter(|(a, _, d)| a == "login.failed" && d == "wrong second factor")
-            .count(),
-        checked,
-        "{entries:?}"
-    );
+    assert_eq!(wrong_factors_audited(&app), checked, "{:?}", audit(&app));
 }
 
 async fn a_code_works_once(backend: Backend) {
@@ -328,12 +352,14 @@ async fn a_code_works_once(backend: Backend) {
 }
 
 async fn a_recovery_code_works_once(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let password = add_user(&app, EMAIL, "admin", &[]);
-    let printed = enrol(&app, EMAIL);
+    let AtCodePage {
+        app,
+        password,
+        printed,
+        desk,
+        token,
+    } = at_code_page(backend).await;
     let recovery = &printed.recovery_codes[3];
-    let desk = DeskClient::new(&app);
-    let token = password_step(&desk, EMAIL, &password).await;
     // As typed from paper: lower case, a space for the dash.
     let typed = recovery.to_lowercase().replace('-', " ");
     let res = send_code(&desk, &token, &typed).await;
