@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{cms, FieldErrors, Revive, Saved};
+use super::{cms, Revive, Saved};
 use crate::domain::ArticleId;
 use crate::i18n::Msg;
 use crate::state::AppState;
