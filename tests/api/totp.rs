@@ -219,7 +219,7 @@ async fn enrolment_prints_the_secret_once_and_stores_it_sealed(backend: Backend)
 async fn the_password_alone_gives_no_session_the_code_does(backend: Backend) {
     let AtCodePage {
         app,
-        password,
+        password: _,
         printed,
         desk,
         token: login_token,
@@ -291,7 +291,7 @@ async fn wrong_codes_are_refused_audited_and_throttled(backend: Backend) {
 async fn a_burst_of_wrong_codes_gets_no_more_checks_than_one_after_another(backend: Backend) {
     let AtCodePage {
         app,
-        password,
+        password: _,
         printed,
         desk,
         token: login_token,
