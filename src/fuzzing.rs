@@ -65,6 +65,10 @@ pub const TARGETS: &[Target] = &[
         run: multipart_form,
     },
     Target {
+        name: "file_type_in_pieces",
+        run: file_type_in_pieces,
+    },
+    Target {
         name: "photo_metadata",
         run: photo_metadata,
     },
@@ -294,13 +298,33 @@ fn multipart_form(data: &[u8]) {
     if let Ok(files) = &posted.files {
         assert!(files.len() <= 3, "more files than max_files");
         for f in files {
-            assert!(!f.content.is_empty(), "an empty file was taken");
-            assert!(
-                f.content.len() <= 4096,
-                "a file over max_file_bytes was taken"
-            );
+            assert!(f.size() > 0, "an empty file was taken");
+            assert!(f.size() <= 4096, "a file over max_file_bytes was taken");
         }
     }
+}
+
+/// A file's type told as it streams in (`attachments::sniff::Sniffer`),
+/// in pieces of the size the first byte gives: the same answer as for the
+/// whole file at once, or a file would be taken or refused by the way the
+/// network cut it.
+fn file_type_in_pieces(data: &[u8]) {
+    use crate::attachments::sniff;
+    let Some((&piece, content)) = data.split_first() else {
+        return;
+    };
+    let mut sniffer = sniff::Sniffer::new();
+    for p in content.chunks(usize::from(piece).max(1)) {
+        sniffer.push(p);
+    }
+    let sniffed = sniffer.finish();
+    let whole = sniff::file_type(content);
+    assert_eq!(sniffed.file_type, whole, "told otherwise in pieces");
+    assert_eq!(
+        sniffed.polyglot,
+        whole.is_some_and(|t| sniff::is_polyglot(t, content)),
+        "a polyglot told otherwise in pieces"
+    );
 }
 
 /// A photo's metadata removal; the first byte picks JPEG, PNG or WebP.

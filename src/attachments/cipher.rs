@@ -73,19 +73,20 @@ impl FileKey {
     /// shorter; an empty file is one empty segment), each [`TAG`] bytes
     /// longer once sealed.
     pub fn encrypt(&self, content: &[u8]) -> Vec<Vec<u8>> {
+        let mut sealer = self.sealer();
+        let mut out = sealer.push(content);
+        out.push(sealer.finish());
+        out
+    }
+
+    /// An encryptor fed a file's content as it arrives, in pieces of any
+    /// size; it makes the same segments as [`Self::encrypt`] of the whole,
+    /// holding at most one segment of content.
+    pub fn sealer(&self) -> Sealer {
         let (key, nonce) = &*self.0;
-        let mut enc = EncryptorBE32::from_aead(XChaCha20Poly1305::new(key), nonce);
-        let mut out = Vec::with_capacity(content.len() / SEGMENT + 1);
-        let mut segments = content.chunks(SEGMENT).peekable();
-        loop {
-            let segment = segments.next().unwrap_or(&[]);
-            // Encryption fails only past 2^32 segments (256 TiB): far
-            // beyond any limit a file is held to.
-            if segments.peek().is_none() {
-                out.push(enc.encrypt_last(segment).unwrap_or_default());
-                return out;
-            }
-            out.push(enc.encrypt_next(segment).unwrap_or_default());
+        Sealer {
+            enc: EncryptorBE32::from_aead(XChaCha20Poly1305::new(key), nonce),
+            pending: Vec::with_capacity(SEGMENT),
         }
     }
 
@@ -96,6 +97,41 @@ impl FileKey {
             XChaCha20Poly1305::new(key),
             nonce,
         )))
+    }
+}
+
+/// Seals a file's content segment by segment as it arrives
+/// ([`FileKey::sealer`]).
+pub struct Sealer {
+    enc: EncryptorBE32<XChaCha20Poly1305>,
+    /// Content not sealed yet: at most one segment, kept back until more
+    /// arrives, since the last segment is sealed differently.
+    pending: Vec<u8>,
+}
+
+impl Sealer {
+    /// Takes the next `bytes` of the content; returns the segments they
+    /// completed, sealed, in order (often none).
+    pub fn push(&mut self, mut bytes: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        while !bytes.is_empty() {
+            if self.pending.len() == SEGMENT {
+                // Encryption fails only past 2^32 segments (256 TiB): far
+                // beyond any limit a file is held to.
+                out.push(self.enc.encrypt_next(&self.pending[..]).unwrap_or_default());
+                self.pending.clear();
+            }
+            let take = (SEGMENT - self.pending.len()).min(bytes.len());
+            self.pending.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+        }
+        out
+    }
+
+    /// Seals what is left as the file's last segment (empty for an empty
+    /// file).
+    pub fn finish(self) -> Vec<u8> {
+        self.enc.encrypt_last(&self.pending[..]).unwrap_or_default()
     }
 }
 
@@ -142,6 +178,24 @@ mod tests {
         assert_eq!(segments[0].len(), SEGMENT + TAG);
         let again = FileKey::import(&key.export()).unwrap();
         assert_eq!(open_all(&again, &segments).unwrap(), content);
+    }
+
+    #[test]
+    fn content_sealed_piece_by_piece_makes_the_same_segments() {
+        let content: Vec<u8> = (0..(SEGMENT * 3)).map(|i| (i % 253) as u8).collect();
+        let key = FileKey::generate();
+        for pieces in [1, 7, 1000, SEGMENT, SEGMENT + 1] {
+            let mut sealer = key.sealer();
+            let mut segments = Vec::new();
+            for piece in content.chunks(pieces) {
+                segments.extend(sealer.push(piece));
+            }
+            segments.push(sealer.finish());
+            assert_eq!(segments, key.encrypt(&content), "pieces of {pieces}");
+        }
+        let mut empty = key.sealer();
+        assert!(empty.push(b"").is_empty());
+        assert_eq!(vec![empty.finish()], key.encrypt(b""));
     }
 
     #[test]

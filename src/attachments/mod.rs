@@ -23,7 +23,10 @@ pub mod cipher;
 pub mod multipart;
 pub mod name;
 pub mod sniff;
+pub mod spool;
 pub mod strip;
+
+use std::io;
 
 use actix_web::http::StatusCode;
 use diesel::prelude::*;
@@ -35,8 +38,9 @@ use crate::db::Conn;
 use crate::domain::{FileType, TipId};
 use crate::i18n::Msg;
 use crate::privacy::{PrivacyError, SealingKeys};
-use cipher::FileKey;
+use cipher::{FileKey, Sealer};
 pub use name::FileName;
+use spool::Spool;
 
 /// Bytes in a mebibyte, for limits said to people.
 const MIB: u64 = 1024 * 1024;
@@ -71,13 +75,143 @@ impl Metadata {
 }
 
 /// A file as received and checked: a name fit to show, its type told by
-/// its content, its bytes.
+/// its content, and its content sealed ([`Sealed`]), never in clear.
 #[derive(Debug)]
 pub struct Upload {
     pub name: FileName,
     pub file_type: FileType,
-    pub content: Vec<u8>,
     pub metadata: Metadata,
+    sealed: Sealed,
+}
+
+impl Upload {
+    /// Bytes as they will be stored (after any metadata was removed).
+    pub fn size(&self) -> u64 {
+        self.sealed.size
+    }
+
+    /// The content's SHA-256, in hex.
+    pub fn sha256(&self) -> &str {
+        &self.sealed.sha256
+    }
+}
+
+/// A file's content sealed under its own key, with what was learnt of the
+/// clear bytes on the way: their number and SHA-256.
+pub struct Sealed {
+    key: FileKey,
+    spool: Spool,
+    size: u64,
+    sha256: String,
+}
+
+impl std::fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sealed")
+            .field("size", &self.size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sealed {
+    /// The whole content in clear, read back from the spool: only for a
+    /// photo about to be stripped (see the module's note on memory).
+    fn open_all(&self) -> io::Result<Vec<u8>> {
+        let mut opener = self.key.opener();
+        let last = self.spool.segments();
+        let mut content = Vec::with_capacity(usize::try_from(self.size).unwrap_or(0));
+        self.spool.read_batches(1, |i, batch| {
+            for segment in batch {
+                let clear = opener
+                    .open(segment, i + 1 == last)
+                    .map_err(|e| io::Error::other(e.to_string()))?;
+                content.extend_from_slice(&clear);
+            }
+            Ok::<_, io::Error>(())
+        })?;
+        Ok(content)
+    }
+
+    /// `content` sealed under a fresh key, in one go (a stripped photo).
+    fn whole(content: &[u8]) -> io::Result<Self> {
+        let mut incoming = Incoming::new();
+        incoming.push(content)?;
+        Ok(incoming.finish()?.sealed)
+    }
+}
+
+/// One file being received: each piece is hashed, sniffed and sealed as
+/// it arrives; what is kept is at most one segment in clear (the sealer's)
+/// and the sniffer's head ([`sniff::HEAD`]).
+pub struct Incoming {
+    key: FileKey,
+    sealer: Sealer,
+    hasher: Sha256,
+    sniffer: sniff::Sniffer,
+    spool: Spool,
+    size: u64,
+}
+
+impl Default for Incoming {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A file wholly received: sealed, and what its bytes turned out to be.
+pub struct Received {
+    sealed: Sealed,
+    sniffed: sniff::Sniffed,
+}
+
+impl Incoming {
+    pub fn new() -> Self {
+        let key = FileKey::generate();
+        Self {
+            sealer: key.sealer(),
+            key,
+            hasher: Sha256::new(),
+            sniffer: sniff::Sniffer::new(),
+            spool: Spool::new(),
+            size: 0,
+        }
+    }
+
+    /// Bytes received so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Takes the next piece of the file.
+    ///
+    /// # Errors
+    /// The spool could not be written (a full disk).
+    pub fn push(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.size += bytes.len() as u64;
+        self.hasher.update(bytes);
+        self.sniffer.push(bytes);
+        for segment in self.sealer.push(bytes) {
+            self.spool.push(&segment)?;
+        }
+        Ok(())
+    }
+
+    /// The file, once every piece has been pushed.
+    ///
+    /// # Errors
+    /// The spool could not be written.
+    pub fn finish(mut self) -> io::Result<Received> {
+        self.spool.push(&self.sealer.finish())?;
+        Ok(Received {
+            sealed: Sealed {
+                key: self.key,
+                spool: self.spool,
+                size: self.size,
+                sha256: hex::encode(self.hasher.finalize()),
+            },
+            sniffed: self.sniffer.finish(),
+        })
+    }
 }
 
 /// Why the files sent with a tip were refused. Each names the file (as
@@ -155,65 +289,75 @@ impl AttachmentError {
     }
 }
 
-/// Checks one file's whole content once received: not empty, a type
-/// tipdesk takes and `settings` allows, not two types at once.
+/// Checks one file once wholly received: not empty, a type tipdesk
+/// takes and `settings` allows, not two types at once.
 ///
 /// # Errors
 /// The first [`AttachmentError`] that applies, naming `name`.
 pub fn check(
     settings: &AttachmentSettings,
     name: FileName,
-    content: Vec<u8>,
+    received: Received,
 ) -> Result<Upload, AttachmentError> {
     let file = name::quoted(name.as_str());
-    if content.is_empty() {
+    if received.sealed.size == 0 {
         return Err(AttachmentError::Empty { file });
     }
-    let file_type = sniff::file_type(&content)
+    let file_type = received
+        .sniffed
+        .file_type
         .filter(|t| settings.allowed_types.contains(t))
         .ok_or_else(|| AttachmentError::TypeRefused { file: file.clone() })?;
-    if sniff::is_polyglot(file_type, &content) {
+    if received.sniffed.polyglot {
         return Err(AttachmentError::Polyglot { file });
     }
     Ok(Upload {
         name,
         file_type,
-        content,
         metadata: Metadata::AsSent,
+        sealed: received.sealed,
     })
 }
 
 /// Applies the reader's choice about a checked file's metadata: a photo
 /// loses its EXIF, XMP, IPTC and comments (`strip`) unless `keep`;
 /// documents, and photos of a kind tipdesk cannot strip yet, stay as sent.
+/// A stripped photo is sealed anew, under a new key (its size and SHA-256
+/// are the stripped file's).
 ///
 /// # Errors
-/// [`AttachmentError::Damaged`] for a photo too damaged to strip.
-pub fn apply_metadata_choice(mut upload: Upload, keep: bool) -> Result<Upload, AttachmentError> {
+/// `Ok(Err(`[`AttachmentError::Damaged`]`))` for a photo too damaged to
+/// strip; `Err` when the sealed copy could not be read back or the new one
+/// written (the temporary file's storage failed).
+pub fn apply_metadata_choice(
+    mut upload: Upload,
+    keep: bool,
+) -> io::Result<Result<Upload, AttachmentError>> {
     if !strip::strippable(upload.file_type) {
         upload.metadata = Metadata::AsSent;
-        return Ok(upload);
+        return Ok(Ok(upload));
     }
     if keep {
         upload.metadata = Metadata::Kept;
-        return Ok(upload);
+        return Ok(Ok(upload));
     }
-    match strip::strip(upload.file_type, &upload.content) {
+    let content = upload.sealed.open_all()?;
+    match strip::strip(upload.file_type, &content) {
         Ok(Some(stripped)) => {
-            upload.content = stripped;
+            drop(content);
+            upload.sealed = Sealed::whole(&stripped)?;
             upload.metadata = Metadata::Removed;
-            Ok(upload)
+            Ok(Ok(upload))
         }
-        Ok(None) => Ok(upload),
-        Err(_) => Err(AttachmentError::Damaged {
+        Ok(None) => Ok(Ok(upload)),
+        Err(_) => Ok(Err(AttachmentError::Damaged {
             file: name::quoted(upload.name.as_str()),
-        }),
+        })),
     }
 }
 
-/// A checked file made ready to store: encrypted, hashed, its content
-/// dropped. Done before the tip's transaction, so that encrypting never
-/// holds the database's write lock.
+/// A checked file ready to store in the tip's transaction: its content
+/// is already sealed, segment by segment, as it arrived.
 pub struct Prepared {
     name: FileName,
     file_type: FileType,
@@ -221,20 +365,25 @@ pub struct Prepared {
     sha256: String,
     metadata: Metadata,
     key: FileKey,
-    segments: Vec<Vec<u8>>,
+    spool: Spool,
 }
 
 impl Prepared {
     pub fn new(upload: Upload) -> Self {
-        let key = FileKey::generate();
+        let Sealed {
+            key,
+            spool,
+            size,
+            sha256,
+        } = upload.sealed;
         Self {
-            size: i64::try_from(upload.content.len()).unwrap_or(i64::MAX),
-            sha256: hex::encode(Sha256::digest(&upload.content)),
-            segments: key.encrypt(&upload.content),
+            size: i64::try_from(size).unwrap_or(i64::MAX),
+            sha256,
             name: upload.name,
             file_type: upload.file_type,
             metadata: upload.metadata,
             key,
+            spool,
         }
     }
 
@@ -246,6 +395,19 @@ impl Prepared {
     /// The content's SHA-256, in hex.
     pub fn sha256(&self) -> &str {
         &self.sha256
+    }
+}
+
+/// Chunk rows inserted by one statement (and sealed segments in memory at
+/// once while a file is stored or read): 8 × 64 KiB.
+pub const CHUNKS_AT_ONCE: usize = 8;
+
+/// A failure while a spool is copied into the database.
+struct Unsent(diesel::result::Error);
+
+impl From<io::Error> for Unsent {
+    fn from(e: io::Error) -> Self {
+        Self(diesel::result::Error::SerializationError(Box::new(e)))
     }
 }
 
@@ -340,16 +502,29 @@ fn store_from(
             .values(&row)
             .returning(attachments::id)
             .get_result(conn))?;
-        for (seq, data) in file.segments.iter().enumerate() {
-            let seq = i32::try_from(seq).unwrap_or(i32::MAX);
+        // The spool is read anew each time: a transaction retried (a
+        // reference that collided) stores the same segments again. An I/O
+        // failure reading it fails the transaction like a value that
+        // could not be sent to the database.
+        let stored = file.spool.read_batches(CHUNKS_AT_ONCE, |first, batch| {
+            let rows: Vec<_> = batch
+                .iter()
+                .zip(first..)
+                .map(|(data, seq)| {
+                    (
+                        attachment_chunks::attachment_id.eq(id),
+                        attachment_chunks::seq.eq(i32::try_from(seq).unwrap_or(i32::MAX)),
+                        attachment_chunks::data.eq(data),
+                    )
+                })
+                .collect();
             crate::db_run!(conn, |conn| diesel::insert_into(attachment_chunks::table)
-                .values((
-                    attachment_chunks::attachment_id.eq(id),
-                    attachment_chunks::seq.eq(seq),
-                    attachment_chunks::data.eq(data),
-                ))
-                .execute(conn))?;
-        }
+                .values(&rows)
+                .execute(conn))
+            .map(drop)
+            .map_err(Unsent)
+        });
+        stored.map_err(|Unsent(e)| e)?;
     }
     Ok(())
 }
@@ -479,12 +654,77 @@ pub fn list(
         .collect()
 }
 
-/// File `n` of the tip `tip_id` with its content decrypted; `None` when
-/// the tip has no such file.
+/// A stored file opened for reading: what the desk sees of it, and what
+/// reads its content ([`segments`]).
+pub struct Stored {
+    pub file: Listed,
+    id: i64,
+    key: FileKey,
+}
+
+impl Stored {
+    /// How many segments (chunk rows) its content is: one per
+    /// [`cipher::SEGMENT`] bytes, and one for an empty file.
+    pub fn segments(&self) -> usize {
+        usize::try_from(self.file.size)
+            .unwrap_or(0)
+            .div_ceil(cipher::SEGMENT)
+            .max(1)
+    }
+
+    /// The decryptor for its segments, in order.
+    pub fn opener(&self) -> cipher::Opener {
+        self.key.opener()
+    }
+}
+
+/// File `n` of the tip `tip_id` (reference `reference`), opened for
+/// reading; `None` when the tip has no such file. Its content is read by
+/// [`segments`], a few at a time.
 ///
 /// # Errors
-/// [`ReadError`] when the database fails or the file does not open
+/// [`ReadError`] when the database fails or a sealed value does not open
 /// (damaged, or moved from another tip).
+pub fn open(
+    conn: &mut Conn<'_>,
+    keys: &SealingKeys,
+    tip_id: TipId,
+    reference: &str,
+    n: i32,
+) -> Result<Option<Stored>, ReadError> {
+    let Some(row) = rows(conn, tip_id, Some(n))?.pop() else {
+        return Ok(None);
+    };
+    let (id, file, key) = listed(keys, reference, row)?;
+    Ok(Some(Stored { file, id, key }))
+}
+
+/// Up to [`CHUNKS_AT_ONCE`] sealed segments of `file` from position
+/// `from` on, in order; fewer (or none) past its end, or when the file has
+/// been purged meanwhile. The caller opens them with
+/// [`Stored::opener`], which fails on any missing one.
+///
+/// # Errors
+/// A database failure.
+pub fn segments(conn: &mut Conn<'_>, file: &Stored, from: usize) -> QueryResult<Vec<Vec<u8>>> {
+    let id = file.id;
+    let from = i32::try_from(from).unwrap_or(i32::MAX);
+    crate::db_run!(conn, |conn| attachment_chunks::table
+        .filter(attachment_chunks::attachment_id.eq(id))
+        .filter(attachment_chunks::seq.ge(from))
+        .order(attachment_chunks::seq)
+        .limit(CHUNKS_AT_ONCE as i64)
+        .select(attachment_chunks::data)
+        .load(conn))
+}
+
+/// File `n` of the tip `tip_id` with its whole content decrypted, in
+/// memory: for tests and tools; the desk's download streams
+/// ([`open`], [`segments`]).
+///
+/// # Errors
+/// As [`open`], and [`ReadError::Content`] when the content does not
+/// open (damaged or cut short).
 pub fn read(
     conn: &mut Conn<'_>,
     keys: &SealingKeys,
@@ -492,24 +732,24 @@ pub fn read(
     reference: &str,
     n: i32,
 ) -> Result<Option<(Listed, Vec<u8>)>, ReadError> {
-    let Some(row) = rows(conn, tip_id, Some(n))?.pop() else {
+    let Some(stored) = open(conn, keys, tip_id, reference, n)? else {
         return Ok(None);
     };
-    let (id, file, key) = listed(keys, reference, row)?;
-    let segments: Vec<Vec<u8>> = crate::db_run!(conn, |conn| attachment_chunks::table
-        .filter(attachment_chunks::attachment_id.eq(id))
-        .order(attachment_chunks::seq)
-        .select(attachment_chunks::data)
-        .load(conn))?;
-    let mut opener = key.opener();
-    let mut content = Vec::with_capacity(usize::try_from(file.size).unwrap_or(0));
-    for (i, segment) in segments.iter().enumerate() {
-        content.extend(opener.open(segment, i + 1 == segments.len())?);
+    let mut opener = stored.opener();
+    let mut content = Vec::with_capacity(usize::try_from(stored.file.size).unwrap_or(0));
+    let last = stored.segments();
+    let mut next = 0;
+    while next < last {
+        let batch = segments(conn, &stored, next)?;
+        if batch.is_empty() {
+            return Err(cipher::Damaged.into());
+        }
+        for segment in batch {
+            content.extend(opener.open(&segment, next + 1 == last)?);
+            next += 1;
+        }
     }
-    if segments.is_empty() {
-        return Err(cipher::Damaged.into());
-    }
-    Ok(Some((file, content)))
+    Ok(Some((stored.file, content)))
 }
 
 /// Re-seals every file's key, name and hash not sealed with the current

@@ -5,6 +5,10 @@
 //! while the bytes arrive (a file over its limit is not kept, however
 //! much of it the client sends).
 //!
+//! Files are never held whole: each piece is sealed and spooled as it
+//! arrives (`super::Incoming`); see the module note of `attachments` on
+//! memory.
+//!
 //! A refused file does not stop the reading: the text parts after it are
 //! still read, so the form can be shown again with everything the reader
 //! wrote.
@@ -13,7 +17,7 @@ use actix_multipart::{Field, Multipart, MultipartError};
 use futures_util::StreamExt;
 
 use super::name::{self, FileName};
-use super::{check, AttachmentError, Upload};
+use super::{check, AttachmentError, Incoming, Received, Upload};
 use crate::config::AttachmentSettings;
 
 /// The form field that carries files.
@@ -63,6 +67,9 @@ pub enum PartError {
     NotUtf8 { field: String },
     /// Text fields larger together than the form's body limit.
     TextTooLarge { field: String },
+    /// A file could not be held until the tip is stored: the temporary
+    /// file's storage failed (a full disk). Not the sender's fault: 503.
+    Storage,
 }
 
 impl PartError {
@@ -90,7 +97,13 @@ impl PartError {
             Self::TextTooLarge { field } => {
                 Msg::new("multipart-text-too-large").text("field", field)
             }
+            Self::Storage => Msg::new("error-storage-unavailable"),
         }
+    }
+
+    fn storage(e: &std::io::Error) -> Self {
+        tracing::error!(error = %e, "an attachment could not be spooled");
+        Self::Storage
     }
 }
 
@@ -133,10 +146,10 @@ pub async fn read(mut body: Multipart, limits: &Limits<'_>) -> Result<Posted, Pa
             (true, Some(filename)) => {
                 // A file input left empty sends a part with an empty name
                 // and no bytes.
-                let content = read_file(&mut field, part, limits, &mut total, &filename).await?;
-                let content = match content {
-                    Ok(c) if filename.is_empty() && c.is_empty() => continue,
-                    Ok(c) => c,
+                let received = read_file(&mut field, part, limits, &mut total, &filename).await?;
+                let received = match received {
+                    Ok(r) if filename.is_empty() && r.sealed.size == 0 => continue,
+                    Ok(r) => r,
                     Err(e) => {
                         had_files = true;
                         refused.get_or_insert(e);
@@ -157,7 +170,7 @@ pub async fn read(mut body: Multipart, limits: &Limits<'_>) -> Result<Posted, Pa
                     .map_err(|_| AttachmentError::BadName {
                         file: name::quoted(&filename),
                     })
-                    .and_then(|name| check(limits.files, name, content));
+                    .and_then(|name| check(limits.files, name, received));
                 match checked {
                     Ok(upload) => files.push(upload),
                     Err(e) => refused = Some(e),
@@ -190,10 +203,20 @@ pub async fn read(mut body: Multipart, limits: &Limits<'_>) -> Result<Posted, Pa
     // it is applied once everything is read.
     let files = match refused {
         Some(e) => Err(e),
-        None => files
-            .into_iter()
-            .map(|f| super::apply_metadata_choice(f, keep))
-            .collect(),
+        None => {
+            let mut chosen = Vec::with_capacity(files.len());
+            let mut refused = None;
+            for f in files {
+                match super::apply_metadata_choice(f, keep).map_err(|e| PartError::storage(&e))? {
+                    Ok(f) => chosen.push(f),
+                    Err(e) => {
+                        refused = Some(e);
+                        break;
+                    }
+                }
+            }
+            refused.map_or(Ok(chosen), Err)
+        }
     };
     Ok(Posted {
         text,
@@ -202,18 +225,19 @@ pub async fn read(mut body: Multipart, limits: &Limits<'_>) -> Result<Posted, Pa
     })
 }
 
-/// One file's bytes, or the limit it broke (its remaining bytes are read
-/// and dropped, so the parts after it can be read).
+/// One file, sealed and spooled as it arrives, or the limit it broke
+/// (its remaining bytes are read and dropped, so the parts after it can be
+/// read).
 async fn read_file(
     field: &mut Field,
     part: usize,
     limits: &Limits<'_>,
     total: &mut u64,
     filename: &str,
-) -> Result<Result<Vec<u8>, AttachmentError>, PartError> {
+) -> Result<Result<Received, AttachmentError>, PartError> {
     let max_file = limits.files.max_file_bytes.get();
     let max_total = limits.files.max_total_bytes.get();
-    let mut content = Vec::new();
+    let mut incoming = Some(Incoming::new());
     let mut over: Option<AttachmentError> = None;
     let mut size = 0u64;
     while let Some(chunk) = field.next().await {
@@ -232,15 +256,20 @@ async fn read_file(
                 file: name::quoted(filename),
                 limit: max_total,
             });
-        } else {
-            content.extend_from_slice(&chunk);
+        } else if let Some(incoming) = &mut incoming {
+            // Writing a sealed segment to the spool may touch the disk,
+            // but only its page cache (an unnamed file, never synced):
+            // microseconds, like the hashing and sealing beside it.
+            incoming.push(&chunk).map_err(|e| PartError::storage(&e))?;
         }
         if over.is_some() {
-            content = Vec::new();
+            incoming = None;
         }
     }
-    if over.is_none() {
-        *total += size;
+    if let Some(over) = over {
+        return Ok(Err(over));
     }
-    Ok(over.map_or(Ok(content), Err))
+    *total += size;
+    let incoming = incoming.unwrap_or_default();
+    Ok(Ok(incoming.finish().map_err(|e| PartError::storage(&e))?))
 }

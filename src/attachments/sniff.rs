@@ -2,36 +2,58 @@
 //! crate (kept up by others, covering every container format we take),
 //! plus the two kinds it cannot tell, plain text and CSV, and the one
 //! trick it does not look for, polyglots.
+//!
+//! A file is told as it streams in ([`Sniffer`]), never held whole: the
+//! magic numbers are looked for in its first [`HEAD`] bytes (every format
+//! we take puts them in the first few kilobytes; an office document's
+//! entries are found within its first entries), while the checks that
+//! need every byte — text is UTF-8 without control characters, CSV is
+//! records of one width, a PDF carries no ZIP — run on each piece as it
+//! passes, keeping only a few bytes across pieces. [`file_type`] and
+//! [`is_polyglot`] say the same of a whole file in memory.
 
 use crate::domain::FileType;
+
+/// Bytes from a file's start in which its magic numbers are looked for
+/// (kept in memory while it is received: one MiB per file at most).
+pub const HEAD: usize = 1024 * 1024;
+
+/// Where a ZIP-based document must hold no PDF header: PDF readers look
+/// for one this far into a file.
+const PDF_HEADER_REACH: usize = 1024;
 
 /// The type of `content`, or `None` for one tipdesk does not take.
 pub fn file_type(content: &[u8]) -> Option<FileType> {
     if let Some(t) = infer::get(content) {
-        return match t.extension() {
-            "jpg" => Some(FileType::Jpeg),
-            "png" => Some(FileType::Png),
-            "webp" => Some(FileType::Webp),
-            "heif" => Some(FileType::Heif),
-            "gif" => Some(FileType::Gif),
-            "pdf" => Some(FileType::Pdf),
-            "docx" => Some(FileType::Docx),
-            "xlsx" => Some(FileType::Xlsx),
-            "pptx" => Some(FileType::Pptx),
-            "odt" => Some(FileType::Odt),
-            "ods" => Some(FileType::Ods),
-            "mp3" => Some(FileType::Mp3),
-            "m4a" => Some(FileType::M4a),
-            // Ogg with Opus inside is still an Ogg file.
-            "ogg" | "opus" => Some(FileType::Ogg),
-            "wav" => Some(FileType::Wav),
-            "mp4" => Some(FileType::Mp4),
-            "mov" => Some(FileType::Mov),
-            "webm" => Some(FileType::Webm),
-            _ => None,
-        };
+        return known(t.extension());
     }
     text_type(content)
+}
+
+/// The type tipdesk takes that `infer` calls by `extension`.
+fn known(extension: &str) -> Option<FileType> {
+    match extension {
+        "jpg" => Some(FileType::Jpeg),
+        "png" => Some(FileType::Png),
+        "webp" => Some(FileType::Webp),
+        "heif" => Some(FileType::Heif),
+        "gif" => Some(FileType::Gif),
+        "pdf" => Some(FileType::Pdf),
+        "docx" => Some(FileType::Docx),
+        "xlsx" => Some(FileType::Xlsx),
+        "pptx" => Some(FileType::Pptx),
+        "odt" => Some(FileType::Odt),
+        "ods" => Some(FileType::Ods),
+        "mp3" => Some(FileType::Mp3),
+        "m4a" => Some(FileType::M4a),
+        // Ogg with Opus inside is still an Ogg file.
+        "ogg" | "opus" => Some(FileType::Ogg),
+        "wav" => Some(FileType::Wav),
+        "mp4" => Some(FileType::Mp4),
+        "mov" => Some(FileType::Mov),
+        "webm" => Some(FileType::Webm),
+        _ => None,
+    }
 }
 
 /// UTF-8 without control characters other than tab and line ends is
@@ -76,9 +98,194 @@ pub fn is_polyglot(file_type: FileType, content: &[u8]) -> bool {
     match file_type {
         FileType::Pdf => has(b"PK\x03\x04", content) || has(b"PK\x05\x06", content),
         FileType::Docx | FileType::Xlsx | FileType::Pptx | FileType::Odt | FileType::Ods => {
-            has(b"%PDF-", &content[..content.len().min(1024)])
+            has(b"%PDF-", &content[..content.len().min(PDF_HEADER_REACH)])
         }
         _ => false,
+    }
+}
+
+/// What a whole file turned out to be ([`Sniffer::finish`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sniffed {
+    /// As [`file_type`] of the whole file.
+    pub file_type: Option<FileType>,
+    /// As [`is_polyglot`] of the whole file, taken as `file_type`.
+    pub polyglot: bool,
+}
+
+/// Tells a file's type as its bytes arrive, in pieces of any size,
+/// keeping [`HEAD`] bytes and a few more: the same answer as
+/// [`file_type`] and [`is_polyglot`] of the whole (`infer` finds every
+/// type we take within the head; `csv-core` reads CSV fed in pieces, as
+/// `csv` does from a reader).
+pub struct Sniffer {
+    head: Vec<u8>,
+    /// The last bytes seen, so that a ZIP signature split across two
+    /// pieces is still found.
+    tail: Vec<u8>,
+    zip_signature: bool,
+    /// `None` once the file cannot be text.
+    text: Option<TextSniffer>,
+}
+
+/// Whether the bytes so far can be text, and how they read as CSV.
+struct TextSniffer {
+    /// The bytes of a character split across pieces (three at most).
+    partial: Vec<u8>,
+    started: bool,
+    csv: csv_core::Reader,
+    fields: usize,
+    width: Option<usize>,
+    rows: usize,
+    /// A record of another width than the first: text, not CSV.
+    ragged: bool,
+}
+
+impl Default for Sniffer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sniffer {
+    pub fn new() -> Self {
+        Self {
+            head: Vec::new(),
+            tail: Vec::new(),
+            zip_signature: false,
+            text: Some(TextSniffer {
+                partial: Vec::new(),
+                started: false,
+                csv: csv_core::Reader::new(),
+                fields: 0,
+                width: None,
+                rows: 0,
+                ragged: false,
+            }),
+        }
+    }
+
+    /// Takes the next piece of the file.
+    pub fn push(&mut self, bytes: &[u8]) {
+        let room = HEAD.saturating_sub(self.head.len());
+        self.head.extend_from_slice(&bytes[..room.min(bytes.len())]);
+        if !self.zip_signature {
+            let mut edge = self.tail.clone();
+            edge.extend_from_slice(&bytes[..bytes.len().min(3)]);
+            self.zip_signature = has_zip_signature(&edge) || has_zip_signature(bytes);
+        }
+        self.tail
+            .extend_from_slice(&bytes[bytes.len().saturating_sub(3)..]);
+        self.tail.drain(..self.tail.len().saturating_sub(3));
+        if let Some(text) = &mut self.text {
+            if !text.push(bytes) {
+                self.text = None;
+            }
+        }
+    }
+
+    /// What the file is, once every byte has been pushed.
+    pub fn finish(self) -> Sniffed {
+        let file_type = match infer::get(&self.head) {
+            Some(t) => known(t.extension()),
+            None => self.text.and_then(TextSniffer::finish),
+        };
+        let polyglot = match file_type {
+            Some(FileType::Pdf) => self.zip_signature,
+            Some(t) => is_polyglot(t, &self.head),
+            None => false,
+        };
+        Sniffed {
+            file_type,
+            polyglot,
+        }
+    }
+}
+
+fn has_zip_signature(bytes: &[u8]) -> bool {
+    bytes
+        .windows(4)
+        .any(|w| w == b"PK\x03\x04" || w == b"PK\x05\x06")
+}
+
+impl TextSniffer {
+    /// Reads `bytes` on; false once they cannot be text.
+    fn push(&mut self, bytes: &[u8]) -> bool {
+        let mut joined = std::mem::take(&mut self.partial);
+        joined.extend_from_slice(bytes);
+        let valid = match std::str::from_utf8(&joined) {
+            Ok(text) => text,
+            // A character cut at the end of this piece: its first bytes
+            // wait for the next.
+            Err(e) if e.error_len().is_none() => {
+                self.partial = joined[e.valid_up_to()..].to_vec();
+                std::str::from_utf8(&joined[..e.valid_up_to()]).unwrap_or_default()
+            }
+            Err(_) => return false,
+        };
+        let mut text = valid;
+        if !self.started && !text.is_empty() {
+            self.started = true;
+            text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+        }
+        if text
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            return false;
+        }
+        if !text.is_empty() {
+            self.read_csv(text.as_bytes(), false);
+        }
+        true
+    }
+
+    /// Counts records and their widths in `input`; an empty `input` (with
+    /// `end`, the only time one is given) says the file has ended.
+    fn read_csv(&mut self, mut input: &[u8], end: bool) {
+        debug_assert_eq!(end, input.is_empty());
+        let mut scratch = [0u8; 1024];
+        loop {
+            // csv-core takes an empty input for the end of the file.
+            if input.is_empty() && !end {
+                return;
+            }
+            let (result, read, _) = self.csv.read_field(input, &mut scratch);
+            input = &input[read..];
+            match result {
+                // All of `input` read (with `end`, csv-core answers Field
+                // or End instead).
+                csv_core::ReadFieldResult::InputEmpty => return,
+                csv_core::ReadFieldResult::OutputFull => {}
+                csv_core::ReadFieldResult::Field { record_end } => {
+                    self.fields += 1;
+                    if record_end {
+                        self.rows += 1;
+                        match self.width {
+                            None => self.width = Some(self.fields),
+                            Some(w) if w != self.fields => self.ragged = true,
+                            Some(_) => {}
+                        }
+                        self.fields = 0;
+                    }
+                }
+                csv_core::ReadFieldResult::End => return,
+            }
+        }
+    }
+
+    fn finish(mut self) -> Option<FileType> {
+        if !self.partial.is_empty() {
+            return None;
+        }
+        self.read_csv(&[], true);
+        Some(
+            if !self.ragged && self.rows >= 2 && self.width.unwrap_or(0) >= 2 {
+                FileType::Csv
+            } else {
+                FileType::Text
+            },
+        )
     }
 }
 
@@ -105,5 +312,67 @@ mod tests {
         assert!(!is_polyglot(FileType::Pdf, &pdf));
         pdf.extend_from_slice(b"PK\x03\x04zip inside");
         assert!(is_polyglot(FileType::Pdf, &pdf));
+    }
+
+    fn sniffed_in_pieces(content: &[u8], piece: usize) -> Sniffed {
+        let mut sniffer = Sniffer::new();
+        for p in content.chunks(piece.max(1)) {
+            sniffer.push(p);
+        }
+        sniffer.finish()
+    }
+
+    fn sniffed_whole(content: &[u8]) -> Sniffed {
+        let file_type = file_type(content);
+        Sniffed {
+            file_type,
+            polyglot: file_type.is_some_and(|t| is_polyglot(t, content)),
+        }
+    }
+
+    #[test]
+    fn files_told_in_pieces_are_told_as_whole_files() {
+        let samples: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"a,b\n1,2\n".to_vec(),
+            b"a,b\n1,2".to_vec(),
+            b"a,b\n\n1,2\n\n".to_vec(),
+            b"a,b\n1,2,3\n".to_vec(),
+            b"\"a\nb\",c\r\nd,e\r\n".to_vec(),
+            "\u{FEFF}x,y\nz,w\n".as_bytes().to_vec(),
+            "سلام,دنیا\nیک,دو\n".as_bytes().to_vec(),
+            b"\xFF\xD8\xFF\xE0\0\x10JFIF\0".to_vec(),
+            b"%PDF-1.4\nPK\x03\x04".to_vec(),
+            [
+                b"%PDF-1.4\n".to_vec(),
+                vec![b' '; 3 * 1024 * 1024],
+                b"PK\x05\x06".to_vec(),
+            ]
+            .concat(),
+            b"text\x01with control".to_vec(),
+            b"caf\xC3".to_vec(),
+        ];
+        for content in &samples {
+            for piece in [1, 2, 3, 5, 4096, usize::MAX] {
+                assert_eq!(
+                    sniffed_in_pieces(content, piece),
+                    sniffed_whole(content),
+                    "{:?} in pieces of {piece}",
+                    String::from_utf8_lossy(&content[..content.len().min(40)])
+                );
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_in_any_pieces_are_told_as_the_whole(
+            content in proptest::collection::vec(proptest::sample::select(
+                vec![b'a', b',', b'\n', b'\r', b'"', b' ', 0xD8, 0xB3, 0xEF, 0xBB, 0xBF, b'P', b'K', 3, 4, 0]
+            ), 0..64),
+            piece in 1usize..9,
+        ) {
+            proptest::prop_assert_eq!(sniffed_in_pieces(&content, piece), sniffed_whole(&content));
+        }
     }
 }

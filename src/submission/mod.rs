@@ -122,11 +122,11 @@ pub enum AcceptError {
     Db(#[from] DbError),
 }
 
-/// Accepts a valid tip: encrypts its files (off the async threads and
-/// before any lock), stores it with them and its notification (see
-/// [`store`]) through the group-commit writer (`writer`, which announces
-/// the notifications to other instances), wakes the worker, and counts
-/// it. Returns once the tip is durable.
+/// Accepts a valid tip: stores it with its files (sealed as they
+/// arrived) and its notification (see [`store`]) through the group-commit
+/// writer (`writer`, which announces the notifications to other
+/// instances), wakes the worker, and counts it. Returns once the tip is
+/// durable.
 ///
 /// # Errors
 /// [`AcceptError::Files`] when files came and the store-wide budget
@@ -164,8 +164,8 @@ pub async fn accept(
 }
 
 /// Checks `files` against the store-wide budget
-/// (`attachments.max_store_bytes`) and encrypts them, off the async
-/// threads and before any lock: for a tip ([`accept`]) and for a reader's
+/// (`attachments.max_store_bytes`) and makes them ready to store (their
+/// content was sealed as it arrived): for a tip ([`accept`]) and for a reader's
 /// follow-up message alike. No files: nothing is read or refused.
 ///
 /// # Errors
@@ -179,18 +179,14 @@ pub async fn prepare_files(
         return Ok(Vec::new());
     }
     let budget = state.settings.attachments.max_store_bytes;
-    let incoming: u64 = files.iter().map(|f| f.content.len() as u64).sum();
+    let incoming: u64 = files.iter().map(Upload::size).sum();
     let stored = state.pool.run(attachments::stored_bytes_db).await?;
     if budget > 0 && u64::try_from(stored).unwrap_or(0) + incoming > budget {
         tracing::warn!("attachment store budget spent: files refused");
         return Err(AcceptError::Files(AttachmentError::StoreFull));
     }
-    let prepared = tokio::task::spawn_blocking(move || {
-        files.into_iter().map(Prepared::new).collect::<Vec<_>>()
-    })
-    .await
-    .map_err(DbError::Task)?;
-    Ok(prepared)
+    // Already sealed as they arrived (`attachments::Incoming`).
+    Ok(files.into_iter().map(Prepared::new).collect())
 }
 
 /// Counts and logs a refused submission (never its content).

@@ -196,7 +196,7 @@ impl actix_web::FromRequest for TipPost {
             let state = app_state(&req)?;
             let posted = read_multipart(&state, &req, payload, true)
                 .await
-                .map_err(|e| WebError::bad_request(Format::Html, e.message()))?;
+                .map_err(|e| multipart_refused(Format::Html, &e))?;
             Ok(Self {
                 form: ReaderForm::parse(&posted.urlencoded())?,
                 files: Files {
@@ -736,16 +736,22 @@ impl actix_web::FromRequest for ApiBody {
             read_multipart(&state, &req, payload, false)
                 .await
                 .map(Self::Multipart)
-                .map_err(|e| {
-                    WebError::new(
-                        Format::Json,
-                        StatusCode::BAD_REQUEST,
-                        "bad_multipart",
-                        e.message(),
-                    )
-                    .into()
-                })
+                .map_err(|e| multipart_refused(Format::Json, &e).into())
         })
+    }
+}
+
+/// A multipart body that could not be read: 400 `bad_multipart` naming
+/// the part, or 503 when a file could not be held until it is stored.
+fn multipart_refused(format: Format, e: &multipart::PartError) -> WebError {
+    match e {
+        multipart::PartError::Storage => WebError::storage_unavailable(format),
+        e => WebError::new(
+            format,
+            StatusCode::BAD_REQUEST,
+            "bad_multipart",
+            e.message(),
+        ),
     }
 }
 
