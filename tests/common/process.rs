@@ -44,6 +44,7 @@ impl Running {
         }
     }
 
+    #[allow(dead_code)] // not every test binary reads it
     pub fn id(&self) -> u32 {
         self.child.id()
     }
