@@ -155,6 +155,24 @@ for num, fmt_, what in (("8a", "csv", "CSV `GET /desk/tips/export.csv`"),
         f"{fmt(secs, ' s', 1)} for {fmt(rows_)} rows ({fmt(size / 1e6 if size else None, ' MB')})", "", "",
         "< 30 s, RSS < 100 MB", verdict(secs is not None and secs < 30, peak is not None and peak < 100,
                                         rows_ == meta["dash_tips"]), test)
+for num, name, engine in (("9a", "attach_sqlite", "SQLite"), ("9b", "attach_pg", "PostgreSQL")):
+    up, down = one("attach_up:" + name), one("attach_down:" + name)
+    if not up:
+        continue
+    files = up["rounds"] * up["concurrent"]
+    txt = (f"upload {fmt(up['mb_per_s'], ' MB/s')} ({up['ok']} of {files} got 201 in {fmt(up['seconds'], ' s', 1)}); "
+           f"peak RSS {fmt(up['hwm_kb'] / 1024, ' MB', 1)} after the uploads")
+    hwm = up["hwm_kb"]
+    if down:
+        txt += (f"; download {fmt(down['mb_per_s'], ' MB/s')} ({down['ok']} of {down['files']} files at once, "
+                f"SHA-256 checked)")
+        hwm = max(hwm, down["hwm_kb"])
+    cpu, _ = mon(name)
+    rows.append(f"| {num} | Attachments, {engine}: {up['concurrent']} uploads of {up['file_mib']} MiB at once "
+                f"(multipart API, {up['rounds']} round(s)), then their downloads | {txt} | | | "
+                f"peak RSS < 150 MB | "
+                f"{verdict(hwm / 1024 < 150, up['ok'] == files, down is None or down['ok'] == down['files'])} | "
+                f"{cpu} | {fmt(hwm / 1024, ' MB', 1)} (VmHWM) |")
 idle = reps("rss_idle")
 if idle:
     worst = max(d["rss_kb"] for d in idle) / 1024
