@@ -33,7 +33,7 @@ use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::config::AttachmentSettings;
-use crate::db::schema::{attachment_chunks, attachments};
+use crate::db::schema::{attachment_chunks, attachments, tips};
 use crate::db::Conn;
 use crate::domain::{FileType, TipId};
 use crate::i18n::Msg;
@@ -470,7 +470,16 @@ pub fn store_for_message(
         first,
         Some(message_seq),
         files,
-    )
+    )?;
+    // The queue's "files attached" badge counts a reply's files too; the
+    // tip's row is locked by the caller already.
+    if !files.is_empty() {
+        let added = i32::try_from(files.len()).unwrap_or(i32::MAX);
+        crate::db_run!(conn, |conn| diesel::update(tips::table.find(tip_id))
+            .set(tips::attachment_count.eq(tips::attachment_count + added))
+            .execute(conn))?;
+    }
+    Ok(())
 }
 
 fn store_from(

@@ -54,7 +54,8 @@ async fn rows_show_a_preview_the_language_and_badges(backend: Backend) {
         .unwrap()
         .to_owned();
     let replied = app.jobs().last().unwrap().tip_id;
-    // Two files, as a reader's browser sends them (issue 17).
+    // Two files, as a reader's browser sends them (issue 17), and a third
+    // with the reader's follow-up message.
     let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
     let res = app
         .post_multipart(
@@ -63,13 +64,25 @@ async fn rows_show_a_preview_the_language_and_badges(backend: Backend) {
             &[("page-1.pdf", pdf.to_vec()), ("page-2.pdf", pdf.to_vec())],
         )
         .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let with_files = app.jobs().last().unwrap().tip_id;
+    let sent: serde_json::Value = res.json().await.unwrap();
+    let res = app
+        .post_multipart(
+            "/api/v1/follow-up/messages",
+            &[
+                ("receipt", sent["receipt"].as_str().unwrap()),
+                ("message", "And the attendance list."),
+            ],
+            &[("attendance.pdf", pdf.to_vec())],
+        )
+        .await;
     assert_eq!(
         res.status(),
         StatusCode::CREATED,
         "{}",
         res.text().await.unwrap()
     );
-    let with_files = app.jobs().last().unwrap().tip_id;
     let res = app
         .client
         .post(app.url("/api/v1/follow-up/messages"))
@@ -125,7 +138,7 @@ async fn rows_show_a_preview_the_language_and_badges(backend: Backend) {
     assert_eq!(page.count(&row(russian, ".badge.replied")), 0);
     assert_eq!(
         page.text(&row(with_files, ".badge.files")).as_deref(),
-        Some("2 files")
+        Some("3 files")
     );
     assert_eq!(
         page.count(".badge.files"),
@@ -137,7 +150,7 @@ async fn rows_show_a_preview_the_language_and_badges(backend: Backend) {
     let fa = Page::of(admin.get("/desk/tips").await).await;
     assert_eq!(
         fa.text(&row(with_files, ".badge.files")).as_deref(),
-        Some("۲ فایل"),
+        Some("۳ فایل"),
         "in the desk's language, with its digits"
     );
     let res = admin.post("/desk/locale", &[("locale", "en")]).await;
