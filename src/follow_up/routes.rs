@@ -18,7 +18,7 @@ use crate::attachments::{multipart, AttachmentError, Upload};
 use crate::domain::Receipt;
 use crate::i18n::{self, LanguageLink, Locale, Msg};
 use crate::state::AppState;
-use crate::submission::routes::{is_multipart, read_multipart};
+use crate::submission::routes::{is_multipart, multipart_refused, read_multipart};
 use crate::submission::AcceptError;
 use crate::submission::FieldErrors;
 use crate::web::form::{self, StrictForm};
@@ -441,7 +441,7 @@ impl actix_web::FromRequest for ReplyForm {
             // `keep_metadata=off` while ticked, nothing once unticked.
             let posted = read_multipart(&state, &req, payload, true)
                 .await
-                .map_err(|e| WebError::bad_request(Format::Html, e.message()))?;
+                .map_err(|e| multipart_refused(Format::Html, &e))?;
             Ok(Self {
                 post: form::parse(&posted.urlencoded())?,
                 files: posted.files,

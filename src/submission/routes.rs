@@ -743,7 +743,7 @@ impl actix_web::FromRequest for ApiBody {
 
 /// A multipart body that could not be read: 400 `bad_multipart` naming
 /// the part, or 503 when a file could not be held until it is stored.
-fn multipart_refused(format: Format, e: &multipart::PartError) -> WebError {
+pub fn multipart_refused(format: Format, e: &multipart::PartError) -> WebError {
     match e {
         multipart::PartError::Storage => WebError::storage_unavailable(format),
         e => WebError::new(
