@@ -11,6 +11,9 @@
 --                       different tip (tipdesk answers an identical
 --                       resubmission from the same client with the stored
 --                       tip instead of storing it again)
+--   BENCH_TARGETS       "host:port,host:port,...": thread N connects to
+--                       target N (round robin) instead of the URL's
+--                       address, so one wrk loads several instances
 -- Other headers (Cookie, Connection: close, X-Forwarded-For) come from
 -- wrk's own -H.
 --
@@ -39,9 +42,18 @@ local unique = template ~= nil and template:find("{{N}}", 1, true) ~= nil
 
 local threads = {}
 
+local targets = {}
+for hp in (os.getenv("BENCH_TARGETS") or ""):gmatch("[^,]+") do
+   table.insert(targets, hp)
+end
+
 function setup(thread)
    table.insert(threads, thread)
    thread:set("thread_no", #threads)
+   if #targets > 0 then
+      local host, port = targets[(#threads - 1) % #targets + 1]:match("^(.*):(%d+)$")
+      thread.addr = wrk.lookup(host, port)[1]
+   end
 end
 
 function init(args)
