@@ -327,14 +327,16 @@ fn file_type_in_pieces(data: &[u8]) {
     );
 }
 
-/// A photo's metadata removal; the first byte picks JPEG, PNG or WebP.
+/// A photo's metadata removal; the first byte picks JPEG, PNG, WebP or
+/// GIF.
 /// Whatever comes out carries no EXIF but the orientation.
 fn photo_metadata(data: &[u8]) {
     use crate::domain::FileType;
     let Some((&choice, rest)) = data.split_first() else {
         return;
     };
-    let kind = [FileType::Jpeg, FileType::Png, FileType::Webp][usize::from(choice % 3)];
+    let kind =
+        [FileType::Jpeg, FileType::Png, FileType::Webp, FileType::Gif][usize::from(choice % 4)];
     if let Ok(Some(out)) = crate::attachments::strip::strip(kind, rest) {
         if let Ok(exif) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&out)) {
             assert!(

@@ -236,6 +236,9 @@ pub enum AttachmentError {
     /// A photo whose metadata was to be removed but which (or whose EXIF
     /// block) is damaged (422; `strip::StripError`).
     Damaged { file: String },
+    /// A photo whose metadata was to be removed, of a kind whose metadata
+    /// tipdesk cannot remove safely (HEIC/HEIF, 422; `strip::cannot_strip`).
+    MetadataStays { file: String },
     /// The store-wide budget `max_store_bytes` is spent (503).
     StoreFull,
 }
@@ -262,6 +265,7 @@ impl AttachmentError {
             Self::BadName { .. } => "attachment_bad_name",
             Self::TypeRefused { .. } | Self::Polyglot { .. } => "attachment_type_refused",
             Self::Damaged { .. } => "attachment_damaged",
+            Self::MetadataStays { .. } => "attachment_metadata_not_removable",
             Self::StoreFull => "attachments_unavailable",
         }
     }
@@ -284,6 +288,9 @@ impl AttachmentError {
             Self::TypeRefused { file } => Msg::new("attachment-type-refused").text("file", file),
             Self::Polyglot { file } => Msg::new("attachment-polyglot").text("file", file),
             Self::Damaged { file } => Msg::new("attachment-damaged").text("file", file),
+            Self::MetadataStays { file } => {
+                Msg::new("attachment-metadata-not-removable").text("file", file)
+            }
             Self::StoreFull => Msg::new("attachment-store-full"),
         }
     }
@@ -321,18 +328,30 @@ pub fn check(
 
 /// Applies the reader's choice about a checked file's metadata: a photo
 /// loses its EXIF, XMP, IPTC and comments (`strip`) unless `keep`;
-/// documents, and photos of a kind tipdesk cannot strip yet, stay as sent.
-/// A stripped photo is sealed anew, under a new key (its size and SHA-256
-/// are the stripped file's).
+/// documents stay as sent; a photo whose metadata tipdesk cannot remove
+/// (HEIC/HEIF) is taken only when the reader keeps it. A stripped photo is
+/// sealed anew, under a new key (its size and SHA-256 are the stripped
+/// file's).
 ///
 /// # Errors
 /// `Ok(Err(`[`AttachmentError::Damaged`]`))` for a photo too damaged to
-/// strip; `Err` when the sealed copy could not be read back or the new one
-/// written (the temporary file's storage failed).
+/// strip; `Ok(Err(`[`AttachmentError::MetadataStays`]`))` for a HEIC/HEIF
+/// photo whose metadata was to be removed; `Err` when the sealed copy could
+/// not be read back or the new one written (the temporary file's storage
+/// failed).
 pub fn apply_metadata_choice(
     mut upload: Upload,
     keep: bool,
 ) -> io::Result<Result<Upload, AttachmentError>> {
+    if strip::cannot_strip(upload.file_type) {
+        if keep {
+            upload.metadata = Metadata::Kept;
+            return Ok(Ok(upload));
+        }
+        return Ok(Err(AttachmentError::MetadataStays {
+            file: name::quoted(upload.name.as_str()),
+        }));
+    }
     if !strip::strippable(upload.file_type) {
         upload.metadata = Metadata::AsSent;
         return Ok(Ok(upload));

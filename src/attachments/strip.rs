@@ -10,10 +10,33 @@
 //! shows on its side: a photo with an orientation other than 1 gets a new
 //! EXIF block holding that one tag and nothing else.
 //!
-//! GIF and HEIC/HEIF have no such crate we trust yet: they are stored as
-//! sent and the desk is told so (`Metadata::AsSent`).
+//! GIF: comments, application extensions (XMP travels in one, as do
+//! makers' own) and plain-text extensions go; the `gif` crate (image-rs)
+//! reads the frames without decoding them (their LZW data as it is) and
+//! writes them back with the global palette, each frame's timing and
+//! transparency and the loop count (NETSCAPE2.0), nothing else.
+//!
+//! JPEG beyond its first image: `img-parts` keeps everything after the
+//! first scan header as one opaque run (the scans, the end-of-image
+//! marker, and whatever follows it). Phones put a second JPEG there (MPF:
+//! depth maps, motion photos), with EXIF and XMP of its own, and tools
+//! append XMP or a video after the end of the image. [`first_image`] walks
+//! that run by its markers (ITU T.81 B.1.1: 0xFF 0x00 is stuffing, RSTn
+//! carry no length, every other marker a length) to the first image's end
+//! and drops the rest, and any APPn or COM segment between progressive
+//! scans. This one walk is written here because no crate exposes it:
+//! `img-parts` deliberately treats the run as opaque.
+//!
+//! HEIC/HEIF: no crate rewrites its boxes (EXIF and XMP are items whose
+//! places `iloc` records; dropping them means rewriting `iinf`, `iloc`,
+//! `iref` and every offset into `mdat`) without re-encoding the image, and
+//! hand-writing that for a format this intricate is a risk to the photo
+//! and to the reader. So tipdesk does not pretend: a HEIC/HEIF photo is
+//! refused (422, naming it) while the reader asks for metadata to be
+//! removed, and taken as sent, marked `Kept`, once they untick the box —
+//! the form says so before sending ([`cannot_strip`]).
 
-use img_parts::jpeg::{markers, Jpeg};
+use img_parts::jpeg::{markers, Jpeg, JpegSegment};
 use img_parts::png::Png;
 use img_parts::webp::WebP;
 use img_parts::{Bytes, ImageEXIF};
@@ -35,11 +58,20 @@ pub enum StripError {
 
 /// Whether tipdesk removes metadata from files of `file_type`.
 pub fn strippable(file_type: FileType) -> bool {
-    matches!(file_type, FileType::Jpeg | FileType::Png | FileType::Webp)
+    matches!(
+        file_type,
+        FileType::Jpeg | FileType::Png | FileType::Webp | FileType::Gif
+    )
+}
+
+/// Photos whose metadata tipdesk cannot remove safely (see the module
+/// doc): taken only when the reader chooses to keep it.
+pub fn cannot_strip(file_type: FileType) -> bool {
+    file_type == FileType::Heif
 }
 
 /// `content` without its identifying metadata, or `None` for a type whose
-/// metadata tipdesk does not remove (documents, GIF, HEIF).
+/// metadata tipdesk does not remove (documents, HEIF).
 ///
 /// # Errors
 /// [`StripError`] when the photo cannot be read well enough to strip it.
@@ -49,6 +81,7 @@ pub fn strip(file_type: FileType, content: &[u8]) -> Result<Option<Vec<u8>>, Str
         FileType::Jpeg => strip_jpeg(bytes)?,
         FileType::Png => strip_png(bytes)?,
         FileType::Webp => strip_webp(bytes)?,
+        FileType::Gif => strip_gif(content)?,
         _ => return Ok(None),
     };
     // What an EXIF reader still finds must be the orientation at most.
@@ -99,8 +132,56 @@ fn strip_jpeg(bytes: Bytes) -> Result<Vec<u8>, StripError> {
     let orientation = orientation(jpeg.exif())?;
     jpeg.segments_mut()
         .retain(|s| keep_jpeg_segment(s.marker(), s.contents()));
+    // The scan segment carries the rest of the file: keep only the first
+    // image's scans, up to its end.
+    let segments = jpeg.segments_mut();
+    if let Some(scan) = segments.iter_mut().find(|s| s.has_entropy()) {
+        let header = scan.len();
+        let whole = scan.clone().encoder().bytes();
+        let scans = whole.get(header..).ok_or(StripError::Damaged)?;
+        let kept = first_image(scans).ok_or(StripError::Damaged)?;
+        *scan = JpegSegment::new_with_entropy(scan.marker(), scan.contents().clone(), kept.into());
+    }
     jpeg.set_exif(orientation.map(orientation_only));
     Ok(jpeg.encoder().bytes().to_vec())
+}
+
+/// The first image's scan data of a JPEG, from just after its first scan
+/// header up to and including its end-of-image marker, without any APPn
+/// or COM segment met on the way; `None` when the image never ends (a
+/// truncated file) or a new image starts inside it (ITU T.81 B.1.1).
+pub fn first_image(scans: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(scans.len());
+    let (mut i, mut copied_to) = (0usize, 0usize);
+    while i + 1 < scans.len() {
+        if scans[i] != 0xFF {
+            i += 1;
+            continue;
+        }
+        match scans[i + 1] {
+            // Stuffing, restart markers, TEM: no length.
+            0x00 | 0xD0..=0xD7 | 0x01 => i += 2,
+            // A fill byte before a marker.
+            0xFF => i += 1,
+            markers::EOI => {
+                out.extend_from_slice(&scans[copied_to..i + 2]);
+                return Some(out);
+            }
+            markers::SOI => return None,
+            marker => {
+                let len = usize::from(u16::from_be_bytes([*scans.get(i + 2)?, *scans.get(i + 3)?]));
+                let end = (i + 2)
+                    .checked_add(len)
+                    .filter(|&e| len >= 2 && e <= scans.len())?;
+                if (markers::APP0..=markers::APP15).contains(&marker) || marker == markers::COM {
+                    out.extend_from_slice(&scans[copied_to..i]);
+                    copied_to = end;
+                }
+                i = end;
+            }
+        }
+    }
+    None
 }
 
 fn strip_png(bytes: Bytes) -> Result<Vec<u8>, StripError> {
@@ -122,6 +203,42 @@ fn strip_webp(bytes: Bytes) -> Result<Vec<u8>, StripError> {
     // Also rewrites the VP8X flags to what is left.
     webp.set_exif(orientation.map(orientation_only));
     Ok(webp.encoder().bytes().to_vec())
+}
+
+/// A GIF rebuilt from its screen size, global palette, loop count and
+/// frames (their compressed data untouched: position, palette, timing,
+/// disposal, transparency, interlacing kept); comments and application
+/// and plain-text extensions stay behind, and so do the background colour
+/// index and pixel aspect ratio of the screen (browsers ignore both).
+fn strip_gif(content: &[u8]) -> Result<Vec<u8>, StripError> {
+    fn damaged<E>(_: E) -> StripError {
+        StripError::Damaged
+    }
+    let mut options = gif::DecodeOptions::new();
+    options.skip_frame_decoding(true);
+    let mut decoder = options.read_info(content).map_err(damaged)?;
+    let palette = decoder.global_palette().unwrap_or_default().to_vec();
+    let (width, height) = (decoder.width(), decoder.height());
+    let mut frames = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().map_err(damaged)? {
+        frames.push(frame.clone());
+    }
+    if frames.is_empty() {
+        return Err(StripError::Damaged);
+    }
+    // The loop count is known only once the blocks before the frames
+    // are read; it is written before them, where browsers look for it.
+    let repeat = decoder.repeat();
+    let mut out = Vec::with_capacity(content.len());
+    let mut encoder = gif::Encoder::new(&mut out, width, height, &palette).map_err(damaged)?;
+    encoder.set_repeat(repeat).map_err(damaged)?;
+    for frame in &frames {
+        encoder
+            .write_lzw_pre_encoded_frame(frame)
+            .map_err(damaged)?;
+    }
+    encoder.into_inner().map_err(damaged)?;
+    Ok(out)
 }
 
 /// The EXIF orientation (TIFF tag 0x0112) when it is not the default 1.

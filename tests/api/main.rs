@@ -29,6 +29,7 @@ mod http;
 mod languages;
 mod notifications;
 mod ops;
+mod photo_metadata;
 mod privacy;
 mod proxy;
 mod relay;
