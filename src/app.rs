@@ -298,6 +298,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .route("/logout", web::post().to(auth::logout))
                 .route("/locale", web::post().to(auth::set_locale))
                 .route("/tips", get().to(desk::queue))
+                .route("/stats", get().to(desk::stats_page))
                 .route("/tips/bulk", web::post().to(desk::bulk))
                 .route("/tips/export.csv", get().to(desk::export_csv))
                 .route("/tips/export.json", get().to(desk::export_json))

@@ -416,3 +416,37 @@ queue-export-json = JSON
 export-no-tips = Your account does not read tips, so it cannot export them.
 export-contact-admins-only = Only administrators may export readers' names and contacts.
 export-bad-include-contact = include_contact takes 1 (include readers' names and contacts) or 0.
+
+## Desk figures (GET /desk/stats)
+desk-nav-stats = Figures
+stats-title = Desk figures
+stats-intro = Figures as of
+stats-reload = Read them again
+stats-no-desks = You work for no desk yet, so there is nothing to count.
+stats-no-tips-to-count = Your account does not read tips, so it has no desk figures.
+stats-total = Tips
+stats-unread = Unread
+stats-overdue = Overdue
+# $hours: the desk's time to first look
+stats-first-look-hours = { $hours ->
+    [one] overdue when unread after one hour
+   *[other] overdue when unread after { $hours } hours
+}
+stats-by-status = Tips by status
+stats-first-look = Time to first look: from arrival until someone at the desk opened the tip. An overdue tip counts with its age so far; one not yet opened and not yet due is left out.
+stats-window = Tips that arrived
+stats-window-tips = Tips
+stats-median = Median
+stats-p90 = 90th percentile
+stats-last-7 = in the last 7 days
+stats-last-30 = in the last 30 days
+stats-no-tips = none arrived
+# $wait: a time such as "5 h"; an unopened tip may make it longer
+stats-at-least = at least { $wait }
+# $day: a date (YYYY-MM-DD)
+stats-chart-day = { $day }: { $count ->
+    [one] one tip
+   *[other] { $count } tips
+}
+stats-chart = Tips per day at { $desk } over the last { $days } days (the tallest bar: { $max })
+stats-first-look-short = Time to first look

@@ -343,3 +343,37 @@ queue-export-json = JSON
 export-no-tips = حساب شما گزارش‌ها را نمی‌خواند، پس نمی‌تواند از آن‌ها خروجی بگیرد.
 export-contact-admins-only = فقط مدیران می‌توانند نام و راه تماس خوانندگان را در خروجی بگیرند.
 export-bad-include-contact = include_contact مقدار 1 (با نام و راه تماس خوانندگان) یا 0 می‌پذیرد.
+
+## Desk figures (GET /desk/stats)
+desk-nav-stats = آمار
+stats-title = آمار میزها
+stats-intro = آمار در
+stats-reload = دوباره بخوانید
+stats-no-desks = هنوز برای هیچ میزی کار نمی‌کنید، پس چیزی برای شمردن نیست.
+stats-no-tips-to-count = حساب شما گزارش‌ها را نمی‌خواند، پس آماری از میزها ندارد.
+stats-total = گزارش‌ها
+stats-unread = خوانده‌نشده
+stats-overdue = دیرکرده
+# $hours: the desk's time to first look
+stats-first-look-hours = { $hours ->
+    [one] اگر پس از یک ساعت خوانده نشود دیرکرده است
+   *[other] اگر پس از { $hours } ساعت خوانده نشود دیرکرده است
+}
+stats-by-status = گزارش‌ها بر پایه وضعیت
+stats-first-look = زمان تا نخستین نگاه: از رسیدن تا وقتی کسی در میز گزارش را باز کرد. گزارش دیرکرده با سنش تا اکنون شمرده می‌شود؛ گزارشی که هنوز باز نشده و هنوز دیر نشده کنار گذاشته می‌شود.
+stats-window = گزارش‌های رسیده
+stats-window-tips = گزارش‌ها
+stats-median = میانه
+stats-p90 = صدک نودم
+stats-last-7 = در ۷ روز گذشته
+stats-last-30 = در ۳۰ روز گذشته
+stats-no-tips = چیزی نرسید
+# $wait: a time such as "5 h"; an unopened tip may make it longer
+stats-at-least = دست‌کم { $wait }
+# $day: a date (YYYY-MM-DD)
+stats-chart-day = { $day }: { $count ->
+    [one] یک گزارش
+   *[other] { $count } گزارش
+}
+stats-chart = گزارش‌ها در هر روز در { $desk } در { $days } روز گذشته (بلندترین ستون: { $max })
+stats-first-look-short = زمان تا نخستین نگاه

@@ -48,6 +48,11 @@ struct FeedResult {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Desk {
+    desk: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct State {
     state: String,
 }
@@ -93,6 +98,8 @@ pub struct Metrics {
     /// A family only so that the series can be absent: without a budget
     /// (`attachments.max_store_bytes = 0`) there is no figure to alert on.
     store_budget: Family<Unlabelled, Gauge>,
+    tips_unread: Family<Desk, Gauge>,
+    tips_overdue: Family<Desk, Gauge>,
 }
 
 impl Default for Metrics {
@@ -196,9 +203,23 @@ impl Metrics {
             "The store-wide budget attachments.max_store_bytes; absent when there is none",
             store_budget.clone(),
         );
+        let tips_unread = Family::<Desk, Gauge>::default();
+        let tips_overdue = Family::<Desk, Gauge>::default();
+        registry.register(
+            "tipdesk_tips_unread",
+            "Tips nobody at their desk has opened yet, by desk (read from the shared database at scrape time)",
+            tips_unread.clone(),
+        );
+        registry.register(
+            "tipdesk_tips_overdue",
+            "Unread tips past their desk's first_look_hours, by desk (read from the shared database at scrape time)",
+            tips_overdue.clone(),
+        );
         Self {
             store_bytes,
             store_budget,
+            tips_unread,
+            tips_overdue,
             feed_articles,
             feed_last_success,
             health: super::health::Health::default(),
@@ -273,6 +294,16 @@ impl Metrics {
                 class: class.into(),
             })
             .inc();
+    }
+
+    /// Sets the unread and overdue gauges of each configured desk:
+    /// `(unread, overdue)` by desk key (`triage::stats::unread_and_overdue`).
+    pub fn set_desk_tips(&self, desks: &std::collections::BTreeMap<String, (i64, i64)>) {
+        for (desk, (unread, overdue)) in desks {
+            let label = Desk { desk: desk.clone() };
+            self.tips_unread.get_or_create(&label).set(*unread);
+            self.tips_overdue.get_or_create(&label).set(*overdue);
+        }
     }
 
     /// Renders everything, after setting the queue gauges from `queue`,

@@ -134,17 +134,20 @@ pub async fn metrics(
     let surge = state.settings.limits.article_surge_per_10min;
     let configured = state.settings.articles.feeds.clone();
     let budget = state.settings.attachments.max_store_bytes;
-    let (health, feeds, store) = state
+    let look = crate::triage::first_look::FirstLook::new(&state.settings.desks, crate::db::now());
+    let (health, feeds, store, desks) = state
         .pool
         .run(move |c| {
             Ok::<_, DbError>((
                 super::queue_health(c, surge)?,
                 crate::articles::feeds::statuses(c, &configured)?,
                 StoreUse::read(c, budget)?,
+                crate::triage::stats::unread_and_overdue(c, &look)?,
             ))
         })
         .await
         .map_err(|e| WebError::from_db(Format::Json, e))?;
+    state.metrics.set_desk_tips(&desks);
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod first_look;
 pub mod routes;
 pub mod search;
+pub mod stats;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;

@@ -45,3 +45,4 @@ mod triage;
 mod triage_bulk;
 mod triage_export;
 mod triage_glance;
+mod triage_stats;

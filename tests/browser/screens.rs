@@ -188,6 +188,17 @@ async fn the_desk_fits_a_phone_with_the_queue_as_cards() {
             .screenshot(&format!("screens-ops-{tag}-desktop"))
             .await;
 
+        // The desks' figures (issue 18): tables and a chart per desk.
+        browser.goto(&app.url("/desk/stats")).await;
+        fits(&browser, 390, &format!("desk-stats-{tag}-phone")).await;
+        browser
+            .assert_accessible(&format!("the {tag} desk figures on a phone"))
+            .await;
+        browser.resize(1200, 900).await;
+        browser
+            .screenshot(&format!("screens-desk-stats-{tag}-desktop"))
+            .await;
+
         browser.goto(&app.url("/desk/tips")).await;
         browser.click_and_wait(".deskbar form.logout button").await;
     }

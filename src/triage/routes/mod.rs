@@ -9,6 +9,7 @@ mod bulk;
 mod conversation;
 mod export;
 mod queue;
+mod stats;
 mod tip;
 
 pub use attachment::download as download_attachment;
@@ -16,6 +17,7 @@ pub use bulk::bulk;
 pub use conversation::write_to_reader;
 pub use export::{export_csv, export_json};
 pub use queue::{home, queue};
+pub use stats::stats_page;
 pub use tip::{add_note, assign, change_status, reveal_contact, set_labels, show};
 
 use crate::web::{Format, WebError};
