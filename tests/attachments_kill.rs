@@ -14,6 +14,8 @@
 mod process;
 #[path = "common/testdb.rs"]
 mod testdb;
+#[path = "common/web.rs"]
+mod web;
 
 use std::process::Command;
 use std::time::Duration;
@@ -250,27 +252,7 @@ async fn a_kill_during_uploads_leaves_no_tip_without_its_file_nor_a_file_without
         .cookie_store(true)
         .build()
         .unwrap();
-    let page = desk
-        .get(format!("{base}/desk/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = page.find(marker).unwrap() + marker.len();
-    let csrf = &page[start..start + page[start..].find('"').unwrap()];
-    let res = desk
-        .post(format!("{base}/desk/login"))
-        .form(&[
-            ("email", ADMIN),
-            ("password", PASSWORD),
-            ("csrf_token", csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = web::desk_login(&desk, &base, ADMIN, PASSWORD).await;
     assert!(res.status().is_success(), "login: {}", res.status());
     for (i, content) in files.iter().enumerate() {
         let ids = numbers(

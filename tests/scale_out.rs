@@ -12,6 +12,8 @@ mod process;
 mod smtp;
 #[path = "common/testdb.rs"]
 mod testdb;
+#[path = "common/web.rs"]
+mod web;
 
 use std::collections::{HashMap, HashSet};
 use std::process::Command;
@@ -112,23 +114,14 @@ async fn three_instances_lose_nothing_when_one_is_killed() {
     // A reader's form may be served by one instance and posted to another:
     // the token is signed with the shared secret.
     let form = "/articles/csto-extremist-groups-afghanistan/tip";
-    let page = client
-        .get(format!("{}{form}", urls[0]))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let marker = "name=\"form_token\" value=\"";
-    let start = page.find(marker).unwrap() + marker.len();
-    let token = &page[start..start + page[start..].find('"').unwrap()];
+    let page = web::text_of(client.get(format!("{}{form}", urls[0]))).await;
+    let token = web::input_value(&page, "form_token");
     tokio::time::sleep(Duration::from_millis(3100)).await; // limits.min_fill_seconds
     let res = client
         .post(format!("{}{form}", urls[2]))
         .form(&[
             ("message", "Posted to another instance than served the form"),
-            ("form_token", token),
+            ("form_token", &token),
         ])
         .send()
         .await

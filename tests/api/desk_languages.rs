@@ -10,6 +10,7 @@ use tipdesk::i18n::{self, Locale, Msg};
 
 use crate::helpers::*;
 use crate::smtp::{Received, SmtpServer};
+use crate::web::text_of;
 
 fn locale(tag: &str) -> Locale {
     i18n::catalog().get(tag).expect("a shipped language")
@@ -130,16 +131,12 @@ async fn the_sign_in_pages_follow_the_browser_among_the_desks_languages(backend:
         ("ps, fa;q=0.8", "fa"),
         ("ru, ps", "en"),
     ] {
-        let page = app
-            .client
-            .get(app.url("/desk/login"))
-            .header("accept-language", accept)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = text_of(
+            app.client
+                .get(app.url("/desk/login"))
+                .header("accept-language", accept),
+        )
+        .await;
         assert_eq!(html_lang_dir(&page).0, tag, "{accept}");
         assert_eq!(
             Page::parse(&page).text("label[for=password]"),

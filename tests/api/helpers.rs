@@ -838,23 +838,7 @@ impl DeskClient {
 
     /// Signs in through the login form; returns the response to the POST.
     pub async fn login(&self, email: &str, password: &str) -> reqwest::Response {
-        let page = self
-            .get("/desk/login")
-            .await
-            .text()
-            .await
-            .expect("login page");
-        let csrf = field(&page, "csrf_token").expect("login csrf");
-        self.client
-            .post(format!("{}/desk/login", self.base))
-            .form(&[
-                ("email", email),
-                ("password", password),
-                ("csrf_token", csrf.as_str()),
-            ])
-            .send()
-            .await
-            .expect("POST login")
+        crate::web::desk_login(&self.client, &self.base, email, password).await
     }
 
     /// The session's CSRF token, read from a desk page.

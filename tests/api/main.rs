@@ -11,6 +11,8 @@ mod process;
 mod smtp;
 #[path = "../common/testdb.rs"]
 mod testdb;
+#[path = "../common/web.rs"]
+mod web;
 
 mod articles;
 mod attachments;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::helpers::*;
 use crate::process::Running;
 use crate::smtp::{Reply, SmtpServer};
+use crate::web::text_of;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -496,15 +497,12 @@ async fn logs_never_carry_a_source_even_at_trace_level(backend: Backend) {
         .build()
         .unwrap();
     let (ua, ip) = ("SecretBrowser/7.7 (MarkerUA)", "198.51.100.77");
-    let page = client
-        .get(format!("{base}/articles/{DEMO_ARTICLE}/tip"))
-        .header("user-agent", ua)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text_of(
+        client
+            .get(format!("{base}/articles/{DEMO_ARTICLE}/tip"))
+            .header("user-agent", ua),
+    )
+    .await;
     let token = field(&page, "form_token").unwrap();
     let res = client
         .post(format!("{base}/articles/{DEMO_ARTICLE}/tip"))

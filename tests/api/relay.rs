@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use crate::helpers::*;
 use crate::smtp::{Reply, SmtpServer};
+use crate::web::text_of;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -229,14 +230,7 @@ async fn a_job_that_dies_is_logged_at_error_and_counted_permanent(backend: Backe
     // The outcome is recorded and logged just after the reply.
     let mut metrics = String::new();
     for _ in 0..100 {
-        metrics = client
-            .get(format!("{base}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        metrics = text_of(client.get(format!("{base}/metrics"))).await;
         if sample(&metrics, "tipdesk_emails_failed_total{class=\"permanent\"}").is_some() {
             break;
         }

@@ -12,6 +12,9 @@ mod helpers;
 mod smtp;
 #[path = "../common/testdb.rs"]
 mod testdb;
+#[allow(dead_code)] // the helpers' sign-in reads it
+#[path = "../common/web.rs"]
+mod web;
 
 #[allow(dead_code)] // a toolkit for this crate's tests: not all of it is used yet
 mod driver;
