@@ -153,6 +153,18 @@ struct AtCodePage {
     token: String,
 }
 
+impl AtCodePage {
+    /// Sends `code` with the pending login, from the browser that holds it.
+    async fn send(&self, code: &str) -> reqwest::Response {
+        send_code(&self.desk, &self.token, code).await
+    }
+
+    /// The authenticator's code for now.
+    fn current_code(&self) -> String {
+        current_code(&self.printed.secret)
+    }
+}
+
 async fn at_code_page(backend: Backend) -> AtCodePage {
     let app = TestApp::spawn(backend).await;
     let password = add_user(&app, EMAIL, "admin", &[]);
@@ -217,13 +229,8 @@ async fn enrolment_prints_the_secret_once_and_stores_it_sealed(backend: Backend)
 }
 
 async fn the_password_alone_gives_no_session_the_code_does(backend: Backend) {
-    let AtCodePage {
-        app,
-        password: _,
-        printed,
-        desk,
-        token: login_token,
-    } = at_code_page(backend).await;
+    let at = at_code_page(backend).await;
+    let (app, desk) = (&at.app, &at.desk);
     let res = desk.get("/desk/tips").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(res.headers()[reqwest::header::LOCATION]
@@ -231,20 +238,20 @@ async fn the_password_alone_gives_no_session_the_code_does(backend: Backend) {
         .unwrap()
         .starts_with("/desk/login"));
 
-    let res = send_code(&desk, &login_token, &current_code(&printed.secret)).await;
+    let res = at.send(&at.current_code()).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()[reqwest::header::LOCATION], "/desk");
     assert_eq!(desk.get("/desk/tips").await.status(), StatusCode::OK);
-    assert!(has(&audit(&app), "login", "totp"));
+    assert!(has(&audit(app), "login", "totp"));
 
     // A pending login is signed: it cannot be moved to another account.
-    let other = add_user(&app, "other@example.org", "admin", &[]);
-    enrol(&app, "other@example.org");
-    let stranger = DeskClient::new(&app);
+    let other = add_user(app, "other@example.org", "admin", &[]);
+    enrol(app, "other@example.org");
+    let stranger = DeskClient::new(app);
     let theirs = password_step(&stranger, "other@example.org", &other).await;
     let (_, rest) = theirs.split_once(':').unwrap();
     let forged = format!("1:{rest}");
-    let res = send_code(&stranger, &forged, &current_code(&printed.secret)).await;
+    let res = send_code(&stranger, &forged, &at.current_code()).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(Page::of(res).await.has_text("p.notice", "sign in again"));
     assert_eq!(
@@ -254,50 +261,39 @@ async fn the_password_alone_gives_no_session_the_code_does(backend: Backend) {
 }
 
 async fn wrong_codes_are_refused_audited_and_throttled(backend: Backend) {
-    let AtCodePage {
-        app,
-        password,
-        printed,
-        desk,
-        token: login_token,
-    } = at_code_page(backend).await;
-    let wrong = wrong_code(&printed.secret);
+    let at = at_code_page(backend).await;
+    let desk = &at.desk;
+    let wrong = wrong_code(&at.printed.secret);
     for _ in 0..5 {
-        let res = send_code(&desk, &login_token, &wrong).await;
+        let res = at.send(&wrong).await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
         assert!(Page::of(res)
             .await
             .has_text("p.notice", "That code is not right"));
     }
     assert_eq!(desk.get("/desk/tips").await.status(), StatusCode::SEE_OTHER);
-    assert_eq!(wrong_factors_audited(&app), 5, "{:?}", audit(&app));
+    assert_eq!(wrong_factors_audited(&at.app), 5, "{:?}", audit(&at.app));
     // Even the right code waits now, and so does the password.
-    let res = send_code(&desk, &login_token, &current_code(&printed.secret)).await;
+    let res = at.send(&at.current_code()).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers().contains_key(reqwest::header::RETRY_AFTER));
     assert!(Page::of(res)
         .await
         .has_text("p.notice", "Too many failed attempts"));
     assert_eq!(
-        desk.login(EMAIL, &password).await.status(),
+        desk.login(EMAIL, &at.password).await.status(),
         StatusCode::TOO_MANY_REQUESTS
     );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let res = send_code(&desk, &login_token, &current_code(&printed.secret)).await;
+    let res = at.send(&at.current_code()).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(desk.get("/desk/tips").await.status(), StatusCode::OK);
 }
 
 async fn a_burst_of_wrong_codes_gets_no_more_checks_than_one_after_another(backend: Backend) {
-    let AtCodePage {
-        app,
-        password: _,
-        printed,
-        desk,
-        token: login_token,
-    } = at_code_page(backend).await;
+    let at = at_code_page(backend).await;
     // Half authenticator codes, half recovery codes, all wrong, at once.
-    let wrong = wrong_code(&printed.secret);
+    let wrong = wrong_code(&at.printed.secret);
     let codes: Vec<String> = (0..100)
         .map(|i| {
             if i % 2 == 0 {
@@ -308,22 +304,24 @@ async fn a_burst_of_wrong_codes_gets_no_more_checks_than_one_after_another(backe
         })
         .collect();
     let started = std::time::Instant::now();
-    let statuses: Vec<StatusCode> = futures_util::future::join_all(
-        codes
-            .iter()
-            .map(|code| send_code(&desk, &login_token, code)),
-    )
-    .await
-    .into_iter()
-    .map(|r| r.status())
-    .collect();
+    let statuses: Vec<StatusCode> =
+        futures_util::future::join_all(codes.iter().map(|code| at.send(code)))
+            .await
+            .into_iter()
+            .map(|r| r.status())
+            .collect();
     let took = started.elapsed();
     crate::auth::assert_burst(&statuses, took, 5, 1);
     let checked = statuses
         .iter()
         .filter(|s| **s == StatusCode::UNAUTHORIZED)
         .count();
-    assert_eq!(wrong_factors_audited(&app), checked, "{:?}", audit(&app));
+    assert_eq!(
+        wrong_factors_audited(&at.app),
+        checked,
+        "{:?}",
+        audit(&at.app)
+    );
 }
 
 async fn a_code_works_once(backend: Backend) {
@@ -352,24 +350,19 @@ async fn a_code_works_once(backend: Backend) {
 }
 
 async fn a_recovery_code_works_once(backend: Backend) {
-    let AtCodePage {
-        app,
-        password,
-        printed,
-        desk,
-        token,
-    } = at_code_page(backend).await;
+    let at = at_code_page(backend).await;
+    let (app, password, printed) = (&at.app, &at.password, &at.printed);
     let recovery = &printed.recovery_codes[3];
     // As typed from paper: lower case, a space for the dash.
     let typed = recovery.to_lowercase().replace('-', " ");
-    let res = send_code(&desk, &token, &typed).await;
+    let res = at.send(&typed).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(desk.get("/desk/tips").await.status(), StatusCode::OK);
-    assert!(has(&audit(&app), "login", "recovery code"));
-    assert_eq!(stored(&app, EMAIL).1, 9);
+    assert_eq!(at.desk.get("/desk/tips").await.status(), StatusCode::OK);
+    assert!(has(&audit(app), "login", "recovery code"));
+    assert_eq!(stored(app, EMAIL).1, 9);
 
-    let again = DeskClient::new(&app);
-    let token = password_step(&again, EMAIL, &password).await;
+    let again = DeskClient::new(app);
+    let token = password_step(&again, EMAIL, password).await;
     let res = send_code(&again, &token, recovery).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert!(Page::of(res).await.has_text("p.notice", "used already"));
