@@ -300,8 +300,9 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .route("/tips", get().to(desk::queue))
                 .route("/stats", get().to(desk::stats_page))
                 .route("/tips/bulk", web::post().to(desk::bulk))
-                .route("/tips/export.csv", get().to(desk::export_csv))
-                .route("/tips/export.json", get().to(desk::export_json))
+                // Before `/tips/{id}`; any other extension is a tip id
+                // that does not exist (404).
+                .route("/tips/export.{format:csv|json}", get().to(desk::export))
                 .route("/tips/{id}", get().to(desk::show))
                 .route("/tips/{id}/contact", web::post().to(desk::reveal_contact))
                 .route("/tips/{id}/status", web::post().to(desk::change_status))

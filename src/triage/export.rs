@@ -37,8 +37,10 @@ use crate::privacy::SealingKeys;
 /// pages cost a query each (about a millisecond at a million tips).
 pub const PAGE: i64 = 500;
 
-/// The two formats, by the address's extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The two formats, by the address's extension (deserialized from it:
+/// `csv`, `json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Format {
     Csv,
     Json,

@@ -25,22 +25,11 @@ struct ExportOptions {
     include_contact: Option<String>,
 }
 
-/// `GET /desk/tips/export.csv`
-pub async fn export_csv(
-    state: web::Data<AppState>,
-    staff: Staff,
-    req: HttpRequest,
-) -> Result<HttpResponse, WebError> {
-    export(state, staff, req, ExportFormat::Csv).await
-}
-
-/// `GET /desk/tips/export.json`
-pub async fn export_json(
-    state: web::Data<AppState>,
-    staff: Staff,
-    req: HttpRequest,
-) -> Result<HttpResponse, WebError> {
-    export(state, staff, req, ExportFormat::Json).await
+/// The address's extension: the route (`/tips/export.{format:csv|json}`)
+/// matches no other, so every one it lets through names a format.
+#[derive(Deserialize)]
+pub struct ExportPath {
+    format: ExportFormat,
 }
 
 fn forbidden(msg: &'static str) -> WebError {
@@ -52,12 +41,15 @@ fn forbidden(msg: &'static str) -> WebError {
     )
 }
 
-async fn export(
+/// `GET /desk/tips/export.csv` and `GET /desk/tips/export.json`: one
+/// export, in the format its extension names.
+pub async fn export(
     state: web::Data<AppState>,
     staff: Staff,
     req: HttpRequest,
-    format: ExportFormat,
+    path: web::Path<ExportPath>,
 ) -> Result<HttpResponse, WebError> {
+    let format = path.format;
     if !staff.sees_tips() {
         return Err(forbidden("export-no-tips"));
     }

@@ -15,7 +15,7 @@ mod tip;
 pub use attachment::download as download_attachment;
 pub use bulk::bulk;
 pub use conversation::write_to_reader;
-pub use export::{export_csv, export_json};
+pub use export::export;
 pub use queue::{home, queue};
 pub use stats::stats_page;
 pub use tip::{add_note, assign, change_status, reveal_contact, set_labels, show};
