@@ -33,13 +33,19 @@ pub fn submission(fingerprint_hex: &str) -> i64 {
 /// Takes the advisory lock `key` until the end of the current transaction
 /// (PostgreSQL); a no-op on SQLite, whose write transactions are already
 /// serialised.
+#[cfg(feature = "postgres")]
 pub fn for_transaction(conn: &mut Conn<'_>, key: i64) -> QueryResult<()> {
     match conn {
         Conn::Sqlite(_) => Ok(()),
-        #[cfg(feature = "postgres")]
         Conn::Pg(c) => {
             use diesel::connection::SimpleConnection;
             c.batch_execute(&format!("SELECT pg_advisory_xact_lock({key})"))
         }
     }
+}
+
+/// A build without PostgreSQL has only SQLite connections: no lock to take.
+#[cfg(not(feature = "postgres"))]
+pub fn for_transaction(_: &mut Conn<'_>, _: i64) -> QueryResult<()> {
+    Ok(())
 }

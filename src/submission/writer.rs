@@ -48,6 +48,7 @@ use crate::ops::Metrics;
 /// short.
 const MAX_BATCH: usize = 128;
 /// The same on PostgreSQL: under 64 subtransactions (see the module doc).
+#[cfg(feature = "postgres")]
 const PG_MAX_BATCH: usize = 48;
 /// Writer threads on PostgreSQL at most; never more than half the pool,
 /// which the pages and the desk need too.
