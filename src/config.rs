@@ -46,6 +46,7 @@ pub struct Settings {
     pub follow_up: FollowUpSettings,
     pub articles: ArticleSettings,
     pub attachments: AttachmentSettings,
+    pub triage: TriageSettings,
     pub desks: BTreeMap<String, DeskSettings>,
 }
 
@@ -387,6 +388,25 @@ pub struct AttachmentSettings {
     pub allowed_types: Vec<crate::domain::FileType>,
 }
 
+/// How the desk's queue treats tips (`[triage]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriageSettings {
+    /// How alike (estimated Jaccard similarity of normalized trigrams of
+    /// the folded text, `triage::similarity`) a new tip must be to an
+    /// open tip of the same article to join its case: more than 0, at
+    /// most 1.
+    pub case_similarity: f64,
+    /// The most recent tips of the article a new tip is compared with, at
+    /// most 200 (the work per submission is bounded by it); 0 turns
+    /// grouping off.
+    pub case_candidates: u32,
+}
+
+/// The most `triage.case_candidates`: each costs a 256-byte read and a
+/// comparison of a few hundred nanoseconds inside the submission's write.
+pub const MAX_CASE_CANDIDATES: u32 = 200;
+
 /// One desk: who is mailed, and which article sections it owns.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -500,6 +520,19 @@ impl Settings {
                     format!("must be at most {MAX_FIRST_LOOK_HOURS} (a year)"),
                 ));
             }
+        }
+        let similarity = self.triage.case_similarity;
+        if !(similarity > 0.0 && similarity <= 1.0) {
+            return Err(ConfigError::new(
+                "triage.case_similarity",
+                "must be more than 0 and at most 1",
+            ));
+        }
+        if self.triage.case_candidates > MAX_CASE_CANDIDATES {
+            return Err(ConfigError::new(
+                "triage.case_candidates",
+                format!("must be at most {MAX_CASE_CANDIDATES}"),
+            ));
         }
         if self.attachments.max_file_bytes > self.attachments.max_total_bytes {
             return Err(ConfigError::new(

@@ -66,6 +66,12 @@ diesel::table! {
         /// Files the reader sent with the tip (the queue's badge); set
         /// with the row, as the files are stored only with the tip.
         attachment_count -> Integer,
+        /// The case the tip is in, named by its first tip's id (NULL:
+        /// alone, or the first tip of its case); see `triage::cases`.
+        case_id -> Nullable<BigInt>,
+        /// The sketch new tips are compared with
+        /// (`triage::similarity::Sketch::to_bytes`).
+        case_sketch -> Nullable<Binary>,
     }
 }
 

@@ -14,3 +14,8 @@ crate::id_type!(
     /// A notification job's row id in the outbox.
     JobId
 );
+crate::id_type!(
+    /// A case of near-identical tips (`tips.case_id`): named by the id of
+    /// its first tip, the smallest in it (see `triage::cases`).
+    CaseId
+);

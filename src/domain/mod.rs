@@ -21,7 +21,7 @@ pub use article_id::ArticleId;
 pub use contact::Contact;
 pub use email::{EmailAddress, EmailProblem};
 pub use file_type::FileType;
-pub use ids::{JobId, TipId, UserId};
+pub use ids::{CaseId, JobId, TipId, UserId};
 pub use language::Language;
 pub use receipt::Receipt;
 pub use sensitive::Sensitive;

@@ -90,6 +90,13 @@ impl TipStatus {
         }
     }
 
+    /// Whether the desk may still be working on it: anything but closed,
+    /// spam or duplicate (the statuses whose only way on is to be
+    /// reopened). A new tip joins only an open tip's case.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Self::Closed | Self::Spam | Self::Duplicate)
+    }
+
     /// How the desk says it, in the staff member's language.
     pub fn name(self) -> Msg {
         match self {

@@ -1,6 +1,7 @@
 //! The reader's half of tipdesk: the form, its checks, and storing a tip
 //! together with the desk's notification.
 
+pub mod case;
 pub mod input;
 pub mod rate_limit;
 pub mod routes;
@@ -53,6 +54,8 @@ struct NewTip<'a> {
     /// How many files come with it (stored in the same transaction): the
     /// queue's "files attached" badge.
     attachment_count: i32,
+    /// Its text's sketch, for the tips after it (`case`).
+    case_sketch: Vec<u8>,
 }
 
 /// Proof that a submission is the resend of one already made (a double
@@ -247,6 +250,7 @@ pub fn store(
         None => hex::encode(rand::random::<[u8; 32]>()),
     };
     let search_text = crate::domain::folding::fold(tip.message.as_str());
+    let sketch = crate::triage::similarity::Sketch::of(&search_text);
     let language = crate::domain::Language::detect(tip.message.as_str()).map(|l| l.to_string());
     let lock = locks::submission(&fp);
     let window = chrono::Duration::from_std(settings.limits.duplicate_window).unwrap_or_default();
@@ -282,6 +286,7 @@ pub fn store(
             created_at: now,
             updated_at: now,
             attachment_count: i32::try_from(files.len()).unwrap_or(i32::MAX),
+            case_sketch: sketch.to_bytes(),
         };
         let result = conn.write(|conn| {
             // Without a proof the fingerprint is new (random): nothing to
@@ -304,8 +309,9 @@ pub fn store(
                     receipt: crate::follow_up::receipts::issue(conn, hmac_keys, id)?,
                 });
             }
+            let case_id = case::case_for(conn, &settings.triage, &article.id, desk_key, &sketch)?;
             let tip_id: TipId = crate::db_run!(conn, |conn| diesel::insert_into(tips::table)
-                .values(&row)
+                .values((&row, tips::case_id.eq(case_id)))
                 .returning(tips::id)
                 .get_result(conn))?;
             attachments::store(conn, sealing_keys, tip_id, reference.as_str(), files)?;
