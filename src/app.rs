@@ -310,6 +310,13 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body: usize) {
                 .route("/tips/{id}/notes", web::post().to(desk::add_note))
                 .route("/tips/{id}/messages", web::post().to(desk::write_to_reader))
                 .route("/tips/{id}/labels", web::post().to(desk::set_labels))
+                .route("/tips/{id}/case/leave", web::post().to(desk::leave_case))
+                .route("/cases/{id}", get().to(desk::show_case))
+                .route(
+                    "/cases/{id}/status",
+                    web::post().to(desk::change_case_status),
+                )
+                .route("/cases/{id}/merge", web::post().to(desk::merge_cases))
                 .route(
                     "/tips/{id}/attachments/{n}",
                     get().to(desk::download_attachment),

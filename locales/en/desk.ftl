@@ -450,3 +450,31 @@ stats-chart-day = { $day }: { $count ->
 }
 stats-chart = Tips per day at { $desk } over the last { $days } days (the tallest bar: { $max })
 stats-first-look-short = Time to first look
+
+## Cases: near-identical tips on one article, grouped as they arrive
+# The queue's badge on a tip whose case has others, linking to the case.
+# $n: how many other tips
+queue-badge-similar = +{ $n } similar
+# The case page's heading. $count: tips in the case
+case-heading = { $count ->
+    [one] A case of { $count } tip
+   *[other] A case of { $count } tips
+}
+case-about = Tips on the same article in nearly the same words, oldest first. A status set here is set on each tip as if one by one, and recorded for each.
+# $count: tips of the case past those the page shows
+case-more = { $count ->
+    [one] …and { $count } more tip, not shown here.
+   *[other] …and { $count } more tips, not shown here.
+}
+case-status = Status for every tip
+case-apply-status = Apply to the case
+case-merge-with = Merge with the case of tip
+case-merge = Merge
+case-leave = Take out of the case
+case-not-in-one = This tip is in no case.
+case-merge-same = Both tips are already in this case.
+case-merge-no-reference = Write the reference of a tip of the other case.
+case-merge-unknown = No such tip on your desks.
+case-merge-other-desk = That tip is another desk's: a case stays within one desk.
+history-case-left = took it out of its case
+history-case-merged = merged its case with another

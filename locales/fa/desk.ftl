@@ -377,3 +377,21 @@ stats-chart-day = { $day }: { $count ->
 }
 stats-chart = گزارش‌ها در هر روز در { $desk } در { $days } روز گذشته (بلندترین ستون: { $max })
 stats-first-look-short = زمان تا نخستین نگاه
+
+## Cases: near-identical tips on one article, grouped as they arrive
+queue-badge-similar = +{ $n } مشابه
+case-heading = پرونده‌ای با { $count } گزارش
+case-about = گزارش‌هایی دربارهٔ یک مطلب با متنی تقریباً یکسان، از قدیمی‌ترین. وضعیتی که اینجا تعیین شود برای تک‌تک گزارش‌ها، یکی‌یکی، تعیین و ثبت می‌شود.
+case-more = … و { $count } گزارش دیگر که اینجا نشان داده نشده است.
+case-status = وضعیت همهٔ گزارش‌ها
+case-apply-status = اعمال بر پرونده
+case-merge-with = ادغام با پروندهٔ گزارش
+case-merge = ادغام
+case-leave = بیرون آوردن از پرونده
+case-not-in-one = این گزارش در هیچ پرونده‌ای نیست.
+case-merge-same = هر دو گزارش از پیش در همین پرونده‌اند.
+case-merge-no-reference = شناسهٔ یکی از گزارش‌های پروندهٔ دیگر را بنویسید.
+case-merge-unknown = چنین گزارشی در میزهای شما نیست.
+case-merge-other-desk = آن گزارش از میز دیگری است: هر پرونده در یک میز می‌ماند.
+history-case-left = آن را از پرونده‌اش بیرون آورد
+history-case-merged = پرونده‌اش را با پرونده‌ای دیگر ادغام کرد

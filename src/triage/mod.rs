@@ -4,9 +4,11 @@
 //! with [`crate::auth::Staff`]; these functions trust their arguments.
 
 pub mod bulk;
+pub mod cases;
 pub mod first_look;
 pub mod routes;
 pub mod search;
+pub mod similarity;
 pub mod stats;
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -123,6 +125,10 @@ pub struct QueueRow {
     pub first_read_at: Option<NaiveDateTime>,
     /// Files the reader sent with it (0: none).
     pub files: i32,
+    /// The tip's case ([`cases`]): its own id when alone.
+    pub case: crate::domain::CaseId,
+    /// Other tips in its case (the "+N similar" badge; 0: none).
+    pub similar: i64,
 }
 
 impl QueueRow {
@@ -155,6 +161,36 @@ pub fn preview(message: &str) -> String {
 }
 
 impl Filters {
+    /// Whether the queue shows each case once (at its newest tip): when
+    /// it filters by desk or article at most, which every tip of a case
+    /// shares. With a filter on a tip's own fields every matching tip is
+    /// listed (see [`cases`]).
+    pub fn shows_cases_once(&self) -> bool {
+        let Self {
+            status,
+            desk: _,
+            article: _,
+            kind,
+            assignee,
+            from,
+            to,
+            language,
+            overdue,
+            text,
+            before: _,
+            candidates,
+        } = self;
+        status.is_none()
+            && kind.is_none()
+            && assignee.is_none()
+            && from.is_none()
+            && to.is_none()
+            && language.is_none()
+            && overdue.is_none()
+            && text.is_none()
+            && candidates.is_none()
+    }
+
     /// The LIKE pattern (escape `\`) that finds [`Filters::text`] in
     /// `tips.search_text`: the text folded as stored messages are
     /// (`domain::folding`), its `%`, `_` and `\` taken literally. `None`
@@ -275,6 +311,11 @@ pub fn list(
         if let Some(b) = f.before {
             q = q.filter(tips::id.lt(b));
         }
+        if f.shows_cases_once() {
+            q = q.filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                cases::NEWEST_OF_CASE,
+            ));
+        }
         q.order(tips::id.desc())
             .limit(limit + 1)
             .select((
@@ -293,15 +334,21 @@ pub fn list(
                 tips::contact_kind.is_not_null(),
                 tips::first_read_at,
                 tips::attachment_count,
+                diesel::dsl::sql::<diesel::sql_types::BigInt>("COALESCE(tips.case_id, tips.id)"),
+                diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(0 AS BIGINT)"),
             ))
             .load(conn)
     })?;
+    let keys: Vec<crate::domain::CaseId> =
+        rows.iter().take(limit as usize).map(|r| r.case).collect();
+    let similar = cases::others(conn, &keys)?;
     let more = rows.len() as i64 > limit;
     let rows: Vec<QueueRow> = rows
         .into_iter()
         .take(limit as usize)
         .map(|r| QueueRow {
             preview: preview(&r.preview),
+            similar: similar.get(&r.case).copied().unwrap_or(0),
             ..r
         })
         .collect();

@@ -19,6 +19,7 @@ mod attachments;
 mod audit;
 mod auth;
 mod backlog;
+mod cases;
 mod cms;
 mod desk_languages;
 mod desk_pages;

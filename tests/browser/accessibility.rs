@@ -267,6 +267,8 @@ async fn every_desk_and_ops_page_in_every_desk_language_passes_axe() {
             "consent": true,
         }),
         json!({"message": "پل کابل از دوشنبه بسته است؛ نقشهٔ گزارش اشتباه است."}),
+        // The same, in Arabic letters: tip 3 joins tip 2's case (issue 18).
+        json!({"message": "پل كابل از دوشنبه بسته است، نقشهٔ گزارش اشتباه است"}),
     ] {
         let res = app.post_json(DEMO_ARTICLE, &body).await;
         assert_eq!(res.status().as_u16(), 201);
@@ -367,6 +369,9 @@ async fn every_desk_and_ops_page_in_every_desk_language_passes_axe() {
         findings.check(&browser, tag, "tip").await;
         browser.click_and_wait("#show-contact").await;
         findings.check(&browser, tag, "tip with contact").await;
+
+        browser.goto(&app.url("/desk/cases/3")).await;
+        findings.check(&browser, tag, "case").await;
 
         browser.goto(&app.url("/desk/audit")).await;
         findings.check(&browser, tag, "audit trail").await;

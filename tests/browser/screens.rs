@@ -92,6 +92,11 @@ async fn the_desk_fits_a_phone_with_the_queue_as_cards() {
         )
         .await;
     assert_eq!(res.status().as_u16(), 201);
+    // A second reader tells the first one's correction again: one case
+    // (issue 18), shown once in the queue with "+1 similar".
+    let again = json!({"message": "CORRECTION — the mayor resigned on Tuesday; not Wednesday!"});
+    let res = app.post_json(DEMO_ARTICLE, &again).await;
+    assert_eq!(res.status().as_u16(), 201);
     app.execute_sql(
         "UPDATE outbox SET state = 'dead', attempts = 5, \
          last_error = '550 5.1.1 mailbox unavailable: the recipient does not exist here' WHERE id = 1;",
@@ -139,6 +144,22 @@ async fn the_desk_fits_a_phone_with_the_queue_as_cards() {
             .await;
         browser
             .screenshot(&format!("screens-desk-queue-{tag}-phone"))
+            .await;
+
+        // The case of tips 1 and 3, side by side (one column on a phone).
+        browser.resize(1200, 900).await;
+        browser.goto(&app.url("/desk/tips")).await;
+        assert!(
+            browser.exists("tr[data-tip=\"3\"] a.badge.case").await,
+            "{tag}: case badge"
+        );
+        browser.goto(&app.url("/desk/cases/3")).await;
+        browser
+            .screenshot(&format!("screens-desk-case-{tag}-desktop"))
+            .await;
+        fits(&browser, 390, &format!("desk-case-{tag}-phone")).await;
+        browser
+            .assert_accessible(&format!("the {tag} case page on a phone"))
             .await;
 
         browser.goto(&app.url("/desk/tips/1")).await;

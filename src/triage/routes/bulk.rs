@@ -119,18 +119,28 @@ pub async fn bulk(state: web::Data<AppState>, p: ProtectedBody) -> Result<HttpRe
     let outcomes = state
         .pool
         .run(move |conn| {
-            let access = |desk: &str| {
-                if !rights.sees_desk(desk) {
-                    Access::Hidden
-                } else if rights.triages_desk(desk) {
-                    Access::Change
-                } else {
-                    Access::ReadOnly
-                }
-            };
+            let access = |desk: &str| access(&rights, desk);
             Ok::<_, DbError>(bulk::apply(conn, &actor, me, &access, &ids, &action)?)
         })
         .await?;
+    Ok(report(&staff, outcomes, back))
+}
+
+/// What `staff` may do with `desk`'s tips.
+pub(super) fn access(staff: &Staff, desk: &str) -> Access {
+    if !staff.sees_desk(desk) {
+        Access::Hidden
+    } else if staff.triages_desk(desk) {
+        Access::Change
+    } else {
+        Access::ReadOnly
+    }
+}
+
+/// The page that says how many tips an action on many changed and lists
+/// each it did not, with why, linking `back` (422 when none changed).
+/// Shared by the queue's bulk form and a case's status form.
+pub(super) fn report(staff: &Staff, outcomes: Vec<Outcome>, back: String) -> HttpResponse {
     let changed = outcomes.iter().filter(|o| o.refused.is_none()).count();
     let refused: Vec<Outcome> = outcomes
         .into_iter()
@@ -141,16 +151,16 @@ pub async fn bulk(state: web::Data<AppState>, p: ProtectedBody) -> Result<HttpRe
     } else {
         StatusCode::OK
     };
-    Ok(html_no_store(
+    html_no_store(
         status,
         &BulkPage {
             l: staff.locale,
-            staff: &staff,
+            staff,
             changed,
             refused,
             back,
         },
-    ))
+    )
 }
 
 #[cfg(test)]

@@ -247,6 +247,12 @@ impl QueuePage<'_> {
             .msg(&Msg::new("queue-badge-files").number("n", r.files))
     }
 
+    /// The case badge ("+3 similar"): the other tips of its case.
+    fn similar(&self, r: &QueueRow) -> String {
+        self.l
+            .msg(&Msg::new("queue-badge-similar").number("n", r.similar))
+    }
+
     /// How long ago the tip arrived ("5 h").
     fn age(&self, r: &QueueRow) -> String {
         self.l

@@ -104,6 +104,8 @@ impl TipPage<'_> {
             "labels" => l.msg(
                 &Msg::new("history-labels").text("labels", e.to_value.clone().unwrap_or_default()),
             ),
+            "case_left" => l.t("history-case-left"),
+            "case_merged" => l.t("history-case-merged"),
             conversation::EVENT_READER_WROTE => l.t("history-reader-wrote"),
             conversation::EVENT_DESK_WROTE => l.t("history-wrote-to-reader"),
             other => other.to_owned(),
