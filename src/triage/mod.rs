@@ -461,16 +461,21 @@ pub fn export_page(
 
 /// How many tips match the filters (status aside), per status, each
 /// counted up to [`COUNT_CAP`].
+///
+/// One indexed query per status, stopping at the cap: diesel cannot count
+/// a LIMITed subquery, so the (few) ids are read and counted. Each filter
+/// that selects many tips has an index that leads with it and then the
+/// status, so each query reads at most 1,001 index entries: `overdue=1`
+/// the partial `tips_unread_status`, `language=` `tips_language_status`.
+/// Without them a million tips cost 18 ms (overdue: every unread tip's
+/// status read and counted here) and 94 ms (language: SQLite walked
+/// `tips_language_newest` through tips of other statuses) one request at
+/// a time (BENCHMARKS.md 4d, 4e).
 pub fn status_counts(
     conn: &mut Conn<'_>,
     scope: Option<&[String]>,
     f: &Filters,
 ) -> QueryResult<Vec<(TipStatus, Count)>> {
-    if f.overdue.is_some() {
-        return overdue_status_counts(conn, scope, f);
-    }
-    // One indexed query per status, stopping at the cap: diesel cannot
-    // count a LIMITed subquery, so the (few) ids are read and counted.
     TipStatus::ALL
         .iter()
         .map(|s| {
@@ -484,30 +489,6 @@ pub fn status_counts(
             Ok((*s, Count::capped(ids.len() as i64)))
         })
         .collect()
-}
-
-/// [`status_counts`] of overdue tips: one walk of the unread tips (the
-/// partial index `tips_unread`, which holds each one's status), counted
-/// here. Asking per status instead sends SQLite down `tips_status_newest`,
-/// through every closed tip in search of an unread one (390 ms at 300,000
-/// tips). Unread tips are few on a desk that keeps up; this reads each
-/// overdue one's status once.
-fn overdue_status_counts(
-    conn: &mut Conn<'_>,
-    scope: Option<&[String]>,
-    f: &Filters,
-) -> QueryResult<Vec<(TipStatus, Count)>> {
-    let statuses: Vec<TipStatus> =
-        crate::db_run!(conn, |conn| filtered!(tips::table, scope, f, false)
-            .select(tips::status)
-            .load(conn))?;
-    Ok(TipStatus::ALL
-        .iter()
-        .map(|s| {
-            let n = statuses.iter().filter(|t| *t == s).count();
-            (*s, Count::capped(n as i64))
-        })
-        .collect())
 }
 
 /// A tip with what its page shows. The contact is not loaded here: it is
