@@ -82,6 +82,13 @@ impl Application {
                 metrics.clone(),
             )?;
             tokio::spawn(worker.clone().run());
+            // Reminders are notifications: they are looked for wherever
+            // desk email is delivered from.
+            tokio::spawn(crate::triage::reminder::run(
+                pool.clone(),
+                settings.clone(),
+                metrics.clone(),
+            ));
             Some(worker)
         } else {
             None

@@ -341,11 +341,13 @@ fn worker(settings: Settings) -> anyhow::Result<()> {
     let settings_log = settings.log.clone();
     runtime()?.block_on(async move {
         let pool = Pool::connect(&settings.database)?;
+        let settings = Arc::new(settings);
+        let metrics = Arc::new(crate::ops::Metrics::new());
         let worker = Worker::new(
-            pool,
-            Arc::new(settings),
+            pool.clone(),
+            settings.clone(),
             Arc::new(Notify::new()),
-            Arc::new(crate::ops::Metrics::new()),
+            metrics.clone(),
         )?;
         crate::telemetry::announce(
             &settings_log,
@@ -357,6 +359,7 @@ fn worker(settings: Settings) -> anyhow::Result<()> {
         let closing = worker.clone();
         tokio::select! {
             _ = worker.run() => {}
+            _ = crate::triage::reminder::run(pool, settings, metrics) => {}
             _ = tokio::signal::ctrl_c() => {}
         }
         closing.close().await;

@@ -389,6 +389,36 @@ email-reply-subject = A reader wrote back: { $title }
 email-reply-intro = The reader who sent a tip about an article your desk owns has written back to the desk.
 email-reply-open = Read it and answer in the dashboard
 email-reply-privacy = What the reader wrote is only in the dashboard: an inbox is not a safe place for a source's words.
+# A reminder that tips wait unread past the desk's time to first look
+# ([desks.<key>] first_look_hours); at most one a day per desk. $count: tips
+# overdue; $desk: the desk's name
+email-reminder-subject = { $count ->
+    [one] One tip waits
+   *[other] { $count } tips wait
+} for a first look at { $desk }
+# $count: tips overdue; $hours: the desk's time to first look; $unread: all
+# unread tips of the desk, overdue or not
+email-reminder-intro = { $count ->
+    [one] One tip has
+   *[other] { $count } tips have
+} waited more than { $hours } { $hours ->
+    [one] hour
+   *[other] hours
+} without anyone at the desk opening { $count ->
+    [one] it
+   *[other] them
+}. { $unread ->
+    [one] One tip is unread in all.
+   *[other] { $unread } tips are unread in all.
+}
+email-reminder-oldest = The oldest, still unread:
+# $age: how long ago the tip arrived (queue-age); $title: its article
+email-reminder-tip = waiting { $age }: { $title }
+# $count: overdue tips not listed
+email-reminder-more = … and { $count } more
+email-reminder-open = See every overdue tip in the dashboard:
+email-reminder-open-link = See every overdue tip
+email-reminder-privacy = This reminder names no tip's text and no reader: they are only in the dashboard. The desk gets at most one reminder a day.
 
 ## A tip's files
 tip-attachments = Files from the reader

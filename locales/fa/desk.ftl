@@ -316,6 +316,14 @@ email-reply-subject = خواننده پاسخ داد: { $title }
 email-reply-intro = خواننده‌ای که درباره مطلبی مربوط به میز شما گزارش فرستاده بود، برای میز پیام تازه‌ای نوشته است.
 email-reply-open = خواندن و پاسخ دادن در داشبورد
 email-reply-privacy = نوشته خواننده فقط در داشبورد است: صندوق ایمیل جای امنی برای سخنان یک منبع نیست.
+email-reminder-subject = { $count } گزارش در { $desk } در انتظار نخستین نگاه است
+email-reminder-intro = { $count } گزارش بیش از { $hours } ساعت منتظر مانده و هنوز کسی در میز آن را باز نکرده است. روی هم { $unread } گزارش خوانده نشده است.
+email-reminder-oldest = قدیمی‌ترین‌ها، هنوز خوانده نشده:
+email-reminder-tip = { $age } در انتظار: { $title }
+email-reminder-more = … و { $count } گزارش دیگر
+email-reminder-open = همهٔ گزارش‌های عقب‌افتاده در داشبورد:
+email-reminder-open-link = دیدن همهٔ گزارش‌های عقب‌افتاده
+email-reminder-privacy = این یادآوری متن هیچ گزارش و نام هیچ خواننده‌ای را در بر ندارد: آن‌ها فقط در داشبورد هستند. هر میز در روز حداکثر یک یادآوری می‌گیرد.
 
 ## A tip's files
 tip-attachments = فایل‌های خواننده

@@ -93,7 +93,8 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
-        /// `tip` (a new tip) or `reply` (the reader wrote back).
+        /// `tip` (a new tip), `reply` (the reader wrote back) or `reminder`
+        /// (the desk's tips are overdue; `tip_id` is the oldest of them).
         reason -> Text,
     }
 }
@@ -276,6 +277,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// One reminder of overdue tips per desk per UTC day
+    /// (`triage::reminder`).
+    desk_reminders (desk, day) {
+        desk -> Text,
+        /// The UTC midnight that starts the day.
+        day -> Timestamp,
+        overdue -> BigInt,
+        unread -> BigInt,
+        cutoff -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(outbox_attempts -> outbox (job_id));
 diesel::joinable!(attachments -> tips (tip_id));
 diesel::joinable!(attachment_chunks -> attachments (attachment_id));
@@ -292,6 +307,7 @@ diesel::joinable!(tip_reads -> tips (tip_id));
 diesel::joinable!(tips -> users (assignee_id));
 diesel::allow_tables_to_appear_in_same_query!(
     articles,
+    desk_reminders,
     tips,
     outbox,
     outbox_attempts,

@@ -4,16 +4,22 @@
 //! (`follow_up`), the email says so and links to the tip, and never
 //! carries what they wrote, whatever the desk's excerpt setting. It is written in the desk's
 //! language (`[desks.<key>] locale`, else `i18n.default_locale`), subject
-//! included.
+//! included. A reminder of overdue tips (`triage::reminder`) gives their
+//! number, names the oldest by article and age with a link to each, and
+//! links to the queue's overdue filter: never a tip's text, a reader's
+//! details or a tip's reference (the reader's own handle on their tip,
+//! which they may quote in correspondence; the link's number is not
+//! shown to readers).
 
 use askama::Template;
 use lettre::message::{header, Mailbox, MultiPart};
 use lettre::{Address, Message};
 
-use super::outbox::{ClaimedJob, JobReason};
+use super::outbox::{ClaimedJob, JobReason, ReminderFigures};
 use crate::config::Settings;
 use crate::domain::{folding, graphemes, EmailAddress};
 use crate::i18n::{Locale, Msg};
+use crate::triage::first_look::Age;
 
 #[derive(Template)]
 #[template(path = "email/tip.txt")]
@@ -62,6 +68,33 @@ struct ReplyHtml<'a> {
     article_url: &'a str,
     received: String,
     link: String,
+}
+
+/// The reminder that a desk's tips are overdue.
+#[derive(Template)]
+#[template(path = "email/reminder.txt")]
+struct ReminderText<'a> {
+    l: Locale,
+    intro: &'a str,
+    tips: &'a [ReminderTip],
+    more: Option<String>,
+    overdue_link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/reminder.html")]
+struct ReminderHtml<'a> {
+    l: Locale,
+    intro: &'a str,
+    tips: &'a [ReminderTip],
+    more: Option<String>,
+    overdue_link: &'a str,
+}
+
+/// One overdue tip a reminder names: "waiting 3 d: <article>", a link.
+struct ReminderTip {
+    line: String,
+    url: String,
 }
 
 struct DigestArticle {
@@ -225,10 +258,13 @@ fn envelope(
         .header(header::Date::now()))
 }
 
-/// The email for one tip, or for one reader's reply to a tip.
+/// The email for one tip, for one reader's reply to a tip, or a desk's
+/// reminder of overdue tips.
 pub fn single(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeError> {
-    if job.reason == JobReason::Reply {
-        return reply(settings, job);
+    match job.reason {
+        JobReason::Reply => return reply(settings, job),
+        JobReason::Reminder => return reminder(settings, job),
+        JobReason::Tip => {}
     }
     let title = one_line(&job.article_title, 300);
     let l = desk_locale(settings, &job.desk);
@@ -318,6 +354,84 @@ fn reply(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeError>
     envelope(settings, job, &subject)?
         .multipart(MultiPart::alternative_plain_html(text, html))
         .map_err(|e| ComposeError(e.to_string()))
+}
+
+/// The reminder that tips of the job's desk wait unread past its time to
+/// first look: how many (as of when it was decided), how many are unread
+/// in all, the oldest of them still unread with their article, age and
+/// link, and a link to the queue's `overdue=1` filter for the desk.
+fn reminder(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeError> {
+    let l = desk_locale(settings, &job.desk);
+    let desk = settings.desks.get(&job.desk);
+    let desk_name = desk.map_or(job.desk.as_str(), |d| d.name.as_str());
+    let hours = desk.map_or(0, |d| d.first_look_hours.get());
+    // The row is written with the job; without it (a desk's rows purged by
+    // hand) the email still says that its oldest overdue tip waits.
+    let figures = job.reminder.clone().unwrap_or_else(|| ReminderFigures {
+        overdue: 1,
+        unread: 1,
+        at: job.received_at,
+        tips: Vec::new(),
+    });
+    let tips: Vec<ReminderTip> = figures
+        .tips
+        .iter()
+        .map(|t| ReminderTip {
+            line: l.msg(
+                &Msg::new("email-reminder-tip")
+                    .localized("age", l.msg(&Age::between(t.received_at, figures.at).msg()))
+                    .text("title", one_line(&t.article_title, 300)),
+            ),
+            url: dashboard(settings, &format!("/desk/tips/{}", t.id)),
+        })
+        .collect();
+    let rest = figures.overdue - i64::try_from(tips.len()).unwrap_or(0);
+    let more = (rest > 0 && !tips.is_empty())
+        .then(|| l.msg(&Msg::new("email-reminder-more").number("count", rest)));
+    let intro = l.msg(
+        &Msg::new("email-reminder-intro")
+            .number("count", figures.overdue)
+            .number("hours", hours)
+            .number("unread", figures.unread),
+    );
+    let overdue_link = dashboard(settings, &overdue_filter(&job.desk));
+    let render = |e: askama::Error| ComposeError(e.to_string());
+    let text = ReminderText {
+        l,
+        intro: &intro,
+        tips: &tips,
+        more: more.clone(),
+        overdue_link: &overdue_link,
+    }
+    .render()
+    .map_err(render)?;
+    let html = ReminderHtml {
+        l,
+        intro: &intro,
+        tips: &tips,
+        more,
+        overdue_link: &overdue_link,
+    }
+    .render()
+    .map_err(render)?;
+    let subject = l.msg(
+        &Msg::new("email-reminder-subject")
+            .number("count", figures.overdue)
+            .localized("desk", desk_name),
+    );
+    envelope(settings, job, &subject)?
+        .multipart(MultiPart::alternative_plain_html(text, html))
+        .map_err(|e| ComposeError(e.to_string()))
+}
+
+/// The queue's overdue filter for `desk` (the query names of
+/// `triage::QueueQuery`), as /desk/stats links it.
+fn overdue_filter(desk: &str) -> String {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("overdue", "1")
+        .append_pair("desk", desk)
+        .finish();
+    format!("/desk/tips?{query}")
 }
 
 /// One email for several tips (and readers' replies) to the same address.

@@ -13,7 +13,8 @@ use diesel::prelude::*;
 use super::wake;
 use crate::audit::{self, Actor};
 use crate::db::schema::{
-    articles, attachments, mailboxes, outbox, outbox_attempts, tips, worker_heartbeats,
+    articles, attachments, desk_reminders, mailboxes, outbox, outbox_attempts, tips,
+    worker_heartbeats,
 };
 use crate::db::Conn;
 use crate::domain::{JobId, Sensitive, TipId, TipKind};
@@ -94,6 +95,11 @@ pub enum JobReason {
     Tip,
     /// The reader of a tip wrote back (see `follow_up`).
     Reply,
+    /// Tips of the desk are overdue (see `triage::reminder`). The job's
+    /// tip is the oldest of them; the figures are in `desk_reminders`.
+    /// Always mailed alone: never gathered into a digest nor held by an
+    /// address's digest window (there is at most one a day).
+    Reminder,
 }
 
 impl JobReason {
@@ -101,11 +107,12 @@ impl JobReason {
         match self {
             Self::Tip => "tip",
             Self::Reply => "reply",
+            Self::Reminder => "reminder",
         }
     }
 
     pub fn parse(raw: &str) -> Result<Self, String> {
-        [Self::Tip, Self::Reply]
+        [Self::Tip, Self::Reply, Self::Reminder]
             .into_iter()
             .find(|r| r.as_str() == raw)
             .ok_or_else(|| format!("`{raw}` is not a job's reason"))
@@ -168,6 +175,34 @@ pub fn enqueue_reply(
     Ok(n)
 }
 
+/// Queues the reminder that `desk` has overdue tips, for each of the
+/// desk's addresses, on the caller's connection (inside the transaction
+/// that took the desk's day in `desk_reminders`), due at `now`. `tip_id` is
+/// the oldest overdue tip (a job names a tip; `/ops/queue` shows it). The
+/// job's `created_at` is `now`, whose UTC day finds the figures again when
+/// the email is written ([`claim`]).
+pub fn enqueue_reminder(
+    conn: &mut Conn<'_>,
+    tip_id: TipId,
+    desk: &str,
+    recipients: &[String],
+    mail_domain: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let n = enqueue_at(
+        conn,
+        tip_id,
+        desk,
+        recipients,
+        mail_domain,
+        None,
+        JobReason::Reminder,
+        now,
+    )?;
+    wake::announce(conn)?;
+    Ok(n)
+}
+
 fn enqueue(
     conn: &mut Conn<'_>,
     tip_id: TipId,
@@ -178,6 +213,29 @@ fn enqueue(
     reason: JobReason,
 ) -> QueryResult<usize> {
     let now = crate::db::now();
+    enqueue_at(
+        conn,
+        tip_id,
+        desk,
+        recipients,
+        mail_domain,
+        hold_until,
+        reason,
+        now,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn enqueue_at(
+    conn: &mut Conn<'_>,
+    tip_id: TipId,
+    desk: &str,
+    recipients: &[String],
+    mail_domain: &str,
+    hold_until: Option<NaiveDateTime>,
+    reason: JobReason,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
     let jobs: Vec<NewJob<'_>> = recipients
         .iter()
         .map(|recipient| NewJob {
@@ -206,7 +264,7 @@ fn enqueue(
 
 /// A claimed job with what its email needs. Carries the tip's text only
 /// for desks that opted in to an excerpt.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone)]
 pub struct ClaimedJob {
     pub id: JobId,
     pub tip_id: TipId,
@@ -219,7 +277,6 @@ pub struct ClaimedJob {
     pub article_id: String,
     pub article_title: String,
     pub article_url: String,
-    #[diesel(deserialize_as = String)]
     pub message: Sensitive<String>,
     /// Held for a digest (its article was in surge).
     pub digest: bool,
@@ -228,6 +285,79 @@ pub struct ClaimedJob {
     /// How many files came with the tip (filled in by [`claim`]; the
     /// email gives the number, never a name).
     pub attachments: i64,
+    /// A reminder's figures and the tips it names (filled in by [`claim`]
+    /// for a [`JobReason::Reminder`] job).
+    pub reminder: Option<ReminderFigures>,
+}
+
+/// What a reminder of overdue tips says: the counts when it was decided,
+/// and which of the tips overdue then are still unread as it is mailed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderFigures {
+    /// Tips overdue when the reminder was decided (UTC time `at`).
+    pub overdue: i64,
+    /// Tips nobody at the desk had opened then (overdue or not).
+    pub unread: i64,
+    pub at: NaiveDateTime,
+    /// The oldest of the tips overdue at `at` and still unread, oldest
+    /// first, at most [`REMINDER_TIPS`]: the article's title and when the
+    /// tip arrived. Never the tip's text nor its reference.
+    pub tips: Vec<OverdueTip>,
+}
+
+/// One overdue tip named by a reminder.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct OverdueTip {
+    pub id: TipId,
+    pub received_at: NaiveDateTime,
+    pub article_title: String,
+}
+
+/// Overdue tips a reminder names; the queue's `overdue=1` filter has them all.
+pub const REMINDER_TIPS: i64 = 10;
+
+/// The columns [`claim`] reads, in [`ClaimedJob`]'s order.
+#[derive(Queryable)]
+struct JobRow {
+    id: JobId,
+    tip_id: TipId,
+    desk: String,
+    recipient: String,
+    message_id: String,
+    attempts: i32,
+    kind: TipKind,
+    received_at: NaiveDateTime,
+    article_id: String,
+    article_title: String,
+    article_url: String,
+    #[diesel(deserialize_as = String)]
+    message: Sensitive<String>,
+    digest: bool,
+    reason: JobReason,
+    created_at: NaiveDateTime,
+}
+
+impl From<JobRow> for ClaimedJob {
+    fn from(r: JobRow) -> Self {
+        Self {
+            id: r.id,
+            tip_id: r.tip_id,
+            desk: r.desk,
+            recipient: r.recipient,
+            message_id: r.message_id,
+            attempts: r.attempts,
+            kind: r.kind,
+            received_at: r.received_at,
+            article_id: r.article_id,
+            article_title: r.article_title,
+            article_url: r.article_url,
+            message: r.message,
+            digest: r.digest,
+            reason: r.reason,
+            attachments: 0,
+            reminder: None,
+        }
+    }
 }
 
 /// Which jobs to claim.
@@ -238,7 +368,8 @@ pub struct ClaimRequest<'a> {
     /// The claiming worker's id, kept with the job for ops.
     pub worker: &'a str,
     pub limit: i64,
-    /// Only this address's jobs (to sweep a digest together).
+    /// Only this address's jobs (to sweep a digest together); reminders
+    /// are left out, as they are never part of a digest.
     pub recipient: Option<&'a str>,
 }
 
@@ -269,12 +400,16 @@ fn claim_due(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<Job
     conn.write(|conn| {
         let ids: Vec<JobId> = match (&mut *conn, req.recipient) {
             (Conn::Sqlite(c), None) => due!().load(&mut **c)?,
-            (Conn::Sqlite(c), Some(r)) => due!().filter(outbox::recipient.eq(r)).load(&mut **c)?,
+            (Conn::Sqlite(c), Some(r)) => due!()
+                .filter(outbox::recipient.eq(r))
+                .filter(outbox::reason.ne(JobReason::Reminder))
+                .load(&mut **c)?,
             #[cfg(feature = "postgres")]
             (Conn::Pg(c), None) => due!().for_update().skip_locked().load(&mut **c)?,
             #[cfg(feature = "postgres")]
             (Conn::Pg(c), Some(r)) => due!()
                 .filter(outbox::recipient.eq(r))
+                .filter(outbox::reason.ne(JobReason::Reminder))
                 .for_update()
                 .skip_locked()
                 .load(&mut **c)?,
@@ -301,7 +436,7 @@ pub fn claim(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<Cla
     let ids = claim_due(conn, req)?;
     let mut jobs = Vec::with_capacity(ids.len());
     for chunk in crate::db::chunks(&ids, 1) {
-        let some: Vec<ClaimedJob> = crate::db_run!(conn, |conn| outbox::table
+        let some: Vec<JobRow> = crate::db_run!(conn, |conn| outbox::table
             .inner_join(tips::table.inner_join(articles::table))
             .filter(outbox::id.eq_any(chunk))
             .filter(outbox::claim_token.eq(req.token))
@@ -320,10 +455,17 @@ pub fn claim(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<Cla
                 tips::message,
                 outbox::digest,
                 outbox::reason,
-                0i64.into_sql::<diesel::sql_types::BigInt>(),
+                outbox::created_at,
             ))
             .load(conn))?;
-        jobs.extend(some);
+        for row in some {
+            let created_at = row.created_at;
+            let mut job = ClaimedJob::from(row);
+            if job.reason == JobReason::Reminder {
+                job.reminder = reminder_figures(conn, &job.desk, created_at)?;
+            }
+            jobs.push(job);
+        }
     }
     let tip_ids: Vec<TipId> = jobs.iter().map(|j| j.tip_id).collect();
     for chunk in crate::db::chunks(&tip_ids, 1) {
@@ -342,6 +484,46 @@ pub fn claim(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<Cla
     }
     jobs.sort_by_key(|j| j.id);
     Ok(jobs)
+}
+
+/// The figures of `desk`'s reminder of the UTC day of `at` (the job's
+/// `created_at`, the time the reminder was decided), with the tips it
+/// names. `None` if the row has gone (the email then says only that tips
+/// are overdue).
+fn reminder_figures(
+    conn: &mut Conn<'_>,
+    desk: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Option<ReminderFigures>> {
+    let row: Option<(i64, i64, NaiveDateTime, NaiveDateTime)> =
+        crate::db_run!(conn, |conn| desk_reminders::table
+            .find((desk, at.date().and_time(chrono::NaiveTime::MIN)))
+            .select((
+                desk_reminders::overdue,
+                desk_reminders::unread,
+                desk_reminders::cutoff,
+                desk_reminders::created_at,
+            ))
+            .first(conn)
+            .optional())?;
+    let Some((overdue, unread, cutoff, at)) = row else {
+        return Ok(None);
+    };
+    let tips: Vec<OverdueTip> = crate::db_run!(conn, |conn| tips::table
+        .inner_join(articles::table)
+        .filter(tips::first_read_at.is_null())
+        .filter(tips::desk.eq(desk))
+        .filter(tips::created_at.lt(cutoff))
+        .order((tips::created_at, tips::id))
+        .limit(REMINDER_TIPS)
+        .select((tips::id, tips::created_at, articles::title))
+        .load(conn))?;
+    Ok(Some(ReminderFigures {
+        overdue,
+        unread,
+        at,
+        tips,
+    }))
 }
 
 /// A digest window taken by [`reserve_window`]; give it back with

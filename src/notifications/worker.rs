@@ -191,7 +191,12 @@ impl Worker {
         }
         // Without digests every job is its own email; with them, one email
         // (or digest) per address. Either way the units are independent and
-        // go out side by side over the pooled connections.
+        // go out side by side over the pooled connections. A reminder is
+        // always an email of its own.
+        let (reminders, jobs): (Vec<_>, Vec<_>) = jobs
+            .into_iter()
+            .partition(|j| j.reason == outbox::JobReason::Reminder);
+        let reminders = reminders.into_iter().map(|j| vec![j]);
         let units: Vec<Vec<ClaimedJob>> = if self.settings.notify.digest_window.is_zero() {
             // Jobs held for a surge digest still go out as one per address.
             let (held, single): (Vec<_>, Vec<_>) = jobs.into_iter().partition(|j| j.digest);
@@ -211,6 +216,7 @@ impl Worker {
             }
             groups.into_values().collect()
         };
+        let units: Vec<Vec<ClaimedJob>> = units.into_iter().chain(reminders).collect();
         let parallel = match &self.settings.mail.transport {
             crate::config::MailTransport::Smtp {
                 max_connections, ..
@@ -236,7 +242,12 @@ impl Worker {
     async fn deliver(&self, mut group: Vec<ClaimedJob>, claim: &Claim) -> Result<Pass, DbError> {
         let window = self.settings.notify.digest_window;
         let mut pass = Pass::default();
-        if window.is_zero() {
+        // A reminder (at most one a day) neither waits for nor takes the
+        // address's digest window.
+        let reminder = group
+            .iter()
+            .any(|j| j.reason == outbox::JobReason::Reminder);
+        if window.is_zero() || reminder {
             return self.send(group, claim, None).await;
         }
         let token = claim.token.as_str();

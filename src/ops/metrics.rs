@@ -100,6 +100,7 @@ pub struct Metrics {
     store_budget: Family<Unlabelled, Gauge>,
     tips_unread: Family<Desk, Gauge>,
     tips_overdue: Family<Desk, Gauge>,
+    reminders: Family<Desk, Counter>,
 }
 
 impl Default for Metrics {
@@ -215,7 +216,14 @@ impl Metrics {
             "Unread tips past their desk's first_look_hours, by desk (read from the shared database at scrape time)",
             tips_overdue.clone(),
         );
+        let reminders = Family::<Desk, Counter>::default();
+        registry.register(
+            "tipdesk_desk_reminders",
+            "Reminders of overdue tips this process queued, by desk (at most one per desk per day across all instances)",
+            reminders.clone(),
+        );
         Self {
+            reminders,
             store_bytes,
             store_budget,
             tips_unread,
@@ -292,6 +300,15 @@ impl Metrics {
         self.emails_failed
             .get_or_create(&Class {
                 class: class.into(),
+            })
+            .inc();
+    }
+
+    /// Counts a reminder of overdue tips queued by this process for `desk`.
+    pub fn reminder_queued(&self, desk: &str) {
+        self.reminders
+            .get_or_create(&Desk {
+                desk: desk.to_owned(),
             })
             .inc();
     }

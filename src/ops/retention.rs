@@ -93,6 +93,7 @@ pub fn purge(conn: &mut Conn<'_>, r: &RetentionSettings, actor: &Actor) -> Query
         ),)
         .execute(conn))?;
         crate::follow_up::throttle::forget_before(conn, now - chrono::Duration::days(1))?;
+        crate::triage::reminder::forget_before(conn, (now - chrono::Duration::days(7)).date())?;
         if done != Purged::default() {
             audit::record(conn, actor, "retention.purge", "tips", &done.to_string())?;
         }

@@ -6,6 +6,7 @@
 pub mod bulk;
 pub mod cases;
 pub mod first_look;
+pub mod reminder;
 pub mod routes;
 pub mod search;
 pub mod similarity;

@@ -48,4 +48,5 @@ mod triage;
 mod triage_bulk;
 mod triage_export;
 mod triage_glance;
+mod triage_reminders;
 mod triage_stats;
