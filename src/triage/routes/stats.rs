@@ -19,6 +19,9 @@ use crate::web::{html_no_store, Format, WebError};
 /// The chart's plotting height and each day's slot, in SVG units.
 const CHART_H: i64 = 100;
 const SLOT: i64 = 20;
+/// Room on each side of the bars for half a date label ("11-30" at 10
+/// units is about 28 wide).
+const LABEL_MARGIN: i64 = 16;
 
 /// One day's bar of the chart, in SVG units.
 struct Bar {
@@ -53,7 +56,7 @@ fn bars(per_day: &[(chrono::NaiveDate, i64)]) -> (Vec<Bar>, i64) {
         .map(|(i, (day, n))| {
             let h = (n * CHART_H + max - 1) / max;
             Bar {
-                x: i as i64 * SLOT + 2,
+                x: LABEL_MARGIN + i as i64 * SLOT + 2,
                 y: CHART_H - h,
                 h,
                 n: *n,
@@ -117,8 +120,11 @@ impl StatsPage<'_> {
         )
     }
 
+    /// The days' slots and a margin on each side for the date labels,
+    /// centred under their bars (the last, "11-30", would be cut off
+    /// at the edge otherwise).
     fn chart_width(&self) -> i64 {
-        stats::CHART_DAYS * SLOT + 4
+        stats::CHART_DAYS * SLOT + 2 * LABEL_MARGIN
     }
 }
 
