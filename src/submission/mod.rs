@@ -243,11 +243,12 @@ pub fn store(
         .public_url
         .host_str()
         .unwrap_or("tipdesk.invalid");
-    // No proof of a resend: a fingerprint no other submission can have,
-    // so nothing is ever found under it.
+    // No proof of a resend: no fingerprint (''), which no lookup asks
+    // for; PostgreSQL's index of fingerprints leaves such tips out (a
+    // random key per tip cost that index a random page each).
     let fp = match resend {
         Some(proof) => fingerprint(hmac_keys, submission, proof),
-        None => hex::encode(rand::random::<[u8; 32]>()),
+        None => String::new(),
     };
     let search_text = crate::domain::folding::fold(tip.message.as_str());
     let sketch = crate::triage::similarity::Sketch::of(&search_text);
@@ -289,12 +290,15 @@ pub fn store(
             case_sketch: sketch.to_bytes(),
         };
         let result = conn.write(|conn| {
-            // Without a proof the fingerprint is new (random): nothing to
-            // lock or look up, a round trip less per tip.
+            // Without a proof there is no fingerprint: nothing to lock or
+            // look up, a round trip less per tip.
             let earlier: Option<(TipId, String)> = if resend.is_some() {
                 locks::for_transaction(conn, lock)?;
                 crate::db_run!(conn, |conn| tips::table
                     .filter(tips::fingerprint.eq(&fp))
+                    // Spelled out so that PostgreSQL's partial index of
+                    // fingerprints serves a prepared statement too.
+                    .filter(tips::fingerprint.ne(""))
                     .filter(tips::created_at.gt(now - window))
                     .select((tips::id, tips::reference))
                     .first(conn)
@@ -385,6 +389,14 @@ fn fingerprint(keys: &HmacKeys, submission: &Submission, resend: &ResendProof) -
 /// nothing, and counting every tip of a viral article inside each
 /// submission's write transaction made every submission slower than the
 /// last.
+///
+/// Ordered by `created_at` so that the limit stops an index scan of
+/// `(article_id, created_at)` after `cap` entries. Without the order,
+/// PostgreSQL without fresh statistics (a new database, or autovacuum
+/// behind) chose a bitmap scan, which reads every recent tip of the
+/// article before the limit applies: 15 ms per tip at 290,000 recent
+/// tips instead of 0.05 ms (`EXPLAIN ANALYZE`), a cost that grew with
+/// every tip of a rush on one article.
 fn surge_count(
     conn: &mut Conn<'_>,
     article: &str,
@@ -394,6 +406,7 @@ fn surge_count(
     let ids: Vec<i64> = crate::db_run!(conn, |conn| tips::table
         .filter(tips::article_id.eq(article))
         .filter(tips::created_at.gt(now - chrono::Duration::minutes(10)))
+        .order(tips::created_at)
         .select(tips::id)
         .limit(cap)
         .load(conn))?;
