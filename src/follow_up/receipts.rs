@@ -58,7 +58,13 @@ impl std::fmt::Debug for ReceiptHash {
 /// fresh reference and receipt absorbs.
 pub fn issue(conn: &mut Conn<'_>, keys: &HmacKeys, tip_id: TipId) -> QueryResult<Receipt> {
     let receipt = Receipt::generate();
-    let hash = ReceiptHash::of(keys, &receipt);
+    store(conn, &ReceiptHash::of(keys, &receipt), tip_id)?;
+    Ok(receipt)
+}
+
+/// Stores `hash` as a receipt of tip `tip_id`, for a caller that made
+/// the receipt itself (see [`issue`]); the same clash rule applies.
+pub fn store(conn: &mut Conn<'_>, hash: &ReceiptHash, tip_id: TipId) -> QueryResult<()> {
     crate::db_run!(conn, |conn| diesel::insert_into(tip_receipts::table)
         .values((
             tip_receipts::receipt_hash.eq(hash.as_str()),
@@ -66,7 +72,7 @@ pub fn issue(conn: &mut Conn<'_>, keys: &HmacKeys, tip_id: TipId) -> QueryResult
             tip_receipts::created_at.eq(crate::db::now()),
         ))
         .execute(conn))?;
-    Ok(receipt)
+    Ok(())
 }
 
 /// The tip whose receipt has `hash`, if any.

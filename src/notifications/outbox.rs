@@ -76,7 +76,7 @@ struct NewJob<'a> {
     tip_id: TipId,
     desk: &'a str,
     recipient: &'a str,
-    message_id: String,
+    message_id: &'a str,
     state: JobState,
     attempts: i32,
     next_attempt_at: NaiveDateTime,
@@ -212,7 +212,6 @@ fn enqueue(
     hold_until: Option<NaiveDateTime>,
     reason: JobReason,
 ) -> QueryResult<usize> {
-    let now = crate::db::now();
     enqueue_at(
         conn,
         tip_id,
@@ -221,10 +220,12 @@ fn enqueue(
         mail_domain,
         hold_until,
         reason,
-        now,
+        crate::db::now(),
     )
 }
 
+/// [`enqueue`] with the jobs made at `now` (a reminder's `created_at`
+/// names its day).
 #[allow(clippy::too_many_arguments)]
 fn enqueue_at(
     conn: &mut Conn<'_>,
@@ -236,30 +237,99 @@ fn enqueue_at(
     reason: JobReason,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let jobs: Vec<NewJob<'_>> = recipients
-        .iter()
-        .map(|recipient| NewJob {
-            tip_id,
+    Jobs::new(desk, recipients, mail_domain, hold_until, reason, now).insert(conn, tip_id)
+}
+
+/// A new tip's notification jobs (see [`enqueue_tip`]), decided before
+/// the tip is stored, for a caller that stores them itself: the tip
+/// writer on PostgreSQL stores them in the tip's own statement
+/// (`submission::pg`), from these fields.
+pub fn tip_jobs<'a>(
+    desk: &'a str,
+    recipients: &'a [String],
+    mail_domain: &str,
+    hold_until: Option<NaiveDateTime>,
+) -> Jobs<'a> {
+    Jobs::new(
+        desk,
+        recipients,
+        mail_domain,
+        hold_until,
+        JobReason::Tip,
+        crate::db::now(),
+    )
+}
+
+/// Notification jobs about one tip, one per recipient, as they are
+/// stored: each row has these values, with its own recipient and
+/// `Message-ID`.
+pub struct Jobs<'a> {
+    pub desk: &'a str,
+    pub recipients: &'a [String],
+    /// One per recipient, in the same order.
+    pub message_ids: Vec<String>,
+    pub state: JobState,
+    pub next_attempt_at: NaiveDateTime,
+    pub digest: bool,
+    /// Also their `updated_at`.
+    pub created_at: NaiveDateTime,
+    pub reason: JobReason,
+}
+
+impl<'a> Jobs<'a> {
+    fn new(
+        desk: &'a str,
+        recipients: &'a [String],
+        mail_domain: &str,
+        hold_until: Option<NaiveDateTime>,
+        reason: JobReason,
+        now: NaiveDateTime,
+    ) -> Self {
+        Self {
             desk,
-            recipient,
-            message_id: format!(
-                "<{}@{}>",
-                hex::encode(rand::random::<[u8; 16]>()),
-                mail_domain
-            ),
+            recipients,
+            message_ids: recipients
+                .iter()
+                .map(|_| {
+                    format!(
+                        "<{}@{}>",
+                        hex::encode(rand::random::<[u8; 16]>()),
+                        mail_domain
+                    )
+                })
+                .collect(),
             state: JobState::Pending,
-            attempts: 0,
             next_attempt_at: hold_until.unwrap_or(now),
             digest: hold_until.is_some(),
             created_at: now,
-            updated_at: now,
             reason,
-        })
-        .collect();
-    let n = crate::db_run!(conn, |conn| diesel::insert_into(outbox::table)
-        .values(&jobs)
-        .execute(conn))?;
-    Ok(n)
+        }
+    }
+
+    /// Stores the jobs for tip `tip_id`, on the caller's connection.
+    pub fn insert(&self, conn: &mut Conn<'_>, tip_id: TipId) -> QueryResult<usize> {
+        let rows: Vec<NewJob<'_>> = self
+            .recipients
+            .iter()
+            .zip(&self.message_ids)
+            .map(|(recipient, message_id)| NewJob {
+                tip_id,
+                desk: self.desk,
+                recipient,
+                message_id,
+                state: self.state,
+                attempts: 0,
+                next_attempt_at: self.next_attempt_at,
+                digest: self.digest,
+                created_at: self.created_at,
+                updated_at: self.created_at,
+                reason: self.reason,
+            })
+            .collect();
+        crate::db_run!(conn, |conn| diesel::insert_into(outbox::table)
+            .values(&rows)
+            .execute(conn))
+    }
 }
 
 /// A claimed job with what its email needs. Carries the tip's text only

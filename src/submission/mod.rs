@@ -3,6 +3,8 @@
 
 pub mod case;
 pub mod input;
+#[cfg(feature = "postgres")]
+mod pg;
 pub mod rate_limit;
 pub mod routes;
 pub mod routing;
@@ -15,7 +17,8 @@ use crate::attachments::{self, AttachmentError, Prepared, Upload};
 use crate::config::Settings;
 use crate::db::schema::tips;
 use crate::db::{locks, Conn, DbError};
-use crate::domain::{Sensitive, TipId, TipKind, TipReference, TipStatus};
+use crate::domain::{CaseId, Receipt, Sensitive, TipId, TipKind, TipReference, TipStatus};
+use crate::follow_up::receipts::{self, ReceiptHash};
 use crate::notifications::outbox;
 use crate::ops::Metrics;
 use crate::privacy::SealingKeys;
@@ -310,18 +313,16 @@ pub fn store(
                 tracing::info!("resent submission answered with the stored tip");
                 return Ok(Stored {
                     reference: TipReference::from_stored(first),
-                    receipt: crate::follow_up::receipts::issue(conn, hmac_keys, id)?,
+                    receipt: receipts::issue(conn, hmac_keys, id)?,
                 });
             }
             let case_id = case::case_for(conn, &settings.triage, &article.id, desk_key, &sketch)?;
-            let tip_id: TipId = crate::db_run!(conn, |conn| diesel::insert_into(tips::table)
-                .values((&row, tips::case_id.eq(case_id)))
-                .returning(tips::id)
-                .get_result(conn))?;
-            attachments::store(conn, sealing_keys, tip_id, reference.as_str(), files)?;
+            // The article's tips of the last ten minutes, this one
+            // included (counted before it is stored, so that it can be
+            // stored in one statement with its jobs).
             let limit = i64::from(settings.limits.article_surge_per_10min);
             let recent = if limit > 0 {
-                surge_count(conn, &article.id, now, limit + 2)?
+                surge_count(conn, &article.id, now, limit + 1)? + 1
             } else {
                 0
             };
@@ -329,8 +330,16 @@ pub fn store(
             if limit > 0 && recent == limit + 1 {
                 tracing::warn!(article = %article.id, "article in surge: its notifications become digests");
             }
-            outbox::enqueue_tip(conn, tip_id, desk_key, &desk.emails, mail_domain, hold)?;
-            let receipt = crate::follow_up::receipts::issue(conn, hmac_keys, tip_id)?;
+            let jobs = outbox::tip_jobs(desk_key, &desk.emails, mail_domain, hold);
+            let receipt = Receipt::generate();
+            let tip_id = insert_tip(
+                conn,
+                &row,
+                case_id,
+                &jobs,
+                &ReceiptHash::of(hmac_keys, &receipt),
+            )?;
+            attachments::store(conn, sealing_keys, tip_id, reference.as_str(), files)?;
             Ok::<_, diesel::result::Error>(Stored {
                 reference: reference.clone(),
                 receipt,
@@ -345,6 +354,29 @@ pub fn store(
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// Stores the tip's row, in case `case_id` (`None`: a case of its own),
+/// with its notification `jobs` and its receipt (kept as `receipt`): one
+/// statement on PostgreSQL (see [`pg`]), three on SQLite.
+fn insert_tip(
+    conn: &mut Conn<'_>,
+    row: &NewTip<'_>,
+    case_id: Option<CaseId>,
+    jobs: &outbox::Jobs<'_>,
+    receipt: &ReceiptHash,
+) -> diesel::QueryResult<TipId> {
+    let tip = diesel::insert_into(tips::table)
+        .values((row, tips::case_id.eq(case_id)))
+        .returning(tips::id);
+    #[cfg(feature = "postgres")]
+    if let Conn::Pg(c) = conn {
+        return pg::TipWithJobs { tip, jobs, receipt }.get_result(&mut **c);
+    }
+    let tip_id: TipId = crate::db_run!(conn, |conn| tip.get_result(conn))?;
+    jobs.insert(conn, tip_id)?;
+    receipts::store(conn, receipt, tip_id)?;
+    Ok(tip_id)
 }
 
 /// A keyed hash of what makes two submissions the same tip: the article,
@@ -384,7 +416,8 @@ fn fingerprint(keys: &HmacKeys, submission: &Submission, resend: &ResendProof) -
     hex::encode(hmac_sha256(keys.fingerprint(), &parts))
 }
 
-/// Tips this article drew in the last ten minutes (this one included),
+/// Tips this article drew in the last ten minutes (stored ones: the
+/// caller adds its own),
 /// counted up to `cap`: past the surge threshold the exact figure changes
 /// nothing, and counting every tip of a viral article inside each
 /// submission's write transaction made every submission slower than the
