@@ -20,6 +20,12 @@ use crate::ops::Metrics;
 
 /// Jobs claimed at once.
 const BATCH: i64 = 100;
+/// The shortest time between two heartbeats. The loop runs once per
+/// wake-up, and a busy instance wakes it for every tip: beating each time
+/// was a committed (so flushed) write per pass, hundreds a second. Far
+/// below any `ops.worker_stale_seconds`, and below `notify.poll_seconds`,
+/// so an idle worker still beats on every pass.
+const BEAT_EVERY: Duration = Duration::from_millis(250);
 /// Jobs one digest may gather: everything waiting for the address during
 /// any realistic flood, so a flood drains in one email per window.
 const DIGEST_MAX: i64 = 50_000;
@@ -87,8 +93,12 @@ impl Worker {
         tracing::info!(worker = %self.id, "notification worker started");
         super::wake::listen(&self.pool, self.wake.clone());
         let mut failures: u32 = 0;
+        let mut beaten: Option<Instant> = None;
         loop {
-            self.beat().await;
+            if beaten.is_none_or(|at| at.elapsed() >= BEAT_EVERY) {
+                self.beat().await;
+                beaten = Some(Instant::now());
+            }
             self.mailer.retire_idle(super::smtp::RETIRE_AFTER).await;
             match self.pass().await {
                 Ok(p) if p.claimed > 0 => failures = 0,
