@@ -72,6 +72,10 @@ pub const TARGETS: &[Target] = &[
         name: "photo_metadata",
         run: photo_metadata,
     },
+    Target {
+        name: "heif_metadata",
+        run: heif_metadata,
+    },
 ];
 
 /// The target called `name`.
@@ -341,6 +345,22 @@ fn photo_metadata(data: &[u8]) {
         if let Ok(exif) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&out)) {
             assert!(
                 exif.fields().len() <= 1,
+                "EXIF beyond the orientation was left"
+            );
+        }
+    }
+}
+
+/// A HEIC/HEIF photo's EXIF and XMP overwritten in place
+/// (`attachments::heif`): whatever comes out is as long as what went in
+/// (nothing moved) and carries no EXIF but the orientation.
+fn heif_metadata(data: &[u8]) {
+    use crate::domain::FileType;
+    if let Ok(Some(out)) = crate::attachments::strip::strip(FileType::Heif, data) {
+        assert_eq!(out.len(), data.len(), "something moved");
+        if let Ok(exif) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&out)) {
+            assert!(
+                exif.fields().all(|f| f.tag == exif::Tag::Orientation),
                 "EXIF beyond the orientation was left"
             );
         }

@@ -20,6 +20,7 @@
 //! stay in clear (the store budget and the tip page need them).
 
 pub mod cipher;
+pub mod heif;
 pub mod multipart;
 pub mod name;
 pub mod sniff;
@@ -236,8 +237,9 @@ pub enum AttachmentError {
     /// A photo whose metadata was to be removed but which (or whose EXIF
     /// block) is damaged (422; `strip::StripError`).
     Damaged { file: String },
-    /// A photo whose metadata was to be removed, of a kind whose metadata
-    /// tipdesk cannot remove safely (HEIC/HEIF, 422; `strip::cannot_strip`).
+    /// A photo whose metadata was to be removed, laid out in a way whose
+    /// metadata tipdesk cannot remove safely (a HEIC/HEIF image sequence
+    /// or maker's layout, 422; `strip::StripError::Unsupported`).
     MetadataStays { file: String },
     /// The store-wide budget `max_store_bytes` is spent (503).
     StoreFull,
@@ -329,29 +331,20 @@ pub fn check(
 /// Applies the reader's choice about a checked file's metadata: a photo
 /// loses its EXIF, XMP, IPTC and comments (`strip`) unless `keep`;
 /// documents stay as sent; a photo whose metadata tipdesk cannot remove
-/// (HEIC/HEIF) is taken only when the reader keeps it. A stripped photo is
-/// sealed anew, under a new key (its size and SHA-256 are the stripped
-/// file's).
+/// (a HEIF layout `attachments::heif` does not clean) is taken only when
+/// the reader keeps it. A stripped photo is sealed anew, under a new key
+/// (its size and SHA-256 are the stripped file's).
 ///
 /// # Errors
 /// `Ok(Err(`[`AttachmentError::Damaged`]`))` for a photo too damaged to
 /// strip; `Ok(Err(`[`AttachmentError::MetadataStays`]`))` for a HEIC/HEIF
-/// photo whose metadata was to be removed; `Err` when the sealed copy could
+/// photo whose metadata was to be removed but cannot be; `Err` when the sealed copy could
 /// not be read back or the new one written (the temporary file's storage
 /// failed).
 pub fn apply_metadata_choice(
     mut upload: Upload,
     keep: bool,
 ) -> io::Result<Result<Upload, AttachmentError>> {
-    if strip::cannot_strip(upload.file_type) {
-        if keep {
-            upload.metadata = Metadata::Kept;
-            return Ok(Ok(upload));
-        }
-        return Ok(Err(AttachmentError::MetadataStays {
-            file: name::quoted(upload.name.as_str()),
-        }));
-    }
     if !strip::strippable(upload.file_type) {
         upload.metadata = Metadata::AsSent;
         return Ok(Ok(upload));
@@ -369,6 +362,9 @@ pub fn apply_metadata_choice(
             Ok(Ok(upload))
         }
         Ok(None) => Ok(Ok(upload)),
+        Err(strip::StripError::Unsupported) => Ok(Err(AttachmentError::MetadataStays {
+            file: name::quoted(upload.name.as_str()),
+        })),
         Err(_) => Ok(Err(AttachmentError::Damaged {
             file: name::quoted(upload.name.as_str()),
         })),

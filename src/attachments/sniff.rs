@@ -11,12 +11,27 @@
 //! records of one width, a PDF carries no ZIP — run on each piece as it
 //! passes, keeping only a few bytes across pieces. [`file_type`] and
 //! [`is_polyglot`] say the same of a whole file in memory.
+//!
+//! An office document is a ZIP archive; `infer` tells which by the names
+//! of the entries it finds in the head, which an archive whose first
+//! entries are large (a picture before the text) does not show. What
+//! `infer` calls a plain ZIP is therefore looked up by the names in its
+//! central directory, at the archive's end: the last [`ZIP_TAIL`] bytes of
+//! a file that starts as a ZIP are kept while it arrives, and the `zip`
+//! crate reads the directory from them ([`office_by_entries`]).
+
+use std::io::Read;
 
 use crate::domain::FileType;
 
 /// Bytes from a file's start in which its magic numbers are looked for
 /// (kept in memory while it is received: one MiB per file at most).
 pub const HEAD: usize = 1024 * 1024;
+
+/// Bytes from the end of a file that starts as a ZIP archive kept while
+/// it is received (one MiB per such file at most): its central directory
+/// (an entry's record is 46 bytes and its name) and end record.
+pub const ZIP_TAIL: usize = 1024 * 1024;
 
 /// Where a ZIP-based document must hold no PDF header: PDF readers look
 /// for one this far into a file.
@@ -25,9 +40,107 @@ const PDF_HEADER_REACH: usize = 1024;
 /// The type of `content`, or `None` for one tipdesk does not take.
 pub fn file_type(content: &[u8]) -> Option<FileType> {
     if let Some(t) = infer::get(content) {
-        return known(t.extension());
+        let tail = &content[content.len().saturating_sub(ZIP_TAIL)..];
+        let head = &content[..content.len().min(HEAD)];
+        return by_infer(t.extension(), head, tail, content.len() as u64);
     }
     text_type(content)
+}
+
+/// The type `infer` found as `extension` in the file's `head`, or, for
+/// what it calls a plain ZIP, the office document its entries say it is.
+fn by_infer(extension: &str, head: &[u8], tail: &[u8], len: u64) -> Option<FileType> {
+    match extension {
+        "zip" => office_by_entries(head, tail, len),
+        other => known(other),
+    }
+}
+
+/// The office document a ZIP archive of `len` bytes is, by the names of
+/// its entries (ECMA-376 Part 2: `[Content_Types].xml` and the main
+/// part's folder; OpenDocument 1.3 Part 2 §3.3: the `mimetype` entry,
+/// first and stored, so within `head`), read by the `zip` crate from its
+/// first bytes (`head`) and last (`tail`); `None` for any other archive,
+/// or one whose directory is not within `tail`.
+pub fn office_by_entries(head: &[u8], tail: &[u8], len: u64) -> Option<FileType> {
+    let mut zip = zip::ZipArchive::new(Sparse::new(head, tail, len)).ok()?;
+    let names: Vec<String> = zip.file_names().map(str::to_owned).collect();
+    let has = |name: &str| names.iter().any(|n| n == name);
+    let under = |folder: &str| names.iter().any(|n| n.starts_with(folder));
+    if has("[Content_Types].xml") {
+        return if under("word/") {
+            Some(FileType::Docx)
+        } else if under("xl/") {
+            Some(FileType::Xlsx)
+        } else if under("ppt/") {
+            Some(FileType::Pptx)
+        } else {
+            None
+        };
+    }
+    let mut mimetype = String::new();
+    zip.by_name("mimetype")
+        .ok()?
+        .take(128)
+        .read_to_string(&mut mimetype)
+        .ok()?;
+    match mimetype.trim() {
+        "application/vnd.oasis.opendocument.text" => Some(FileType::Odt),
+        "application/vnd.oasis.opendocument.spreadsheet" => Some(FileType::Ods),
+        _ => None,
+    }
+}
+
+/// A file of `len` bytes of which only the first (`head`) and the last
+/// (`tail`) are at hand, read and sought as the whole: reading anywhere
+/// else fails, so the `zip` crate can use what it needs of the two or
+/// give up, never guess.
+struct Sparse<'a> {
+    head: &'a [u8],
+    tail: &'a [u8],
+    len: u64,
+    at: u64,
+}
+
+impl<'a> Sparse<'a> {
+    fn new(head: &'a [u8], tail: &'a [u8], len: u64) -> Self {
+        Self {
+            head,
+            tail,
+            len,
+            at: 0,
+        }
+    }
+}
+
+impl std::io::Read for Sparse<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let tail_start = self.len - self.tail.len() as u64;
+        let available = if self.at < self.head.len() as u64 {
+            &self.head[usize::try_from(self.at).unwrap_or(usize::MAX)..]
+        } else if self.at >= tail_start {
+            let from = usize::try_from(self.at - tail_start).unwrap_or(usize::MAX);
+            self.tail.get(from..).unwrap_or_default()
+        } else {
+            return Err(std::io::Error::other("not within the head or the tail"));
+        };
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Sparse<'_> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let at = match to {
+            std::io::SeekFrom::Start(n) => Some(n),
+            std::io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            std::io::SeekFrom::Current(d) => self.at.checked_add_signed(d),
+        };
+        self.at = at.ok_or_else(|| std::io::Error::other("seek before the start"))?;
+        Ok(self.at)
+    }
 }
 
 /// The type tipdesk takes that `infer` calls by `extension`.
@@ -120,6 +233,11 @@ pub struct Sniffed {
 /// `csv` does from a reader).
 pub struct Sniffer {
     head: Vec<u8>,
+    /// Bytes received so far.
+    len: u64,
+    /// The last [`ZIP_TAIL`] bytes (to twice that, trimmed in bulk) of a
+    /// file whose head is a ZIP archive's.
+    zip_tail: Vec<u8>,
     /// The last bytes seen, so that a ZIP signature split across two
     /// pieces is still found.
     tail: Vec<u8>,
@@ -151,6 +269,8 @@ impl Sniffer {
     pub fn new() -> Self {
         Self {
             head: Vec::new(),
+            len: 0,
+            zip_tail: Vec::new(),
             tail: Vec::new(),
             zip_signature: false,
             text: Some(TextSniffer {
@@ -169,6 +289,19 @@ impl Sniffer {
     pub fn push(&mut self, bytes: &[u8]) {
         let room = HEAD.saturating_sub(self.head.len());
         self.head.extend_from_slice(&bytes[..room.min(bytes.len())]);
+        self.len += bytes.len() as u64;
+        if self.head.starts_with(b"PK\x03\x04") {
+            // The kept bytes stay one run up to the end: a piece longer
+            // than the tail replaces it.
+            if bytes.len() >= ZIP_TAIL {
+                self.zip_tail.clear();
+            }
+            let piece = &bytes[bytes.len().saturating_sub(ZIP_TAIL)..];
+            self.zip_tail.extend_from_slice(piece);
+            if self.zip_tail.len() > 2 * ZIP_TAIL {
+                self.zip_tail.drain(..self.zip_tail.len() - ZIP_TAIL);
+            }
+        }
         if !self.zip_signature {
             let mut edge = self.tail.clone();
             edge.extend_from_slice(&bytes[..bytes.len().min(3)]);
@@ -186,8 +319,9 @@ impl Sniffer {
 
     /// What the file is, once every byte has been pushed.
     pub fn finish(self) -> Sniffed {
+        let tail = &self.zip_tail[self.zip_tail.len().saturating_sub(ZIP_TAIL)..];
         let file_type = match infer::get(&self.head) {
-            Some(t) => known(t.extension()),
+            Some(t) => by_infer(t.extension(), &self.head, tail, self.len),
             None => self.text.and_then(TextSniffer::finish),
         };
         let polyglot = match file_type {
@@ -362,6 +496,58 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// An OOXML package (ECMA-376 Part 2) whose first entry, a thumbnail
+    /// of `first` bytes, is stored before its content types and `main`
+    /// part, as some writers lay them out.
+    fn office(first: usize, main: &str) -> Vec<u8> {
+        use std::io::Write;
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file("docProps/thumbnail.jpeg", stored).unwrap();
+        let picture: Vec<u8> = (0..first).map(|i| (i * 7 % 251) as u8).collect();
+        zip.write_all(&picture).unwrap();
+        zip.start_file("[Content_Types].xml", stored).unwrap();
+        zip.write_all(b"<?xml version=\"1.0\"?><Types/>").unwrap();
+        zip.start_file(main, stored).unwrap();
+        zip.write_all(b"<?xml version=\"1.0\"?><document/>")
+            .unwrap();
+        zip.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn office_documents_are_told_however_large_their_first_entry() {
+        for (main, expected) in [
+            ("word/document.xml", FileType::Docx),
+            ("xl/workbook.xml", FileType::Xlsx),
+            ("ppt/presentation.xml", FileType::Pptx),
+        ] {
+            for first in [10, HEAD + 1, 3 * HEAD] {
+                let file = office(first, main);
+                if first > HEAD {
+                    let seen = infer::get(&file[..HEAD]).map(|t| t.extension());
+                    assert_eq!(seen, Some("zip"), "infer alone cannot tell");
+                }
+                assert_eq!(
+                    file_type(&file),
+                    Some(expected),
+                    "{main} after {first} bytes"
+                );
+                for piece in [1000, 64 * 1024, usize::MAX] {
+                    let sniffed = sniffed_in_pieces(&file, piece);
+                    assert_eq!(sniffed, sniffed_whole(&file), "{main}, pieces of {piece}");
+                }
+            }
+        }
+        // Any other archive is still refused.
+        let mut other = office(HEAD + 1, "docs/readme.xml");
+        assert_eq!(file_type(&other), None);
+        // A directory the tail does not reach is not guessed at.
+        let cut = other.len() - 100;
+        other.truncate(cut);
+        assert_eq!(file_type(&other), None);
     }
 
     proptest::proptest! {

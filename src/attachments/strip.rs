@@ -27,14 +27,11 @@
 //! scans. This one walk is written here because no crate exposes it:
 //! `img-parts` deliberately treats the run as opaque.
 //!
-//! HEIC/HEIF: no crate rewrites its boxes (EXIF and XMP are items whose
-//! places `iloc` records; dropping them means rewriting `iinf`, `iloc`,
-//! `iref` and every offset into `mdat`) without re-encoding the image, and
-//! hand-writing that for a format this intricate is a risk to the photo
-//! and to the reader. So tipdesk does not pretend: a HEIC/HEIF photo is
-//! refused (422, naming it) while the reader asks for metadata to be
-//! removed, and taken as sent, marked `Kept`, once they untick the box —
-//! the form says so before sending ([`cannot_strip`]).
+//! HEIC/HEIF: its EXIF and XMP are items of the `meta` box, overwritten
+//! in place by [`super::heif`] (no offset moves, no pixel is touched);
+//! a HEIF file laid out in a way that module cannot vouch for (an image
+//! sequence, a maker's own boxes) is [`StripError::Unsupported`], taken
+//! only when the reader keeps its metadata.
 
 use img_parts::jpeg::{markers, Jpeg, JpegSegment};
 use img_parts::png::Png;
@@ -54,34 +51,33 @@ pub enum StripError {
     /// kept, and a photo shown the wrong way up misleads the desk.
     #[error("the image's EXIF block is damaged")]
     BadExif,
+    /// A HEIF file laid out in a way whose metadata tipdesk cannot
+    /// remove safely (see `attachments::heif`).
+    #[error("the image's metadata cannot be removed safely")]
+    Unsupported,
 }
 
 /// Whether tipdesk removes metadata from files of `file_type`.
 pub fn strippable(file_type: FileType) -> bool {
     matches!(
         file_type,
-        FileType::Jpeg | FileType::Png | FileType::Webp | FileType::Gif
+        FileType::Jpeg | FileType::Png | FileType::Webp | FileType::Gif | FileType::Heif
     )
 }
 
-/// Photos whose metadata tipdesk cannot remove safely (see the module
-/// doc): taken only when the reader chooses to keep it.
-pub fn cannot_strip(file_type: FileType) -> bool {
-    file_type == FileType::Heif
-}
-
 /// `content` without its identifying metadata, or `None` for a type whose
-/// metadata tipdesk does not remove (documents, HEIF).
+/// metadata tipdesk does not remove (documents).
 ///
 /// # Errors
 /// [`StripError`] when the photo cannot be read well enough to strip it.
 pub fn strip(file_type: FileType, content: &[u8]) -> Result<Option<Vec<u8>>, StripError> {
-    let bytes = Bytes::copy_from_slice(content);
+    let bytes = || Bytes::copy_from_slice(content);
     let out = match file_type {
-        FileType::Jpeg => strip_jpeg(bytes)?,
-        FileType::Png => strip_png(bytes)?,
-        FileType::Webp => strip_webp(bytes)?,
+        FileType::Jpeg => strip_jpeg(bytes())?,
+        FileType::Png => strip_png(bytes())?,
+        FileType::Webp => strip_webp(bytes())?,
         FileType::Gif => strip_gif(content)?,
+        FileType::Heif => super::heif::strip(content)?,
         _ => return Ok(None),
     };
     // What an EXIF reader still finds must be the orientation at most.
@@ -242,7 +238,7 @@ fn strip_gif(content: &[u8]) -> Result<Vec<u8>, StripError> {
 }
 
 /// The EXIF orientation (TIFF tag 0x0112) when it is not the default 1.
-fn orientation(exif: Option<Bytes>) -> Result<Option<u16>, StripError> {
+pub(super) fn orientation(exif: Option<Bytes>) -> Result<Option<u16>, StripError> {
     let Some(exif) = exif else {
         return Ok(None);
     };
@@ -260,7 +256,7 @@ fn orientation(exif: Option<Bytes>) -> Result<Option<u16>, StripError> {
 /// An EXIF block (TIFF, big-endian, as `img-parts` wants it: without the
 /// `Exif\0\0` prefix) with one entry, the orientation (TIFF 6.0 §8,
 /// EXIF 2.32 §4.6.4).
-fn orientation_only(orientation: u16) -> Bytes {
+pub(super) fn orientation_only(orientation: u16) -> Bytes {
     let mut b = Vec::with_capacity(26);
     b.extend_from_slice(b"MM\0\x2A"); // big-endian TIFF
     b.extend_from_slice(&8u32.to_be_bytes()); // IFD0 right after the header
