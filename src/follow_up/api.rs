@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::submission::routes::{attachment_refused, ApiBody};
 use crate::submission::AcceptError;
 use crate::submission::FieldErrors;
-use crate::web::form::{self, FormError};
+use crate::web::form;
 use crate::web::json::UniqueJson;
 use crate::web::{Format, WebError};
 
@@ -56,7 +56,21 @@ struct TipJson<'a> {
     article: ArticleJson<'a>,
     status: &'static str,
     published_url: Option<&'a str>,
+    /// The files the reader sent with the tip; left out when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<FileJson<'a>>,
     messages: Vec<MessageJson<'a>>,
+}
+
+impl<'a> From<&'a crate::attachments::Listed> for FileJson<'a> {
+    fn from(f: &'a crate::attachments::Listed) -> Self {
+        Self {
+            name: f.name.as_str(),
+            file_type: f.file_type.as_str(),
+            size: f.size,
+            metadata: f.metadata.as_str(),
+        }
+    }
 }
 
 impl<'a> From<&'a ReaderTip> for TipJson<'a> {
@@ -70,6 +84,7 @@ impl<'a> From<&'a ReaderTip> for TipJson<'a> {
             },
             status: tip.status.as_str(),
             published_url: tip.published_url.as_deref(),
+            attachments: tip.tip_files().map(FileJson::from).collect(),
             messages: tip
                 .messages
                 .iter()
@@ -77,15 +92,7 @@ impl<'a> From<&'a ReaderTip> for TipJson<'a> {
                     from: m.author.as_str(),
                     at: m.at.and_utc().to_rfc3339_opts(SecondsFormat::Secs, true),
                     text: &m.text,
-                    attachments: tip
-                        .files_of(m.seq)
-                        .map(|f| FileJson {
-                            name: f.name.as_str(),
-                            file_type: f.file_type.as_str(),
-                            size: f.size,
-                            metadata: f.metadata.as_str(),
-                        })
-                        .collect(),
+                    attachments: tip.files_of(m.seq).map(FileJson::from).collect(),
                 })
                 .collect(),
         }
@@ -218,19 +225,7 @@ pub async fn reply_json(
         ApiBody::Multipart(posted) => {
             let parts: ReplyParts = match form::parse_form(&posted.urlencoded()) {
                 Ok(parts) => parts,
-                Err(FormError::Duplicate(field)) => {
-                    return Err(error(
-                        StatusCode::BAD_REQUEST,
-                        "duplicate_field",
-                        Msg::new("error-form-duplicate").text("field", field),
-                    ))
-                }
-                Err(FormError::Malformed) => {
-                    return Err(WebError::bad_request(
-                        Format::Json,
-                        Msg::new("error-form-malformed"),
-                    ))
-                }
+                Err(e) => return Err(e.into_web_as(Format::Json)),
             };
             (parts.receipt, parts.message, posted.files)
         }

@@ -393,12 +393,17 @@ pub struct ReaderTip {
     pub published_url: Option<String>,
     pub article: ArticleRef,
     pub messages: Vec<Message>,
-    /// The files the reader sent with their follow-up messages (each
-    /// names its message by `message_seq`); not those sent with the tip.
+    /// The files the reader sent: with the tip (`message_seq` `None`) and
+    /// with their follow-up messages (each names its message).
     pub files: Vec<crate::attachments::Listed>,
 }
 
 impl ReaderTip {
+    /// The files that came with the tip itself.
+    pub fn tip_files(&self) -> impl Iterator<Item = &crate::attachments::Listed> {
+        self.files.iter().filter(|f| f.message_seq.is_none())
+    }
+
     /// The files that came with message `seq`.
     pub fn files_of(&self, seq: i32) -> impl Iterator<Item = &crate::attachments::Listed> {
         self.files
@@ -447,10 +452,7 @@ pub fn reader_tip(
     // A file the ring cannot open is left out (and logged), as a message
     // is shown as unreadable: the rest of the conversation still shows.
     let files = match crate::attachments::list(conn, ring, tip_id, &reference) {
-        Ok(files) => files
-            .into_iter()
-            .filter(|f| f.message_seq.is_some())
-            .collect(),
+        Ok(files) => files,
         Err(crate::attachments::ReadError::Db(e)) => return Err(e),
         Err(e) => {
             tracing::error!(error = %e, "cannot open the files of a conversation");

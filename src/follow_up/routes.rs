@@ -87,6 +87,17 @@ struct OpenPage<'a> {
     /// back inside the receipt form, so it reaches the tip's box when the
     /// reader opens it again.
     unsent: Option<&'a str>,
+    /// Files came with that message: the browser did not keep them, so
+    /// the reader is told to choose them again.
+    files_again: bool,
+}
+
+/// What a refused message leaves unsent, given back on the receipt
+/// form: the reader's words, and whether files had been chosen.
+#[derive(Clone, Copy, Default)]
+struct Unsent<'a> {
+    text: Option<&'a str>,
+    files: bool,
 }
 
 impl OpenPage<'_> {
@@ -101,9 +112,30 @@ struct Shown {
     from_desk: bool,
     at: String,
     text: String,
-    /// The files the reader sent with it: name, and what was done to
-    /// their metadata, in the reader's words.
-    files: Vec<(String, String)>,
+    /// The files the reader sent with it.
+    files: Vec<ShownFile>,
+}
+
+/// A file the reader sent, as they see it listed (never downloadable
+/// here: the receipt page shows what was stored, not the content).
+struct ShownFile {
+    name: String,
+    /// Its size, in the reader's words and digits.
+    size: String,
+    /// What was done to its metadata, in the reader's words.
+    done: String,
+}
+
+impl ShownFile {
+    fn new(l: Locale, f: &crate::attachments::Listed) -> Self {
+        Self {
+            name: f.name.as_str().to_owned(),
+            size: l.msg(
+                &Msg::new("follow-up-file-size").number("kb", f.size.unsigned_abs().div_ceil(1000)),
+            ),
+            done: l.t(&format!("follow-up-file-{}", f.metadata.as_str())),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -116,6 +148,8 @@ struct TipPage<'a> {
     embed: bool,
     tip: &'a ReaderTip,
     sent: String,
+    /// The files sent with the tip itself.
+    tip_files: Vec<ShownFile>,
     messages: Vec<Shown>,
     receipt: String,
     action: String,
@@ -169,7 +203,7 @@ fn open_page(
     status: StatusCode,
     notice: Option<Msg>,
     error: Option<Msg>,
-    unsent: Option<&str>,
+    unsent: Unsent<'_>,
 ) -> HttpResponse {
     let l = i18n::current();
     html_no_store(
@@ -181,7 +215,10 @@ fn open_page(
             action: Layout::with_lang(layout.open_path()),
             notice: notice.map(|m| l.msg(&m)),
             error: error.map(|m| l.msg(&m)),
-            unsent: unsent.filter(|t| !crate::domain::graphemes::is_blank(t)),
+            unsent: unsent
+                .text
+                .filter(|t| !crate::domain::graphemes::is_blank(t)),
+            files_again: unsent.files,
         },
     )
 }
@@ -243,13 +280,7 @@ fn tip_page(
             from_desk: m.author == Author::Desk,
             at: when(l, m.at),
             text: m.text.clone(),
-            files: tip
-                .files_of(m.seq)
-                .map(|f| {
-                    let done = l.t(&format!("follow-up-file-{}", f.metadata.as_str()));
-                    (f.name.as_str().to_owned(), done)
-                })
-                .collect(),
+            files: tip.files_of(m.seq).map(|f| ShownFile::new(l, f)).collect(),
         })
         .collect();
     let files = &state.settings.attachments;
@@ -263,6 +294,7 @@ fn tip_page(
             embed: layout == Layout::Embed,
             tip,
             sent: when(l, tip.created_at),
+            tip_files: tip.tip_files().map(|f| ShownFile::new(l, f)).collect(),
             messages,
             receipt: receipt.grouped(),
             action: Layout::with_lang(layout.messages_path()),
@@ -281,7 +313,7 @@ fn tip_page(
 
 /// The same answer to every wrong receipt, and to a throttled client;
 /// `unsent` is what the reader wrote, given back (see [`OpenPage`]).
-fn refusal(layout: Layout, access: &Access, unsent: Option<&str>) -> HttpResponse {
+fn refusal(layout: Layout, access: &Access, unsent: Unsent<'_>) -> HttpResponse {
     match access {
         Access::Throttled { retry_after } => {
             let minutes = retry_after.div_ceil(60).max(1);
@@ -314,7 +346,7 @@ async fn open(
     req: &HttpRequest,
     layout: Layout,
     raw: Option<&str>,
-    unsent: Option<&str>,
+    unsent: Unsent<'_>,
 ) -> Result<Result<(ReaderTip, Receipt), HttpResponse>, WebError> {
     let raw = raw.unwrap_or("");
     if crate::domain::graphemes::is_blank(raw) {
@@ -339,12 +371,12 @@ async fn open(
 
 /// `GET /follow-up`
 pub async fn form_page() -> HttpResponse {
-    open_page(Layout::Page, StatusCode::OK, None, None, None)
+    open_page(Layout::Page, StatusCode::OK, None, None, Unsent::default())
 }
 
 /// `GET /embed/follow-up`
 pub async fn form_embed() -> HttpResponse {
-    open_page(Layout::Embed, StatusCode::OK, None, None, None)
+    open_page(Layout::Embed, StatusCode::OK, None, None, Unsent::default())
 }
 
 /// The receipt form's one field, and the words a refused message left
@@ -379,7 +411,10 @@ async fn show(
     layout: Layout,
     form: OpenPost,
 ) -> Result<HttpResponse, WebError> {
-    let kept = form.message.as_deref();
+    let kept = Unsent {
+        text: form.message.as_deref(),
+        files: false,
+    };
     Ok(
         match open(state, req, layout, form.receipt.as_deref(), kept).await? {
             Ok((tip, receipt)) => {
@@ -480,7 +515,10 @@ async fn reply(
         files,
         chosen,
     } = form;
-    let unsent = post.reply.message.as_deref();
+    let unsent = Unsent {
+        text: post.reply.message.as_deref(),
+        files: chosen,
+    };
     let (tip, receipt) = match open(state, req, layout, post.receipt.as_deref(), unsent).await? {
         Ok(opened) => opened,
         Err(refused) => return Ok(refused),
@@ -526,11 +564,15 @@ async fn reply(
         Err(AcceptError::Db(e)) => return Err(e.into()),
     };
     if replied == Replied::Gone {
-        return Ok(refusal(layout, &Access::Wrong, Some(text.as_str())));
+        let unsent = Unsent {
+            text: Some(text.as_str()),
+            files: chosen,
+        };
+        return Ok(refusal(layout, &Access::Wrong, unsent));
     }
     // The conversation as it now stands (unless the tip went meanwhile).
     match super::view(state, tip.id).await? {
         Some(now) => Ok(tip_page(state, layout, &now, &receipt, Reply::Sent)),
-        None => Ok(refusal(layout, &Access::Wrong, None)),
+        None => Ok(refusal(layout, &Access::Wrong, Unsent::default())),
     }
 }

@@ -806,20 +806,11 @@ pub async fn submit_json(
         ApiBody::Multipart(posted) => {
             let input = match form::parse_form::<FormPost>(&posted.urlencoded()) {
                 Ok(post) => post.into_parts().0,
-                Err(FormError::Duplicate(field)) => {
-                    super::refused(&state.metrics, "invalid");
-                    return Err(WebError::new(
-                        Format::Json,
-                        StatusCode::BAD_REQUEST,
-                        "duplicate_field",
-                        Msg::new("error-form-duplicate").text("field", field),
-                    ));
-                }
-                Err(FormError::Malformed) => {
-                    return Err(WebError::bad_request(
-                        Format::Json,
-                        Msg::new("error-form-malformed"),
-                    ))
+                Err(e) => {
+                    if matches!(e, FormError::Duplicate(_)) {
+                        super::refused(&state.metrics, "invalid");
+                    }
+                    return Err(e.into_web_as(Format::Json));
                 }
             };
             let uploads = posted.files.map_err(|refused| {

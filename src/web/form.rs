@@ -42,14 +42,22 @@ pub enum FormError {
 impl FormError {
     /// The 400 a person sees for a form they cannot fix on a page.
     pub fn into_web(self) -> WebError {
+        self.into_web_as(Format::Html)
+    }
+
+    /// The 400 for a form body that cannot be read, as a page or as the
+    /// API's JSON: `duplicate_field` naming the field sent twice, or
+    /// `bad_request` (`error-form-malformed`). The one place both the
+    /// pages and the API (multipart text parts included) get it from.
+    pub fn into_web_as(self, format: Format) -> WebError {
         match self {
-            Self::Duplicate(name) => WebError::bad_request(
-                Format::Html,
+            Self::Duplicate(name) => WebError::new(
+                format,
+                StatusCode::BAD_REQUEST,
+                "duplicate_field",
                 Msg::new("error-form-duplicate").text("field", name),
             ),
-            Self::Malformed => {
-                WebError::bad_request(Format::Html, Msg::new("error-form-malformed"))
-            }
+            Self::Malformed => WebError::bad_request(format, Msg::new("error-form-malformed")),
         }
     }
 }

@@ -6,7 +6,9 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::both_backends;
-use crate::helpers::{newsroom, signed_in, DeskClient, Page, TestApp, DEMO_ARTICLE, DESK_MESSAGE};
+use crate::helpers::{
+    created, newsroom, signed_in, DeskClient, Page, TestApp, DEMO_ARTICLE, DESK_MESSAGE,
+};
 use crate::smtp::SmtpServer;
 
 const API: &str = "/api/v1/articles/csto-extremist-groups-afghanistan/tips";
@@ -39,15 +41,11 @@ async fn a_pdf_round_trips_byte_for_byte(backend: Backend) {
     let app = newsroom(backend).await;
     app.leave_jobs_unsent();
     let file = pdf("bridge-plan-7f3a");
-    let res = app
-        .post_multipart(API, &tip_fields(), &[("план моста.pdf", file.clone())])
-        .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::CREATED,
-        "{}",
-        res.text().await.unwrap()
-    );
+    created(
+        app.post_multipart(API, &tip_fields(), &[("план моста.pdf", file.clone())])
+            .await,
+    )
+    .await;
     let tip = app.jobs()[0].tip_id;
 
     let editor = signed_in(&app, "ed@example.org", "editor", &["international"]).await;

@@ -37,12 +37,7 @@ async fn open_page(app: &TestApp, receipt: &str) -> reqwest::Response {
 }
 
 async fn read_json(app: &TestApp, receipt: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v1/follow-up"))
-        .json(&json!({ "receipt": receipt }))
-        .send()
-        .await
-        .unwrap()
+    app.open_receipt(&app.client, receipt).await
 }
 
 async fn write_json(app: &TestApp, receipt: &str, message: &str) -> reqwest::Response {
@@ -323,12 +318,7 @@ async fn wrong_receipts_are_indistinguishable_and_throttled(backend: Backend) {
         .local_address(Some("127.0.0.2".parse().unwrap()))
         .build()
         .unwrap();
-    let res = elsewhere
-        .post(app.url("/api/v1/follow-up"))
-        .json(&json!({ "receipt": receipt }))
-        .send()
-        .await
-        .unwrap();
+    let res = app.open_receipt(&elsewhere, &receipt).await;
     assert_eq!(res.status(), StatusCode::OK);
 
     // Counted for ops: the metric, and the queue page.
@@ -355,12 +345,7 @@ async fn a_surge_of_wrong_receipts_shows_on_the_ops_page(backend: Backend) {
             .local_address(Some(format!("127.0.0.{i}").parse().unwrap()))
             .build()
             .unwrap();
-        let res = client
-            .post(app.url("/api/v1/follow-up"))
-            .json(&json!({"receipt": "0000 0000 0000 0000 0000"}))
-            .send()
-            .await
-            .unwrap();
+        let res = app.open_receipt(&client, "0000 0000 0000 0000 0000").await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
     }
     let page = Page::of(ops.get("/ops/queue").await).await;

@@ -207,6 +207,18 @@ impl TestApp {
             .expect("POST json")
     }
 
+    /// Opens a tip's conversation with its receipt through the API
+    /// (`POST /api/v1/follow-up`), as `client` (another loopback address,
+    /// say); [`Self::client`] is the reader's usual one.
+    pub async fn open_receipt(&self, client: &reqwest::Client, receipt: &str) -> reqwest::Response {
+        client
+            .post(self.url("/api/v1/follow-up"))
+            .json(&serde_json::json!({ "receipt": receipt }))
+            .send()
+            .await
+            .expect("POST follow-up")
+    }
+
     /// Posts `text` fields and `files` (name, bytes) as
     /// `multipart/form-data`, the files as `attachments` parts.
     pub async fn post_multipart(
@@ -935,4 +947,17 @@ pub async fn signed_in(app: &TestApp, email: &str, role: &str, desks: &[&str]) -
         "login of {email}"
     );
     desk
+}
+
+/// `res`, once it is known to be 201 Created; otherwise the test fails
+/// showing the status and the body that came instead.
+pub async fn created(res: reqwest::Response) -> reqwest::Response {
+    if res.status() != reqwest::StatusCode::CREATED {
+        let status = res.status();
+        panic!(
+            "{status} instead of 201: {}",
+            res.text().await.unwrap_or_default()
+        );
+    }
+    res
 }

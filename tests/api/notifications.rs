@@ -7,7 +7,6 @@ use std::time::Duration;
 use crate::helpers::*;
 use crate::process::Running;
 use crate::smtp::{Reply, SmtpServer};
-use reqwest::StatusCode;
 use serde_json::json;
 
 const MESSAGE: &str = "The mayor's office confirmed the bridge closure to me by phone.";
@@ -26,13 +25,7 @@ async fn numbered_tips(app: &TestApp, n: usize) {
 }
 
 async fn tip(app: &TestApp, article: &str, body: serde_json::Value) {
-    let res = app.post_json(article, &body).await;
-    assert_eq!(
-        res.status(),
-        StatusCode::CREATED,
-        "{}",
-        res.text().await.unwrap()
-    );
+    created(app.post_json(article, &body).await).await;
 }
 
 fn add_articles(app: &TestApp, ids: &[&str]) {

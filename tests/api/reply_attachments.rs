@@ -49,13 +49,7 @@ async fn tip_with_receipt(app: &TestApp) -> (i64, String) {
 }
 
 async fn reader_view(app: &TestApp, receipt: &str) -> Value {
-    let res = app
-        .client
-        .post(app.url("/api/v1/follow-up"))
-        .json(&json!({ "receipt": receipt }))
-        .send()
-        .await
-        .unwrap();
+    let res = app.open_receipt(&app.client, receipt).await;
     assert_eq!(res.status(), StatusCode::OK);
     res.json().await.unwrap()
 }
@@ -75,19 +69,9 @@ async fn a_replys_files_reach_the_desk_with_the_reply(backend: Backend) {
     let photo = phone_photo();
     assert!(has_gps(&photo));
     let scan = pdf("notice-scan-51c2");
-    let res = app
-        .post_multipart(
-            MESSAGES,
-            &[("receipt", &receipt), ("message", REPLY)],
-            &[("notice.jpg", photo.clone()), ("scan.pdf", scan.clone())],
-        )
-        .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::CREATED,
-        "{}",
-        res.text().await.unwrap()
-    );
+    let files = [("notice.jpg", photo.clone()), ("scan.pdf", scan.clone())];
+    let fields = [("receipt", receipt.as_str()), ("message", REPLY)];
+    created(app.post_multipart(MESSAGES, &fields, &files).await).await;
 
     let view = reader_view(&app, &receipt).await;
     let files = &view["messages"][0]["attachments"];
@@ -320,8 +304,90 @@ async fn the_follow_up_page_sends_files_without_javascript(backend: Backend) {
     assert_eq!(stored_files(&app), 1, "the refused file was not kept");
 }
 
+/// The reader sees the files they sent with the tip itself too: on the
+/// API (`attachments` beside the messages) and on the page (name, size,
+/// what was done to each), with no way to download them.
+async fn the_reader_sees_the_files_sent_with_the_tip(backend: Backend) {
+    let app = newsroom(backend).await;
+    app.leave_jobs_unsent();
+    let files = [
+        ("notice.jpg", phone_photo()),
+        ("scan.pdf", pdf("tip-scan-0c1d")),
+    ];
+    let text = [("message", DESK_MESSAGE)];
+    let api = format!("/api/v1/articles/{DEMO_ARTICLE}/tips");
+    let sent: Value = created(app.post_multipart(&api, &text, &files).await)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let receipt = sent["receipt"].as_str().unwrap();
+
+    let view = reader_view(&app, receipt).await;
+    let listed = view["attachments"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{view}");
+    assert_eq!(listed[0]["name"], "notice.jpg");
+    assert_eq!(listed[0]["type"], "jpeg");
+    assert_eq!(listed[0]["metadata"], "removed");
+    assert_eq!(listed[1]["name"], "scan.pdf");
+    assert_eq!(listed[1]["metadata"], "as_sent");
+    assert_eq!(listed[1]["size"], files[1].1.len());
+    assert!(view["messages"][0].get("attachments").is_none());
+
+    let page = Page::of(app.post_form("/follow-up", &[("receipt", receipt)]).await).await;
+    assert_eq!(
+        page.texts("#tip-files .file-name"),
+        ["notice.jpg", "scan.pdf"]
+    );
+    // A few dozen bytes: 1 kB, as readers are told sizes.
+    assert_eq!(page.texts("#tip-files .file-size")[1], "1 kB");
+    assert_eq!(
+        page.texts("#tip-files .file-metadata"),
+        [
+            "location and camera details removed",
+            "stored exactly as you sent it"
+        ]
+    );
+    assert_eq!(page.count("#tip-files a"), 0, "nothing to download");
+}
+
+/// A reply with files whose receipt is refused: the receipt form comes
+/// back with the words kept and a note that the files must be chosen
+/// again (browsers do not keep them), in the reader's language.
+async fn a_refused_receipt_asks_for_the_files_again(backend: Backend) {
+    let app = newsroom(backend).await;
+    app.leave_jobs_unsent();
+    let wrong = "9999 8888 7777 6666 5555";
+    let text = [("receipt", wrong), ("message", REPLY)];
+    let files = [("scan.pdf", pdf("refused"))];
+    let page = Page::of(
+        app.post_multipart("/follow-up/messages", &text, &files)
+            .await,
+    )
+    .await;
+    assert_eq!(page.text("#unsent").as_deref(), Some(REPLY));
+    assert!(page
+        .text("#files-again")
+        .unwrap()
+        .starts_with("The files you chose were not sent"));
+    let persian = app
+        .post_multipart("/follow-up/messages?lang=fa", &text, &files)
+        .await;
+    let persian = Page::of(persian).await;
+    assert!(persian
+        .text("#files-again")
+        .unwrap()
+        .starts_with("فایل‌هایی که انتخاب کرده بودید"));
+    // Without files, no such note.
+    let page = Page::of(app.post_multipart("/follow-up/messages", &text, &[]).await).await;
+    assert!(page.text("#files-again").is_none());
+    assert_eq!(app.count_sql("SELECT count(*) AS n FROM attachments"), 0);
+}
+
 crate::both_backends!(
     a_replys_files_reach_the_desk_with_the_reply,
+    the_reader_sees_the_files_sent_with_the_tip,
+    a_refused_receipt_asks_for_the_files_again,
     a_replys_files_are_refused_as_a_tips_and_nothing_is_half_stored,
     the_follow_up_page_sends_files_without_javascript,
 );

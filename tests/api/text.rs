@@ -16,13 +16,7 @@ async fn admin(app: &TestApp) -> DeskClient {
 
 /// Sends a tip through the API; returns its id in the database.
 async fn tip(app: &TestApp, body: serde_json::Value) -> i64 {
-    let res = app.post_json(DEMO_ARTICLE, &body).await;
-    assert_eq!(
-        res.status(),
-        StatusCode::CREATED,
-        "{}",
-        res.text().await.unwrap()
-    );
+    created(app.post_json(DEMO_ARTICLE, &body).await).await;
     app.jobs().last().unwrap().tip_id
 }
 

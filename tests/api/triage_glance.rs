@@ -77,12 +77,7 @@ async fn rows_show_a_preview_the_language_and_badges(backend: Backend) {
             &[("attendance.pdf", pdf.to_vec())],
         )
         .await;
-    assert_eq!(
-        res.status(),
-        StatusCode::CREATED,
-        "{}",
-        res.text().await.unwrap()
-    );
+    created(res).await;
     let res = app
         .client
         .post(app.url("/api/v1/follow-up/messages"))

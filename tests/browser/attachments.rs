@@ -107,3 +107,121 @@ async fn a_reader_attaches_two_photos_to_a_persian_tip_and_the_editor_downloads_
     }
     browser.close().await;
 }
+
+/// Photographs the page at desktop and phone (390 px) width as
+/// `attachments-NAME-desktop` and `-phone`, checking that it does not
+/// stick out sideways on the phone.
+async fn photograph(browser: &Browser, name: &str) {
+    for (size, width, height) in [("desktop", 1200, 900), ("phone", 390, 844)] {
+        browser.resize(width, height).await;
+        let name = format!("attachments-{name}-{size}");
+        browser.assert_no_sideways_scroll(&name).await;
+        browser.screenshot(&name).await;
+    }
+    browser.resize(1200, 900).await;
+}
+
+/// Writes `text` to the desk and chooses the file at `path` in the
+/// reply's own file field, as a reader does (not sent yet).
+async fn write_with(browser: &Browser, text: &str, path: &str) {
+    browser.fill("#message", text).await;
+    browser
+        .find("#attachments")
+        .await
+        .send_keys(path)
+        .await
+        .expect("choose the file");
+}
+
+/// The follow-up page's file field, in each reader language: the files
+/// sent with the tip are listed (name, size, what was done to them), a
+/// reply carries a photo chosen in the page's own file field, and a reply
+/// whose receipt is then refused asks for the files again. Each step is
+/// photographed at desktop and phone width.
+#[tokio::test]
+async fn a_reader_adds_a_photo_to_a_reply_in_every_language() {
+    use tipdesk::i18n::{self, Msg};
+    let app = TestApp::spawn_with(Backend::Sqlite, |s| {
+        s.limits.min_fill_seconds = 1;
+        s.follow_up.failures_per_hour = std::num::NonZeroU32::new(1).unwrap();
+        s.follow_up.wrong_receipt_answer = std::time::Duration::ZERO;
+    })
+    .await;
+    app.leave_jobs_unsent();
+    let dir = tempfile::tempdir().unwrap();
+    let notice = dir.path().join("notice.jpg");
+    std::fs::write(&notice, photo(3, 4000)).unwrap();
+    let notice = notice.display().to_string();
+    let browser = Browser::start().await;
+    browser.resize(1200, 900).await;
+    for tag in ["en", "fa", "ps", "ru"] {
+        let l = i18n::catalog().get(tag).unwrap();
+        let files = [("passport.jpg", photo(1, 2500))];
+        let api = "/api/v1/articles/csto-extremist-groups-afghanistan/tips";
+        let res = app
+            .post_multipart(api, &[("message", DESK_MESSAGE)], &files)
+            .await;
+        let sent: serde_json::Value = created(res).await.json().await.unwrap();
+        let receipt = sent["receipt"].as_str().unwrap().to_owned();
+
+        browser
+            .goto(&app.url(&format!("/follow-up?lang={tag}")))
+            .await;
+        browser.fill("#receipt", &receipt).await;
+        browser
+            .click_and_wait("main form button[type=submit]")
+            .await;
+        assert_eq!(
+            browser.text_of("#tip-files .file-name").await,
+            "passport.jpg"
+        );
+        // 2,500 bytes of image data and 45 of structure: 3 kB.
+        let size = l.msg(&Msg::new("follow-up-file-size").number("kb", 3));
+        assert_eq!(browser.text_of("#tip-files .file-size").await, size);
+        assert_eq!(
+            browser.text_of("#tip-files .file-metadata").await,
+            l.t("follow-up-file-removed")
+        );
+        assert!(
+            !browser.exists("#tip-files a").await,
+            "no download for readers"
+        );
+        write_with(
+            &browser,
+            "Here is the notice, photographed on Tuesday.",
+            &notice,
+        )
+        .await;
+        photograph(&browser, &format!("reply-{tag}")).await;
+        browser
+            .click_and_wait("form.reply button[type=submit]")
+            .await;
+        assert_eq!(
+            browser.text_of("#follow-up-notice").await,
+            l.t("follow-up-sent")
+        );
+        assert_eq!(
+            browser.text_of(".from-reader .file-name").await,
+            "notice.jpg"
+        );
+        photograph(&browser, &format!("reply-sent-{tag}")).await;
+
+        // Someone on the same connection uses up its wrong receipts; the
+        // reader's next message, with a file, is refused and given back,
+        // with a word that the file must be chosen again.
+        let guess = app.open_receipt(&app.client, "1111 2222 3333 4444 5555");
+        assert_eq!(guess.await.status().as_u16(), 404);
+        write_with(&browser, "And the second page of the notice.", &notice).await;
+        browser
+            .click_and_wait("form.reply button[type=submit]")
+            .await;
+        assert_eq!(browser.text_of("h1").await, l.t("follow-up-heading"));
+        assert_eq!(
+            browser.text_of("#files-again").await,
+            l.t("follow-up-files-again")
+        );
+        photograph(&browser, &format!("reply-refused-{tag}")).await;
+        app.execute_sql("DELETE FROM receipt_failures");
+    }
+    browser.close().await;
+}
