@@ -160,7 +160,8 @@ for num, fmt_, what in (("8a", "csv", "CSV `GET /desk/tips/export.csv`"),
         f"{fmt(secs, ' s', 1)} for {fmt(rows_)} rows ({fmt(size / 1e6 if size else None, ' MB')})", "", "",
         "< 30 s, RSS < 100 MB", verdict(secs is not None and secs < 30, peak is not None and peak < 100,
                                         rows_ == meta["dash_tips"]), test)
-for num, name, engine in (("9a", "attach_sqlite", "SQLite"), ("9b", "attach_pg", "PostgreSQL")):
+for num, name, engine in (("9a", "attach_sqlite", "SQLite"), ("9b", "attach_pg", "PostgreSQL"),
+                          ("9c", "attach_photo_sqlite", "SQLite")):
     up, down = one("attach_up:" + name), one("attach_down:" + name)
     if not up:
         continue
@@ -173,8 +174,11 @@ for num, name, engine in (("9a", "attach_sqlite", "SQLite"), ("9b", "attach_pg",
                 f"SHA-256 checked)")
         hwm = max(hwm, down["hwm_kb"])
     cpu, _ = mon(name)
-    rows.append(f"| {num} | Attachments, {engine}: {up['concurrent']} uploads of {up['file_mib']} MiB at once "
-                f"(multipart API, {up['rounds']} round(s)), then their downloads | {txt} | | | "
+    what = ("JPEG photos with EXIF (GPS), metadata removed" if up.get("kind") == "jpeg"
+            else "uploads")
+    then = ", then their downloads" if down else ""
+    rows.append(f"| {num} | Attachments, {engine}: {up['concurrent']} {what} of {up['file_mib']} MiB at once "
+                f"(multipart API, {up['rounds']} round(s)){then} | {txt} | | | "
                 f"peak RSS < 150 MB | "
                 f"{verdict(hwm / 1024 < 150, up['ok'] == files, down is None or down['ok'] == down['files'])} | "
                 f"{cpu} | {fmt(hwm / 1024, ' MB', 1)} (VmHWM) |")

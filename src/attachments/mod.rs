@@ -354,9 +354,8 @@ pub fn apply_metadata_choice(
         return Ok(Ok(upload));
     }
     let content = upload.sealed.open_all()?;
-    match strip::strip(upload.file_type, &content) {
+    match strip::strip(upload.file_type, content) {
         Ok(Some(stripped)) => {
-            drop(content);
             upload.sealed = Sealed::whole(&stripped)?;
             upload.metadata = Metadata::Removed;
             Ok(Ok(upload))
@@ -369,6 +368,46 @@ pub fn apply_metadata_choice(
             file: name::quoted(upload.name.as_str()),
         })),
     }
+}
+
+/// Mebibytes of photos in memory being cleaned at once, in the whole
+/// process: each photo counts [`strip::peak_copies`] times its size. With
+/// the 20 MiB default `max_file_bytes` one large photo is cleaned at a
+/// time (a JPEG's 40 MiB), or several small ones; a photo larger than the
+/// budget alone takes all of it. Ten 20 MiB photos at once stay under
+/// 150 MB of RSS (BENCHMARKS.md, row 9c).
+pub const STRIP_BUDGET_MIB: u32 = 48;
+
+/// The budget of [`STRIP_BUDGET_MIB`], one permit a MiB.
+static STRIPPING: tokio::sync::Semaphore =
+    tokio::sync::Semaphore::const_new(STRIP_BUDGET_MIB as usize);
+
+/// [`apply_metadata_choice`], once the photo's share of the memory budget
+/// for cleaning ([`STRIP_BUDGET_MIB`]) is free: a reader whose photo
+/// would go past it waits for the photos before theirs, never fails.
+/// Files that are not cleaned (documents, a photo kept as taken) wait for
+/// nothing.
+///
+/// # Errors
+/// As [`apply_metadata_choice`].
+pub async fn apply_metadata_choice_in_turn(
+    upload: Upload,
+    keep: bool,
+) -> io::Result<Result<Upload, AttachmentError>> {
+    let _permit = if strip::strippable(upload.file_type) && !keep {
+        let bytes = upload
+            .size()
+            .saturating_mul(strip::peak_copies(upload.file_type));
+        let mib = u32::try_from(bytes.div_ceil(MIB)).unwrap_or(u32::MAX);
+        // Never closed, so a permit always comes.
+        STRIPPING
+            .acquire_many(mib.clamp(1, STRIP_BUDGET_MIB))
+            .await
+            .ok()
+    } else {
+        None
+    };
+    apply_metadata_choice(upload, keep)
 }
 
 /// A checked file ready to store in the tip's transaction: its content
@@ -836,5 +875,44 @@ pub fn reseal_all(conn: &mut Conn<'_>, ring: &SealingKeys) -> anyhow::Result<usi
             }
             Ok::<_, diesel::result::Error>(())
         })?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt;
+
+    use super::*;
+
+    /// The phone photo of the fuzzing seeds (EXIF with GPS), received.
+    fn photo(file_type: FileType) -> Upload {
+        let jpeg = &include_bytes!("../../fuzz/corpus/photo_metadata/jpeg_with_gps")[1..];
+        let mut incoming = Incoming::new();
+        incoming.push(jpeg).unwrap();
+        Upload {
+            name: FileName::parse("photo.jpg").unwrap(),
+            file_type,
+            metadata: Metadata::AsSent,
+            sealed: incoming.finish().unwrap().sealed,
+        }
+    }
+
+    #[test]
+    fn a_photo_waits_for_its_share_of_the_memory_budget_and_nothing_else_does() {
+        let held = STRIPPING.try_acquire_many(STRIP_BUDGET_MIB).unwrap();
+        let mut waiting = Box::pin(apply_metadata_choice_in_turn(photo(FileType::Jpeg), false));
+        assert!(waiting.as_mut().now_or_never().is_none(), "waits its turn");
+        // Kept as taken, or not a photo: nothing to clean, no wait.
+        let kept = apply_metadata_choice_in_turn(photo(FileType::Jpeg), true).now_or_never();
+        assert_eq!(kept.unwrap().unwrap().unwrap().metadata, Metadata::Kept);
+        let document = apply_metadata_choice_in_turn(photo(FileType::Pdf), false).now_or_never();
+        assert_eq!(
+            document.unwrap().unwrap().unwrap().metadata,
+            Metadata::AsSent
+        );
+        drop(held);
+        let cleaned = waiting.now_or_never().expect("its turn came");
+        assert_eq!(cleaned.unwrap().unwrap().metadata, Metadata::Removed);
+        assert_eq!(STRIPPING.available_permits(), STRIP_BUDGET_MIB as usize);
     }
 }

@@ -207,7 +207,8 @@ pub async fn read(mut body: Multipart, limits: &Limits<'_>) -> Result<Posted, Pa
             let mut chosen = Vec::with_capacity(files.len());
             let mut refused = None;
             for f in files {
-                match super::apply_metadata_choice(f, keep).map_err(|e| PartError::storage(&e))? {
+                let chosen_for = super::apply_metadata_choice_in_turn(f, keep).await;
+                match chosen_for.map_err(|e| PartError::storage(&e))? {
                     Ok(f) => chosen.push(f),
                     Err(e) => {
                         refused = Some(e);

@@ -65,19 +65,30 @@ pub fn strippable(file_type: FileType) -> bool {
     )
 }
 
+/// How many times a photo's size [`strip`] holds at its peak, the photo
+/// given included: the photo and its cleaned copy (JPEG, PNG, WebP, HEIF:
+/// the containers are read in place, the copy written once), and for a GIF
+/// its frames besides (read out before they are written back).
+pub fn peak_copies(file_type: FileType) -> u64 {
+    match file_type {
+        FileType::Gif => 3,
+        _ => 2,
+    }
+}
+
 /// `content` without its identifying metadata, or `None` for a type whose
-/// metadata tipdesk does not remove (documents).
+/// metadata tipdesk does not remove (documents). Takes the photo, so that
+/// it is not copied to be read ([`peak_copies`]).
 ///
 /// # Errors
 /// [`StripError`] when the photo cannot be read well enough to strip it.
-pub fn strip(file_type: FileType, content: &[u8]) -> Result<Option<Vec<u8>>, StripError> {
-    let bytes = || Bytes::copy_from_slice(content);
+pub fn strip(file_type: FileType, content: Vec<u8>) -> Result<Option<Vec<u8>>, StripError> {
     let out = match file_type {
-        FileType::Jpeg => strip_jpeg(bytes())?,
-        FileType::Png => strip_png(bytes())?,
-        FileType::Webp => strip_webp(bytes())?,
-        FileType::Gif => strip_gif(content)?,
-        FileType::Heif => super::heif::strip(content)?,
+        FileType::Jpeg => strip_jpeg(content.into())?,
+        FileType::Png => strip_png(content.into())?,
+        FileType::Webp => strip_webp(content.into())?,
+        FileType::Gif => strip_gif(&content)?,
+        FileType::Heif => super::heif::strip(&content)?,
         _ => return Ok(None),
     };
     // What an EXIF reader still finds must be the orientation at most.
@@ -110,44 +121,86 @@ fn keep_jpeg_segment(marker: u8, contents: &[u8]) -> bool {
 /// gives `bytes` exactly: a file the crate did not understand to the
 /// last byte (stray data between segments, after the end) would
 /// otherwise lose that data silently. Only what is understood is cleaned.
+/// The parsed image refers to `bytes` (no copy), and the check compares
+/// as it writes ([`Same`]), so neither holds a second copy of the photo.
 fn understood<T>(
     bytes: &Bytes,
     parse: impl Fn(Bytes) -> img_parts::Result<T>,
-    encode: impl Fn(T) -> Bytes,
+    encode: impl Fn(T, &mut Same<'_>) -> std::io::Result<u64>,
 ) -> Result<T, StripError> {
     let image = parse(bytes.clone()).map_err(|_| StripError::Damaged)?;
     let again = parse(bytes.clone()).map_err(|_| StripError::Damaged)?;
-    if encode(again) != *bytes {
-        return Err(StripError::Damaged);
+    let mut same = Same {
+        expected: bytes,
+        at: 0,
+    };
+    match encode(again, &mut same) {
+        Ok(_) if same.at == bytes.len() => Ok(image),
+        _ => Err(StripError::Damaged),
     }
-    Ok(image)
+}
+
+/// A writer that fails as soon as what is written differs from
+/// `expected` (or runs past it); `at` is how much matched.
+struct Same<'a> {
+    expected: &'a [u8],
+    at: usize,
+}
+
+impl std::io::Write for Same<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let end = self.at + buf.len();
+        if self.expected.get(self.at..end) != Some(buf) {
+            return Err(std::io::Error::other("differs"));
+        }
+        self.at = end;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// What `write` writes, in one buffer made for about `len` bytes.
+fn written(
+    len: usize,
+    write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<u64>,
+) -> Result<Vec<u8>, StripError> {
+    let mut out = Vec::with_capacity(len);
+    write(&mut out).map_err(|_| StripError::Damaged)?;
+    Ok(out)
 }
 
 fn strip_jpeg(bytes: Bytes) -> Result<Vec<u8>, StripError> {
-    let mut jpeg = understood(&bytes, Jpeg::from_bytes, |i| i.encoder().bytes())?;
+    let mut jpeg = understood(&bytes, Jpeg::from_bytes, |i, w| i.encoder().write_to(w))?;
     let orientation = orientation(jpeg.exif())?;
     jpeg.segments_mut()
         .retain(|s| keep_jpeg_segment(s.marker(), s.contents()));
     // The scan segment carries the rest of the file: keep only the first
-    // image's scans, up to its end.
+    // image's scans, up to its end. Understood to the last byte, the file
+    // ends with them: they are its last bytes, read in place.
     let segments = jpeg.segments_mut();
     if let Some(scan) = segments.iter_mut().find(|s| s.has_entropy()) {
-        let header = scan.len();
-        let whole = scan.clone().encoder().bytes();
-        let scans = whole.get(header..).ok_or(StripError::Damaged)?;
-        let kept = first_image(scans).ok_or(StripError::Damaged)?;
-        *scan = JpegSegment::new_with_entropy(scan.marker(), scan.contents().clone(), kept.into());
+        let scans_len = scan.len_with_entropy() - scan.len();
+        let scans = bytes.slice(bytes.len() - scans_len..);
+        let kept = match first_image(&scans).ok_or(StripError::Damaged)? {
+            std::borrow::Cow::Borrowed(kept) => scans.slice_ref(kept),
+            std::borrow::Cow::Owned(kept) => kept.into(),
+        };
+        *scan = JpegSegment::new_with_entropy(scan.marker(), scan.contents().clone(), kept);
     }
     jpeg.set_exif(orientation.map(orientation_only));
-    Ok(jpeg.encoder().bytes().to_vec())
+    written(bytes.len(), |out| jpeg.encoder().write_to(out))
 }
 
 /// The first image's scan data of a JPEG, from just after its first scan
 /// header up to and including its end-of-image marker, without any APPn
-/// or COM segment met on the way; `None` when the image never ends (a
-/// truncated file) or a new image starts inside it (ITU T.81 B.1.1).
-pub fn first_image(scans: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(scans.len());
+/// or COM segment met on the way (borrowed from `scans` when there is
+/// none); `None` when the image never ends (a truncated file) or a new
+/// image starts inside it (ITU T.81 B.1.1).
+pub fn first_image(scans: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+    let mut out = Vec::new();
     let (mut i, mut copied_to) = (0usize, 0usize);
     while i + 1 < scans.len() {
         if scans[i] != 0xFF {
@@ -160,8 +213,11 @@ pub fn first_image(scans: &[u8]) -> Option<Vec<u8>> {
             // A fill byte before a marker.
             0xFF => i += 1,
             markers::EOI => {
+                if copied_to == 0 {
+                    return Some(std::borrow::Cow::Borrowed(&scans[..i + 2]));
+                }
                 out.extend_from_slice(&scans[copied_to..i + 2]);
-                return Some(out);
+                return Some(std::borrow::Cow::Owned(out));
             }
             markers::SOI => return None,
             marker => {
@@ -181,7 +237,7 @@ pub fn first_image(scans: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn strip_png(bytes: Bytes) -> Result<Vec<u8>, StripError> {
-    let mut png = understood(&bytes, Png::from_bytes, |i| i.encoder().bytes())?;
+    let mut png = understood(&bytes, Png::from_bytes, |i, w| i.encoder().write_to(w))?;
     let orientation = orientation(png.exif())?;
     // eXIf, the text chunks (XMP travels in iTXt) and the time of last
     // change; colour and pixels stay.
@@ -189,16 +245,16 @@ fn strip_png(bytes: Bytes) -> Result<Vec<u8>, StripError> {
         png.remove_chunks_by_type(kind);
     }
     png.set_exif(orientation.map(orientation_only));
-    Ok(png.encoder().bytes().to_vec())
+    written(bytes.len(), |out| png.encoder().write_to(out))
 }
 
 fn strip_webp(bytes: Bytes) -> Result<Vec<u8>, StripError> {
-    let mut webp = understood(&bytes, WebP::from_bytes, |i| i.encoder().bytes())?;
+    let mut webp = understood(&bytes, WebP::from_bytes, |i, w| i.encoder().write_to(w))?;
     let orientation = orientation(webp.exif())?;
     webp.remove_chunks_by_id(img_parts::webp::CHUNK_XMP);
     // Also rewrites the VP8X flags to what is left.
     webp.set_exif(orientation.map(orientation_only));
-    Ok(webp.encoder().bytes().to_vec())
+    written(bytes.len(), |out| webp.encoder().write_to(out))
 }
 
 /// A GIF rebuilt from its screen size, global palette, loop count and
@@ -321,7 +377,7 @@ mod tests {
         assert!(before
             .get_field(exif::Tag::GPSLatitudeRef, exif::In::PRIMARY)
             .is_some());
-        let out = strip(FileType::Jpeg, &src).unwrap().unwrap();
+        let out = strip(FileType::Jpeg, src.clone()).unwrap().unwrap();
         assert!(!has(&out, b"Mina") && !has(&out, b"serial"));
         assert!(
             has(&out, b"\x12\x34\x56\x78pixels"),
@@ -341,15 +397,15 @@ mod tests {
         let mut src = phone_jpeg();
         let tiff = src.windows(4).position(|w| w == b"MM\0\x2A").unwrap();
         src[tiff + 3] = 0x99;
-        assert_eq!(strip(FileType::Jpeg, &src), Err(StripError::BadExif));
+        assert_eq!(strip(FileType::Jpeg, src.clone()), Err(StripError::BadExif));
         assert_eq!(
-            strip(FileType::Jpeg, b"\xFF\xD8\xFF"),
+            strip(FileType::Jpeg, b"\xFF\xD8\xFF".to_vec()),
             Err(StripError::Damaged)
         );
-        assert_eq!(strip(FileType::Pdf, b"%PDF-1.4"), Ok(None));
+        assert_eq!(strip(FileType::Pdf, b"%PDF-1.4".to_vec()), Ok(None));
         // Bytes the parser would skip are not silently dropped.
         let mut stray = phone_jpeg();
         stray.splice(2..2, [1u8; 64]);
-        assert_eq!(strip(FileType::Jpeg, &stray), Err(StripError::Damaged));
+        assert_eq!(strip(FileType::Jpeg, stray), Err(StripError::Damaged));
     }
 }
