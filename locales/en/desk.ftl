@@ -162,6 +162,7 @@ fact-desk = Desk
 fact-received = Received
 fact-assignee = Assignee
 fact-labels = Labels
+fact-case = Case
 fact-nobody = nobody
 fact-none = none
 tip-message = Message

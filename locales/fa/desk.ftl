@@ -143,6 +143,7 @@ fact-desk = میز
 fact-received = دریافت
 fact-assignee = مسئول
 fact-labels = برچسب‌ها
+fact-case = پرونده
 fact-nobody = هیچ‌کس
 fact-none = هیچ
 tip-message = پیام

@@ -137,6 +137,15 @@ async fn near_identical_tips_are_one_case_shown_once(backend: Backend) {
         [first, second, third].map(|i| i.to_string())
     );
     assert!(page.has_text(&format!("li[data-tip=\"{second}\"] .message"), "route 7"));
+    // Each tip's page says it is in a case and leads there.
+    let page = Page::of(editor.get(&format!("/desk/tips/{first}")).await).await;
+    assert_eq!(page.text("a.case-link").as_deref(), Some("+2 similar"));
+    assert_eq!(
+        page.attr("a.case-link", "href").as_deref(),
+        Some(format!("/desk/cases/{first}").as_str())
+    );
+    let page = Page::of(editor.get(&format!("/desk/tips/{caption}")).await).await;
+    assert_eq!(page.count("a.case-link"), 0, "a tip alone");
 
     // A closed case takes no more tips: the next one starts its own.
     for id in [first, second, third] {

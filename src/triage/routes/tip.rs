@@ -40,6 +40,8 @@ struct TipPage<'a> {
     /// The reader's files, in the order they were attached: with the tip,
     /// then with their follow-up messages.
     files: Vec<Listed>,
+    /// Other tips in its case (0: it is alone), linked to the case page.
+    similar: i64,
 }
 
 impl TipPage<'_> {
@@ -66,6 +68,11 @@ impl TipPage<'_> {
 
     fn metadata_label(&self, m: &Metadata) -> String {
         self.l.t(&format!("tip-attachment-meta-{}", m.as_str()))
+    }
+
+    fn similar_label(&self) -> String {
+        self.l
+            .msg(&Msg::new("queue-badge-similar").number("n", self.similar))
     }
 
     fn by_desk(&self, m: &Message) -> bool {
@@ -168,12 +175,28 @@ pub(super) async fn tip_page(
             let has_receipt = crate::follow_up::receipts::exists_for(conn, id)?;
             let published = crate::follow_up::published::of(conn, id)?;
             let files = attachments::list(conn, &ring, id, &tip.reference);
-            let talk = (messages, has_receipt, published, files);
+            let case = triage::cases::case_of(conn, id)?.map(|(case, _)| case);
+            let similar = match case {
+                Some(case) => triage::cases::others(conn, &[case])?.get(&case).copied(),
+                None => None,
+            };
+            let talk = (
+                messages,
+                has_receipt,
+                published,
+                files,
+                similar.unwrap_or(0),
+            );
             Ok(Some((tip, events, labels, assignable, talk)))
         })
         .await?;
-    let Some((mut tip, events, labels, assignable, (messages, has_receipt, published_url, files))) =
-        loaded.filter(|(t, ..)| staff.sees_desk(&t.desk))
+    let Some((
+        mut tip,
+        events,
+        labels,
+        assignable,
+        (messages, has_receipt, published_url, files, similar),
+    )) = loaded.filter(|(t, ..)| staff.sees_desk(&t.desk))
     else {
         return Err(not_found());
     };
@@ -207,6 +230,7 @@ pub(super) async fn tip_page(
             has_receipt,
             published_url,
             files,
+            similar,
         },
     ))
 }
