@@ -193,13 +193,7 @@ async fn a_reader_adds_a_photo_to_a_reply_in_every_language() {
         )
         .await;
         photograph(&browser, &format!("reply-{tag}")).await;
-        browser
-            .click_and_wait("form.reply button[type=submit]")
-            .await;
-        assert_eq!(
-            browser.text_of("#follow-up-notice").await,
-            l.t("follow-up-sent")
-        );
+        browser.send_reply(&l.t("follow-up-sent")).await;
         assert_eq!(
             browser.text_of(".from-reader .file-name").await,
             "notice.jpg"

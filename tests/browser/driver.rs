@@ -238,6 +238,13 @@ impl Browser {
     }
 
     /// The visible text of the element at `css`.
+    /// Sends the follow-up page's reply form and checks that the page
+    /// says it was sent (`sent`: `follow-up-sent` in the page's language).
+    pub async fn send_reply(&self, sent: &str) {
+        self.click_and_wait("form.reply button[type=submit]").await;
+        assert_eq!(self.text_of("#follow-up-notice").await, sent);
+    }
+
     pub async fn text_of(&self, css: &str) -> String {
         self.find(css)
             .await

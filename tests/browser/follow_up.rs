@@ -183,13 +183,7 @@ async fn a_reader_comes_back_reads_the_desks_persian_question_and_answers_it() {
 
     // The answer.
     browser.fill("#message", ANSWER).await;
-    browser
-        .click_and_wait("form.reply button[type=submit]")
-        .await;
-    assert_eq!(
-        browser.text_of("#follow-up-notice").await,
-        fa.t("follow-up-sent")
-    );
+    browser.send_reply(&fa.t("follow-up-sent")).await;
     assert_eq!(browser.text_of(".from-reader .text").await, ANSWER);
     assert_eq!(
         browser.value_of("#message").await,
@@ -346,13 +340,7 @@ async fn the_follow_up_reads_and_fits_in_pashto_and_russian_too() {
         assert_eq!(browser.text_of(".from-desk .text").await, x.question);
         photograph(&browser, &format!("{}-question", x.tag)).await;
         browser.fill("#message", x.answer).await;
-        browser
-            .click_and_wait("form.reply button[type=submit]")
-            .await;
-        assert_eq!(
-            browser.text_of("#follow-up-notice").await,
-            l.t("follow-up-sent")
-        );
+        browser.send_reply(&l.t("follow-up-sent")).await;
         assert_eq!(browser.text_of(".from-reader .text").await, x.answer);
         photograph(&browser, &format!("{}-answered", x.tag)).await;
 
@@ -380,13 +368,7 @@ async fn the_follow_up_reads_and_fits_in_pashto_and_russian_too() {
         browser.click_and_wait(SUBMIT).await;
         assert_eq!(browser.value_of("#message").await, x.later);
         assert!(!browser.exists("#follow-up-notice").await, "not sent yet");
-        browser
-            .click_and_wait("form.reply button[type=submit]")
-            .await;
-        assert_eq!(
-            browser.text_of("#follow-up-notice").await,
-            l.t("follow-up-sent")
-        );
+        browser.send_reply(&l.t("follow-up-sent")).await;
         assert_eq!(browser.text_of("main").await.matches(x.later).count(), 1);
 
         // A wrong receipt.
@@ -445,13 +427,7 @@ async fn the_follow_up_works_inside_the_newsrooms_frame_on_a_phone() {
     browser.click_and_wait(SUBMIT).await;
     assert_eq!(browser.text_of("h1").await, ru.t("follow-up-tip-heading"));
     browser.fill("#message", IN_OTHER_LANGUAGES[1].answer).await;
-    browser
-        .click_and_wait("form.reply button[type=submit]")
-        .await;
-    assert_eq!(
-        browser.text_of("#follow-up-notice").await,
-        ru.t("follow-up-sent")
-    );
+    browser.send_reply(&ru.t("follow-up-sent")).await;
     assert!(
         !browser.exists("header.site").await,
         "the embed stays minimal"
