@@ -40,6 +40,10 @@
 //! with all its versions and field sizes, `idat`): no crate writes HEIF
 //! metadata without re-encoding or re-laying the file, so the overwriting
 //! — the walk over each item's extents — is written here.
+//!
+//! Import cycle with `crate::attachments::strip`: one stripper in two
+//! files; `strip` hands HEIF here, and this module answers in its error
+//! type and writes its orientation-only EXIF block.
 
 use heifer_isobmff::boxes::ConstructionMethod;
 use heifer_isobmff::{BoxIter, HeifFile, Item};
