@@ -27,6 +27,17 @@ const BATCH: i64 = 100;
 /// below any `ops.worker_stale_seconds`, and below `notify.poll_seconds`,
 /// so an idle worker still beats on every pass.
 const BEAT_EVERY: Duration = Duration::from_millis(250);
+/// The shortest time between the starts of two passes while jobs keep
+/// coming: a busy instance wakes the worker for every tip, and every pass
+/// begins with a claim (`FOR UPDATE SKIP LOCKED` over the outbox's due
+/// index). Claiming on every wake-up was one claim per seven to eight
+/// tips at 1,200 tips/s on PostgreSQL, 0.7-1.3 ms of the server's time
+/// each (100-150 us a tip, second only to the tip's own statement;
+/// `pg_stat_statements`, issue 19); a pass every 25 ms takes whatever
+/// came meanwhile in one claim. A first tip after a quiet spell is
+/// claimed at once, and a pass that claimed a full batch is followed at
+/// once (a backlog is drained as fast as before).
+const PASS_EVERY: Duration = Duration::from_millis(25);
 /// Jobs one digest may gather: everything waiting for the address during
 /// any realistic flood, so a flood drains in one email per window.
 const DIGEST_MAX: i64 = 50_000;
@@ -95,14 +106,23 @@ impl Worker {
         super::wake::listen(&self.pool, self.wake.clone());
         let mut failures: u32 = 0;
         let mut beaten: Option<Instant> = None;
+        // When the next pass may start (see `PASS_EVERY`).
+        let mut next_pass = Instant::now();
         loop {
             if beaten.is_none_or(|at| at.elapsed() >= BEAT_EVERY) {
                 self.beat().await;
                 beaten = Some(Instant::now());
             }
             self.mailer.retire_idle(super::smtp::RETIRE_AFTER).await;
+            tokio::time::sleep_until(next_pass.into()).await;
+            next_pass = Instant::now() + PASS_EVERY;
             match self.pass().await {
-                Ok(p) if p.claimed > 0 => failures = 0,
+                Ok(p) if p.claimed > 0 => {
+                    failures = 0;
+                    if p.claimed >= BATCH as usize {
+                        next_pass = Instant::now();
+                    }
+                }
                 Ok(_) => {
                     failures = 0;
                     tokio::select! {
