@@ -206,9 +206,49 @@ impl Conn<'_> {
         match self {
             Self::Sqlite(c) => sqlite_write(c, |c| f(&mut Conn::Sqlite(c))),
             #[cfg(feature = "postgres")]
-            Self::Pg(c) => diesel::Connection::transaction(&mut **c, |c| f(&mut Conn::Pg(c))),
+            Self::Pg(c) => {
+                use diesel::connection::{AnsiTransactionManager, TransactionManager};
+                let nested = AnsiTransactionManager::transaction_manager_status_mut(&mut **c)
+                    .transaction_depth()
+                    .ok()
+                    .flatten()
+                    .is_some();
+                if nested && FLAT.with(std::cell::Cell::get) {
+                    return f(&mut Conn::Pg(c));
+                }
+                diesel::Connection::transaction(&mut **c, |c| f(&mut Conn::Pg(c)))
+            }
         }
     }
+}
+
+#[cfg(feature = "postgres")]
+thread_local! {
+    /// Set by [`without_savepoints`] on the thread it runs on.
+    static FLAT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every nested [`Conn::write`] on PostgreSQL taking no
+/// savepoint: its statements run straight in the enclosing transaction.
+/// A savepoint is two round trips (`SAVEPOINT`, `RELEASE`) and a
+/// subtransaction, for each tip of a group (`submission::writer`).
+///
+/// The caller owns the consequence: a nested write that fails no longer
+/// rolls back alone, and may leave the transaction aborted or partly
+/// written. So `f` must run inside a transaction that is rolled back
+/// whole when anything in it failed, and must make a statement run after
+/// the last write (PostgreSQL answers `COMMIT` of an aborted transaction
+/// with a rollback, not an error).
+#[cfg(feature = "postgres")]
+pub fn without_savepoints<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            FLAT.with(|flat| flat.set(self.0));
+        }
+    }
+    let _restore = Restore(FLAT.with(|flat| flat.replace(true)));
+    f()
 }
 
 /// A SQLite write transaction: `BEGIN IMMEDIATE`, or a savepoint when the

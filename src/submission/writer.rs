@@ -70,8 +70,10 @@ pub struct Stored {
 }
 
 /// Stores one tip on the connection it is given, in a transaction of its
-/// own (which, in a batch, is a savepoint).
-pub type Work = Box<dyn FnOnce(&mut Conn<'_>) -> Result<Stored, DbError> + Send>;
+/// own (which, in a batch, is a savepoint). On PostgreSQL it may run twice:
+/// first without its savepoint, then (when a tip of its group failed and
+/// the group was rolled back) in one; only the last run's writes remain.
+pub type Work = Box<dyn Fn(&mut Conn<'_>) -> Result<Stored, DbError> + Send>;
 
 /// Indexes up to `chunk` stored tips for search; returns how many it did
 /// (fewer than `chunk`: the index has caught up).
@@ -243,12 +245,47 @@ fn index_every_second(pool: &Pool, health: &Health, index: Indexer, alive: &std:
 
 /// Stores a batch of tips in one transaction, each in a savepoint of its
 /// own, announces their notifications once, commits, then answers each.
+///
+/// PostgreSQL first tries the batch without the savepoints: nearly every
+/// group has no tip that fails, and each savepoint was two round trips
+/// (`SAVEPOINT`, `RELEASE`) and a subtransaction per tip. When a tip
+/// fails there, the whole group is rolled back and stored again the
+/// careful way, so the failing tip still leaves nothing and touches no
+/// other.
 fn commit(pool: &Pool, batch: Vec<Job>) {
     let (works, replies): (Vec<Work>, Vec<_>) =
         batch.into_iter().map(|j| (j.work, j.reply)).unzip();
     let stored = pool.with(|conn| {
+        #[cfg(feature = "postgres")]
+        if let Conn::Pg(_) = conn {
+            let all = conn.write(|conn| {
+                crate::db::without_savepoints(|| {
+                    let stored = works
+                        .iter()
+                        .map(|work| work(conn))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(Unsaved::BeforeCommit)?;
+                    // Also the statement after the last tip's that
+                    // `without_savepoints` asks for: it fails if the
+                    // transaction was aborted.
+                    wake::announce(conn).map_err(|e| Unsaved::BeforeCommit(e.into()))?;
+                    Ok(stored)
+                })
+            });
+            match all {
+                Ok(stored) => return Ok(stored.into_iter().map(Ok).collect()),
+                // Nothing was committed: safe to store again.
+                Err(Unsaved::BeforeCommit(e)) => {
+                    tracing::debug!(error = %e, "a tip of the group failed; storing each alone");
+                }
+                // `BEGIN` or `COMMIT` failed: a commit whose answer was
+                // lost may have stored the tips, so they are not stored
+                // twice; their readers are told it failed, as before.
+                Err(Unsaved::Transaction(e)) => return Err(e),
+            }
+        }
         conn.write(|conn| {
-            let results = works.into_iter().map(|work| work(conn)).collect::<Vec<_>>();
+            let results = works.iter().map(|work| work(conn)).collect::<Vec<_>>();
             // One NOTIFY for the group (PostgreSQL; nothing on SQLite):
             // workers need to hear that jobs came, not how many.
             if results.iter().any(Result::is_ok) {
@@ -276,6 +313,22 @@ fn commit(pool: &Pool, batch: Vec<Job>) {
                 }));
             }
         }
+    }
+}
+
+/// Why a PostgreSQL group stored without savepoints was not committed.
+#[cfg(feature = "postgres")]
+enum Unsaved {
+    /// A tip's work or the announcement failed: all was rolled back.
+    BeforeCommit(DbError),
+    /// The transaction's own `BEGIN`, `COMMIT` or `ROLLBACK`.
+    Transaction(DbError),
+}
+
+#[cfg(feature = "postgres")]
+impl From<diesel::result::Error> for Unsaved {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Transaction(e.into())
     }
 }
 
