@@ -158,8 +158,16 @@ pub async fn accept(
         resend,
         attachments,
     };
-    let work: writer::Work =
-        Box::new(move |conn| store(conn, &settings, &hmac_keys, &sealing_keys, &submission));
+    let work: writer::Work = Box::new(move |conn, group| {
+        store(
+            conn,
+            group,
+            &settings,
+            &hmac_keys,
+            &sealing_keys,
+            &submission,
+        )
+    });
     let stored = state.tip_writer.write(work).await;
     state.metrics.health.write_result(&stored);
     let stored = stored?;
@@ -226,8 +234,13 @@ pub struct Submission {
 /// receipt the tip was given opens it. Without a proof the tip is always
 /// stored anew: identical words from one address may be two people, and
 /// a receipt for another's tip would show them the desk's messages.
+///
+/// `group` is what the tips stored before this one in the same
+/// transaction (`writer`) counted: the article's tips of the last ten
+/// minutes are counted in the database once per group, then added to.
 pub fn store(
     conn: &mut Conn<'_>,
+    group: &mut writer::Group,
     settings: &Settings,
     hmac_keys: &HmacKeys,
     sealing_keys: &SealingKeys,
@@ -311,18 +324,25 @@ pub fn store(
             };
             if let Some((id, first)) = earlier {
                 tracing::info!("resent submission answered with the stored tip");
-                return Ok(Stored {
+                let stored = Stored {
                     reference: TipReference::from_stored(first),
                     receipt: receipts::issue(conn, hmac_keys, id)?,
-                });
+                };
+                return Ok((stored, None));
             }
             let case_id = case::case_for(conn, &settings.triage, &article.id, desk_key, &sketch)?;
             // The article's tips of the last ten minutes, this one
             // included (counted before it is stored, so that it can be
-            // stored in one statement with its jobs).
+            // stored in one statement with its jobs). A tip of the article
+            // stored earlier in this transaction counted them already:
+            // one more is this one. (Tips of other writers' transactions
+            // not yet committed are not counted either way.)
             let limit = i64::from(settings.limits.article_surge_per_10min);
             let recent = if limit > 0 {
-                surge_count(conn, &article.id, now, limit + 1)? + 1
+                match group.recent_tips(&article.id) {
+                    Some(before) => before + 1,
+                    None => surge_count(conn, &article.id, now, limit + 1)? + 1,
+                }
             } else {
                 0
             };
@@ -340,13 +360,19 @@ pub fn store(
                 &ReceiptHash::of(hmac_keys, &receipt),
             )?;
             attachments::store(conn, sealing_keys, tip_id, reference.as_str(), files)?;
-            Ok::<_, diesel::result::Error>(Stored {
+            let stored = Stored {
                 reference: reference.clone(),
                 receipt,
-            })
+            };
+            Ok::<_, diesel::result::Error>((stored, (limit > 0).then_some(recent)))
         });
         match result {
-            Ok(stored) => return Ok(stored),
+            Ok((stored, recent)) => {
+                if let Some(recent) = recent {
+                    group.stored(&article.id, recent);
+                }
+                return Ok(stored);
+            }
             Err(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,

@@ -73,7 +73,31 @@ pub struct Stored {
 /// own (which, in a batch, is a savepoint). On PostgreSQL it may run twice:
 /// first without its savepoint, then (when a tip of its group failed and
 /// the group was rolled back) in one; only the last run's writes remain.
-pub type Work = Box<dyn Fn(&mut Conn<'_>) -> Result<Stored, DbError> + Send>;
+pub type Work = Box<dyn Fn(&mut Conn<'_>, &mut Group) -> Result<Stored, DbError> + Send>;
+
+/// What the tips stored so far in one group's transaction tell the tips
+/// after them; a group stored again starts afresh.
+#[derive(Debug, Default)]
+pub struct Group {
+    /// Per article: its tips of the last ten minutes (up to the count's
+    /// cap) as its last tip in this group counted them, that tip included.
+    surge: std::collections::HashMap<String, i64>,
+}
+
+impl Group {
+    /// `article`'s tips of the last ten minutes, as a tip stored before
+    /// in this group counted them (itself included); `None`: the group
+    /// has stored none of the article's tips yet.
+    pub fn recent_tips(&self, article: &str) -> Option<i64> {
+        self.surge.get(article).copied()
+    }
+
+    /// Notes that a tip of `article` was stored, counting `recent` tips
+    /// of the last ten minutes with it.
+    pub fn stored(&mut self, article: &str, recent: i64) {
+        self.surge.insert(article.to_owned(), recent);
+    }
+}
 
 /// Indexes up to `chunk` stored tips for search; returns how many it did
 /// (fewer than `chunk`: the index has caught up).
@@ -147,7 +171,7 @@ impl TipWriter {
                 self.pool
                     .run(move |conn| {
                         conn.write(|conn| {
-                            let stored = (job.work)(conn)?;
+                            let stored = (job.work)(conn, &mut Group::default())?;
                             wake::announce(conn)?;
                             Ok(stored)
                         })
@@ -260,9 +284,10 @@ fn commit(pool: &Pool, batch: Vec<Job>) {
         if let Conn::Pg(_) = conn {
             let all = conn.write(|conn| {
                 crate::db::without_savepoints(|| {
+                    let mut group = Group::default();
                     let stored = works
                         .iter()
-                        .map(|work| work(conn))
+                        .map(|work| work(conn, &mut group))
                         .collect::<Result<Vec<_>, _>>()
                         .map_err(Unsaved::BeforeCommit)?;
                     // Also the statement after the last tip's that
@@ -285,7 +310,11 @@ fn commit(pool: &Pool, batch: Vec<Job>) {
             }
         }
         conn.write(|conn| {
-            let results = works.iter().map(|work| work(conn)).collect::<Vec<_>>();
+            let mut group = Group::default();
+            let results = works
+                .iter()
+                .map(|work| work(conn, &mut group))
+                .collect::<Vec<_>>();
             // One NOTIFY for the group (PostgreSQL; nothing on SQLite):
             // workers need to hear that jobs came, not how many.
             if results.iter().any(Result::is_ok) {

@@ -857,7 +857,7 @@ async fn tips_committed_together_fail_alone(backend: Backend) {
     // Each job writes article rows, all or none; one repeats an id, which
     // the database refuses.
     let job = |ids: &'static [&'static str], pause: u64| -> Work {
-        Box::new(move |conn| {
+        Box::new(move |conn, _group| {
             std::thread::sleep(std::time::Duration::from_millis(pause));
             conn.write(|conn| {
                 use diesel::connection::SimpleConnection;
