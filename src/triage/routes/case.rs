@@ -111,6 +111,69 @@ pub async fn show(
     case_page(&state, &staff, path.into_inner(), StatusCode::OK, None).await
 }
 
+/// The page a case form that changed nothing answers with (422 and why):
+/// the case's, or the tip's for a tip leaving its case (its form is there).
+#[derive(Clone, Copy)]
+enum Page {
+    Case,
+    Tip,
+}
+
+/// Why a case form changed nothing: a value the desk can correct, shown
+/// on the form's page, or a failure answered as anywhere else.
+enum Refused {
+    Form(Msg),
+    Failed(WebError),
+}
+
+impl From<WebError> for Refused {
+    fn from(e: WebError) -> Self {
+        Self::Failed(e)
+    }
+}
+
+impl From<DbError> for Refused {
+    fn from(e: DbError) -> Self {
+        Self::Failed(e.into())
+    }
+}
+
+impl From<ChangeError> for Refused {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::Invalid(msg) => Self::Form(msg),
+            ChangeError::Db(e) => DbError::from(e).into(),
+        }
+    }
+}
+
+/// A case form posted about tip `id` by `staff`: 404 or 403 unless they
+/// may change the tip ([`may_change`]), then `act` with the tip's desk;
+/// [`Refused::Form`] answers `page` with 422 and the message.
+async fn case_action<F, Fut>(
+    state: &AppState,
+    staff: &Staff,
+    id: TipId,
+    page: Page,
+    act: F,
+) -> Result<HttpResponse, WebError>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = Result<HttpResponse, Refused>>,
+{
+    let desk = may_change(state, staff, id).await?;
+    let msg = match act(desk).await {
+        Ok(done) => return Ok(done),
+        Err(Refused::Failed(e)) => return Err(e),
+        Err(Refused::Form(msg)) => Some(msg),
+    };
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    match page {
+        Page::Case => case_page(state, staff, id, status, msg).await,
+        Page::Tip => tip_page(state, staff, id, None, status, msg).await,
+    }
+}
+
 #[derive(Deserialize)]
 pub struct CaseStatusForm {
     status: Option<String>,
@@ -125,41 +188,33 @@ pub async fn change_status(
     p: Protected<CaseStatusForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let staff = p.staff;
-    may_change(&state, &staff, id).await?;
-    let to = match TipStatus::parse(p.form.status.as_deref().unwrap_or("").trim()) {
-        Ok(to) => to,
-        Err(msg) => {
-            return case_page(
-                &state,
-                &staff,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(msg),
-            )
-            .await
-        }
-    };
-    let (actor, me, rights) = (staff.actor(), staff.id, staff.clone());
-    let outcomes = state
-        .pool
-        .run(move |conn| {
-            let Some((case, _)) = cases::case_of(conn, id)? else {
-                return Ok::<_, DbError>(Vec::new());
-            };
-            let members = cases::member_ids(conn, case)?;
-            let access = |desk: &str| access(&rights, desk);
-            Ok(bulk::apply(
-                conn,
-                &actor,
-                me,
-                &access,
-                &members,
-                &Action::Status(to),
-            )?)
-        })
-        .await?;
-    Ok(report(&staff, outcomes, format!("/desk/cases/{id}")))
+    let Protected { staff, form } = p;
+    let (state, staff) = (&state, &staff);
+    case_action(state, staff, id, Page::Case, move |_| async move {
+        let to =
+            TipStatus::parse(form.status.as_deref().unwrap_or("").trim()).map_err(Refused::Form)?;
+        let (actor, me, rights) = (staff.actor(), staff.id, staff.clone());
+        let outcomes = state
+            .pool
+            .run(move |conn| {
+                let Some((case, _)) = cases::case_of(conn, id)? else {
+                    return Ok::<_, DbError>(Vec::new());
+                };
+                let members = cases::member_ids(conn, case)?;
+                let access = |desk: &str| access(&rights, desk);
+                Ok(bulk::apply(
+                    conn,
+                    &actor,
+                    me,
+                    &access,
+                    &members,
+                    &Action::Status(to),
+                )?)
+            })
+            .await?;
+        Ok(report(staff, outcomes, format!("/desk/cases/{id}")))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -177,73 +232,56 @@ pub async fn merge(
     p: Protected<MergeForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let staff = p.staff;
-    let desk = may_change(&state, &staff, id).await?;
-    let reference = p
-        .form
-        .other
-        .as_deref()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_uppercase();
-    let refused = |msg: &'static str| {
-        case_page(
-            &state,
-            &staff,
-            id,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(Msg::new(msg)),
-        )
-    };
-    if reference.is_empty() {
-        return refused("case-merge-no-reference").await;
-    }
-    let other: Option<(TipId, String)> = state
-        .pool
-        .query(move |conn| {
-            use diesel::prelude::*;
-            crate::db_run!(conn, |conn| tips::table
-                .filter(tips::reference.eq(&reference))
-                .select((tips::id, tips::desk))
-                .first(conn)
-                .optional())
-        })
-        .await?;
-    let other = match other {
-        Some((other, other_desk)) if staff.sees_desk(&other_desk) => {
-            if other_desk != desk {
-                return refused("case-merge-other-desk").await;
+    let Protected { staff, form } = p;
+    let (state, staff) = (&state, &staff);
+    case_action(state, staff, id, Page::Case, move |desk| async move {
+        let refused = |msg: &'static str| Refused::Form(Msg::new(msg));
+        let reference = form
+            .other
+            .as_deref()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_uppercase();
+        if reference.is_empty() {
+            return Err(refused("case-merge-no-reference"));
+        }
+        let other: Option<(TipId, String)> = state
+            .pool
+            .query(move |conn| {
+                use diesel::prelude::*;
+                crate::db_run!(conn, |conn| tips::table
+                    .filter(tips::reference.eq(&reference))
+                    .select((tips::id, tips::desk))
+                    .first(conn)
+                    .optional())
+            })
+            .await?;
+        let other = match other {
+            Some((other, other_desk)) if staff.sees_desk(&other_desk) => {
+                if other_desk != desk {
+                    return Err(refused("case-merge-other-desk"));
+                }
+                other
             }
-            other
-        }
-        _ => return refused("case-merge-unknown").await,
-    };
-    let actor = staff.actor();
-    let merged = state
-        .pool
-        .run(move |conn| {
-            let (Some((a, _)), Some((b, _))) =
-                (cases::case_of(conn, id)?, cases::case_of(conn, other)?)
-            else {
-                return Ok::<_, DbError>(Err(ChangeError::Invalid(Msg::new("case-merge-unknown"))));
-            };
-            Ok(cases::merge(conn, &actor, a, b))
-        })
-        .await?;
-    match merged {
-        Ok(_) => Ok(to_case(id)),
-        Err(ChangeError::Invalid(msg)) => {
-            case_page(
-                &state,
-                &staff,
-                id,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(msg),
-            )
-            .await
-        }
-        Err(ChangeError::Db(e)) => Err(DbError::from(e).into()),
-    }
+            _ => return Err(refused("case-merge-unknown")),
+        };
+        let actor = staff.actor();
+        state
+            .pool
+            .run(move |conn| {
+                let (Some((a, _)), Some((b, _))) =
+                    (cases::case_of(conn, id)?, cases::case_of(conn, other)?)
+                else {
+                    return Ok::<_, DbError>(Err(ChangeError::Invalid(Msg::new(
+                        "case-merge-unknown",
+                    ))));
+                };
+                Ok(cases::merge(conn, &actor, a, b))
+            })
+            .await??;
+        Ok(to_case(id))
+    })
+    .await
 }
 
 /// `POST /desk/tips/{id}/case/leave`: tip `id` leaves its case, and the
@@ -255,27 +293,16 @@ pub async fn leave(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let staff = p.staff;
-    may_change(&state, &staff, id).await?;
-    let actor = staff.actor();
-    let left = state
-        .pool
-        .run(move |conn| Ok::<_, DbError>(cases::leave(conn, &actor, id)))
-        .await?;
-    match left {
-        Ok(rest) => Ok(to_case(rest)),
-        Err(ChangeError::Invalid(msg)) => {
-            tip_page(
-                &state,
-                &staff,
-                id,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(msg),
-            )
-            .await
-        }
-        Err(ChangeError::Db(e)) => Err(DbError::from(e).into()),
-    }
+    let (state, staff) = (&state, &staff);
+    case_action(state, staff, id, Page::Tip, move |_| async move {
+        let actor = staff.actor();
+        let rest = state
+            .pool
+            .run(move |conn| Ok::<_, DbError>(cases::leave(conn, &actor, id)))
+            .await??;
+        Ok(to_case(rest))
+    })
+    .await
 }
 
 fn to_case(id: TipId) -> HttpResponse {
