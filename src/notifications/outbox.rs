@@ -149,6 +149,7 @@ pub fn enqueue_tip(
         mail_domain,
         hold_until,
         JobReason::Tip,
+        crate::db::now(),
     )
 }
 
@@ -170,6 +171,7 @@ pub fn enqueue_reply(
         mail_domain,
         None,
         JobReason::Reply,
+        crate::db::now(),
     )?;
     wake::announce(conn)?;
     Ok(n)
@@ -189,7 +191,7 @@ pub fn enqueue_reminder(
     mail_domain: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let n = enqueue_at(
+    let n = enqueue(
         conn,
         tip_id,
         desk,
@@ -203,31 +205,10 @@ pub fn enqueue_reminder(
     Ok(n)
 }
 
-fn enqueue(
-    conn: &mut Conn<'_>,
-    tip_id: TipId,
-    desk: &str,
-    recipients: &[String],
-    mail_domain: &str,
-    hold_until: Option<NaiveDateTime>,
-    reason: JobReason,
-) -> QueryResult<usize> {
-    enqueue_at(
-        conn,
-        tip_id,
-        desk,
-        recipients,
-        mail_domain,
-        hold_until,
-        reason,
-        crate::db::now(),
-    )
-}
-
-/// [`enqueue`] with the jobs made at `now` (a reminder's `created_at`
-/// names its day).
+/// Queues one job per recipient about `tip_id`, made at `now` (a
+/// reminder's `created_at` names its day; other jobs are made now).
 #[allow(clippy::too_many_arguments)]
-fn enqueue_at(
+fn enqueue(
     conn: &mut Conn<'_>,
     tip_id: TipId,
     desk: &str,
