@@ -117,6 +117,10 @@ filter-bad-overdue = The overdue filter is 1 (only overdue tips) or left out.
 
 queue-select = Select
 queue-select-all = Select all on this page
+# The checkbox of a queue row that stands for a case ("+N similar"): an
+# action on the selection applies to every tip of the case.
+# $n: tips in the case, $reference: the tip the row shows
+queue-select-case = Select all { $n } tips of this case ({ $reference })
 bulk-legend = With the selected tips:
 bulk-labels = Labels
 bulk-apply-status = Set status

@@ -102,6 +102,7 @@ filter-bad-overdue = پالایه دیرکرد یا ۱ است (فقط گزارش
 
 queue-select = انتخاب
 queue-select-all = انتخاب همهٔ این صفحه
+queue-select-case = انتخاب همهٔ { $n } گزارش این پرونده ({ $reference })
 bulk-legend = با گزارش‌های انتخاب‌شده:
 bulk-labels = برچسب‌ها
 bulk-apply-status = تعیین وضعیت

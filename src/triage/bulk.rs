@@ -20,6 +20,47 @@ use crate::i18n::Msg;
 /// stays short enough not to hold the database for long.
 pub const MAX_TIPS: usize = 500;
 
+/// The tips an action names: `ids` as given, then every tip of the case
+/// of each of `cases` (a tip's id names its case, as on
+/// `/desk/cases/{id}`), oldest first; each tip once. A tip of a desk the
+/// person does not see (`access`) stands for itself: its case is not read,
+/// and [`apply`] reports it not found. [`MAX_TIPS`] applies to the
+/// result, so reading stops once it has one tip more than that.
+///
+/// # Errors
+/// A database error.
+pub fn selection(
+    conn: &mut Conn<'_>,
+    access: &dyn Fn(&str) -> Access,
+    ids: &[TipId],
+    cases: &[TipId],
+) -> QueryResult<Vec<TipId>> {
+    let mut all: Vec<TipId> = Vec::with_capacity(ids.len() + cases.len());
+    let add = |all: &mut Vec<TipId>, id: TipId| {
+        if !all.contains(&id) {
+            all.push(id);
+        }
+    };
+    for id in ids {
+        add(&mut all, *id);
+    }
+    let enough = MAX_TIPS as i64 + 1;
+    for tip in cases {
+        if all.len() > MAX_TIPS {
+            break;
+        }
+        match super::cases::case_of(conn, *tip)? {
+            Some((case, desk)) if access(&desk) != Access::Hidden => {
+                for member in super::cases::first_member_ids(conn, case, enough)? {
+                    add(&mut all, member);
+                }
+            }
+            _ => add(&mut all, *tip),
+        }
+    }
+    Ok(all)
+}
+
 /// What to do with each selected tip.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {

@@ -88,6 +88,17 @@ pub fn member_ids(conn: &mut Conn<'_>, k: CaseId) -> QueryResult<Vec<TipId>> {
         .load(conn))
 }
 
+/// The ids of the oldest `limit` tips in case `k`, oldest first (an
+/// action on many reads no more than it may act on).
+pub fn first_member_ids(conn: &mut Conn<'_>, k: CaseId, limit: i64) -> QueryResult<Vec<TipId>> {
+    crate::db_run!(conn, |conn| tips::table
+        .filter(members_of!(k))
+        .order(tips::id)
+        .limit(limit)
+        .select(tips::id)
+        .load(conn))
+}
+
 /// One tip as the case page shows it, beside the others.
 #[derive(Debug, Clone, Queryable)]
 pub struct CaseTip {

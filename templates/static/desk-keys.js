@@ -90,7 +90,7 @@
         break;
       case "x":
         row = currentRow();
-        var box = row && row.querySelector("input[name=ids]");
+        var box = row && row.querySelector("td.select input[type=checkbox]");
         if (!box) return;
         box.checked = !box.checked;
         break;

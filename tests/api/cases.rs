@@ -404,9 +404,125 @@ async fn only_editors_of_the_desk_act_on_its_cases(backend: Backend) {
     );
 }
 
+/// Whether tip `id` is in review, as stored (1) or not (0).
+fn in_review(app: &TestApp, id: i64) -> i64 {
+    app.count_sql(&format!(
+        "SELECT count(*) AS n FROM tips WHERE id = {id} AND status = 'in_review'"
+    ))
+}
+
+async fn a_bulk_action_on_a_case_row_applies_to_each_of_its_tips(backend: Backend) {
+    let app = newsroom(backend).await;
+    app.leave_jobs_unsent();
+    let a = tip(&app, BRIDGE).await;
+    let b = tip(&app, BRIDGE_AGAIN).await;
+    let c = tip(&app, BRIDGE_THIRD).await;
+    let alone_tip = tip(&app, CAPTION).await;
+    assert!(same_case(&app, &[a, b, c]));
+    let editor = signed_in(&app, "intl@example.org", "editor", &["international"]).await;
+
+    // The case's row selects the case, and says so; a tip alone's, the tip.
+    let page = Page::of(editor.get("/desk/tips").await).await;
+    assert_eq!(page.listed_tips(), vec![alone_tip, c]);
+    let case_box = row(c, "td.select input[type=checkbox]");
+    assert_eq!(page.attr(&case_box, "name").as_deref(), Some("cases"));
+    assert_eq!(
+        page.attr(&case_box, "aria-label"),
+        Some(format!(
+            // The reference isolated (FSI … PDI), as Fluent places values.
+            "Select all 3 tips of this case (\u{2068}{}\u{2069})",
+            reference_of(&app, c)
+        ))
+    );
+    assert_eq!(
+        page.attr(&row(alone_tip, "td.select input"), "name")
+            .as_deref(),
+        Some("ids")
+    );
+    // Where the queue lists the tips of a case one by one, a row is a tip.
+    let page = Page::of(editor.get("/desk/tips?status=new").await).await;
+    assert_eq!(page.count("td.select input[name=cases]"), 0);
+    assert_eq!(page.count("td.select input[name=ids]"), 4);
+
+    // One tip of the case is in review already: reported, the rest change.
+    let res = editor
+        .post(
+            &format!("/desk/tips/{b}/status"),
+            &[("status", "in_review")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (c_id, alone_id) = (c.to_string(), alone_tip.to_string());
+    let res = editor
+        .post(
+            "/desk/tips/bulk",
+            &[
+                ("cases", c_id.as_str()),
+                ("ids", alone_id.as_str()),
+                ("action", "status"),
+                ("status", "in_review"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = Page::of(res).await;
+    assert_eq!(
+        page.text(".bulk-done").as_deref(),
+        Some("3 tips were changed.")
+    );
+    assert_eq!(page.attrs(".bulk-refused li", "data-tip"), [b.to_string()]);
+    for id in [a, b, c, alone_tip] {
+        assert_eq!(in_review(&app, id), 1, "{id}");
+        // Audited per tip: b once, by its own form.
+        assert_eq!(
+            app.count_sql(&format!(
+                "SELECT count(*) AS n FROM audit_log WHERE action = 'tip.status' AND target = 'tip:{id}'"
+            )),
+            1,
+            "{id}"
+        );
+    }
+
+    // The cap of 500 counts the case's tips: 497 other tips and the case
+    // are 500; 498 are one too many, refused whole.
+    let fake: Vec<String> = (0..498).map(|i| (900_000 + i).to_string()).collect();
+    let with = |n: usize| {
+        let mut f: Vec<(&str, &str)> = fake[..n].iter().map(|i| ("ids", i.as_str())).collect();
+        f.extend([("cases", c_id.as_str()), ("action", "mark_read")]);
+        f
+    };
+    let reads = || app.count_sql("SELECT count(*) AS n FROM tip_reads");
+    let before = reads();
+    let res = editor.post("/desk/tips/bulk", &with(498)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(Page::of(res).await.all_text().contains("At most 500 tips"));
+    assert_eq!(reads(), before, "nothing marked read");
+    let res = editor.post("/desk/tips/bulk", &with(497)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        Page::of(res).await.text(".bulk-done").as_deref(),
+        Some("3 tips were changed.")
+    );
+
+    // Another desk's case is one tip not found: its tips are not read.
+    let sport = signed_in(&app, "sport@example.org", "editor", &["default"]).await;
+    let res = sport
+        .post(
+            "/desk/tips/bulk",
+            &[("cases", c_id.as_str()), ("action", "mark_read")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        Page::of(res).await.attrs(".bulk-refused li", "data-tip"),
+        [c_id]
+    );
+}
+
 crate::both_backends!(
     near_identical_tips_are_one_case_shown_once,
     editors_split_and_merge_cases,
     a_status_on_a_case_is_set_and_audited_on_each_tip,
     only_editors_of_the_desk_act_on_its_cases,
+    a_bulk_action_on_a_case_row_applies_to_each_of_its_tips,
 );

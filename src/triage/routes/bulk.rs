@@ -1,5 +1,6 @@
 //! `POST /desk/tips/bulk`: the queue's checkboxes (`ids`, once per ticked
-//! tip), `action` (`status`, `assign`, `labels` or `mark_read`, the name of
+//! tip; `cases`, once per ticked row that stands for a case, naming the
+//! tip it shows: the action applies to every tip of that case), `action` (`status`, `assign`, `labels` or `mark_read`, the name of
 //! the button pressed) and that action's value in the field the tip page
 //! uses for it (`status`, `assignee`, `labels`). Answers with a page that
 //! says how many tips changed and lists each one that did not, with why.
@@ -22,27 +23,30 @@ use crate::web::{html_no_store, Format, WebError};
 #[derive(Debug)]
 struct BulkRequest {
     ids: Vec<TipId>,
+    /// Tips whose whole case is selected.
+    cases: Vec<TipId>,
     action: Action,
     /// The queue to go back to (its address with filters); checked to be
     /// one of the queue's own.
     back: String,
 }
 
-/// Parses the body of the queue's bulk form. `ids` may repeat (one per
-/// checkbox); every other field must appear at most once.
+/// Parses the body of the queue's bulk form. `ids` and `cases` may repeat
+/// (one per checkbox); every other field must appear at most once.
 fn parse(body: &[u8], me: UserId) -> Result<BulkRequest, WebError> {
     let bad = |msg: Msg| WebError::bad_request(Format::Html, msg);
     let mut ids = Vec::new();
+    let mut cases = Vec::new();
     let mut fields = std::collections::BTreeMap::new();
     for (name, value) in form_urlencoded::parse(body) {
-        if name == "ids" {
+        if name == "ids" || name == "cases" {
             let id = value
                 .trim()
                 .parse::<i64>()
                 .ok()
                 .filter(|n| *n > 0)
                 .ok_or_else(|| bad(Msg::new("bulk-bad-id").text("value", value.as_ref())))?;
-            ids.push(TipId(id));
+            if name == "ids" { &mut ids } else { &mut cases }.push(TipId(id));
         } else if fields
             .insert(name.clone().into_owned(), value.into_owned())
             .is_some()
@@ -50,11 +54,13 @@ fn parse(body: &[u8], me: UserId) -> Result<BulkRequest, WebError> {
             return Err(FormError::Duplicate(name.into_owned()).into_web());
         }
     }
-    if ids.is_empty() {
+    if ids.is_empty() && cases.is_empty() {
         return Err(bad(Msg::new("bulk-none-selected")));
     }
-    if ids.len() > MAX_TIPS {
-        return Err(bad(Msg::new("bulk-too-many").number("max", MAX_TIPS)));
+    // Each case is a tip at least; the tips of its cases are counted once
+    // they are read ([`bulk::selection`]).
+    if ids.len() + cases.len() > MAX_TIPS {
+        return Err(too_many());
     }
     let field = |name: &str| fields.get(name).map(|v| v.trim()).unwrap_or("");
     let action = match field("action") {
@@ -81,7 +87,20 @@ fn parse(body: &[u8], me: UserId) -> Result<BulkRequest, WebError> {
         .filter(|b| *b == "/desk/tips" || b.starts_with("/desk/tips?"))
         .unwrap_or("/desk/tips")
         .to_owned();
-    Ok(BulkRequest { ids, action, back })
+    Ok(BulkRequest {
+        ids,
+        cases,
+        action,
+        back,
+    })
+}
+
+/// More than [`MAX_TIPS`] tips named: the request is refused whole.
+fn too_many() -> WebError {
+    WebError::bad_request(
+        Format::Html,
+        Msg::new("bulk-too-many").number("max", MAX_TIPS),
+    )
 }
 
 #[derive(Template)]
@@ -115,14 +134,26 @@ pub async fn bulk(state: web::Data<AppState>, p: ProtectedBody) -> Result<HttpRe
     let actor = staff.actor();
     let me = staff.id;
     let rights = staff.clone();
-    let BulkRequest { ids, action, back } = request;
+    let BulkRequest {
+        ids,
+        cases,
+        action,
+        back,
+    } = request;
     let outcomes = state
         .pool
         .run(move |conn| {
             let access = |desk: &str| access(&rights, desk);
-            Ok::<_, DbError>(bulk::apply(conn, &actor, me, &access, &ids, &action)?)
+            let tips = bulk::selection(conn, &access, &ids, &cases)?;
+            if tips.len() > MAX_TIPS {
+                return Ok::<_, DbError>(None);
+            }
+            Ok(Some(bulk::apply(
+                conn, &actor, me, &access, &tips, &action,
+            )?))
         })
-        .await?;
+        .await?
+        .ok_or_else(too_many)?;
     Ok(report(&staff, outcomes, back))
 }
 
@@ -176,6 +207,7 @@ mod tests {
         let r = parsed("ids=3&ids=5&action=status&status=in_review&back=%2Fdesk%2Ftips%3Fdesk%3Dx")
             .unwrap();
         assert_eq!(r.ids, vec![TipId(3), TipId(5)]);
+        assert!(r.cases.is_empty());
         assert_eq!(r.action, Action::Status(TipStatus::InReview));
         assert_eq!(r.back, "/desk/tips?desk=x");
         let r = parsed("ids=3&action=assign&assignee=me").unwrap();
@@ -190,6 +222,9 @@ mod tests {
             Action::Labels(vec!["flood".into(), "bridge".into()])
         );
         assert_eq!(r.back, "/desk/tips", "only the queue's own addresses");
+        // A case row's box: `cases`, beside `ids`.
+        let r = parsed("cases=8&ids=3&cases=9&action=mark_read").unwrap();
+        assert_eq!((r.ids, r.cases), (vec![TipId(3)], vec![TipId(8), TipId(9)]));
     }
 
     #[test]
@@ -197,6 +232,7 @@ mod tests {
         for body in [
             "action=mark_read",
             "ids=x&action=mark_read",
+            "cases=x&action=mark_read",
             "ids=0&action=mark_read",
             "ids=3&action=delete",
             "ids=3&action=status&status=gone",
@@ -207,6 +243,13 @@ mod tests {
         }
         let many: Vec<String> = (1..=501).map(|i| format!("ids={i}")).collect();
         assert!(parsed(&format!("{}&action=mark_read", many.join("&"))).is_err());
+        let cases: Vec<String> = (1..=250).map(|i| format!("cases={i}")).collect();
+        let both = format!(
+            "{}&{}&action=mark_read",
+            cases.join("&"),
+            many[..251].join("&")
+        );
+        assert!(parsed(&both).is_err(), "a case is one tip at least");
         let most: Vec<String> = (1..=500).map(|i| format!("ids={i}")).collect();
         assert!(parsed(&format!("{}&action=mark_read", most.join("&"))).is_ok());
     }

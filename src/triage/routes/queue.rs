@@ -153,6 +153,9 @@ struct QueuePage<'a> {
     can_bulk: bool,
     /// People tips may be assigned to, for the bulk form.
     assignable: Vec<(crate::domain::UserId, String)>,
+    /// The queue shows each case once ([`Filters::shows_cases_once`]), so
+    /// a row with "+N similar" stands for its whole case.
+    cases_once: bool,
 }
 
 impl QueuePage<'_> {
@@ -253,6 +256,21 @@ impl QueuePage<'_> {
             .msg(&Msg::new("queue-badge-similar").number("n", r.similar))
     }
 
+    /// Whether row `r` stands for its whole case: its checkbox selects
+    /// every tip of the case (`cases` in the bulk form, not `ids`).
+    fn stands_for_case(&self, r: &QueueRow) -> bool {
+        self.cases_once && r.similar > 0
+    }
+
+    /// The accessible name of a checkbox that selects a whole case.
+    fn select_case(&self, r: &QueueRow) -> String {
+        self.l.msg(
+            &Msg::new("queue-select-case")
+                .number("n", r.similar.saturating_add(1))
+                .text("reference", r.reference.as_str()),
+        )
+    }
+
     /// How long ago the tip arrived ("5 h").
     fn age(&self, r: &QueueRow) -> String {
         self.l
@@ -277,6 +295,7 @@ pub async fn queue(
         Ok(f) => (f, None),
         Err(e) => (Filters::default(), Some(l.msg(&e))),
     };
+    let cases_once = filters.shows_cases_once();
     let scope = staff.desk_scope().map(<[String]>::to_vec);
     let me = staff.id;
     let mut f = filters.clone();
@@ -323,6 +342,7 @@ pub async fn queue(
             look,
             can_bulk,
             assignable,
+            cases_once,
         },
     ))
 }
