@@ -63,8 +63,9 @@ impl Format {
     }
 }
 
-/// The columns, in order (CSV's header, JSON's keys). The last three only
-/// with contacts.
+/// The columns, in order (CSV's header, JSON's keys); then
+/// [`QUOTE_COLUMN`], [`CONTACT_COLUMNS`] with contacts, and [`CASE_COLUMN`]
+/// (added last, so earlier files' columns keep their places).
 pub const COLUMNS: [&str; 12] = [
     "reference",
     "article_id",
@@ -83,6 +84,10 @@ pub const COLUMNS: [&str; 12] = [
 pub const QUOTE_COLUMN: &str = "quote";
 /// Columns added by `include_contact=1`.
 pub const CONTACT_COLUMNS: [&str; 3] = ["reader_name", "contact_kind", "contact"];
+/// The last column, always: the reference of the oldest tip of the tip's
+/// case (duplicates as one case, `crate::triage::cases`), so a spreadsheet
+/// can group a case's tips; empty (JSON: `null`) for a tip alone.
+pub const CASE_COLUMN: &str = "case";
 
 /// A spreadsheet cell that cannot start a formula: one starting with `=`,
 /// `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP,
@@ -120,6 +125,8 @@ pub struct Record {
     pub quote: Option<String>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub contact: Option<ReaderContact>,
+    /// The reference of the oldest tip of its case; `None`: a tip alone.
+    pub case: Option<String>,
 }
 
 /// The reader's name and contact, opened (`include_contact=1`).
@@ -131,11 +138,13 @@ pub struct ReaderContact {
 }
 
 impl Record {
-    /// `row` with its `labels`; with `ring`, its name and contact opened
-    /// (a value that cannot be opened reads `unreadable`, and is logged).
+    /// `row` with its `labels` and `case` (see [`CASE_COLUMN`]); with
+    /// `ring`, its name and contact opened (a value that cannot be opened
+    /// reads `unreadable`, and is logged).
     pub fn new(
         row: ExportRow,
         labels: Vec<String>,
+        case: Option<String>,
         ring: Option<&SealingKeys>,
         unreadable: &str,
     ) -> Self {
@@ -169,6 +178,7 @@ impl Record {
             message: row.message,
             quote: row.quote,
             contact,
+            case,
         }
     }
 
@@ -192,6 +202,7 @@ impl Record {
         if let Some(c) = &self.contact {
             cells.extend([o(&c.reader_name), o(&c.contact_kind), o(&c.contact)]);
         }
+        cells.push(o(&self.case));
         cells
     }
 }
@@ -214,6 +225,7 @@ pub fn head(format: Format, with_contact: bool) -> Result<Vec<u8>, ExportError> 
             if with_contact {
                 header.extend(CONTACT_COLUMNS);
             }
+            header.push(CASE_COLUMN);
             let mut out = "\u{feff}".as_bytes().to_vec();
             out.extend(csv_rows(std::iter::once(
                 header.into_iter().map(str::to_owned).collect(),
@@ -374,10 +386,12 @@ impl Streaming {
                             PAGE,
                         )
                         .map_err(DbError::from)?;
-                        let last = rows.last().map(|(r, _)| r.id);
+                        let last = rows.last().map(|(r, ..)| r.id);
                         let records: Vec<Record> = rows
                             .into_iter()
-                            .map(|(r, l)| Record::new(r, l, e.ring.as_deref(), &e.unreadable))
+                            .map(|(r, l, case)| {
+                                Record::new(r, l, case, e.ring.as_deref(), &e.unreadable)
+                            })
                             .collect();
                         let bytes = encode(e.format, &records, first)?;
                         Ok::<_, ExportError>((last, records.len(), bytes))

@@ -382,11 +382,18 @@ pub struct ExportRow {
     pub reader_name: Option<String>,
     pub contact_kind: Option<String>,
     pub contact: Option<String>,
+    /// The tip's case ([`cases`]): its own id when alone.
+    pub case: crate::domain::CaseId,
 }
+
+/// A tip as an export page has it: its row, its labels, and its case's
+/// reference (`None`: a tip alone).
+pub type ExportTip = (ExportRow, Vec<String>, Option<String>);
 
 /// Up to `limit` tips the filters select, newest first, older than
 /// `f.before` (the keyset an export walks: each page is one indexed range
-/// of `tips.id`, however far in), with their labels. Without
+/// of `tips.id`, however far in), with their labels and, for a tip in a
+/// case, the case's reference ([`case_references`]). Without
 /// `with_contact` the sealed name and contact are not read.
 pub fn export_page(
     conn: &mut Conn<'_>,
@@ -394,7 +401,7 @@ pub fn export_page(
     f: &Filters,
     with_contact: bool,
     limit: i64,
-) -> QueryResult<Vec<(ExportRow, Vec<String>)>> {
+) -> QueryResult<Vec<ExportTip>> {
     use diesel::dsl::sql;
     use diesel::sql_types::{Nullable, Text};
     let rows: Vec<ExportRow> = crate::db_run!(conn, |conn| {
@@ -435,6 +442,7 @@ pub fn export_page(
                 sql::<Nullable<Text>>(name),
                 tips::contact_kind,
                 sql::<Nullable<Text>>(contact),
+                sql::<diesel::sql_types::BigInt>("COALESCE(tips.case_id, tips.id)"),
             ))
             .load(conn)
     })?;
@@ -451,13 +459,56 @@ pub fn export_page(
             labels.entry(id).or_default().push(label);
         }
     }
+    let keys: Vec<crate::domain::CaseId> = rows.iter().map(|r| r.case).collect();
+    let references = case_references(conn, &keys)?;
     Ok(rows
         .into_iter()
         .map(|r| {
             let l = labels.remove(&r.id).unwrap_or_default();
-            (r, l)
+            let case = references.get(&r.case).cloned();
+            (r, l, case)
         })
         .collect())
+}
+
+/// For each case of more than one tip among `keys`, the reference of its
+/// oldest tip: how a desk names a case (the case page lists it first, and
+/// the merge form takes it). A tip alone has none. Two reads for the lot,
+/// and one more per case whose first tip retention has removed.
+pub fn case_references(
+    conn: &mut Conn<'_>,
+    keys: &[crate::domain::CaseId],
+) -> QueryResult<std::collections::HashMap<crate::domain::CaseId, String>> {
+    use crate::domain::CaseId;
+    let mut keys = keys.to_vec();
+    keys.sort_unstable();
+    keys.dedup();
+    let cased: Vec<CaseId> = cases::others(conn, &keys)?.into_keys().collect();
+    if cased.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let firsts: Vec<i64> = cased.iter().map(|k| k.0).collect();
+    let found: Vec<(TipId, String)> = crate::db_run!(conn, |conn| tips::table
+        .filter(tips::id.eq_any(&firsts))
+        .select((tips::id, tips::reference))
+        .load(conn))?;
+    let mut references: std::collections::HashMap<CaseId, String> = found
+        .into_iter()
+        .map(|(id, reference)| (CaseId(id.0), reference))
+        .collect();
+    for k in cased {
+        if references.contains_key(&k) {
+            continue;
+        }
+        if let Some(oldest) = cases::first_member_ids(conn, k, 1)?.first() {
+            let reference: String = crate::db_run!(conn, |conn| tips::table
+                .find(*oldest)
+                .select(tips::reference)
+                .first(conn))?;
+            references.insert(k, reference);
+        }
+    }
+    Ok(references)
 }
 
 /// How many tips match the filters (status aside), per status, each

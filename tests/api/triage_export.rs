@@ -129,6 +129,7 @@ async fn exports_select_as_the_queue_filters_do(backend: Backend) {
             "article_id",
             "article_title",
             "assignee",
+            "case",
             "desk",
             "first_read",
             "kind",
@@ -304,8 +305,86 @@ async fn a_long_export_is_paged_through_to_the_end(backend: Backend) {
     assert_eq!(csv.len(), 1_203);
 }
 
+/// The header of a CSV export, in order.
+async fn csv_header(res: reqwest::Response) -> Vec<String> {
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap();
+    let mut r = csv::Reader::from_reader(&bytes[3..]);
+    r.headers().unwrap().iter().map(str::to_owned).collect()
+}
+
+async fn a_tip_in_a_case_exports_with_the_case_in_the_last_column(backend: Backend) {
+    let app = newsroom(backend).await;
+    app.leave_jobs_unsent();
+    const BRIDGE: &str =
+        "The bridge on Route 7 collapsed this morning at nine, and two cars fell into the river.";
+    const AGAIN: &str =
+        "the bridge on route 7 collapsed this morning at nine -- and two cars fell into the river below!";
+    const CAPTION: &str = "The mayor's name is misspelled in the caption of the second photo.";
+    let first_id = send_tip(&app, DEMO_ARTICLE, json!({ "message": BRIDGE })).await;
+    for m in [CAPTION, AGAIN] {
+        send_tip(&app, DEMO_ARTICLE, json!({ "message": m })).await;
+    }
+    let (first, caption, again) = (
+        reference_of(&app, BRIDGE),
+        reference_of(&app, CAPTION),
+        reference_of(&app, AGAIN),
+    );
+    let admin = signed_in(&app, "admin@example.org", "admin", &[]).await;
+
+    // Appended: the columns before it keep their names and places.
+    let columns = [
+        "reference",
+        "article_id",
+        "article_title",
+        "desk",
+        "kind",
+        "status",
+        "assignee",
+        "labels",
+        "language",
+        "received",
+        "first_read",
+        "message",
+        "quote",
+    ];
+    let header = csv_header(admin.get("/desk/tips/export.csv").await).await;
+    assert_eq!(header, [&columns[..], &["case"]].concat());
+    let header = csv_header(admin.get("/desk/tips/export.csv?include_contact=1").await).await;
+    assert_eq!(
+        header,
+        [
+            &columns[..],
+            &["reader_name", "contact_kind", "contact", "case"]
+        ]
+        .concat()
+    );
+
+    // A case is named by its oldest tip's reference; a tip alone by none.
+    let rows = csv_rows(admin.get("/desk/tips/export.csv").await).await;
+    assert_eq!(refs(&rows), [again.clone(), caption, first.clone()]);
+    let cases: Vec<&str> = rows.iter().map(|r| r["case"].as_str()).collect();
+    assert_eq!(cases, [first.as_str(), "", first.as_str()]);
+    let json = json_rows(admin.get("/desk/tips/export.json").await).await;
+    assert_eq!(
+        json.iter().map(|r| r["case"].clone()).collect::<Vec<_>>(),
+        [json!(first), Value::Null, json!(first)]
+    );
+    // Filtered to one tip of the case, it still names the case.
+    let one = json_rows(admin.get("/desk/tips/export.json?q=below").await).await;
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0]["case"], json!(first));
+    // The first tip gone (retention), the case goes by its oldest left.
+    let third = send_tip(&app, DEMO_ARTICLE, json!({ "message": BRIDGE })).await;
+    app.execute_sql(&format!("DELETE FROM tips WHERE id = {first_id}"));
+    let json = json_rows(admin.get("/desk/tips/export.json?q=bridge").await).await;
+    assert_eq!(json.len(), 2, "{third}");
+    assert!(json.iter().all(|r| r["case"] == json!(again)), "{json:?}");
+}
+
 crate::both_backends!(
     exports_select_as_the_queue_filters_do,
     contacts_are_for_admins_who_ask_and_editors_export_their_desks,
     a_long_export_is_paged_through_to_the_end,
+    a_tip_in_a_case_exports_with_the_case_in_the_last_column,
 );
