@@ -36,6 +36,13 @@ async fn rows_show_a_preview_the_language_and_badges(backend: Backend) {
         json!({"message": "Во втором абзаце неправильно написана фамилия министра."}),
     )
     .await;
+    // Pashto, which the detector alone would call Persian or Urdu.
+    let pashto = send_tip(
+        &app,
+        DEMO_ARTICLE,
+        json!({"message": "زموږ ښوونځی نه دی تړل شوی، جومات ته لېږدول شوی دی."}),
+    )
+    .await;
     let long = format!(
         "The caption is wrong.\n\nThe photo shows   the old bridge, {}",
         "and the new one opened in May ".repeat(8)
@@ -124,6 +131,11 @@ async fn rows_show_a_preview_the_language_and_badges(backend: Backend) {
         Some("en")
     );
     assert_eq!(page.count(&row(flags, ".lang")), 0, "no language to tell");
+    assert_eq!(
+        page.attr(&row(pashto, ".lang"), "lang").as_deref(),
+        Some("ps")
+    );
+    assert_eq!(page.text(&row(pashto, ".lang")).as_deref(), Some("پښتو"));
 
     // Badges: a contact left, files attached, the reader replied; nothing
     // is overdue yet.
@@ -169,6 +181,8 @@ async fn rows_show_a_preview_the_language_and_badges(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(listed(&ru), BTreeSet::from([russian]));
+    let ps = admin.get("/desk/tips?language=ps").await;
+    assert_eq!(listed(&ps.text().await.unwrap()), BTreeSet::from([pashto]));
     assert_eq!(
         Page::parse(&ru).status_count("new").as_deref(),
         Some("New 1"),
