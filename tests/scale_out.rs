@@ -150,7 +150,7 @@ async fn three_instances_lose_nothing_when_one_is_killed() {
                            // At once, before any lease can run out: the jobs the victim
                            // held when it died, the only ones allowed to arrive twice.
             let tag = format!("%-{victim_pid}-%");
-            let mut conn = diesel::PgConnection::establish(&db_url).unwrap();
+            let mut conn = tipdesk::db::pg_establish(&db_url).unwrap();
             outbox::table
                 .filter(outbox::claimed_by.like(tag))
                 .select(outbox::message_id)
@@ -188,7 +188,7 @@ async fn three_instances_lose_nothing_when_one_is_killed() {
         .collect()
         .await;
     let in_flight_on_victim = killer.await.unwrap();
-    let mut conn = diesel::PgConnection::establish(&db_url).unwrap();
+    let mut conn = tipdesk::db::pg_establish(&db_url).unwrap();
 
     assert!(
         references.len() > KILL_AFTER,
@@ -316,7 +316,7 @@ async fn a_worker_on_another_instance_is_woken_by_notify_not_by_polling() {
             .env("TIPDESK_NOTIFY__POLL_SECONDS", "600"),
     );
     // Once it has reported in, its first pass is over and it is waiting.
-    let mut conn = diesel::PgConnection::establish(&db_url).unwrap();
+    let mut conn = tipdesk::db::pg_establish(&db_url).unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let beats: i64 = tipdesk::db::schema::worker_heartbeats::table

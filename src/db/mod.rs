@@ -275,6 +275,35 @@ where
     }
 }
 
+/// Opens one PostgreSQL connection outside the pool (the LISTEN thread,
+/// tests' administration). Every libpq connection of the process is opened
+/// here or by [`Pool::connect`], so [`init_libpq`] runs before the first.
+///
+/// # Errors
+/// libpq's, as [`diesel::ConnectionError`] (server unreachable, refused).
+#[cfg(feature = "postgres")]
+pub fn pg_establish(url: &str) -> diesel::ConnectionResult<diesel::PgConnection> {
+    init_libpq();
+    <diesel::PgConnection as diesel::Connection>::establish(url)
+}
+
+/// Initialises OpenSSL (vendored, used by libpq for TLS to the server)
+/// with `OPENSSL_INIT_NO_ATEXIT`, which `openssl_sys::init` passes.
+///
+/// Why: OpenSSL 3 registers `OPENSSL_cleanup` with atexit(3) on its first
+/// initialisation unless told not to, and libpq initialises it without
+/// that flag (`fe-secure-openssl.c`) on its first TLS connection. At exit
+/// that handler frees every thread's OpenSSL state without a lock while
+/// pool, LISTEN and runtime threads still run or end, which crashed test
+/// processes with "double free or corruption" in `init_thread_deregister`
+/// (about 1 exit in 100 with 16 connected threads). OpenSSL's run-once
+/// makes the first initialisation decide, so this runs before libpq's
+/// first connection; the OS reclaims the memory at exit anyway.
+#[cfg(feature = "postgres")]
+fn init_libpq() {
+    openssl_sys::init();
+}
+
 impl Pool {
     /// Opens the configured database, creating a SQLite file (and its
     /// folder) if needed, and applies pending migrations.
@@ -282,13 +311,7 @@ impl Pool {
         let pool = match &settings.url {
             DatabaseUrl::Sqlite(path) => Self::open_sqlite(path, settings.pool_size.get())?,
             #[cfg(feature = "postgres")]
-            DatabaseUrl::Postgres(url) => Self::Pg(
-                diesel::r2d2::Pool::builder()
-                    .max_size(settings.pool_size.get())
-                    .connection_timeout(Duration::from_secs(10))
-                    .build(ConnectionManager::new(url))?,
-                url.clone(),
-            ),
+            DatabaseUrl::Postgres(url) => Self::open_pg(url, settings.pool_size.get())?,
             #[cfg(not(feature = "postgres"))]
             DatabaseUrl::Postgres(_) => anyhow::bail!(
                 "database.url is a PostgreSQL URL, but this tipdesk was built without the `postgres` feature"
@@ -296,6 +319,17 @@ impl Pool {
         };
         pool.migrate()?;
         Ok(pool)
+    }
+
+    #[cfg(feature = "postgres")]
+    fn open_pg(url: &str, size: u32) -> anyhow::Result<Self> {
+        // Before libpq's first connection.
+        init_libpq();
+        let pool = diesel::r2d2::Pool::builder()
+            .max_size(size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(ConnectionManager::new(url))?;
+        Ok(Self::Pg(pool, url.to_owned()))
     }
 
     fn open_sqlite(path: &Path, size: u32) -> anyhow::Result<Self> {

@@ -54,7 +54,7 @@ pub fn listen(pool: &Pool, wake: Arc<Notify>) {
 fn listen_loop(url: &str, wake: &Notify) {
     use diesel::connection::SimpleConnection;
     loop {
-        let mut conn = match diesel::PgConnection::establish(url) {
+        let mut conn = match crate::db::pg_establish(url) {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(error = %e, "LISTEN connection failed; retrying");

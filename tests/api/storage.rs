@@ -344,3 +344,65 @@ mod postgres_tls {
         super::tls_to_postgresql_is_compiled_in().await
     }
 }
+
+/// A process whose threads hold TLS sessions to PostgreSQL exits cleanly
+/// however those threads end. libpq would have OpenSSL register its
+/// cleanup with atexit(3), and that cleanup raced the threads' own
+/// ("double free or corruption" at the end of a green test run);
+/// `tipdesk::db::pg_establish` initialises OpenSSL without it first.
+/// The race lost about 1 exit in 100 with 16 threads, so a child process
+/// (this test binary, running only this test) does it 200 times: without
+/// the fix this fails with a probability of about 0.87.
+mod postgres_exit {
+    use std::process::Command;
+    use std::sync::{Arc, Barrier};
+
+    const CHILD: &str = "TIPDESK_TEST_EXIT_CHILD";
+    const NAME: &str = "storage::postgres_exit::a_process_with_postgresql_threads_exits_cleanly";
+    const THREADS: usize = 16;
+    const RUNS: usize = 200;
+
+    /// The child: connect on every thread (sslmode=require), then let the
+    /// threads close their sessions while the main thread calls exit(3).
+    fn child() -> ! {
+        let admin = std::env::var("TIPDESK_TEST_POSTGRES_URL").unwrap();
+        let mut url = url::Url::parse(&admin).unwrap();
+        url.query_pairs_mut().append_pair("sslmode", "require");
+        let barrier = Arc::new(Barrier::new(THREADS + 1));
+        for _ in 0..THREADS {
+            let (url, barrier) = (url.to_string(), barrier.clone());
+            std::thread::spawn(move || {
+                let conn = tipdesk::db::pg_establish(&url).unwrap();
+                barrier.wait();
+                drop(conn);
+            });
+        }
+        barrier.wait();
+        std::process::exit(0)
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(tipdesk_pg),
+        ignore = "PostgreSQL suite skipped: set TIPDESK_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
+    )]
+    fn a_process_with_postgresql_threads_exits_cleanly() {
+        if std::env::var_os(CHILD).is_some() {
+            child();
+        }
+        let exe = std::env::current_exe().unwrap();
+        for run in 1..=RUNS {
+            let out = Command::new(&exe)
+                .args([NAME, "--exact", "--include-ignored", "--test-threads=1"])
+                .env(CHILD, "1")
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "exit {run} of {RUNS}: {:?}\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}

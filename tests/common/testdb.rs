@@ -64,7 +64,7 @@ impl Drop for TestDb {
 #[cfg(feature = "postgres")]
 fn create_pg_database(admin: &str, name: &str) {
     use diesel::connection::SimpleConnection;
-    let mut conn = diesel::PgConnection::establish(admin).expect("connect to PostgreSQL");
+    let mut conn = tipdesk::db::pg_establish(admin).expect("connect to PostgreSQL");
     conn.batch_execute(&format!("CREATE DATABASE {name}"))
         .expect("create test database");
 }
@@ -72,7 +72,7 @@ fn create_pg_database(admin: &str, name: &str) {
 #[cfg(feature = "postgres")]
 fn drop_pg_database(admin: &str, name: &str) {
     use diesel::connection::SimpleConnection;
-    if let Ok(mut conn) = diesel::PgConnection::establish(admin) {
+    if let Ok(mut conn) = tipdesk::db::pg_establish(admin) {
         let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
     }
 }
