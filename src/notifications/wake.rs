@@ -7,8 +7,6 @@ use std::sync::Arc;
 #[cfg(feature = "postgres")]
 use std::time::Duration;
 
-#[cfg(feature = "postgres")]
-use diesel::prelude::*;
 use diesel::QueryResult;
 use tokio::sync::Notify;
 

@@ -4,7 +4,6 @@
 
 #![allow(dead_code)]
 
-use diesel::Connection;
 use tipdesk::config::DatabaseUrl;
 
 /// Which engine a test runs on.
