@@ -312,9 +312,7 @@ pub fn store(
                 locks::for_transaction(conn, lock)?;
                 crate::db_run!(conn, |conn| tips::table
                     .filter(tips::fingerprint.eq(&fp))
-                    // Spelled out so that PostgreSQL's partial index of
-                    // fingerprints serves a prepared statement too.
-                    .filter(tips::fingerprint.ne(""))
+                    .filter(HasFingerprint)
                     .filter(tips::created_at.gt(now - window))
                     .select((tips::id, tips::reference))
                     .first(conn)
@@ -408,6 +406,37 @@ fn insert_tip(
 /// A keyed hash of what makes two submissions the same tip: the article,
 /// every field as written, the sender, and the proof that one is a resend
 /// of the other. Keyed, so it reveals nothing.
+/// `tips.fingerprint <> ''` written into the SQL, not bound: PostgreSQL's
+/// index of fingerprints is partial (`WHERE fingerprint <> ''`), and a
+/// prepared statement's generic plan, which PostgreSQL switches to after
+/// five executions, may use a partial index only when the query's own
+/// terms prove its predicate. A bound `<> $2` proves nothing, so the
+/// lookup scanned every tip on each resend (measured: the HTML form on
+/// PostgreSQL fell from 1,177 to 563 tips/s within one 24 s benchmark).
+/// Unlike `diesel::dsl::sql`, this leaves the statement cacheable.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+struct HasFingerprint;
+
+impl diesel::Expression for HasFingerprint {
+    type SqlType = diesel::sql_types::Bool;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for HasFingerprint {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql("\"tips\".\"fingerprint\" <> ''");
+        Ok(())
+    }
+}
+
+impl diesel::AppearsOnTable<tips::table> for HasFingerprint {}
+
+impl diesel::expression::ValidGrouping<()> for HasFingerprint {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
 fn fingerprint(keys: &HmacKeys, submission: &Submission, resend: &ResendProof) -> String {
     let Submission {
         article,

@@ -966,3 +966,58 @@ crate::both_backends!(
     a_failed_outbox_write_leaves_no_tip_behind,
     unknown_paths_are_404_pages,
 );
+
+/// PostgreSQL: a resend is looked up through the partial index of
+/// fingerprints (`WHERE fingerprint <> ''`) under a prepared statement's
+/// generic plan too, which the server switches to after five executions
+/// (forced here from the first with `plan_cache_mode`). A lookup whose
+/// terms do not prove the index's predicate scans every tip instead.
+async fn resends_are_looked_up_by_index_under_a_generic_plan() {
+    let app = TestApp::spawn_with(Backend::Postgres, |s| {
+        if let tipdesk::config::DatabaseUrl::Postgres(url) = &mut s.database.url {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            url.push_str(&format!(
+                "{sep}options=-c%20plan_cache_mode%3Dforce_generic_plan"
+            ));
+        }
+    })
+    .await;
+    app.leave_jobs_unsent();
+    for i in 0..3 {
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/articles/{DEMO_ARTICLE}/tips")))
+            .header("idempotency-key", format!("\"generic-plan-{i}\""))
+            .json(&json!({ "message": format!("{MESSAGE} #{i}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+    assert_eq!(
+        app.count_sql("SELECT count(*) AS n FROM tips WHERE fingerprint <> ''"),
+        3
+    );
+    // Index scans as the server counts them; a backend reports its
+    // counts within a second or two of going idle.
+    let used = "SELECT coalesce(sum(idx_scan), 0)::bigint AS n FROM pg_stat_user_indexes \
+                WHERE indexrelname = 'tips_fingerprint'";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut scans = app.count_sql(used);
+    while scans < 3 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        scans = app.count_sql(used);
+    }
+    assert!(scans >= 3, "3 resend lookups, {scans} index scans");
+}
+
+mod postgres_plans {
+    #[tokio::test]
+    #[cfg_attr(
+        not(tipdesk_pg),
+        ignore = "PostgreSQL suite skipped: set TIPDESK_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
+    )]
+    async fn resends_are_looked_up_by_index_under_a_generic_plan() {
+        super::resends_are_looked_up_by_index_under_a_generic_plan().await
+    }
+}
