@@ -542,6 +542,43 @@ async fn an_article_in_surge_is_accepted_but_digested_and_shown_to_ops(backend: 
     assert!(app.jobs().iter().all(|j| j.state == "sent"));
 }
 
+/// Tips that arrive together are stored in groups (one transaction for
+/// several readers' tips), and the article's surge count is made in the
+/// database once per group and article, then added to (#19). The tips of
+/// one article must count each other the same whether they share a group
+/// or not: eight of the viral article and four of another, sent at once
+/// with the threshold at three, hold five and one. One writer: on
+/// PostgreSQL several writer threads (half the pool) commit groups side by
+/// side, and a group does not see another's uncommitted tips, so there
+/// the count is a lower bound (as it was with one count per tip).
+async fn tips_sent_at_once_count_each_other_for_the_surge(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with(backend, |s| {
+        smtp_to(s, &smtp.url());
+        s.database.pool_size = std::num::NonZeroU32::new(3).unwrap();
+        s.notify.digest_window = Duration::ZERO;
+        s.limits.article_surge_per_10min = 3;
+        s.limits.article_surge_hold = Duration::from_secs(600);
+    })
+    .await;
+    app.leave_jobs_unsent();
+    add_articles(&app, &["quiet-story"]);
+    futures_util::future::join_all((0..12).map(|i| {
+        let article = if i % 3 == 2 {
+            "quiet-story"
+        } else {
+            DEMO_ARTICLE
+        };
+        tip(&app, article, json!({"message": format!("{MESSAGE} #{i}")}))
+    }))
+    .await;
+    assert_eq!(app.jobs().len(), 12);
+    // Three of each article go out singly; the rest wait for the hold.
+    assert_eq!(app.worker().drain().await.unwrap().emails_sent, 6);
+    let pending = app.jobs().iter().filter(|j| j.state == "pending").count();
+    assert_eq!(pending, 6);
+}
+
 async fn no_duplicates_in_normal_operation_and_prompt_wake_up(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let app = TestApp::spawn_with(backend, |s| {
@@ -645,6 +682,7 @@ crate::both_backends!(
     a_flood_becomes_one_digest,
     a_big_flood_is_one_short_digest,
     an_article_in_surge_is_accepted_but_digested_and_shown_to_ops,
+    tips_sent_at_once_count_each_other_for_the_surge,
     held_digests_say_when_they_go_out_and_why,
     no_duplicates_in_normal_operation_and_prompt_wake_up,
     a_hostile_article_title_cannot_inject_headers,
