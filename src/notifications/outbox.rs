@@ -141,16 +141,7 @@ pub fn enqueue_tip(
     mail_domain: &str,
     hold_until: Option<NaiveDateTime>,
 ) -> QueryResult<usize> {
-    enqueue(
-        conn,
-        tip_id,
-        desk,
-        recipients,
-        mail_domain,
-        hold_until,
-        JobReason::Tip,
-        crate::db::now(),
-    )
+    tip_jobs(desk, recipients, mail_domain, hold_until).insert(conn, tip_id)
 }
 
 /// Queues a notification that the reader of `tip_id` wrote back, for each
@@ -163,18 +154,15 @@ pub fn enqueue_reply(
     recipients: &[String],
     mail_domain: &str,
 ) -> QueryResult<usize> {
-    let n = enqueue(
-        conn,
-        tip_id,
+    let jobs = Jobs::new(
         desk,
         recipients,
         mail_domain,
         None,
         JobReason::Reply,
         crate::db::now(),
-    )?;
-    wake::announce(conn)?;
-    Ok(n)
+    );
+    insert_and_announce(conn, tip_id, &jobs)
 }
 
 /// Queues the reminder that `desk` has overdue tips, for each of the
@@ -191,34 +179,24 @@ pub fn enqueue_reminder(
     mail_domain: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    let n = enqueue(
-        conn,
-        tip_id,
+    let jobs = Jobs::new(
         desk,
         recipients,
         mail_domain,
         None,
         JobReason::Reminder,
         now,
-    )?;
-    wake::announce(conn)?;
-    Ok(n)
+    );
+    insert_and_announce(conn, tip_id, &jobs)
 }
 
-/// Queues one job per recipient about `tip_id`, made at `now` (a
-/// reminder's `created_at` names its day; other jobs are made now).
-#[allow(clippy::too_many_arguments)]
-fn enqueue(
-    conn: &mut Conn<'_>,
-    tip_id: TipId,
-    desk: &str,
-    recipients: &[String],
-    mail_domain: &str,
-    hold_until: Option<NaiveDateTime>,
-    reason: JobReason,
-    now: NaiveDateTime,
-) -> QueryResult<usize> {
-    Jobs::new(desk, recipients, mail_domain, hold_until, reason, now).insert(conn, tip_id)
+/// Stores `jobs` about `tip_id` and announces them to other instances
+/// when the caller's transaction commits: for jobs queued one transaction
+/// at a time (the tip writer announces a whole group once instead).
+fn insert_and_announce(conn: &mut Conn<'_>, tip_id: TipId, jobs: &Jobs<'_>) -> QueryResult<usize> {
+    let n = jobs.insert(conn, tip_id)?;
+    wake::announce(conn)?;
+    Ok(n)
 }
 
 /// A new tip's notification jobs (see [`enqueue_tip`]), decided before
