@@ -267,23 +267,35 @@ async fn editors_split_and_merge_cases(backend: Backend) {
     );
 }
 
-async fn a_status_on_a_case_is_set_and_audited_on_each_tip(backend: Backend) {
+/// The newsroom with the three bridge tips (one case, checked) and the
+/// caption's tip alone, and the international desk's editor signed in.
+async fn a_case_of_three_and_a_tip_alone(backend: Backend) -> (TestApp, [i64; 3], i64, DeskClient) {
     let app = newsroom(backend).await;
     app.leave_jobs_unsent();
     let a = tip(&app, BRIDGE).await;
     let b = tip(&app, BRIDGE_AGAIN).await;
     let c = tip(&app, BRIDGE_THIRD).await;
-    let other = tip(&app, CAPTION).await;
+    let alone = tip(&app, CAPTION).await;
     assert!(same_case(&app, &[a, b, c]));
     let editor = signed_in(&app, "intl@example.org", "editor", &["international"]).await;
-    // One tip of the case is in review already.
+    (app, [a, b, c], alone, editor)
+}
+
+/// Sets one tip's status to in review from its own page, as an editor would.
+async fn put_in_review(editor: &DeskClient, tip: i64) {
     let res = editor
         .post(
-            &format!("/desk/tips/{b}/status"),
+            &format!("/desk/tips/{tip}/status"),
             &[("status", "in_review")],
         )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+}
+
+async fn a_status_on_a_case_is_set_and_audited_on_each_tip(backend: Backend) {
+    let (app, [a, b, c], other, editor) = a_case_of_three_and_a_tip_alone(backend).await;
+    // One tip of the case is in review already.
+    put_in_review(&editor, b).await;
 
     let res = editor
         .post(
@@ -412,14 +424,7 @@ fn in_review(app: &TestApp, id: i64) -> i64 {
 }
 
 async fn a_bulk_action_on_a_case_row_applies_to_each_of_its_tips(backend: Backend) {
-    let app = newsroom(backend).await;
-    app.leave_jobs_unsent();
-    let a = tip(&app, BRIDGE).await;
-    let b = tip(&app, BRIDGE_AGAIN).await;
-    let c = tip(&app, BRIDGE_THIRD).await;
-    let alone_tip = tip(&app, CAPTION).await;
-    assert!(same_case(&app, &[a, b, c]));
-    let editor = signed_in(&app, "intl@example.org", "editor", &["international"]).await;
+    let (app, [a, b, c], alone_tip, editor) = a_case_of_three_and_a_tip_alone(backend).await;
 
     // The case's row selects the case, and says so; a tip alone's, the tip.
     let page = Page::of(editor.get("/desk/tips").await).await;
@@ -445,13 +450,7 @@ async fn a_bulk_action_on_a_case_row_applies_to_each_of_its_tips(backend: Backen
     assert_eq!(page.count("td.select input[name=ids]"), 4);
 
     // One tip of the case is in review already: reported, the rest change.
-    let res = editor
-        .post(
-            &format!("/desk/tips/{b}/status"),
-            &[("status", "in_review")],
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    put_in_review(&editor, b).await;
     let (c_id, alone_id) = (c.to_string(), alone_tip.to_string());
     let res = editor
         .post(
