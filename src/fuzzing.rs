@@ -274,8 +274,7 @@ fn read_multipart(
         HeaderValue::from_static("multipart/form-data; boundary=fuzzBOUNDARY"),
     );
     let body = actix_web::web::Bytes::copy_from_slice(data);
-    let stream =
-        futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
+    let stream = futures_util::stream::iter([Ok::<_, actix_web::error::PayloadError>(body)]);
     let settings = crate::config::AttachmentSettings {
         max_files: 3,
         max_file_bytes: std::num::NonZeroU64::MIN.saturating_add(4095),
@@ -288,8 +287,7 @@ fn read_multipart(
         text_bytes: 4096,
         keep_by_default: false,
     };
-    let body = actix_multipart::Multipart::new(&headers, stream);
-    crate::attachments::multipart::read(body, &limits).now_or_never()
+    crate::attachments::multipart::read(&headers, stream, &limits).now_or_never()
 }
 
 /// A `multipart/form-data` body, as the form and the API read it: parts,

@@ -12,9 +12,28 @@
 //! A refused file does not stop the reading: the text parts after it are
 //! still read, so the form can be shown again with everything the reader
 //! wrote.
+//!
+//! The body reaches `actix-multipart` through [`Guarded`], which holds
+//! two rules that crate does not. Its parser buffers a part's headers (and
+//! the preamble) until their end, however long, searching the whole buffer
+//! again at every piece: a header that never ends held memory and a core
+//! until the body deadline. And a body that ends after a part's closing
+//! line break, without the close delimiter, left it waiting for bytes that
+//! could never come (the request was never answered; the body deadline,
+//! already met, did not end it). So at most [`MAX_OVERHEAD`] bytes of a
+//! body may be other than the parts' contents, and a body whose stream
+//! ends before its close delimiter (RFC 2046 §5.1.1) is cut short.
+
+use std::cell::Cell;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
 
 use actix_multipart::{Field, Multipart, MultipartError};
-use futures_util::StreamExt;
+use actix_web::error::PayloadError;
+use actix_web::http::header::{HeaderMap, CONTENT_TYPE};
+use actix_web::web::Bytes;
+use futures_util::{Stream, StreamExt};
 
 use super::name::{self, FileName};
 use super::{check, AttachmentError, Incoming, Received, Upload};
@@ -74,6 +93,8 @@ pub enum PartError {
 
 impl PartError {
     fn from_multipart(e: &MultipartError, part: usize) -> Self {
+        // `Guarded`'s refusal (overhead past its bound) arrives as a
+        // `Payload` error: a damaged form.
         match e {
             MultipartError::ContentDispositionMissing
             | MultipartError::ContentDispositionNameMissing => Self::NoName { part },
@@ -119,12 +140,31 @@ pub struct Limits<'a> {
     pub keep_by_default: bool,
 }
 
-/// Reads every part of `body`.
+/// Reads every part of the `multipart/form-data` body `payload`, sent
+/// with the request headers `headers` (their `Content-Type` names the
+/// boundary), through [`Guarded`].
 ///
 /// # Errors
 /// [`PartError`] when the body cannot be read as a form; a refused file
 /// is not an error here but [`Posted::files`].
-pub async fn read(mut body: Multipart, limits: &Limits<'_>) -> Result<Posted, PartError> {
+pub async fn read<S>(
+    headers: &HeaderMap,
+    payload: S,
+    limits: &Limits<'_>,
+) -> Result<Posted, PartError>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin + 'static,
+{
+    let content = Tally::default();
+    let guarded = Guarded::new(payload, boundary(headers).as_deref(), content.clone());
+    read_parts(Multipart::new(headers, guarded), limits, &content).await
+}
+
+async fn read_parts(
+    mut body: Multipart,
+    limits: &Limits<'_>,
+    content: &Tally,
+) -> Result<Posted, PartError> {
     let mut text = Vec::new();
     let mut text_bytes = 0usize;
     let mut files = Vec::new();
@@ -146,7 +186,8 @@ pub async fn read(mut body: Multipart, limits: &Limits<'_>) -> Result<Posted, Pa
             (true, Some(filename)) => {
                 // A file input left empty sends a part with an empty name
                 // and no bytes.
-                let received = read_file(&mut field, part, limits, &mut total, &filename).await?;
+                let received =
+                    read_file(&mut field, part, limits, content, &mut total, &filename).await?;
                 let received = match received {
                     Ok(r) if filename.is_empty() && r.sealed.size == 0 => continue,
                     Ok(r) => r,
@@ -179,14 +220,17 @@ pub async fn read(mut body: Multipart, limits: &Limits<'_>) -> Result<Posted, Pa
             (true, None) => return Err(PartError::TextInFileField),
             (false, Some(_)) => return Err(PartError::FileInTextField { field: field_name }),
             (false, None) => {
-                let left = limits.text_bytes.saturating_sub(text_bytes);
-                let bytes = match field.bytes(left).await {
-                    Ok(Ok(b)) => b,
-                    Ok(Err(e)) => return Err(PartError::from_multipart(&e, part)),
-                    Err(_) => return Err(PartError::TextTooLarge { field: field_name }),
-                };
-                text_bytes += bytes.len();
-                let value = String::from_utf8(bytes.to_vec()).map_err(|_| PartError::NotUtf8 {
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(|e| PartError::from_multipart(&e, part))?;
+                    content.add(chunk.len());
+                    text_bytes += chunk.len();
+                    if text_bytes > limits.text_bytes {
+                        return Err(PartError::TextTooLarge { field: field_name });
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                let value = String::from_utf8(bytes).map_err(|_| PartError::NotUtf8 {
                     field: field_name.clone(),
                 })?;
                 text.push((field_name, value));
@@ -233,6 +277,7 @@ async fn read_file(
     field: &mut Field,
     part: usize,
     limits: &Limits<'_>,
+    content: &Tally,
     total: &mut u64,
     filename: &str,
 ) -> Result<Result<Received, AttachmentError>, PartError> {
@@ -243,6 +288,7 @@ async fn read_file(
     let mut size = 0u64;
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(|e| PartError::from_multipart(&e, part))?;
+        content.add(chunk.len());
         if over.is_some() {
             continue;
         }
@@ -273,4 +319,137 @@ async fn read_file(
     *total += size;
     let incoming = incoming.unwrap_or_default();
     Ok(Ok(incoming.finish().map_err(|e| PartError::storage(&e))?))
+}
+
+/// Bytes of a body that may be other than its parts' contents: the
+/// preamble, boundaries and part headers. A browser's form with five files
+/// spends about 2 KiB on them; the bound leaves room for the pieces that
+/// `actix-multipart` has taken from the body but not yet handed on (it
+/// takes every piece that has arrived, and actix holds a few dozen KiB of
+/// a body at a time). It also bounds the number of parts (each takes 40
+/// bytes or more).
+pub const MAX_OVERHEAD: u64 = 1024 * 1024;
+
+/// Bytes of parts' contents handed on so far (text and files, counted as
+/// they arrive), shared between [`read`] and its [`Guarded`] body.
+#[derive(Clone, Default)]
+struct Tally(Rc<Cell<u64>>);
+
+impl Tally {
+    fn add(&self, n: usize) {
+        self.0.set(self.0.get().saturating_add(n as u64));
+    }
+
+    fn get(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+/// The boundary named by the request's `Content-Type`, if any.
+fn boundary(headers: &HeaderMap) -> Option<String> {
+    let mime: actix_web::mime::Mime = headers.get(CONTENT_TYPE)?.to_str().ok()?.parse().ok()?;
+    Some(
+        mime.get_param(actix_web::mime::BOUNDARY)?
+            .as_str()
+            .to_owned(),
+    )
+}
+
+/// A multipart body on its way to `actix-multipart`, failing (see the
+/// module's note) once more than [`MAX_OVERHEAD`] bytes of it have been
+/// taken beyond the contents handed on; a body that ends before its close
+/// delimiter `\r\n--{boundary}--` ends in bytes that can never close it,
+/// so the parser finds it incomplete instead of waiting for more.
+pub struct Guarded<S> {
+    inner: S,
+    /// Bytes taken from `inner`.
+    taken: u64,
+    content: Tally,
+    /// `\r\n--{boundary}--`; `None` when there is no boundary to look for
+    /// (the body is refused by `actix-multipart` then).
+    delimiter: Option<Vec<u8>>,
+    /// The last bytes taken, fewer than the delimiter's length, so a
+    /// delimiter split across two pieces is found.
+    carry: Vec<u8>,
+    closed: bool,
+    done: bool,
+}
+
+impl<S> Guarded<S> {
+    fn new(inner: S, boundary: Option<&str>, content: Tally) -> Self {
+        let delimiter = boundary.map(|b| format!("\r\n--{b}--").into_bytes());
+        Self {
+            inner,
+            taken: 0,
+            content,
+            closed: delimiter.is_none(),
+            delimiter,
+            // A body may open with its close delimiter (no parts at all),
+            // with no line break before it.
+            carry: b"\r\n".to_vec(),
+            done: false,
+        }
+    }
+
+    fn look_for_close(&mut self, piece: &[u8]) {
+        let Some(delimiter) = &self.delimiter else {
+            return;
+        };
+        if self.closed {
+            return;
+        }
+        let keep = delimiter.len() - 1;
+        let mut edge = std::mem::take(&mut self.carry);
+        edge.extend_from_slice(&piece[..piece.len().min(keep)]);
+        self.closed = memchr::memmem::find(&edge, delimiter).is_some()
+            || memchr::memmem::find(piece, delimiter).is_some();
+        if piece.len() >= keep {
+            self.carry = piece[piece.len() - keep..].to_vec();
+        } else {
+            edge.drain(..edge.len().saturating_sub(keep));
+            self.carry = edge;
+        }
+    }
+}
+
+impl<S> Stream for Guarded<S>
+where
+    S: Stream<Item = Result<Bytes, PayloadError>> + Unpin,
+{
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        match Pin::new(&mut self.inner).poll_next(cx) {
+            Poll::Ready(Some(Ok(piece))) => {
+                // What was taken before this piece and not handed on is
+                // overhead (or a piece still in `actix-multipart`'s buffer).
+                if self.taken.saturating_sub(self.content.get()) > MAX_OVERHEAD {
+                    self.done = true;
+                    return Poll::Ready(Some(Err(PayloadError::Overflow)));
+                }
+                self.taken = self.taken.saturating_add(piece.len() as u64);
+                self.look_for_close(&piece);
+                Poll::Ready(Some(Ok(piece)))
+            }
+            Poll::Ready(None) => {
+                self.done = true;
+                match (&self.delimiter, self.closed) {
+                    (Some(delimiter), false) => {
+                        // Cut short. An error here would reach the parser
+                        // before the parts still in its buffer, naming the
+                        // wrong part; these bytes (NUL, in no boundary or
+                        // header) let it read on to where the body ends
+                        // and find it incomplete there, never closed.
+                        let pad = vec![0u8; delimiter.len() + 8];
+                        Poll::Ready(Some(Ok(Bytes::from(pad))))
+                    }
+                    _ => Poll::Ready(None),
+                }
+            }
+            other => other,
+        }
+    }
 }

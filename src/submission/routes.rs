@@ -167,13 +167,12 @@ pub async fn read_multipart(
     payload: actix_web::dev::Payload,
     keep_by_default: bool,
 ) -> Result<multipart::Posted, multipart::PartError> {
-    let body = actix_multipart::Multipart::new(req.headers(), payload);
     let limits = multipart::Limits {
         files: &state.settings.attachments,
         text_bytes: state.settings.server.max_body_bytes,
         keep_by_default,
     };
-    multipart::read(body, &limits).await
+    multipart::read(req.headers(), payload, &limits).await
 }
 
 impl actix_web::FromRequest for TipPost {

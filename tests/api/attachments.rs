@@ -668,6 +668,94 @@ async fn a_photo_with_a_damaged_exif_block_is_refused_by_name(backend: Backend) 
     assert_eq!(res.status(), StatusCode::CREATED);
 }
 
+/// Bodies built to hold the server rather than to be read: each is
+/// answered 400 naming the part, at once, with nothing stored. A body
+/// that ends (its `Content-Length` all sent) after a part's closing line
+/// break but without the close delimiter left actix-multipart waiting for
+/// bytes that could never come: the request was never answered and the
+/// body deadline, already met, did not end it. A part's headers, or the
+/// preamble, that never end were buffered whole and searched again for
+/// their end at every piece, for as long as the body deadline allowed.
+async fn bodies_that_never_close_or_never_end_a_header_are_refused(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
+    let ct = "multipart/form-data; boundary=XyZ";
+    let part = |headers: &str, body: &str| format!("--XyZ\r\n{headers}\r\n\r\n{body}\r\n");
+    let start = format!(
+        "{}{}",
+        part(
+            "Content-Disposition: form-data; name=\"kind\"",
+            "correction"
+        ),
+        part(
+            "Content-Disposition: form-data; name=\"message\"",
+            DESK_MESSAGE
+        ),
+    );
+    let file = "--XyZ\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4 x\r\n";
+    let endless_header = format!(
+        "--XyZ\r\nContent-Disposition: form-data; name=\"quote\"\r\nX-Pad: {}",
+        "a".repeat(4 << 20)
+    );
+    let many_parts: String = (0..40_000)
+        .map(|i| {
+            part(
+                &format!("Content-Disposition: form-data; name=\"f{i}\""),
+                "",
+            )
+        })
+        .collect();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "no close delimiter after a file",
+            format!("{start}{file}").into_bytes(),
+            "part 3",
+        ),
+        (
+            "no close delimiter after text",
+            start.clone().into_bytes(),
+            "part 2",
+        ),
+        (
+            "a header that never ends",
+            format!("{start}{endless_header}\r\n\r\nx\r\n--XyZ--\r\n").into_bytes(),
+            "part 3",
+        ),
+        (
+            "a preamble that never ends",
+            format!("{}{start}--XyZ--\r\n", "p".repeat(4 << 20)).into_bytes(),
+            "part 1",
+        ),
+        (
+            "forty thousand parts",
+            format!("{start}{many_parts}--XyZ--\r\n").into_bytes(),
+            "part",
+        ),
+    ];
+    for (what, body, named) in cases {
+        // A hang is this test's failure, not its wait: the answer comes
+        // at once when it comes at all.
+        let res = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            app.post_raw(API, ct, body),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{what}: never answered"));
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{what}");
+        let body = json(res).await;
+        assert_eq!(body["error"], "bad_multipart", "{what}: {body}");
+        let said = body["message"].as_str().unwrap();
+        assert!(said.contains(named), "{what}: {said} names {named}");
+    }
+    assert!(app.tips().is_empty(), "nothing half-stored");
+    // A form as browsers send it still goes through.
+    created(
+        app.post_multipart(API, &tip_fields(), &[("a.pdf", pdf("ok"))])
+            .await,
+    )
+    .await;
+}
+
 both_backends!(
     a_photos_location_is_removed_unless_the_reader_keeps_it,
     a_photo_with_a_damaged_exif_block_is_refused_by_name,
@@ -677,6 +765,7 @@ both_backends!(
     staff_of_another_desk_get_404,
     limits_and_types_are_refused_by_name,
     broken_bodies_name_the_part,
+    bodies_that_never_close_or_never_end_a_header_are_refused,
     the_page_keeps_the_words_and_asks_for_the_files_again,
     nothing_of_a_file_is_stored_in_clear,
     the_email_counts_the_files,
