@@ -176,10 +176,15 @@ async fn read_parts(
         part += 1;
         let mut field = field.map_err(|e| PartError::from_multipart(&e, part))?;
         let field_name = field.name().unwrap_or_default().to_owned();
+        // A part named "" is as unnamed as one without `name`: no field
+        // of the form is called that.
+        if field_name.is_empty() {
+            return Err(PartError::NoName { part });
+        }
         // `filename*` (RFC 8187) where a client sent one, else `filename`.
         let filename = field.content_disposition().and_then(|cd| {
             cd.get_filename_ext()
-                .and_then(|ext| String::from_utf8(ext.value.clone()).ok())
+                .and_then(extended_value)
                 .or_else(|| cd.get_filename().map(str::to_owned))
         });
         match (field_name == FILE_FIELD, filename) {
@@ -268,6 +273,21 @@ async fn read_parts(
         files,
         had_files,
     })
+}
+
+/// A `filename*` value as text: RFC 8187 §3.2.1 has every recipient read
+/// UTF-8 and ISO-8859-1 (whose bytes are the first 256 code points);
+/// `None` for another charset, or bytes that are not UTF-8 when said to
+/// be (then `filename`, if sent, is read instead).
+fn extended_value(ext: &actix_web::http::header::ExtendedValue) -> Option<String> {
+    use actix_web::http::header::Charset;
+    match &ext.charset {
+        Charset::Iso_8859_1 => Some(ext.value.iter().map(|&b| char::from(b)).collect()),
+        Charset::Ext(c) if c.eq_ignore_ascii_case("iso-8859-1") => {
+            Some(ext.value.iter().map(|&b| char::from(b)).collect())
+        }
+        _ => String::from_utf8(ext.value.clone()).ok(),
+    }
 }
 
 /// One file, sealed and spooled as it arrives, or the limit it broke

@@ -3,6 +3,8 @@
 //! anything (the type comes from the content) and never a path.
 
 use icu_normalizer::ComposingNormalizerBorrowed;
+use icu_properties::props::GeneralCategory;
+use icu_properties::CodePointMapData;
 
 /// Characters a name may have at most: file systems allow 255 bytes, and
 /// a longer "name" is not one a device produced.
@@ -10,7 +12,8 @@ pub const MAX_CHARS: usize = 255;
 
 /// A file name that is safe to show and to offer as a download's name:
 /// no path, no control characters, no bidirectional overrides (which
-/// make `cod.exe` look like `exe.doc`, Unicode TR 36 §2.4), in NFC.
+/// make `cod.exe` look like `exe.doc`, Unicode TR 36 §2.4), no other
+/// invisible formatting character or line break ([`is_hidden`]), in NFC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileName(String);
 
@@ -21,12 +24,27 @@ pub enum NameProblem {
     TooLong,
     /// A `/`, a `\` or a name of `.` or `..`: a path, not a name.
     Path,
-    /// Control characters or bidirectional formatting characters.
+    /// Control characters, bidirectional or other invisible formatting
+    /// characters, or line and paragraph separators ([`is_hidden`]).
     Control,
 }
 
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+/// Whether `c` is not to be in a name: a control character (Cc), a format
+/// character (Cf: bidirectional controls, zero-width space, byte-order
+/// mark, soft hyphen, tag characters — invisible, so one name can pass for
+/// another), or a line or paragraph separator (Zl, Zp: a line break in
+/// what is shown as one line). The zero-width non-joiner and joiner, also
+/// Cf, are kept: Persian is written with the first (`نامه‌ها`), emoji
+/// sequences with the second.
+pub fn is_hidden(c: char) -> bool {
+    use GeneralCategory as Gc;
+    if matches!(c, '\u{200C}' | '\u{200D}') {
+        return false;
+    }
+    matches!(
+        CodePointMapData::<GeneralCategory>::new().get(c),
+        Gc::Control | Gc::Format | Gc::LineSeparator | Gc::ParagraphSeparator
+    )
 }
 
 impl FileName {
@@ -45,7 +63,7 @@ impl FileName {
         if name.contains(['/', '\\']) || name == "." || name == ".." {
             return Err(NameProblem::Path);
         }
-        if name.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        if name.chars().any(is_hidden) {
             return Err(NameProblem::Control);
         }
         Ok(Self(name.into_owned()))
@@ -61,18 +79,12 @@ impl FileName {
     }
 }
 
-/// `raw` made fit to quote in a message about it: control and
-/// bidirectional characters replaced, at most 60 characters.
+/// `raw` made fit to quote in a message about it: the characters a name
+/// may not have ([`is_hidden`]) replaced, at most 60 characters.
 pub fn quoted(raw: &str) -> String {
     let mut out: String = raw
         .chars()
-        .map(|c| {
-            if c.is_control() || is_bidi_control(c) {
-                '\u{FFFD}'
-            } else {
-                c
-            }
-        })
+        .map(|c| if is_hidden(c) { '\u{FFFD}' } else { c })
         .take(60)
         .collect();
     if raw.chars().count() > 60 {

@@ -756,6 +756,93 @@ async fn bodies_that_never_close_or_never_end_a_header_are_refused(backend: Back
     .await;
 }
 
+/// Names and parts at the edges: invisible characters that make one name
+/// look like another or break its line are refused like control
+/// characters, while the joiners Persian and emoji are written with are
+/// kept; a name sent as ISO-8859-1 (RFC 8187 allows it) is read as such;
+/// a part whose name is empty is a part without a name.
+async fn invisible_characters_in_names_and_unnamed_parts(backend: Backend) {
+    let app = newsroom(backend).await;
+    app.leave_jobs_unsent();
+    let ct = "multipart/form-data; boundary=XyZ";
+    let part = |headers: &str, body: &str| format!("--XyZ\r\n{headers}\r\n\r\n{body}\r\n");
+    let start = format!(
+        "{}{}",
+        part(
+            "Content-Disposition: form-data; name=\"kind\"",
+            "correction"
+        ),
+        part(
+            "Content-Disposition: form-data; name=\"message\"",
+            DESK_MESSAGE
+        ),
+    );
+    let pdf_text = String::from_utf8(pdf("n")).unwrap();
+    for hidden in [
+        "\u{2028}",
+        "\u{2029}",
+        "\u{200B}",
+        "\u{FEFF}",
+        "\u{E0041}",
+        "\u{00AD}",
+    ] {
+        let name = format!("invoice{hidden}.pdf");
+        let res = app
+            .post_multipart(API, &tip_fields(), &[(name.as_str(), pdf("x"))])
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{hidden:?}");
+        let body = json(res).await;
+        assert_eq!(body["error"], "attachment_bad_name", "{hidden:?} {body}");
+    }
+    let res = app
+        .post_raw(
+            API,
+            ct,
+            format!(
+                "{start}{}--XyZ--\r\n",
+                part("Content-Disposition: form-data; name=\"\"", "x")
+            )
+            .into_bytes(),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let said = json(res).await["message"].as_str().unwrap().to_owned();
+    assert!(said.contains("Part 3"), "{said}");
+    let latin1 = part(
+        "Content-Disposition: form-data; name=\"attachments\"; filename*=ISO-8859-1''caf%E9.pdf",
+        &pdf_text,
+    );
+    created(
+        app.post_raw(API, ct, format!("{start}{latin1}--XyZ--\r\n").into_bytes())
+            .await,
+    )
+    .await;
+    // Persian writes with the zero-width non-joiner, emoji with the joiner.
+    created(
+        app.post_multipart(
+            API,
+            &tip_fields(),
+            &[("نامه‌ها.pdf", pdf("fa")), ("👩\u{200D}💻.pdf", pdf("e"))],
+        )
+        .await,
+    )
+    .await;
+    let editor = signed_in(&app, "ed@example.org", "editor", &["international"]).await;
+    let jobs = app.jobs();
+    assert_eq!(jobs.len(), 2, "only the two tips were stored");
+    let page = tip_page(&editor, jobs[0].tip_id).await;
+    assert_eq!(page.text("#file-1 .file-name").as_deref(), Some("café.pdf"));
+    let page = tip_page(&editor, jobs[1].tip_id).await;
+    assert_eq!(
+        page.text("#file-1 .file-name").as_deref(),
+        Some("نامه‌ها.pdf")
+    );
+    assert_eq!(
+        page.text("#file-2 .file-name").as_deref(),
+        Some("👩\u{200D}💻.pdf")
+    );
+}
+
 both_backends!(
     a_photos_location_is_removed_unless_the_reader_keeps_it,
     a_photo_with_a_damaged_exif_block_is_refused_by_name,
@@ -766,6 +853,7 @@ both_backends!(
     limits_and_types_are_refused_by_name,
     broken_bodies_name_the_part,
     bodies_that_never_close_or_never_end_a_header_are_refused,
+    invisible_characters_in_names_and_unnamed_parts,
     the_page_keeps_the_words_and_asks_for_the_files_again,
     nothing_of_a_file_is_stored_in_clear,
     the_email_counts_the_files,
