@@ -389,6 +389,10 @@ email-digest-intro-replies = { $tips } new { $tips ->
 } arrived for your desk in the last few minutes.
 # After a link in a digest that is a reader's reply, not a new tip.
 email-digest-reply-mark = the reader wrote back
+email-digest-files-mark = { $count ->
+    [one] 1 file
+   *[other] { $count } files
+}
 # A reader wrote back about their tip (follow-up). $title: the article's title
 email-reply-subject = A reader wrote back: { $title }
 email-reply-intro = The reader who sent a tip about an article your desk owns has written back to the desk.

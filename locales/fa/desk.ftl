@@ -314,6 +314,7 @@ email-digest-open-link = باز کردن داشبورد
 email-digest-subject-replies = { $tips } گزارش تازه و { $replies } پاسخ خواننده درباره { $articles } مطلب
 email-digest-intro-replies = { $tips } گزارش تازه و { $replies } پاسخ از خوانندگان درباره { $articles } مطلب در چند دقیقه گذشته برای میز شما رسیده است.
 email-digest-reply-mark = خواننده پاسخ داده است
+email-digest-files-mark = { $count } فایل
 email-reply-subject = خواننده پاسخ داد: { $title }
 email-reply-intro = خواننده‌ای که درباره مطلبی مربوط به میز شما گزارش فرستاده بود، برای میز پیام تازه‌ای نوشته است.
 email-reply-open = خواندن و پاسخ دادن در داشبورد

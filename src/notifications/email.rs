@@ -113,6 +113,8 @@ struct DigestArticle {
 struct DigestLink {
     url: String,
     reply: bool,
+    /// "2 files" when files came with the tip (never their names).
+    files: Option<String>,
 }
 
 /// Links listed per article in a digest; a flood's email stays readable.
@@ -441,11 +443,21 @@ pub fn digest(settings: &Settings, jobs: &[ClaimedJob]) -> Result<Message, Compo
     let first = jobs
         .first()
         .ok_or_else(|| ComposeError("empty digest".into()))?;
+    let l = desk_locale(settings, &first.desk);
     let mut articles: Vec<DigestArticle> = Vec::new();
     for job in jobs {
+        let reply = job.reason == JobReason::Reply;
         let link = DigestLink {
             url: dashboard(settings, &format!("/desk/tips/{}", job.tip_id)),
-            reply: job.reason == JobReason::Reply,
+            reply,
+            // A tip's own files (`ClaimedJob::attachments`), as the single
+            // tip's email says them.
+            files: (!reply && job.attachments > 0).then(|| {
+                l.msg(
+                    &Msg::new("email-digest-files-mark")
+                        .number("count", job.attachments.unsigned_abs()),
+                )
+            }),
         };
         match articles.iter_mut().find(|a| a.id == job.article_id) {
             Some(a) => {
@@ -476,7 +488,6 @@ pub fn digest(settings: &Settings, jobs: &[ClaimedJob]) -> Result<Message, Compo
         replies,
         articles: articles.len(),
     };
-    let l = desk_locale(settings, &first.desk);
     let queue_link = dashboard(settings, "/desk/tips");
     let render = |e: askama::Error| ComposeError(e.to_string());
     let text = DigestText {

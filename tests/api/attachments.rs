@@ -843,6 +843,51 @@ async fn invisible_characters_in_names_and_unnamed_parts(backend: Backend) {
     );
 }
 
+/// A digest (several tips within `notify.digest_window`) says, at each
+/// tip's link, how many files came with it, and names none of them: a
+/// flood is when evidence arrives, and the digest was silent about it.
+async fn a_digest_counts_each_tips_files(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with(backend, |s| {
+        crate::helpers::smtp_to(s, &smtp.url());
+        s.notify.digest_window = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let worker = app.worker();
+    created(app.post_multipart(API, &tip_fields(), &[]).await).await;
+    assert_eq!(worker.drain().await.unwrap().emails_sent, 1);
+    let mut fields = tip_fields();
+    fields[1].1 = "The photo in the article was taken in 2019, I was there.";
+    created(
+        app.post_multipart(
+            API,
+            &fields,
+            &[("first-photo.jpg", jpeg()), ("second-scan.pdf", pdf("x"))],
+        )
+        .await,
+    )
+    .await;
+    fields[1].1 = "The minister's name is spelled wrongly in the second line.";
+    created(app.post_multipart(API, &fields, &[]).await).await;
+    // The window's end, then the digest.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(worker.drain().await.unwrap().emails_sent, 1);
+    let mail = smtp.accepted();
+    assert_eq!(mail.len(), 2);
+    let body = mail[1].body_text();
+    let jobs = app.jobs();
+    let with_files = format!("/desk/tips/{} (2 files)", jobs[1].tip_id);
+    assert!(body.contains(&with_files), "{with_files} in {body}");
+    let without = format!("/desk/tips/{}", jobs[2].tip_id);
+    assert!(
+        body.lines().any(|l| l.trim_end().ends_with(&without)),
+        "{without} alone in {body}"
+    );
+    for name in ["first-photo", "second-scan"] {
+        assert!(!mail[1].data.contains(name), "{name} named in the email");
+    }
+}
+
 both_backends!(
     a_photos_location_is_removed_unless_the_reader_keeps_it,
     a_photo_with_a_damaged_exif_block_is_refused_by_name,
@@ -857,6 +902,7 @@ both_backends!(
     the_page_keeps_the_words_and_asks_for_the_files_again,
     nothing_of_a_file_is_stored_in_clear,
     the_email_counts_the_files,
+    a_digest_counts_each_tips_files,
     over_the_store_budget_files_wait_and_text_goes_through,
 );
 
