@@ -37,6 +37,11 @@ pub const ZIP_TAIL: usize = 1024 * 1024;
 /// for one this far into a file.
 const PDF_HEADER_REACH: usize = 1024;
 
+/// Bytes from a file's end within which a ZIP archive's end record lies,
+/// if the file ends with one: the record (22 bytes) and its comment (at
+/// most 65,535), APPNOTE.TXT §4.3.16. Archive tools open a file by it.
+pub const ZIP_END_REACH: usize = 22 + 65_535;
+
 /// The type of `content`, or `None` for one tipdesk does not take.
 pub fn file_type(content: &[u8]) -> Option<FileType> {
     if let Some(t) = infer::get(content) {
@@ -202,10 +207,12 @@ fn text_type(content: &[u8]) -> Option<FileType> {
 }
 
 /// Whether `content`, taken as `file_type`, is also a file of another
-/// kind: a PDF carrying a ZIP archive (readers open either), or a ZIP-based
+/// kind: a PDF carrying a ZIP archive (readers open either), a ZIP-based
 /// document whose first kilobyte holds a PDF header (PDF readers look that
-/// far). Such a file is one thing to the desk's viewer and another to
-/// whatever opens it next.
+/// far), or any other file that ends as a ZIP archive ends
+/// ([`ends_as_zip`]: a photo, a recording or a text with an archive
+/// appended, which an archive tool opens). Such a file is one thing to the
+/// desk's viewer and another to whatever opens it next.
 pub fn is_polyglot(file_type: FileType, content: &[u8]) -> bool {
     let has = |needle: &[u8], hay: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
     match file_type {
@@ -213,8 +220,22 @@ pub fn is_polyglot(file_type: FileType, content: &[u8]) -> bool {
         FileType::Docx | FileType::Xlsx | FileType::Pptx | FileType::Odt | FileType::Ods => {
             has(b"%PDF-", &content[..content.len().min(PDF_HEADER_REACH)])
         }
-        _ => false,
+        _ => ends_as_zip(&content[content.len().saturating_sub(ZIP_END_REACH)..]),
     }
+}
+
+/// Whether `end`, a file's last bytes (at most [`ZIP_END_REACH`] of
+/// them), holds a ZIP archive's end record whose comment runs exactly to
+/// the file's end: where archive tools look for one. A stray signature
+/// in compressed data almost never has a comment length that fits too.
+pub fn ends_as_zip(end: &[u8]) -> bool {
+    const SIGNATURE: &[u8] = b"PK\x05\x06";
+    (0..end.len().saturating_sub(21)).rev().any(|at| {
+        end[at..].starts_with(SIGNATURE) && {
+            let comment = usize::from(u16::from_le_bytes([end[at + 20], end[at + 21]]));
+            at + 22 + comment == end.len()
+        }
+    })
 }
 
 /// What a whole file turned out to be ([`Sniffer::finish`]).
@@ -227,7 +248,8 @@ pub struct Sniffed {
 }
 
 /// Tells a file's type as its bytes arrive, in pieces of any size,
-/// keeping [`HEAD`] bytes and a few more: the same answer as
+/// keeping [`HEAD`] bytes, the last [`ZIP_END_REACH`] (to twice that) and
+/// a few more: the same answer as
 /// [`file_type`] and [`is_polyglot`] of the whole (`infer` finds every
 /// type we take within the head; `csv-core` reads CSV fed in pieces, as
 /// `csv` does from a reader).
@@ -241,6 +263,9 @@ pub struct Sniffer {
     /// The last bytes seen, so that a ZIP signature split across two
     /// pieces is still found.
     tail: Vec<u8>,
+    /// The last [`ZIP_END_REACH`] bytes (to twice that, trimmed in bulk):
+    /// where an appended archive's end record would be.
+    end: Vec<u8>,
     zip_signature: bool,
     /// `None` once the file cannot be text.
     text: Option<TextSniffer>,
@@ -272,6 +297,7 @@ impl Sniffer {
             len: 0,
             zip_tail: Vec::new(),
             tail: Vec::new(),
+            end: Vec::new(),
             zip_signature: false,
             text: Some(TextSniffer {
                 partial: Vec::new(),
@@ -307,6 +333,14 @@ impl Sniffer {
             edge.extend_from_slice(&bytes[..bytes.len().min(3)]);
             self.zip_signature = has_zip_signature(&edge) || has_zip_signature(bytes);
         }
+        if bytes.len() >= ZIP_END_REACH {
+            self.end.clear();
+        }
+        self.end
+            .extend_from_slice(&bytes[bytes.len().saturating_sub(ZIP_END_REACH)..]);
+        if self.end.len() > 2 * ZIP_END_REACH {
+            self.end.drain(..self.end.len() - ZIP_END_REACH);
+        }
         self.tail
             .extend_from_slice(&bytes[bytes.len().saturating_sub(3)..]);
         self.tail.drain(..self.tail.len().saturating_sub(3));
@@ -324,9 +358,17 @@ impl Sniffer {
             Some(t) => by_infer(t.extension(), &self.head, tail, self.len),
             None => self.text.and_then(TextSniffer::finish),
         };
+        let end = &self.end[self.end.len().saturating_sub(ZIP_END_REACH)..];
         let polyglot = match file_type {
             Some(FileType::Pdf) => self.zip_signature,
-            Some(t) => is_polyglot(t, &self.head),
+            Some(
+                t @ (FileType::Docx
+                | FileType::Xlsx
+                | FileType::Pptx
+                | FileType::Odt
+                | FileType::Ods),
+            ) => is_polyglot(t, &self.head),
+            Some(_) => ends_as_zip(end),
             None => false,
         };
         Sniffed {
@@ -446,6 +488,28 @@ mod tests {
         assert!(!is_polyglot(FileType::Pdf, &pdf));
         pdf.extend_from_slice(b"PK\x03\x04zip inside");
         assert!(is_polyglot(FileType::Pdf, &pdf));
+    }
+
+    #[test]
+    fn a_file_that_ends_as_a_zip_archive_is_a_polyglot() {
+        let jpeg = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xFF\xD9";
+        // An end record with a 3-byte comment that runs to the end.
+        let mut end = b"PK\x05\x06".to_vec();
+        end.extend_from_slice(&[0; 16]);
+        end.extend_from_slice(&3u16.to_le_bytes());
+        end.extend_from_slice(b"abc");
+        let appended = [jpeg.as_slice(), &end].concat();
+        assert!(is_polyglot(FileType::Jpeg, &appended));
+        assert!(sniffed_in_pieces(&appended, 7).polyglot);
+        // The signature alone, its comment length not reaching the end:
+        // bytes that happen to look like it.
+        let stray = [jpeg.as_slice(), &end, b"more"].concat();
+        assert!(!is_polyglot(FileType::Jpeg, &stray));
+        assert!(!is_polyglot(FileType::Jpeg, jpeg));
+        // An office document ends as every ZIP archive does.
+        let docx = office(10, "word/document.xml");
+        assert_eq!(sniffed_whole(&docx).file_type, Some(FileType::Docx));
+        assert!(!sniffed_whole(&docx).polyglot);
     }
 
     fn sniffed_in_pieces(content: &[u8], piece: usize) -> Sniffed {

@@ -888,6 +888,61 @@ async fn a_digest_counts_each_tips_files(backend: Backend) {
     }
 }
 
+/// A ZIP archive whose end is a ZIP archive's end record: what archive
+/// tools look for at a file's end to open it.
+fn zip_archive() -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    zip.start_file("payload.txt", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut zip, b"opened by an archive tool").unwrap();
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+/// A photo (or any file that is not itself an archive) with a ZIP
+/// archive appended is two kinds at once, as a PDF carrying one is: an
+/// image viewer shows the picture, an archive tool opens the archive. It
+/// was refused only as a PDF; a photo kept as taken went through.
+async fn a_file_with_a_zip_archive_appended_is_refused_as_two_kinds(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
+    let zip = zip_archive();
+    let png = include_bytes!("../../fuzz/corpus/photo_metadata/png_with_author")[1..].to_vec();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("photo.jpg", [jpeg(), zip.clone()].concat()),
+        ("photo.png", [png.clone(), zip.clone()].concat()),
+        (
+            "anim.gif",
+            [b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec(), zip.clone()].concat(),
+        ),
+    ];
+    for keep in ["on", "off"] {
+        for (name, bytes) in &cases {
+            let mut fields = tip_fields();
+            fields.push(("keep_metadata", keep));
+            let res = app
+                .post_multipart(API, &fields, &[(*name, bytes.clone())])
+                .await;
+            let status = res.status();
+            let body = json(res).await;
+            assert_eq!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{name} keep={keep} {body}"
+            );
+            assert_eq!(body["error"], "attachment_type_refused", "{name} {body}");
+            let said = body["fields"]["attachments"].as_str().unwrap();
+            assert!(said.contains("two kinds"), "{said}");
+        }
+    }
+    assert!(app.tips().is_empty(), "nothing half-stored");
+    // The photo alone goes through.
+    let mut kept = tip_fields();
+    kept.push(("keep_metadata", "on"));
+    created(app.post_multipart(API, &kept, &[("photo.png", png)]).await).await;
+}
+
 both_backends!(
     a_photos_location_is_removed_unless_the_reader_keeps_it,
     a_photo_with_a_damaged_exif_block_is_refused_by_name,
@@ -899,6 +954,7 @@ both_backends!(
     broken_bodies_name_the_part,
     bodies_that_never_close_or_never_end_a_header_are_refused,
     invisible_characters_in_names_and_unnamed_parts,
+    a_file_with_a_zip_archive_appended_is_refused_as_two_kinds,
     the_page_keeps_the_words_and_asks_for_the_files_again,
     nothing_of_a_file_is_stored_in_clear,
     the_email_counts_the_files,
