@@ -339,8 +339,10 @@ fn photo_metadata(data: &[u8]) {
     };
     let kind =
         [FileType::Jpeg, FileType::Png, FileType::Webp, FileType::Gif][usize::from(choice % 4)];
-    if let Ok(Some(out)) = crate::attachments::strip::strip(kind, rest.to_vec()) {
-        if let Ok(exif) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&out)) {
+    if let Ok(Some(out)) = crate::attachments::strip::strip(kind, rest.to_vec().into()) {
+        if let Ok(exif) =
+            exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&out[..]))
+        {
             assert!(
                 exif.fields().len() <= 1,
                 "EXIF beyond the orientation was left"
@@ -354,9 +356,11 @@ fn photo_metadata(data: &[u8]) {
 /// (nothing moved) and carries no EXIF but the orientation.
 fn heif_metadata(data: &[u8]) {
     use crate::domain::FileType;
-    if let Ok(Some(out)) = crate::attachments::strip::strip(FileType::Heif, data.to_vec()) {
+    if let Ok(Some(out)) = crate::attachments::strip::strip(FileType::Heif, data.to_vec().into()) {
         assert_eq!(out.len(), data.len(), "something moved");
-        if let Ok(exif) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&out)) {
+        if let Ok(exif) =
+            exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&out[..]))
+        {
             assert!(
                 exif.fields().all(|f| f.tag == exif::Tag::Orientation),
                 "EXIF beyond the orientation was left"

@@ -48,6 +48,7 @@
 use heifer_isobmff::boxes::ConstructionMethod;
 use heifer_isobmff::{BoxIter, HeifFile, Item};
 
+use super::mapped::Mapped;
 use super::strip::{orientation, orientation_only, StripError};
 
 /// Top-level boxes a HEIF photo may have (ISO/IEC 23008-12 §10.2, and
@@ -77,13 +78,14 @@ const EMPTY_TIFF: &[u8] = b"MM\0\x2A\0\0\0\x08\0\0\0\0\0\0";
 type Range = std::ops::Range<usize>;
 
 /// `content` with its EXIF and XMP overwritten in place (see the module
-/// doc); the result has the same length as `content`.
+/// doc), in a mapping of its own ([`super::mapped`]); the result has the
+/// same length as `content`.
 ///
 /// # Errors
 /// [`StripError::Damaged`] when the boxes do not parse or an item points
 /// outside the file; [`StripError::Unsupported`] for a layout this module
-/// does not clean (see the module doc).
-pub fn strip(content: &[u8]) -> Result<Vec<u8>, StripError> {
+/// does not clean (see the module doc); [`StripError::NoMemory`].
+pub fn strip(content: &[u8]) -> Result<Mapped, StripError> {
     let damaged = |_| StripError::Damaged;
     let mut mdat = Vec::new();
     let mut idat = None;
@@ -103,7 +105,7 @@ pub fn strip(content: &[u8]) -> Result<Vec<u8>, StripError> {
     }
     let file = HeifFile::parse(content).map_err(damaged)?;
 
-    let mut out = content.to_vec();
+    let mut out = Mapped::copy_of(content)?;
     let mut images = Vec::new();
     let mut metadata = Vec::new();
     for item in &file.items {

@@ -21,6 +21,7 @@
 
 pub mod cipher;
 pub mod heif;
+pub mod mapped;
 pub mod multipart;
 pub mod name;
 pub mod sniff;
@@ -40,6 +41,7 @@ use crate::domain::{FileType, TipId};
 use crate::i18n::Msg;
 use crate::privacy::{PrivacyError, SealingKeys};
 use cipher::{FileKey, Sealer};
+use mapped::Mapped;
 pub use name::FileName;
 use spool::Spool;
 
@@ -115,28 +117,41 @@ impl std::fmt::Debug for Sealed {
 }
 
 impl Sealed {
-    /// The whole content in clear, read back from the spool: only for a
-    /// photo about to be stripped (see the module's note on memory).
-    fn open_all(&self) -> io::Result<Vec<u8>> {
+    /// The whole content in clear, read back from the spool into a
+    /// mapping of its own ([`mapped`]): only for a photo about to be
+    /// stripped ([`STRIP_BUDGET_MIB`]).
+    fn open_all(&self) -> io::Result<Mapped> {
         let mut opener = self.key.opener();
         let last = self.spool.segments();
-        let mut content = Vec::with_capacity(usize::try_from(self.size).unwrap_or(0));
+        let mut content = Mapped::zeroed(usize::try_from(self.size).map_err(io::Error::other)?)?;
+        let mut at = 0;
         self.spool.read_batches(1, |i, batch| {
             for segment in batch {
                 let clear = opener
                     .open(segment, i + 1 == last)
                     .map_err(|e| io::Error::other(e.to_string()))?;
-                content.extend_from_slice(&clear);
+                content
+                    .get_mut(at..at + clear.len())
+                    .ok_or_else(|| io::Error::other("more content than its size"))?
+                    .copy_from_slice(&clear);
+                at += clear.len();
             }
             Ok::<_, io::Error>(())
         })?;
+        if at != content.len() {
+            return Err(io::Error::other("less content than its size"));
+        }
         Ok(content)
     }
 
-    /// `content` sealed under a fresh key, in one go (a stripped photo).
+    /// `content` sealed under a fresh key (a stripped photo), a segment at
+    /// a time: each is sealed and spooled before the next is read, so no
+    /// sealed copy of the whole builds up in memory beside it.
     fn whole(content: &[u8]) -> io::Result<Self> {
         let mut incoming = Incoming::new();
-        incoming.push(content)?;
+        for piece in content.chunks(cipher::SEGMENT) {
+            incoming.push(piece)?;
+        }
         Ok(incoming.finish()?.sealed)
     }
 }
@@ -340,7 +355,7 @@ pub fn check(
 /// strip; `Ok(Err(`[`AttachmentError::MetadataStays`]`))` for a HEIC/HEIF
 /// photo whose metadata was to be removed but cannot be; `Err` when the sealed copy could
 /// not be read back or the new one written (the temporary file's storage
-/// failed).
+/// failed), or no memory could be mapped for the photo.
 pub fn apply_metadata_choice(
     mut upload: Upload,
     keep: bool,
@@ -353,7 +368,7 @@ pub fn apply_metadata_choice(
         upload.metadata = Metadata::Kept;
         return Ok(Ok(upload));
     }
-    let content = upload.sealed.open_all()?;
+    let content = upload.sealed.open_all()?.into_bytes();
     match strip::strip(upload.file_type, content) {
         Ok(Some(stripped)) => {
             upload.sealed = Sealed::whole(&stripped)?;
@@ -361,6 +376,7 @@ pub fn apply_metadata_choice(
             Ok(Ok(upload))
         }
         Ok(None) => Ok(Ok(upload)),
+        Err(strip::StripError::NoMemory) => Err(io::ErrorKind::OutOfMemory.into()),
         Err(strip::StripError::Unsupported) => Ok(Err(AttachmentError::MetadataStays {
             file: name::quoted(upload.name.as_str()),
         })),
@@ -374,8 +390,9 @@ pub fn apply_metadata_choice(
 /// process: each photo counts [`strip::peak_copies`] times its size. With
 /// the 20 MiB default `max_file_bytes` one large photo is cleaned at a
 /// time (a JPEG's 40 MiB), or several small ones; a photo larger than the
-/// budget alone takes all of it. Ten 20 MiB photos at once stay under
-/// 150 MB of RSS (BENCHMARKS.md, row 9c).
+/// budget alone takes all of it. Both copies are mappings of their own
+/// ([`mapped`]), returned to the kernel when the photo is done, so ten
+/// 20 MiB photos at once stay under 150 MB of RSS (BENCHMARKS.md, row 9c).
 pub const STRIP_BUDGET_MIB: u32 = 48;
 
 /// The budget of [`STRIP_BUDGET_MIB`], one permit a MiB.

@@ -32,12 +32,22 @@
 //! a HEIF file laid out in a way that module cannot vouch for (an image
 //! sequence, a maker's own boxes) is [`StripError::Unsupported`], taken
 //! only when the reader keeps its metadata.
+//!
+//! The photo and its cleaned copy are each held in a memory mapping of
+//! their own ([`super::mapped`]: the heap would keep them resident after
+//! they are freed); `img-parts` reads the photo where it lies and writes
+//! the copy from slices of it. A GIF's frames are the one exception: the
+//! `gif` crate reads them into vectors of its own.
+
+use std::io::{self, Write};
+use std::ops::Range;
 
 use img_parts::jpeg::{markers, Jpeg, JpegSegment};
 use img_parts::png::Png;
 use img_parts::webp::WebP;
 use img_parts::{Bytes, ImageEXIF};
 
+use super::mapped::Mapped;
 use crate::domain::FileType;
 
 /// Why a photo's metadata could not be removed.
@@ -55,6 +65,23 @@ pub enum StripError {
     /// remove safely (see `attachments::heif`).
     #[error("the image's metadata cannot be removed safely")]
     Unsupported,
+    /// The kernel had no memory to map for the photo or its cleaned copy
+    /// (`ENOMEM`): not the photo's fault.
+    #[error("no memory could be mapped for the image")]
+    NoMemory,
+}
+
+impl From<io::Error> for StripError {
+    /// [`StripError::NoMemory`] for a mapping refused, otherwise
+    /// [`StripError::Damaged`]: the cleaned copy could not be written out
+    /// of what was read.
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::OutOfMemory {
+            Self::NoMemory
+        } else {
+            Self::Damaged
+        }
+    }
 }
 
 /// Whether tipdesk removes metadata from files of `file_type`.
@@ -67,8 +94,9 @@ pub fn strippable(file_type: FileType) -> bool {
 
 /// How many times a photo's size [`strip`] holds at its peak, the photo
 /// given included: the photo and its cleaned copy (JPEG, PNG, WebP, HEIF:
-/// the containers are read in place, the copy written once), and for a GIF
-/// its frames besides (read out before they are written back).
+/// the containers are read in place, the copy written once; both mapped),
+/// and for a GIF its frames besides (read out before they are written
+/// back, on the heap).
 pub fn peak_copies(file_type: FileType) -> u64 {
     match file_type {
         FileType::Gif => 3,
@@ -76,17 +104,19 @@ pub fn peak_copies(file_type: FileType) -> u64 {
     }
 }
 
-/// `content` without its identifying metadata, or `None` for a type whose
-/// metadata tipdesk does not remove (documents). Takes the photo, so that
-/// it is not copied to be read ([`peak_copies`]).
+/// `content` without its identifying metadata, in a mapping of its own
+/// ([`super::mapped`]), or `None` for a type whose metadata tipdesk does
+/// not remove (documents). Takes the photo, so that it is not copied to be
+/// read ([`peak_copies`]), and lets go of it before it returns.
 ///
 /// # Errors
-/// [`StripError`] when the photo cannot be read well enough to strip it.
-pub fn strip(file_type: FileType, content: Vec<u8>) -> Result<Option<Vec<u8>>, StripError> {
+/// [`StripError`] when the photo cannot be read well enough to strip it,
+/// or [`StripError::NoMemory`].
+pub fn strip(file_type: FileType, content: Bytes) -> Result<Option<Mapped>, StripError> {
     let out = match file_type {
-        FileType::Jpeg => strip_jpeg(content.into())?,
-        FileType::Png => strip_png(content.into())?,
-        FileType::Webp => strip_webp(content.into())?,
+        FileType::Jpeg => strip_jpeg(content)?,
+        FileType::Png => strip_png(content)?,
+        FileType::Webp => strip_webp(content)?,
         FileType::Gif => strip_gif(&content)?,
         FileType::Heif => super::heif::strip(&content)?,
         _ => return Ok(None),
@@ -95,7 +125,7 @@ pub fn strip(file_type: FileType, content: Vec<u8>) -> Result<Option<Vec<u8>>, S
     // EXIF where `img-parts` sees image data (a second JPEG inside the
     // first's scan, found by fuzzing) would pass through untouched: such
     // a photo is refused as damaged, never sent on with it.
-    if let Ok(exif) = exif::Reader::new().read_from_container(&mut std::io::Cursor::new(&out)) {
+    if let Ok(exif) = exif::Reader::new().read_from_container(&mut io::Cursor::new(&out[..])) {
         let fields = exif.fields().count();
         if fields > 1 || exif.fields().any(|f| f.tag != exif::Tag::Orientation) {
             return Err(StripError::Damaged);
@@ -126,7 +156,7 @@ fn keep_jpeg_segment(marker: u8, contents: &[u8]) -> bool {
 fn understood<T>(
     bytes: &Bytes,
     parse: impl Fn(Bytes) -> img_parts::Result<T>,
-    encode: impl Fn(T, &mut Same<'_>) -> std::io::Result<u64>,
+    encode: impl Fn(T, &mut Same<'_>) -> io::Result<u64>,
 ) -> Result<T, StripError> {
     let image = parse(bytes.clone()).map_err(|_| StripError::Damaged)?;
     let again = parse(bytes.clone()).map_err(|_| StripError::Damaged)?;
@@ -147,32 +177,22 @@ struct Same<'a> {
     at: usize,
 }
 
-impl std::io::Write for Same<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+impl Write for Same<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let end = self.at + buf.len();
         if self.expected.get(self.at..end) != Some(buf) {
-            return Err(std::io::Error::other("differs"));
+            return Err(io::Error::other("differs"));
         }
         self.at = end;
         Ok(buf.len())
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
 }
 
-/// What `write` writes, in one buffer made for about `len` bytes.
-fn written(
-    len: usize,
-    write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<u64>,
-) -> Result<Vec<u8>, StripError> {
-    let mut out = Vec::with_capacity(len);
-    write(&mut out).map_err(|_| StripError::Damaged)?;
-    Ok(out)
-}
-
-fn strip_jpeg(bytes: Bytes) -> Result<Vec<u8>, StripError> {
+fn strip_jpeg(bytes: Bytes) -> Result<Mapped, StripError> {
     let mut jpeg = understood(&bytes, Jpeg::from_bytes, |i, w| i.encoder().write_to(w))?;
     let orientation = orientation(jpeg.exif())?;
     jpeg.segments_mut()
@@ -184,24 +204,32 @@ fn strip_jpeg(bytes: Bytes) -> Result<Vec<u8>, StripError> {
     if let Some(scan) = segments.iter_mut().find(|s| s.has_entropy()) {
         let scans_len = scan.len_with_entropy() - scan.len();
         let scans = bytes.slice(bytes.len() - scans_len..);
-        let kept = match first_image(&scans).ok_or(StripError::Damaged)? {
-            std::borrow::Cow::Borrowed(kept) => scans.slice_ref(kept),
-            std::borrow::Cow::Owned(kept) => kept.into(),
+        let kept = match first_image(&scans).ok_or(StripError::Damaged)?.as_slice() {
+            [whole] => scans.slice(whole.clone()),
+            parts => Mapped::written(|w| {
+                parts
+                    .iter()
+                    .try_for_each(|part| w.write_all(&scans[part.clone()]))
+            })?
+            .into_bytes(),
         };
         *scan = JpegSegment::new_with_entropy(scan.marker(), scan.contents().clone(), kept);
     }
     jpeg.set_exif(orientation.map(orientation_only));
-    written(bytes.len(), |out| jpeg.encoder().write_to(out))
+    Ok(Mapped::written(|w| {
+        jpeg.clone().encoder().write_to(w).map(drop)
+    })?)
 }
 
 /// The first image's scan data of a JPEG, from just after its first scan
 /// header up to and including its end-of-image marker, without any APPn
-/// or COM segment met on the way (borrowed from `scans` when there is
-/// none); `None` when the image never ends (a truncated file) or a new
-/// image starts inside it (ITU T.81 B.1.1).
-pub fn first_image(scans: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
-    let mut out = Vec::new();
-    let (mut i, mut copied_to) = (0usize, 0usize);
+/// or COM segment met on the way: the ranges of `scans` it is made of, in
+/// order (one when there is no such segment); `None` when the image never
+/// ends (a truncated file) or a new image starts inside it (ITU T.81
+/// B.1.1).
+pub fn first_image(scans: &[u8]) -> Option<Vec<Range<usize>>> {
+    let mut kept = Vec::new();
+    let (mut i, mut from) = (0usize, 0usize);
     while i + 1 < scans.len() {
         if scans[i] != 0xFF {
             i += 1;
@@ -213,11 +241,8 @@ pub fn first_image(scans: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
             // A fill byte before a marker.
             0xFF => i += 1,
             markers::EOI => {
-                if copied_to == 0 {
-                    return Some(std::borrow::Cow::Borrowed(&scans[..i + 2]));
-                }
-                out.extend_from_slice(&scans[copied_to..i + 2]);
-                return Some(std::borrow::Cow::Owned(out));
+                kept.push(from..i + 2);
+                return Some(kept);
             }
             markers::SOI => return None,
             marker => {
@@ -226,8 +251,10 @@ pub fn first_image(scans: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
                     .checked_add(len)
                     .filter(|&e| len >= 2 && e <= scans.len())?;
                 if (markers::APP0..=markers::APP15).contains(&marker) || marker == markers::COM {
-                    out.extend_from_slice(&scans[copied_to..i]);
-                    copied_to = end;
+                    if from < i {
+                        kept.push(from..i);
+                    }
+                    from = end;
                 }
                 i = end;
             }
@@ -236,7 +263,7 @@ pub fn first_image(scans: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
     None
 }
 
-fn strip_png(bytes: Bytes) -> Result<Vec<u8>, StripError> {
+fn strip_png(bytes: Bytes) -> Result<Mapped, StripError> {
     let mut png = understood(&bytes, Png::from_bytes, |i, w| i.encoder().write_to(w))?;
     let orientation = orientation(png.exif())?;
     // eXIf, the text chunks (XMP travels in iTXt) and the time of last
@@ -245,16 +272,20 @@ fn strip_png(bytes: Bytes) -> Result<Vec<u8>, StripError> {
         png.remove_chunks_by_type(kind);
     }
     png.set_exif(orientation.map(orientation_only));
-    written(bytes.len(), |out| png.encoder().write_to(out))
+    Ok(Mapped::written(|w| {
+        png.clone().encoder().write_to(w).map(drop)
+    })?)
 }
 
-fn strip_webp(bytes: Bytes) -> Result<Vec<u8>, StripError> {
+fn strip_webp(bytes: Bytes) -> Result<Mapped, StripError> {
     let mut webp = understood(&bytes, WebP::from_bytes, |i, w| i.encoder().write_to(w))?;
     let orientation = orientation(webp.exif())?;
     webp.remove_chunks_by_id(img_parts::webp::CHUNK_XMP);
     // Also rewrites the VP8X flags to what is left.
     webp.set_exif(orientation.map(orientation_only));
-    written(bytes.len(), |out| webp.encoder().write_to(out))
+    Ok(Mapped::written(|w| {
+        webp.clone().encoder().write_to(w).map(drop)
+    })?)
 }
 
 /// A GIF rebuilt from its screen size, global palette, loop count and
@@ -262,7 +293,7 @@ fn strip_webp(bytes: Bytes) -> Result<Vec<u8>, StripError> {
 /// disposal, transparency, interlacing kept); comments and application
 /// and plain-text extensions stay behind, and so do the background colour
 /// index and pixel aspect ratio of the screen (browsers ignore both).
-fn strip_gif(content: &[u8]) -> Result<Vec<u8>, StripError> {
+fn strip_gif(content: &[u8]) -> Result<Mapped, StripError> {
     fn damaged<E>(_: E) -> StripError {
         StripError::Damaged
     }
@@ -281,16 +312,17 @@ fn strip_gif(content: &[u8]) -> Result<Vec<u8>, StripError> {
     // The loop count is known only once the blocks before the frames
     // are read; it is written before them, where browsers look for it.
     let repeat = decoder.repeat();
-    let mut out = Vec::with_capacity(content.len());
-    let mut encoder = gif::Encoder::new(&mut out, width, height, &palette).map_err(damaged)?;
-    encoder.set_repeat(repeat).map_err(damaged)?;
-    for frame in &frames {
-        encoder
-            .write_lzw_pre_encoded_frame(frame)
-            .map_err(damaged)?;
-    }
-    encoder.into_inner().map_err(damaged)?;
-    Ok(out)
+    Ok(Mapped::written(|w| {
+        let mut encoder =
+            gif::Encoder::new(w, width, height, &palette).map_err(io::Error::other)?;
+        encoder.set_repeat(repeat).map_err(io::Error::other)?;
+        for frame in &frames {
+            encoder
+                .write_lzw_pre_encoded_frame(frame)
+                .map_err(io::Error::other)?;
+        }
+        encoder.into_inner().map(drop)
+    })?)
 }
 
 /// The EXIF orientation (TIFF tag 0x0112) when it is not the default 1.
@@ -330,16 +362,26 @@ pub(super) fn orientation_only(orientation: u16) -> Bytes {
 mod tests {
     use super::*;
 
+    /// A JPEG segment: marker, length, body.
+    fn segment(marker: u8, body: &[u8]) -> Vec<u8> {
+        let mut s = vec![0xFF, marker];
+        s.extend_from_slice(&u16::try_from(body.len() + 2).unwrap().to_be_bytes());
+        s.extend_from_slice(body);
+        s
+    }
+
+    /// The scan data of [`phone_jpeg`], end-of-image marker included.
+    const SCANS: &[u8] = b"\x12\x34\x56\x78pixels\xFF\xD9";
+
     /// A tiny JPEG as a phone writes one: EXIF with an orientation of 6
     /// and a GPS position, an XMP packet naming its owner, a comment with
     /// the camera's serial.
     pub(crate) fn phone_jpeg() -> Vec<u8> {
-        let segment = |marker: u8, body: &[u8]| {
-            let mut s = vec![0xFF, marker];
-            s.extend_from_slice(&u16::try_from(body.len() + 2).unwrap().to_be_bytes());
-            s.extend_from_slice(body);
-            s
-        };
+        phone_jpeg_scanned(SCANS)
+    }
+
+    /// [`phone_jpeg`] with other scan data.
+    fn phone_jpeg_scanned(scans: &[u8]) -> Vec<u8> {
         let mut exif = b"Exif\0\0MM\0\x2A\0\0\0\x08\0\x02".to_vec();
         exif.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]);
         exif.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 38, 0, 0, 0, 0]);
@@ -356,13 +398,49 @@ mod tests {
         j.extend(segment(0xFE, b"camera serial 8812"));
         j.extend(segment(0xC0, b"\x08\0\x01\0\x01\x01\x01\x11\0"));
         j.extend(segment(0xDA, b"\x01\x01\0\0\x3F\0"));
-        j.extend_from_slice(b"\x12\x34\x56\x78pixels\xFF\xD9");
+        j.extend_from_slice(scans);
         j
+    }
+
+    /// What [`phone_jpeg`] is once cleaned, written out by hand: the JFIF
+    /// segment, an EXIF block with the orientation alone where the EXIF
+    /// was, the frame and scan headers, the scans.
+    fn phone_jpeg_cleaned() -> Vec<u8> {
+        let mut exif = b"Exif\0\0".to_vec();
+        exif.extend_from_slice(b"MM\0\x2A\0\0\0\x08\0\x01");
+        exif.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0]);
+        let mut j = b"\xFF\xD8".to_vec();
+        j.extend(segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"));
+        j.extend(segment(0xE1, &exif));
+        j.extend(segment(0xC0, b"\x08\0\x01\0\x01\x01\x01\x11\0"));
+        j.extend(segment(0xDA, b"\x01\x01\0\0\x3F\0"));
+        j.extend_from_slice(SCANS);
+        j
+    }
+
+    #[test]
+    fn the_cleaned_photo_is_exactly_the_one_written_by_hand() {
+        let out = strip(FileType::Jpeg, phone_jpeg().into()).unwrap().unwrap();
+        assert_eq!(&out[..], phone_jpeg_cleaned());
+    }
+
+    #[test]
+    fn a_comment_and_xmp_between_the_scans_go_and_the_scans_are_kept_around_them() {
+        let mut scans = b"\x12\x34".to_vec();
+        scans.extend(segment(0xFE, b"camera serial 8812"));
+        scans.extend_from_slice(b"\x56\x78");
+        scans.extend(segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0Owner Mina"));
+        scans.extend_from_slice(b"pixels\xFF\xD9");
+        assert_eq!(first_image(&scans).map(|parts| parts.len()), Some(3));
+        let out = strip(FileType::Jpeg, phone_jpeg_scanned(&scans).into())
+            .unwrap()
+            .unwrap();
+        assert_eq!(&out[..], phone_jpeg_cleaned());
     }
 
     fn exif_of(jpeg: &[u8]) -> exif::Exif {
         exif::Reader::new()
-            .read_from_container(&mut std::io::Cursor::new(jpeg))
+            .read_from_container(&mut io::Cursor::new(jpeg))
             .unwrap()
     }
 
@@ -377,7 +455,7 @@ mod tests {
         assert!(before
             .get_field(exif::Tag::GPSLatitudeRef, exif::In::PRIMARY)
             .is_some());
-        let out = strip(FileType::Jpeg, src.clone()).unwrap().unwrap();
+        let out = strip(FileType::Jpeg, src.into()).unwrap().unwrap();
         assert!(!has(&out, b"Mina") && !has(&out, b"serial"));
         assert!(
             has(&out, b"\x12\x34\x56\x78pixels"),
@@ -397,15 +475,21 @@ mod tests {
         let mut src = phone_jpeg();
         let tiff = src.windows(4).position(|w| w == b"MM\0\x2A").unwrap();
         src[tiff + 3] = 0x99;
-        assert_eq!(strip(FileType::Jpeg, src.clone()), Err(StripError::BadExif));
+        assert_eq!(strip(FileType::Jpeg, src.into()), Err(StripError::BadExif));
         assert_eq!(
-            strip(FileType::Jpeg, b"\xFF\xD8\xFF".to_vec()),
+            strip(FileType::Jpeg, Bytes::from_static(b"\xFF\xD8\xFF")),
             Err(StripError::Damaged)
         );
-        assert_eq!(strip(FileType::Pdf, b"%PDF-1.4".to_vec()), Ok(None));
+        assert_eq!(
+            strip(FileType::Pdf, Bytes::from_static(b"%PDF-1.4")),
+            Ok(None)
+        );
         // Bytes the parser would skip are not silently dropped.
         let mut stray = phone_jpeg();
         stray.splice(2..2, [1u8; 64]);
-        assert_eq!(strip(FileType::Jpeg, stray), Err(StripError::Damaged));
+        assert_eq!(
+            strip(FileType::Jpeg, stray.into()),
+            Err(StripError::Damaged)
+        );
     }
 }
