@@ -326,9 +326,15 @@ pub fn store(
                     reference: TipReference::from_stored(first),
                     receipt: receipts::issue(conn, hmac_keys, id)?,
                 };
-                return Ok((stored, None));
+                return Ok((stored, None, None));
             }
-            let case_id = case::case_for(conn, &settings.triage, &article.id, desk_key, &sketch)?;
+            // Read once per group and article, then kept up to date
+            // (`case::Recent`); `conn` is reborrowed inside for the read.
+            let case_id = group
+                .recent_cases(&article.id, || {
+                    case::Recent::read(conn, &settings.triage, &article.id)
+                })?
+                .case_for(&settings.triage, desk_key, &sketch);
             // The article's tips of the last ten minutes, this one
             // included (counted before it is stored, so that it can be
             // stored in one statement with its jobs). A tip of the article
@@ -362,12 +368,19 @@ pub fn store(
                 reference: reference.clone(),
                 receipt,
             };
-            Ok::<_, diesel::result::Error>((stored, (limit > 0).then_some(recent)))
+            let new = (tip_id, case_id);
+            Ok::<_, diesel::result::Error>((stored, (limit > 0).then_some(recent), Some(new)))
         });
         match result {
-            Ok((stored, recent)) => {
+            Ok((stored, recent, new)) => {
                 if let Some(recent) = recent {
                     group.stored(&article.id, recent);
+                }
+                // The group's next tips of the article compare with this one.
+                if let Some((tip_id, case_id)) = new {
+                    if let Ok(cases) = group.recent_cases(&article.id, || Err(())) {
+                        cases.add(&settings.triage, tip_id, case_id, desk_key, sketch.clone());
+                    }
                 }
                 return Ok(stored);
             }

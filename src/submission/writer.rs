@@ -82,6 +82,9 @@ pub struct Group {
     /// Per article: its tips of the last ten minutes (up to the count's
     /// cap) as its last tip in this group counted them, that tip included.
     surge: std::collections::HashMap<String, i64>,
+    /// Per article: its recent tips as a new tip compares with them to
+    /// join a case (`case`), read once per group, then added to.
+    cases: std::collections::HashMap<String, super::case::Recent>,
 }
 
 impl Group {
@@ -96,6 +99,20 @@ impl Group {
     /// of the last ten minutes with it.
     pub fn stored(&mut self, article: &str, recent: i64) {
         self.surge.insert(article.to_owned(), recent);
+    }
+
+    /// `article`'s recent tips for joining a case, read by `read` the
+    /// first time the group asks.
+    pub fn recent_cases<E>(
+        &mut self,
+        article: &str,
+        read: impl FnOnce() -> Result<super::case::Recent, E>,
+    ) -> Result<&mut super::case::Recent, E> {
+        use std::collections::hash_map::Entry;
+        match self.cases.entry(article.to_owned()) {
+            Entry::Occupied(known) => Ok(known.into_mut()),
+            Entry::Vacant(new) => Ok(new.insert(read()?)),
+        }
     }
 }
 

@@ -518,10 +518,87 @@ async fn a_bulk_action_on_a_case_row_applies_to_each_of_its_tips(backend: Backen
     );
 }
 
+/// Tips that arrive together are stored in groups (one transaction for
+/// several readers' tips), and an article's recent tips are read for
+/// cases once per group, then added to (#19). Near-identical tips sent at
+/// once must still find each other, whether they share a group or not:
+/// all eight are one case, and the other words sent with them are not in
+/// it. One writer: on PostgreSQL several writers' groups do not see each
+/// other's uncommitted tips (as with one read per tip).
+async fn near_identical_tips_sent_at_once_are_one_case(backend: Backend) {
+    let app = newsroom_with(backend, |s| {
+        s.database.pool_size = std::num::NonZeroU32::new(3).unwrap();
+    })
+    .await;
+    app.leave_jobs_unsent();
+    let messages: Vec<String> = (0..10)
+        .map(|i| match i {
+            4 => CAPTION.to_owned(),
+            9 => PERSIAN.to_owned(),
+            _ => format!("{BRIDGE} ({i})"),
+        })
+        .collect();
+    let app = &app;
+    // The tip writer is held (SQLite's write lock, or PostgreSQL's tips
+    // table locked against inserts) while the tips arrive: the caption's
+    // first, alone in the group that waits; the others queue behind it and
+    // are stored together, with no earlier bridge tip to join, only each
+    // other.
+    let (held, hold) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+    let holder = {
+        let (pool, held, release) = (app.pool.clone(), held.0, hold.1);
+        std::thread::spawn(move || {
+            pool.with(|c| {
+                c.write(|c| {
+                    if let tipdesk::db::Conn::Pg(_) = c {
+                        tipdesk::db_run!(c, |c| diesel::RunQueryDsl::execute(
+                            diesel::sql_query("LOCK TABLE tips IN SHARE MODE"),
+                            c
+                        ))?;
+                    }
+                    held.send(()).unwrap();
+                    release.recv().unwrap();
+                    Ok::<_, tipdesk::db::DbError>(())
+                })
+            })
+        })
+    };
+    held.1.recv().unwrap();
+    let sent = futures_util::future::join_all(messages.iter().map(|m| async move {
+        if m != CAPTION {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        created(app.post_json(DEMO_ARTICLE, &json!({ "message": m })).await).await;
+    }));
+    let release = async {
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        hold.0.send(()).unwrap();
+    };
+    futures_util::future::join(sent, release).await;
+    holder.join().unwrap().unwrap();
+    // Each tip's id, found by its words (sent at once, they were stored
+    // in no known order).
+    let id_of = |message: &str| {
+        app.count_sql(&format!(
+            "SELECT id AS n FROM tips WHERE message = '{}'",
+            message.replace('\'', "''")
+        ))
+    };
+    let ids: Vec<i64> = messages.iter().map(|m| id_of(m)).collect();
+    let bridges: Vec<i64> = (0..10)
+        .filter(|i| *i != 4 && *i != 9)
+        .map(|i| ids[i])
+        .collect();
+    assert!(same_case(app, &bridges), "eight readers, one story");
+    assert!(alone(app, ids[4]), "other words are another tip");
+    assert!(alone(app, ids[9]));
+}
+
 crate::both_backends!(
     near_identical_tips_are_one_case_shown_once,
     editors_split_and_merge_cases,
     a_status_on_a_case_is_set_and_audited_on_each_tip,
     only_editors_of_the_desk_act_on_its_cases,
     a_bulk_action_on_a_case_row_applies_to_each_of_its_tips,
+    near_identical_tips_sent_at_once_are_one_case,
 );
