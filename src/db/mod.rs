@@ -27,6 +27,8 @@
 //! folded copy it reads in [`search_text`].
 
 pub mod locks;
+#[cfg(feature = "postgres")]
+pub mod pg_pool;
 pub mod schema;
 pub mod search_text;
 pub mod types;
@@ -53,7 +55,7 @@ const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres
 pub enum Pool {
     Sqlite(diesel::r2d2::Pool<ConnectionManager<SqliteConnection>>),
     #[cfg(feature = "postgres")]
-    Pg(diesel::r2d2::Pool<ConnectionManager<PgConnection>>, String),
+    Pg(diesel::r2d2::Pool<pg_pool::PgManager>, String),
 }
 
 /// A connection to whichever engine is configured. Repository functions
@@ -69,7 +71,7 @@ pub enum Conn<'a> {
 enum Pooled {
     Sqlite(PooledConnection<ConnectionManager<SqliteConnection>>),
     #[cfg(feature = "postgres")]
-    Pg(PooledConnection<ConnectionManager<PgConnection>>),
+    Pg(PooledConnection<pg_pool::PgManager>),
 }
 
 impl Pooled {
@@ -77,7 +79,7 @@ impl Pooled {
         match self {
             Self::Sqlite(c) => Conn::Sqlite(c),
             #[cfg(feature = "postgres")]
-            Self::Pg(c) => Conn::Pg(c),
+            Self::Pg(c) => Conn::Pg(&mut c.conn),
         }
     }
 }
@@ -325,10 +327,11 @@ impl Pool {
     fn open_pg(url: &str, size: u32) -> anyhow::Result<Self> {
         // Before libpq's first connection.
         init_libpq();
+        // Checkouts are tested only after idling (`pg_pool`).
         let pool = diesel::r2d2::Pool::builder()
             .max_size(size)
             .connection_timeout(Duration::from_secs(10))
-            .build(ConnectionManager::new(url))?;
+            .build(pg_pool::PgManager::new(url))?;
         Ok(Self::Pg(pool, url.to_owned()))
     }
 
@@ -421,7 +424,8 @@ impl Pool {
                     .map_err(|e| anyhow::anyhow!("folding tips' text for search: {e}"))?;
             }
             #[cfg(feature = "postgres")]
-            Pooled::Pg(c) => {
+            Pooled::Pg(pooled) => {
+                let c = &mut pooled.conn;
                 // Instances starting together must not migrate at once.
                 let lock = locks::MIGRATION;
                 c.batch_execute(&format!("SELECT pg_advisory_lock({lock})"))?;
@@ -447,7 +451,7 @@ impl Pool {
         let pending = match &mut conn {
             Pooled::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
             #[cfg(feature = "postgres")]
-            Pooled::Pg(c) => c.has_pending_migration(PG_MIGRATIONS),
+            Pooled::Pg(c) => c.conn.has_pending_migration(PG_MIGRATIONS),
         };
         pending
             .map(|p| !p)

@@ -421,3 +421,191 @@ mod postgres_exit {
         }
     }
 }
+
+/// Connections the PostgreSQL server dropped (a restart, a failover,
+/// `pg_terminate_backend`) fail at most the one request that finds each
+/// dead, never a second: the pool no longer runs `SELECT 1` on every
+/// checkout (#19), only on one that sat idle, and throws away one a
+/// statement found closed (`tipdesk::db::pg_pool`).
+async fn connections_the_server_dropped_are_replaced() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    app.leave_jobs_unsent();
+    let tipdesk::config::DatabaseUrl::Postgres(url) = &app.settings.database.url else {
+        panic!("a PostgreSQL test app")
+    };
+    let name = url::Url::parse(url)
+        .unwrap()
+        .path()
+        .trim_start_matches('/')
+        .to_owned();
+    let pool_size = app.settings.database.pool_size.get() as usize;
+    // The app at work.
+    for i in 0..8 {
+        send_tip(
+            &app,
+            DEMO_ARTICLE,
+            json!({ "message": format!("{MESSAGE} #{i}") }),
+        )
+        .await;
+    }
+    let stored_before = count_tips(url);
+    let mut sessions = Sessions::of(&name);
+    // Every connection of the app in use again, just before the drop.
+    for i in 8..12 {
+        send_tip(
+            &app,
+            DEMO_ARTICLE,
+            json!({ "message": format!("{MESSAGE} #{i}") }),
+        )
+        .await;
+    }
+
+    // Dropped while in steady use: each dead connection fails one request
+    // at most (kept in the pool, the newest would fail them all).
+    sessions.end_all();
+    let mut answers = Vec::new();
+    for i in 0..20 {
+        let res = app
+            .post_json(
+                DEMO_ARTICLE,
+                &json!({ "message": format!("{MESSAGE} after #{i}") }),
+            )
+            .await;
+        answers.push(res.status());
+    }
+    let failed = answers
+        .iter()
+        .filter(|s| **s != StatusCode::CREATED)
+        .count();
+    assert!(failed <= pool_size, "{failed} requests failed: {answers:?}");
+    assert_eq!(
+        count_tips(url),
+        stored_before + 4 + 20 - failed as i64,
+        "201s and stored tips differ"
+    );
+
+    // The same for reads outside a transaction, on the test's pool, used
+    // just before the drop.
+    let read = || {
+        app.pool.with(|c| {
+            tipdesk::db_run!(c, |c| diesel::RunQueryDsl::execute(
+                diesel::sql_query("SELECT count(*) FROM tips"),
+                c
+            ))
+            .map_err(tipdesk::db::DbError::from)
+        })
+    };
+    // Its connections were ended with the app's above: each may fail once.
+    assert!(
+        (0..=pool_size).any(|_| read().is_ok()),
+        "the test pool recovers"
+    );
+    sessions.end_all();
+    let failed = (0..20).filter(|_| read().is_err()).count();
+    assert!(failed <= pool_size, "{failed} of 20 reads failed");
+
+    // Dropped while the pool was quiet: tested before being handed out,
+    // so no request fails at all.
+    sessions.end_all();
+    tokio::time::sleep(tipdesk::db::pg_pool::TEST_AFTER_IDLE + Duration::from_millis(500)).await;
+    for i in 0..10 {
+        let res = app
+            .post_json(
+                DEMO_ARTICLE,
+                &json!({ "message": format!("{MESSAGE} idle #{i}") }),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "tip {i} after an idle drop"
+        );
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Pid {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pid: i32,
+}
+
+/// An administrator's session on the test server, to end the sessions
+/// of database `name` (the app's and the test pool's) with.
+struct Sessions {
+    admin: diesel::PgConnection,
+    name: String,
+}
+
+impl Sessions {
+    fn of(name: &str) -> Self {
+        let admin = std::env::var("TIPDESK_TEST_POSTGRES_URL").unwrap();
+        Self {
+            admin: tipdesk::db::pg_establish(&admin).unwrap(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// Ends them all, and waits until the server has let them go. Quick,
+    /// so that connections used just before are still "in steady use"
+    /// (`tipdesk::db::pg_pool::TEST_AFTER_IDLE`) when used again.
+    fn end_all(&mut self) {
+        use diesel::RunQueryDsl;
+        // Listed first, then ended one by one: in one query, PostgreSQL
+        // may call pg_terminate_backend before it filters by database,
+        // and end other databases' sessions too.
+        let ended: Vec<Pid> = diesel::sql_query(format!(
+            "SELECT pid FROM pg_stat_activity WHERE datname = '{}'",
+            self.name
+        ))
+        .load(&mut self.admin)
+        .unwrap();
+        assert!(!ended.is_empty(), "no session of the app to end");
+        let pids: Vec<String> = ended.iter().map(|p| p.pid.to_string()).collect();
+        for pid in &pids {
+            diesel::sql_query(format!("SELECT pg_terminate_backend({pid})"))
+                .execute(&mut self.admin)
+                .unwrap();
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let left: Vec<Pid> = diesel::sql_query(format!(
+                "SELECT pid FROM pg_stat_activity WHERE pid IN ({})",
+                pids.join(",")
+            ))
+            .load(&mut self.admin)
+            .unwrap();
+            if left.is_empty() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        panic!("the server did not end the app's sessions");
+    }
+}
+
+/// The tips stored in the database at `url`, counted on a connection of
+/// its own (the test pool's were ended too).
+fn count_tips(url: &str) -> i64 {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = tipdesk::db::pg_establish(url).unwrap();
+    let n: N = diesel::sql_query("SELECT count(*) AS n FROM tips")
+        .get_result(&mut conn)
+        .unwrap();
+    n.n
+}
+
+mod postgres_dropped_connections {
+    #[tokio::test]
+    #[cfg_attr(
+        not(tipdesk_pg),
+        ignore = "PostgreSQL suite skipped: set TIPDESK_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
+    )]
+    async fn connections_the_server_dropped_are_replaced() {
+        super::connections_the_server_dropped_are_replaced().await
+    }
+}
