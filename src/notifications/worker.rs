@@ -58,6 +58,9 @@ pub struct Worker {
     wake: Arc<Notify>,
     metrics: Arc<Metrics>,
     id: String,
+    /// Passes begun by this worker and its clones (each starts with one
+    /// claim): see [`Worker::passes`].
+    passes: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// What one pass did, for tests and logs.
@@ -92,11 +95,19 @@ impl Worker {
             wake,
             metrics,
             id,
+            passes: Arc::default(),
         })
     }
 
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// How many passes (so claims) this worker and its clones have begun
+    /// since it was made: what [`PASS_EVERY`] bounds while jobs keep
+    /// coming, as tests check.
+    pub fn passes(&self) -> usize {
+        self.passes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Works until the process ends: passes while there is work, then
@@ -179,6 +190,8 @@ impl Worker {
 
     /// Claims one batch of due jobs and handles it.
     pub async fn pass(&self) -> Result<Pass, DbError> {
+        self.passes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let result = self.claim_and_deliver().await;
         self.metrics.health.pass_result(
             result

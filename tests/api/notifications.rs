@@ -605,6 +605,62 @@ async fn no_duplicates_in_normal_operation_and_prompt_wake_up(backend: Backend) 
     assert!(app.jobs().iter().all(|j| j.state == "sent"));
 }
 
+/// While jobs keep coming, the worker begins a pass (and its claim, a
+/// `FOR UPDATE SKIP LOCKED` over the outbox) at most every 25 ms, however
+/// often it is woken (#19: a claim per wake-up was one per seven tips
+/// under load). A busy instance wakes it for every tip, and most of those
+/// wake-ups find their tip claimed already by the pass before. So: the
+/// worker is woken every millisecond while tips arrive (each is mailed),
+/// then for half a second more with nothing new; passes in that half
+/// second are counted, at most one per 25 ms. (Without the pacing there
+/// would be one per wake-up the worker is free for: hundreds.)
+async fn a_busy_worker_claims_at_most_every_25_ms(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |s| {
+        s.notify.digest_window = Duration::ZERO;
+        s.notify.poll = Duration::from_secs(600);
+    })
+    .await;
+    let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+    let worker = tipdesk::notifications::Worker::new(
+        app.pool.clone(),
+        std::sync::Arc::new(app.settings.clone()),
+        wake.clone(),
+        std::sync::Arc::new(tipdesk::ops::Metrics::new()),
+    )
+    .unwrap();
+    let running = tokio::spawn(worker.clone().run());
+    let alarm = {
+        let wake = wake.clone();
+        tokio::spawn(async move {
+            loop {
+                wake.notify_one();
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+    };
+    let tips = 20;
+    numbered_tips(&app, tips).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while app.jobs().iter().any(|j| j.state != "sent") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        app.jobs().iter().filter(|j| j.state == "sent").count(),
+        tips
+    );
+
+    let (before, started) = (worker.passes(), std::time::Instant::now());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (passes, elapsed) = (worker.passes() - before, started.elapsed());
+    running.abort();
+    alarm.abort();
+    let bound = (elapsed.as_millis() / 25) as usize + 1;
+    assert!(
+        passes <= bound,
+        "{passes} passes in {elapsed:?} of wake-ups every millisecond (at most {bound})"
+    );
+}
+
 async fn a_hostile_article_title_cannot_inject_headers(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let app = TestApp::spawn_with(backend, |s| smtp_to(s, &smtp.url())).await;
@@ -685,6 +741,7 @@ crate::both_backends!(
     tips_sent_at_once_count_each_other_for_the_surge,
     held_digests_say_when_they_go_out_and_why,
     no_duplicates_in_normal_operation_and_prompt_wake_up,
+    a_busy_worker_claims_at_most_every_25_ms,
     a_hostile_article_title_cannot_inject_headers,
     the_file_transport_writes_eml_files,
 );
