@@ -15,8 +15,10 @@
 //! database-wide lock (`PreCommit_Notify` in PostgreSQL's `async.c`) held
 //! through its WAL flush, so one tip per transaction meant one flush per
 //! tip, in single file (1,438 tips/s, p99 88 ms, where SQLite reached
-//! 3,500/s). Here a group of tips shares one transaction, one `NOTIFY` and
-//! one flush. Several writer threads ([`PG_WRITERS`] at most) take groups
+//! 3,500/s). Here a group of tips shares one transaction and one flush,
+//! and its one `NOTIFY` goes out after the commit, in a transaction that
+//! does not wait for the disk (`wake::announce_committed`): in the group's
+//! own transaction it still put the writers' commits in single file. Several writer threads ([`PG_WRITERS`] at most) take groups
 //! from the same queue, so one group's statements run while another's
 //! commit waits for the disk. A group stays below 64 tips: each savepoint
 //! that writes is a subtransaction, and past 64 in one transaction every
@@ -307,15 +309,22 @@ fn commit(pool: &Pool, batch: Vec<Job>) {
                         .map(|work| work(conn, &mut group))
                         .collect::<Result<Vec<_>, _>>()
                         .map_err(Unsaved::BeforeCommit)?;
-                    // Also the statement after the last tip's that
+                    // The statement after the last tip's that
                     // `without_savepoints` asks for: it fails if the
                     // transaction was aborted.
-                    wake::announce(conn).map_err(|e| Unsaved::BeforeCommit(e.into()))?;
+                    crate::db_run!(conn, |c| {
+                        use diesel::connection::SimpleConnection;
+                        c.batch_execute("SELECT 1")
+                    })
+                    .map_err(|e| Unsaved::BeforeCommit(e.into()))?;
                     Ok(stored)
                 })
             });
             match all {
-                Ok(stored) => return Ok(stored.into_iter().map(Ok).collect()),
+                Ok(stored) => {
+                    announce_committed(conn);
+                    return Ok(stored.into_iter().map(Ok).collect());
+                }
                 // Nothing was committed: safe to store again.
                 Err(Unsaved::BeforeCommit(e)) => {
                     tracing::debug!(error = %e, "a tip of the group failed; storing each alone");
@@ -326,19 +335,19 @@ fn commit(pool: &Pool, batch: Vec<Job>) {
                 Err(Unsaved::Transaction(e)) => return Err(e),
             }
         }
-        conn.write(|conn| {
+        let results = conn.write(|conn| {
             let mut group = Group::default();
-            let results = works
-                .iter()
-                .map(|work| work(conn, &mut group))
-                .collect::<Vec<_>>();
-            // One NOTIFY for the group (PostgreSQL; nothing on SQLite):
-            // workers need to hear that jobs came, not how many.
-            if results.iter().any(Result::is_ok) {
-                wake::announce(conn)?;
-            }
-            Ok::<_, DbError>(results)
-        })
+            Ok::<_, DbError>(
+                works
+                    .iter()
+                    .map(|work| work(conn, &mut group))
+                    .collect::<Vec<_>>(),
+            )
+        })?;
+        if results.iter().any(Result::is_ok) {
+            announce_committed(conn);
+        }
+        Ok(results)
     });
     match stored {
         Ok(results) => {
@@ -359,6 +368,16 @@ fn commit(pool: &Pool, batch: Vec<Job>) {
                 }));
             }
         }
+    }
+}
+
+/// One NOTIFY for a committed group (PostgreSQL; nothing on SQLite):
+/// workers need to hear that jobs came, not how many. After the commit,
+/// not in it (see `wake::announce_committed`); a failure is logged, the
+/// tips are stored whatever becomes of it.
+fn announce_committed(conn: &mut Conn<'_>) {
+    if let Err(e) = wake::announce_committed(conn) {
+        tracing::warn!(error = %e, "announcing new jobs failed; workers elsewhere find them on their next poll");
     }
 }
 
