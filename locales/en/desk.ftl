@@ -396,6 +396,10 @@ email-digest-files-mark = { $count ->
 # A reader wrote back about their tip (follow-up). $title: the article's title
 email-reply-subject = A reader wrote back: { $title }
 email-reply-intro = The reader who sent a tip about an article your desk owns has written back to the desk.
+email-reply-attachments = { $count ->
+    [one] One file came with this message; it is in the dashboard.
+   *[other] { $count } files came with this message; they are in the dashboard.
+}
 email-reply-open = Read it and answer in the dashboard
 email-reply-privacy = What the reader wrote is only in the dashboard: an inbox is not a safe place for a source's words.
 # A reminder that tips wait unread past the desk's time to first look

@@ -317,6 +317,10 @@ email-digest-reply-mark = خواننده پاسخ داده است
 email-digest-files-mark = { $count } فایل
 email-reply-subject = خواننده پاسخ داد: { $title }
 email-reply-intro = خواننده‌ای که درباره مطلبی مربوط به میز شما گزارش فرستاده بود، برای میز پیام تازه‌ای نوشته است.
+email-reply-attachments = { $count ->
+    [one] یک فایل همراه این پیام آمد؛ در داشبورد است.
+   *[other] { $count } فایل همراه این پیام آمد؛ در داشبورد هستند.
+}
 email-reply-open = خواندن و پاسخ دادن در داشبورد
 email-reply-privacy = نوشته خواننده فقط در داشبورد است: صندوق ایمیل جای امنی برای سخنان یک منبع نیست.
 email-reminder-subject = { $count } گزارش در { $desk } در انتظار نخستین نگاه است

@@ -96,6 +96,8 @@ diesel::table! {
         /// `tip` (a new tip), `reply` (the reader wrote back) or `reminder`
         /// (the desk's tips are overdue; `tip_id` is the oldest of them).
         reason -> Text,
+        /// A `reply` job's message (`tip_messages.seq`); NULL otherwise.
+        message_seq -> Nullable<Integer>,
     }
 }
 

@@ -307,7 +307,7 @@ pub fn reader_writes(
             .public_url
             .host_str()
             .unwrap_or("tipdesk.invalid");
-        outbox::enqueue_reply(conn, tip_id, &desk, &recipients, domain)?;
+        outbox::enqueue_reply(conn, tip_id, seq, &desk, &recipients, domain)?;
         Ok(Replied::Stored)
     })
 }

@@ -58,6 +58,8 @@ struct ReplyText<'a> {
     article_url: &'a str,
     received: String,
     link: String,
+    /// "N files came with this message", when any did.
+    files: Option<String>,
 }
 
 #[derive(Template)]
@@ -68,6 +70,8 @@ struct ReplyHtml<'a> {
     article_url: &'a str,
     received: String,
     link: String,
+    /// "N files came with this message", when any did.
+    files: Option<String>,
 }
 
 /// The reminder that a desk's tips are overdue.
@@ -334,12 +338,17 @@ fn reply(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeError>
     let received = format!("{} UTC", job.received_at.format("%Y-%m-%d %H:%M"));
     let link = dashboard(settings, &format!("/desk/tips/{}", job.tip_id));
     let render = |e: askama::Error| ComposeError(e.to_string());
+    // The files of the reader's message (`ClaimedJob::attachments`).
+    let files = (job.attachments > 0).then(|| {
+        l.msg(&Msg::new("email-reply-attachments").number("count", job.attachments.unsigned_abs()))
+    });
     let text = ReplyText {
         l,
         title: &title,
         article_url: &job.article_url,
         received: received.clone(),
         link: link.clone(),
+        files: files.clone(),
     }
     .render()
     .map_err(render)?;
@@ -349,6 +358,7 @@ fn reply(settings: &Settings, job: &ClaimedJob) -> Result<Message, ComposeError>
         article_url: &job.article_url,
         received,
         link,
+        files,
     }
     .render()
     .map_err(render)?;
@@ -450,9 +460,9 @@ pub fn digest(settings: &Settings, jobs: &[ClaimedJob]) -> Result<Message, Compo
         let link = DigestLink {
             url: dashboard(settings, &format!("/desk/tips/{}", job.tip_id)),
             reply,
-            // A tip's own files (`ClaimedJob::attachments`), as the single
-            // tip's email says them.
-            files: (!reply && job.attachments > 0).then(|| {
+            // A tip's own files, or a reply's (`ClaimedJob::attachments`),
+            // as the single email says them.
+            files: (job.attachments > 0).then(|| {
                 l.msg(
                     &Msg::new("email-digest-files-mark")
                         .number("count", job.attachments.unsigned_abs()),

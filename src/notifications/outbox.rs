@@ -84,6 +84,7 @@ struct NewJob<'a> {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     reason: JobReason,
+    message_seq: Option<i32>,
 }
 
 /// What a job tells the desk about. Stored as its [`JobReason::as_str`]
@@ -144,24 +145,29 @@ pub fn enqueue_tip(
     tip_jobs(desk, recipients, mail_domain, hold_until).insert(conn, tip_id)
 }
 
-/// Queues a notification that the reader of `tip_id` wrote back, for each
+/// Queues a notification that the reader of `tip_id` wrote back (message
+/// `seq` of its conversation, whose files the email counts), for each
 /// of the desk's addresses, on the caller's connection. It goes through
 /// the same queue, digest windows and retries as a new tip's.
 pub fn enqueue_reply(
     conn: &mut Conn<'_>,
     tip_id: TipId,
+    seq: i32,
     desk: &str,
     recipients: &[String],
     mail_domain: &str,
 ) -> QueryResult<usize> {
-    let jobs = Jobs::new(
-        desk,
-        recipients,
-        mail_domain,
-        None,
-        JobReason::Reply,
-        crate::db::now(),
-    );
+    let jobs = Jobs {
+        message_seq: Some(seq),
+        ..Jobs::new(
+            desk,
+            recipients,
+            mail_domain,
+            None,
+            JobReason::Reply,
+            crate::db::now(),
+        )
+    };
     insert_and_announce(conn, tip_id, &jobs)
 }
 
@@ -233,6 +239,8 @@ pub struct Jobs<'a> {
     /// Also their `updated_at`.
     pub created_at: NaiveDateTime,
     pub reason: JobReason,
+    /// A reply job's message (`tip_messages.seq`).
+    pub message_seq: Option<i32>,
 }
 
 impl<'a> Jobs<'a> {
@@ -262,6 +270,7 @@ impl<'a> Jobs<'a> {
             digest: hold_until.is_some(),
             created_at: now,
             reason,
+            message_seq: None,
         }
     }
 
@@ -283,6 +292,7 @@ impl<'a> Jobs<'a> {
                 created_at: self.created_at,
                 updated_at: self.created_at,
                 reason: self.reason,
+                message_seq: self.message_seq,
             })
             .collect();
         crate::db_run!(conn, |conn| diesel::insert_into(outbox::table)
@@ -311,9 +321,12 @@ pub struct ClaimedJob {
     pub digest: bool,
     /// What the email is about.
     pub reason: JobReason,
-    /// How many files came with the tip (filled in by [`claim`]; the
-    /// email gives the number, never a name).
+    /// How many files came with the tip, or for a reply job with its
+    /// message (filled in by [`claim`]; the email gives the number, never
+    /// a name).
     pub attachments: i64,
+    /// A reply job's message (`tip_messages.seq`).
+    pub message_seq: Option<i32>,
     /// A reminder's figures and the tips it names (filled in by [`claim`]
     /// for a [`JobReason::Reminder`] job).
     pub reminder: Option<ReminderFigures>,
@@ -364,6 +377,7 @@ struct JobRow {
     digest: bool,
     reason: JobReason,
     created_at: NaiveDateTime,
+    message_seq: Option<i32>,
 }
 
 impl From<JobRow> for ClaimedJob {
@@ -384,6 +398,7 @@ impl From<JobRow> for ClaimedJob {
             digest: r.digest,
             reason: r.reason,
             attachments: 0,
+            message_seq: r.message_seq,
             reminder: None,
         }
     }
@@ -485,6 +500,7 @@ pub fn claim(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<Cla
                 outbox::digest,
                 outbox::reason,
                 outbox::created_at,
+                outbox::message_seq,
             ))
             .load(conn))?;
         for row in some {
@@ -493,10 +509,23 @@ pub fn claim(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<Cla
             if job.reason == JobReason::Reminder {
                 job.reminder = reminder_figures(conn, &job.desk, created_at)?;
             }
+            if let (JobReason::Reply, Some(seq)) = (job.reason, job.message_seq) {
+                // Replies are few: one count each.
+                job.attachments = crate::db_run!(conn, |conn| attachments::table
+                    .filter(attachments::tip_id.eq(job.tip_id))
+                    .filter(attachments::message_seq.eq(seq))
+                    .count()
+                    .get_result(conn))?;
+            }
             jobs.push(job);
         }
     }
-    let tip_ids: Vec<TipId> = jobs.iter().map(|j| j.tip_id).collect();
+    // A tip's (and a reminder's) own files; a reply's were counted above.
+    let tip_ids: Vec<TipId> = jobs
+        .iter()
+        .filter(|j| j.reason != JobReason::Reply)
+        .map(|j| j.tip_id)
+        .collect();
     for chunk in crate::db::chunks(&tip_ids, 1) {
         let counts: Vec<(TipId, i64)> = crate::db_run!(conn, |conn| attachments::table
             .filter(attachments::tip_id.eq_any(chunk))
@@ -506,7 +535,10 @@ pub fn claim(conn: &mut Conn<'_>, req: &ClaimRequest<'_>) -> QueryResult<Vec<Cla
             .select((attachments::tip_id, diesel::dsl::count_star()))
             .load(conn))?;
         for (tip, count) in counts {
-            for job in jobs.iter_mut().filter(|j| j.tip_id == tip) {
+            for job in jobs
+                .iter_mut()
+                .filter(|j| j.tip_id == tip && j.reason != JobReason::Reply)
+            {
                 job.attachments = count;
             }
         }

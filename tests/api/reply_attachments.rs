@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::helpers::*;
+use crate::smtp::SmtpServer;
 
 const MESSAGES: &str = "/api/v1/follow-up/messages";
 const REPLY: &str = "Here is the notice itself, photographed on Tuesday.";
@@ -384,7 +385,46 @@ async fn a_refused_receipt_asks_for_the_files_again(backend: Backend) {
     assert_eq!(app.count_sql("SELECT count(*) AS n FROM attachments"), 0);
 }
 
+/// The desk's email about a reply says how many files came with that
+/// message (not the tip's, not earlier replies'), never their names, and
+/// says nothing of files when none came.
+async fn the_reply_email_counts_the_messages_files(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::spawn_with(backend, |s| {
+        crate::helpers::smtp_to(s, &smtp.url());
+        s.notify.digest_window = std::time::Duration::ZERO;
+    })
+    .await;
+    let (_, receipt) = tip_with_receipt(&app).await;
+    let fields = [("receipt", receipt.as_str()), ("message", REPLY)];
+    let files = [("notice-9a.jpg", phone_photo())];
+    created(app.post_multipart(MESSAGES, &fields, &files).await).await;
+    let files = [("scan-4f.pdf", pdf("a")), ("scan-5e.pdf", pdf("b"))];
+    created(app.post_multipart(MESSAGES, &fields, &files).await).await;
+    let words = [
+        ("receipt", receipt.as_str()),
+        ("message", "One more thing, no files."),
+    ];
+    created(app.post_multipart(MESSAGES, &words, &[]).await).await;
+    app.worker().drain().await.unwrap();
+    let mail = smtp.accepted();
+    assert_eq!(mail.len(), 4, "the tip and three replies");
+    let bodies: Vec<String> = mail.iter().map(|m| m.body_text()).collect();
+    let with = |needle: &str| bodies.iter().filter(|b| b.contains(needle)).count();
+    assert_eq!(with("One file came with this message"), 1, "{bodies:#?}");
+    assert_eq!(with("2 files came with this message"), 1, "{bodies:#?}");
+    assert_eq!(with("came with this message"), 2, "{bodies:#?}");
+    for m in &mail {
+        for name in ["notice-9a", "scan-4f", "scan-5e"] {
+            assert!(!m.data.contains(name), "{name} named in the email");
+        }
+    }
+    // The HTML part says it too.
+    assert_eq!(with("<p>One file came with this message"), 1, "{bodies:#?}");
+}
+
 crate::both_backends!(
+    the_reply_email_counts_the_messages_files,
     a_replys_files_reach_the_desk_with_the_reply,
     the_reader_sees_the_files_sent_with_the_tip,
     a_refused_receipt_asks_for_the_files_again,
