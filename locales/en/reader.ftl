@@ -279,13 +279,26 @@ article-language-invalid = { $tag } is not a language tag such as fa, ps or en-G
 
 ## Attachments (the form's `attachments` field)
 form-attachments-label = Files that show it (optional)
-form-attachments-hint = Up to { $files } files, { $size } MB each: photos, PDFs, text, office documents, audio or video.
+# $limit in $unit (bytes, kb or mb): attachments::size_limit, also below.
+form-attachments-hint = Up to { $files } files, { $unit ->
+        [bytes] { $limit } bytes
+        [kb] { $limit } KB
+       *[mb] { $limit } MB
+    } each: photos, PDFs, text, office documents, audio or video.
 form-attachments-documents = Documents, audio and video can carry names and dates (who wrote or recorded them, and when). They are stored exactly as you send them.
 form-attachments-heif = HEIC/HEIF photos (an iPhone's own format) lose their location and camera details too, without changing the picture. The rare one we cannot clean safely (a burst or a live sequence) is taken only with the box below unticked.
 form-attachments-again = For your safety your browser does not keep the files you chose. Please choose them again before you send.
 attachment-too-many = You can attach at most { $limit } files to one tip.
-attachment-too-large = “{ $file }” is larger than { $limit } MB, the most one file may be.
-attachment-total-too-large = With “{ $file }” your files come to more than { $limit } MB, the most one tip may carry.
+attachment-too-large = “{ $file }” is larger than { $unit ->
+        [bytes] { $limit } bytes
+        [kb] { $limit } KB
+       *[mb] { $limit } MB
+    }, the most one file may be.
+attachment-total-too-large = With “{ $file }” your files come to more than { $unit ->
+        [bytes] { $limit } bytes
+        [kb] { $limit } KB
+       *[mb] { $limit } MB
+    }, the most one tip may carry.
 attachment-empty = “{ $file }” is empty (0 bytes).
 attachment-bad-name = The name of the file “{ $file }” cannot be used: it is too long, is a folder path, or has invisible control characters. Please rename the file and attach it again.
 attachment-type-refused = “{ $file }” is not a kind of file we take. We take photos, PDFs, plain text and CSV, office documents, audio and video.

@@ -245,13 +245,26 @@ article-language-invalid = { $tag } د ژبې نښه نه ده؛ بېلګې: fa�
 
 ## Attachments (the form's `attachments` field)
 form-attachments-label = هغه فایلونه چې دا ښيي (اختیاري)
-form-attachments-hint = تر { $files } فایلونو پورې، هر یو تر { $size } میګابایټه: انځورونه، PDF، متن، دفتري اسناد، غږ یا ویډیو.
+# $limit in $unit (bytes, kb or mb): attachments::size_limit, also below.
+form-attachments-hint = تر { $files } فایلونو پورې، هر یو تر { $unit ->
+        [bytes] { $limit } بایټه
+        [kb] { $limit } کیلوبایټه
+       *[mb] { $limit } میګابایټه
+    }: انځورونه، PDF، متن، دفتري اسناد، غږ یا ویډیو.
 form-attachments-documents = اسناد، غږیز او ویډیويي فایلونه کېدای شي نومونه او نېټې (چا او کله لیکلي یا ثبت کړي) ولري. دا فایلونه لکه څنګه چې یې لېږئ هماغسې ساتل کېږي.
 form-attachments-heif = د HEIC/HEIF انځورونو (د آیفون خپله بڼه) ځای او د کمرې جزئیات هم لرې کېږي، پرته له دې چې انځور بدل شي. هغه لږ شمېر انځورونه چې موږ یې په ډاډ سره نشو پاکولای (پرله‌پسې یا ژوندي انځورونه) یوازې هغه وخت اخلو چې لاندې نښه لرې شوې وي.
 form-attachments-again = ستاسو د خوندیتوب لپاره ستاسو براوزر هغه فایلونه نه ساتي چې تاسو غوره کړي وو. مهرباني وکړئ د لېږلو مخکې یې بیا غوره کړئ.
 attachment-too-many = یو راپور ته تر { $limit } فایلونو زیات نه شئ نښلولای.
-attachment-too-large = «{ $file }» له { $limit } میګابایټه لوی دی، چې د یو فایل تر ټولو زیات حد دی.
-attachment-total-too-large = د «{ $file }» سره ستاسو فایلونه له { $limit } میګابایټه زیاتېږي، چې د یو راپور تر ټولو زیات حد دی.
+attachment-too-large = «{ $file }» له { $unit ->
+        [bytes] { $limit } بایټه
+        [kb] { $limit } کیلوبایټه
+       *[mb] { $limit } میګابایټه
+    } لوی دی، چې د یو فایل تر ټولو زیات حد دی.
+attachment-total-too-large = د «{ $file }» سره ستاسو فایلونه له { $unit ->
+        [bytes] { $limit } بایټه
+        [kb] { $limit } کیلوبایټه
+       *[mb] { $limit } میګابایټه
+    } زیاتېږي، چې د یو راپور تر ټولو زیات حد دی.
 attachment-empty = «{ $file }» تش دی (۰ بایټه).
 attachment-bad-name = د «{ $file }» فایل نوم نه شي منل کېدای: ډېر اوږد دی، د فولډر لاره ده، یا نالیدلي کنټرولي توري لري. مهرباني وکړئ د فایل نوم بدل کړئ او بیا یې ونښلوئ.
 attachment-type-refused = «{ $file }» د هغو فایلونو له ډول نه دی چې موږ یې منو. موږ انځورونه، PDF، ساده متن او CSV، دفتري اسناد، غږ او ویډیو منو.

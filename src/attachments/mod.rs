@@ -289,17 +289,17 @@ impl AttachmentError {
 
     /// What the reader is told, in their language.
     pub fn message(&self) -> Msg {
-        let mib = |bytes: u64| bytes.div_ceil(MIB);
         match self {
             Self::TooMany { limit } => {
                 Msg::new("attachment-too-many").number("limit", u64::from(*limit))
             }
-            Self::FileTooLarge { file, limit } => Msg::new("attachment-too-large")
-                .text("file", file)
-                .number("limit", mib(*limit)),
-            Self::TotalTooLarge { file, limit } => Msg::new("attachment-total-too-large")
-                .text("file", file)
-                .number("limit", mib(*limit)),
+            Self::FileTooLarge { file, limit } => {
+                size_limit(Msg::new("attachment-too-large").text("file", file), *limit)
+            }
+            Self::TotalTooLarge { file, limit } => size_limit(
+                Msg::new("attachment-total-too-large").text("file", file),
+                *limit,
+            ),
             Self::Empty { file } => Msg::new("attachment-empty").text("file", file),
             Self::BadName { file } => Msg::new("attachment-bad-name").text("file", file),
             Self::TypeRefused { file } => Msg::new("attachment-type-refused").text("file", file),
@@ -311,6 +311,23 @@ impl AttachmentError {
             Self::StoreFull => Msg::new("attachment-store-full"),
         }
     }
+}
+
+/// Adds a size limit of `bytes` to `msg` as people can act on it: the
+/// number `limit` and the key `unit` the catalogs' messages select
+/// on — whole MB (MiB) from 1 MiB, else whole KB (KiB) from
+/// 1 KiB, else bytes. Rounded down, so a file of the size shown fits
+/// (a limit of 1,500 bytes is "1 KB", never "2 KB" nor "1 MB").
+pub fn size_limit(msg: Msg, bytes: u64) -> Msg {
+    const KIB: u64 = 1024;
+    let (amount, unit) = if bytes >= MIB {
+        (bytes / MIB, "mb")
+    } else if bytes >= KIB {
+        (bytes / KIB, "kb")
+    } else {
+        (bytes, "bytes")
+    };
+    msg.number("limit", amount).key("unit", unit)
 }
 
 /// Checks one file once wholly received: not empty, a type tipdesk
@@ -931,5 +948,34 @@ mod tests {
         let cleaned = waiting.now_or_never().expect("its turn came");
         assert_eq!(cleaned.unwrap().unwrap().metadata, Metadata::Removed);
         assert_eq!(STRIPPING.available_permits(), STRIP_BUDGET_MIB as usize);
+    }
+}
+
+#[cfg(test)]
+mod size_limit_tests {
+    use super::*;
+    use crate::i18n::Arg;
+
+    fn shown(bytes: u64) -> (i64, &'static str) {
+        let msg = size_limit(Msg::new("attachment-too-large"), bytes);
+        match msg.args() {
+            [("limit", Arg::Number(n)), ("unit", Arg::Key(u))] => (*n, *u),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn limits_are_shown_in_a_unit_people_can_act_on() {
+        assert_eq!(shown(20 * MIB), (20, "mb"));
+        assert_eq!(shown(MIB), (1, "mb"));
+        assert_eq!(
+            shown(MIB + MIB / 2),
+            (1, "mb"),
+            "rounded down: a 1 MB file fits"
+        );
+        assert_eq!(shown(MIB - 1), (1023, "kb"));
+        assert_eq!(shown(2048), (2, "kb"));
+        assert_eq!(shown(1000), (1000, "bytes"));
+        assert_eq!(shown(1), (1, "bytes"));
     }
 }

@@ -167,8 +167,8 @@ struct TipPage<'a> {
     files_again: bool,
     /// `attachments.max_files`: 0 hides the file field.
     max_files: u32,
-    /// `attachments.max_file_bytes`, in MiB.
-    max_file_mib: u64,
+    /// `attachments.max_file_bytes`.
+    max_file_bytes: u64,
 }
 
 impl TipPage<'_> {
@@ -182,11 +182,10 @@ impl TipPage<'_> {
 
     /// How many files of what size may come (the tip form's words).
     fn attachments_hint(&self) -> String {
-        self.l.msg(
-            &Msg::new("form-attachments-hint")
-                .number("files", u64::from(self.max_files))
-                .number("size", self.max_file_mib),
-        )
+        self.l.msg(&crate::attachments::size_limit(
+            Msg::new("form-attachments-hint").number("files", u64::from(self.max_files)),
+            self.max_file_bytes,
+        ))
     }
 
     fn published(&self) -> Option<&str> {
@@ -306,7 +305,7 @@ fn tip_page(
             files_error,
             files_again,
             max_files: files.max_files,
-            max_file_mib: files.max_file_bytes.get().div_ceil(1024 * 1024),
+            max_file_bytes: files.max_file_bytes.get(),
         },
     )
 }

@@ -240,8 +240,8 @@ struct FormPage<'a> {
     files_again: bool,
     /// `attachments.max_files`: 0 hides the file field.
     max_files: u32,
-    /// `attachments.max_file_bytes`, in MiB.
-    max_file_mib: u64,
+    /// `attachments.max_file_bytes`.
+    max_file_bytes: u64,
 }
 
 impl FormPage<'_> {
@@ -311,11 +311,10 @@ impl FormPage<'_> {
 
     /// How many files of what size may come, and of which kinds.
     fn attachments_hint(&self) -> String {
-        self.l.msg(
-            &Msg::new("form-attachments-hint")
-                .number("files", u64::from(self.max_files))
-                .number("size", self.max_file_mib),
-        )
+        self.l.msg(&crate::attachments::size_limit(
+            Msg::new("form-attachments-hint").number("files", u64::from(self.max_files)),
+            self.max_file_bytes,
+        ))
     }
 
     fn consent_checked(&self) -> bool {
@@ -452,7 +451,7 @@ fn render_form(
             token,
             files_again,
             max_files: files.max_files,
-            max_file_mib: files.max_file_bytes.get().div_ceil(1024 * 1024),
+            max_file_bytes: files.max_file_bytes.get(),
         },
     )
 }
@@ -581,14 +580,16 @@ async fn submit_form(
         refuse_with(StatusCode::UNPROCESSABLE_ENTITY, notice, errors, keep_token)
     };
     // The files refused (as sent, or when stored): the words are kept, the
-    // token too (the files are asked for again).
+    // token too (the files are asked for again). The file's message is the
+    // summary's one problem; the notice above it only points there, so the
+    // box does not say the same thing twice.
     let refuse_files = |refused: &AttachmentError| {
         super::refused(&state.metrics, "attachment");
         let mut errors = FieldErrors::new();
         errors.insert("attachments", refused.message());
         refuse_with(
             refused.status(),
-            refused.message(),
+            Msg::new("form-refused-invalid"),
             &errors,
             form_token.as_deref(),
         )

@@ -358,9 +358,22 @@ async fn the_page_keeps_the_words_and_asks_for_the_files_again(backend: Backend)
     assert_eq!(page.attr("#name", "value").as_deref(), Some("Zarghuna"));
     let error = page.text("#attachments-error").unwrap();
     assert!(
-        error.contains("scan.pdf") && error.contains("1 MB"),
+        error.contains("scan.pdf") && error.contains("larger than 100 bytes,"),
         "{error}"
     );
+    // The hint says the same limit, not "1 MB".
+    assert!(
+        page.text("#attachments-hint")
+            .unwrap()
+            .contains("100 bytes each"),
+        "{:?}",
+        page.text("#attachments-hint")
+    );
+    // The error box says the file's problem once: in its list, not again
+    // as the notice above it.
+    let summary = page.text(".error-summary").unwrap();
+    assert_eq!(summary.matches("scan.pdf").count(), 1, "{summary}");
+    assert_eq!(page.count(".error-summary li"), 1, "{summary}");
     assert!(
         page.count("#attachments-again") == 1,
         "asks for the files again"
