@@ -237,11 +237,30 @@ async fn limits_and_types_are_refused_by_name(backend: Backend) {
     assert_eq!(app.count_sql("SELECT count(*) AS n FROM attachments"), 0);
 }
 
+/// One part of a hand-written `multipart/form-data` body whose boundary
+/// is `XyZ` (RFC 7578): for bodies no client library would send.
+fn raw_part(headers: &str, body: &str) -> String {
+    format!("--XyZ\r\n{headers}\r\n\r\n{body}\r\n")
+}
+
+/// A tip's `kind` and `message` parts, as [`raw_part`]s.
+fn raw_tip_parts() -> String {
+    let kind = raw_part(
+        "Content-Disposition: form-data; name=\"kind\"",
+        "correction",
+    );
+    let message = raw_part(
+        "Content-Disposition: form-data; name=\"message\"",
+        DESK_MESSAGE,
+    );
+    format!("{kind}{message}")
+}
+
 /// Bodies no browser sends: each a 4xx naming the part, nothing stored.
 async fn broken_bodies_name_the_part(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let ct = "multipart/form-data; boundary=XyZ";
-    let part = |headers: &str, body: &str| format!("--XyZ\r\n{headers}\r\n\r\n{body}\r\n");
+    let part = raw_part;
     let kind = part(
         "Content-Disposition: form-data; name=\"kind\"",
         "correction",
@@ -693,18 +712,8 @@ async fn bodies_that_never_close_or_never_end_a_header_are_refused(backend: Back
     let app = TestApp::spawn(backend).await;
     app.leave_jobs_unsent();
     let ct = "multipart/form-data; boundary=XyZ";
-    let part = |headers: &str, body: &str| format!("--XyZ\r\n{headers}\r\n\r\n{body}\r\n");
-    let start = format!(
-        "{}{}",
-        part(
-            "Content-Disposition: form-data; name=\"kind\"",
-            "correction"
-        ),
-        part(
-            "Content-Disposition: form-data; name=\"message\"",
-            DESK_MESSAGE
-        ),
-    );
+    let part = raw_part;
+    let start = raw_tip_parts();
     let file = "--XyZ\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4 x\r\n";
     let endless_header = format!(
         "--XyZ\r\nContent-Disposition: form-data; name=\"quote\"\r\nX-Pad: {}",
@@ -778,18 +787,8 @@ async fn invisible_characters_in_names_and_unnamed_parts(backend: Backend) {
     let app = newsroom(backend).await;
     app.leave_jobs_unsent();
     let ct = "multipart/form-data; boundary=XyZ";
-    let part = |headers: &str, body: &str| format!("--XyZ\r\n{headers}\r\n\r\n{body}\r\n");
-    let start = format!(
-        "{}{}",
-        part(
-            "Content-Disposition: form-data; name=\"kind\"",
-            "correction"
-        ),
-        part(
-            "Content-Disposition: form-data; name=\"message\"",
-            DESK_MESSAGE
-        ),
-    );
+    let part = raw_part;
+    let start = raw_tip_parts();
     let pdf_text = String::from_utf8(pdf("n")).unwrap();
     for hidden in [
         "\u{2028}",
