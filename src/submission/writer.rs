@@ -298,7 +298,9 @@ fn index_every_second(pool: &Pool, health: &Health, index: Indexer, alive: &std:
 fn commit(pool: &Pool, batch: Vec<Job>) {
     let (works, replies): (Vec<Work>, Vec<_>) =
         batch.into_iter().map(|j| (j.work, j.reply)).unzip();
-    let stored = pool.with(|conn| {
+    // Typed: without the `postgres` feature nothing in the closure fixes
+    // its error type (the fuzz build has no default features).
+    let stored: Result<Vec<Result<Stored, DbError>>, DbError> = pool.with(|conn| {
         #[cfg(feature = "postgres")]
         if let Conn::Pg(_) = conn {
             let all = conn.write(|conn| {
