@@ -51,6 +51,28 @@ macro_rules! both_backends {
     };
 }
 
+/// Runs each named `async fn()` that tests PostgreSQL itself (TLS, plans,
+/// sessions the server ends) once, as `MODULE::NAME`, ignored with the
+/// reason shown unless TIPDESK_TEST_POSTGRES_URL was set at build time,
+/// as [`both_backends`]'s PostgreSQL half is.
+#[macro_export]
+macro_rules! postgres_only {
+    ($module:ident: $($name:ident),+ $(,)?) => {
+        mod $module {
+            $(
+                #[tokio::test]
+                #[cfg_attr(
+                    not(tipdesk_pg),
+                    ignore = "PostgreSQL suite skipped: set TIPDESK_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
+                )]
+                async fn $name() {
+                    super::$name().await
+                }
+            )+
+        }
+    };
+}
+
 /// Settings for a test: loopback on a free port, the given database, a
 /// fixed secret, no form delay and limits high enough not to interfere.
 pub fn test_settings(db: &TestDb, data_dir: &std::path::Path) -> Settings {

@@ -349,16 +349,7 @@ async fn tls_to_postgresql_is_compiled_in() {
     assert_eq!(encrypted, 1, "the server sees an unencrypted session");
 }
 
-mod postgres_tls {
-    #[tokio::test]
-    #[cfg_attr(
-        not(tipdesk_pg),
-        ignore = "PostgreSQL suite skipped: set TIPDESK_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
-    )]
-    async fn tls_to_postgresql_is_compiled_in() {
-        super::tls_to_postgresql_is_compiled_in().await
-    }
-}
+crate::postgres_only!(postgres_tls: tls_to_postgresql_is_compiled_in);
 
 /// A process whose threads hold TLS sessions to PostgreSQL exits cleanly
 /// however those threads end. libpq would have OpenSSL register its
@@ -422,6 +413,19 @@ mod postgres_exit {
     }
 }
 
+/// Sends tips `MESSAGE #i` for each `i` of `numbers`, one after another,
+/// each answered 201.
+async fn send_numbered_tips(app: &TestApp, numbers: std::ops::Range<usize>) {
+    for i in numbers {
+        send_tip(
+            app,
+            DEMO_ARTICLE,
+            json!({ "message": format!("{MESSAGE} #{i}") }),
+        )
+        .await;
+    }
+}
+
 /// Connections the PostgreSQL server dropped (a restart, a failover,
 /// `pg_terminate_backend`) fail at most the one request that finds each
 /// dead, never a second: the pool no longer runs `SELECT 1` on every
@@ -440,25 +444,11 @@ async fn connections_the_server_dropped_are_replaced() {
         .to_owned();
     let pool_size = app.settings.database.pool_size.get() as usize;
     // The app at work.
-    for i in 0..8 {
-        send_tip(
-            &app,
-            DEMO_ARTICLE,
-            json!({ "message": format!("{MESSAGE} #{i}") }),
-        )
-        .await;
-    }
+    send_numbered_tips(&app, 0..8).await;
     let stored_before = count_tips(url);
     let mut sessions = Sessions::of(&name);
     // Every connection of the app in use again, just before the drop.
-    for i in 8..12 {
-        send_tip(
-            &app,
-            DEMO_ARTICLE,
-            json!({ "message": format!("{MESSAGE} #{i}") }),
-        )
-        .await;
-    }
+    send_numbered_tips(&app, 8..12).await;
 
     // Dropped while in steady use: each dead connection fails one request
     // at most (kept in the pool, the newest would fail them all).
@@ -599,13 +589,4 @@ fn count_tips(url: &str) -> i64 {
     n.n
 }
 
-mod postgres_dropped_connections {
-    #[tokio::test]
-    #[cfg_attr(
-        not(tipdesk_pg),
-        ignore = "PostgreSQL suite skipped: set TIPDESK_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
-    )]
-    async fn connections_the_server_dropped_are_replaced() {
-        super::connections_the_server_dropped_are_replaced().await
-    }
-}
+crate::postgres_only!(postgres_dropped_connections: connections_the_server_dropped_are_replaced);

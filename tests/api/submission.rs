@@ -1011,13 +1011,4 @@ async fn resends_are_looked_up_by_index_under_a_generic_plan() {
     assert!(scans >= 3, "3 resend lookups, {scans} index scans");
 }
 
-mod postgres_plans {
-    #[tokio::test]
-    #[cfg_attr(
-        not(tipdesk_pg),
-        ignore = "PostgreSQL suite skipped: set TIPDESK_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test to run it"
-    )]
-    async fn resends_are_looked_up_by_index_under_a_generic_plan() {
-        super::resends_are_looked_up_by_index_under_a_generic_plan().await
-    }
-}
+crate::postgres_only!(postgres_plans: resends_are_looked_up_by_index_under_a_generic_plan);
