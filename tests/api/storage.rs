@@ -453,16 +453,7 @@ async fn connections_the_server_dropped_are_replaced() {
     // Dropped while in steady use: each dead connection fails one request
     // at most (kept in the pool, the newest would fail them all).
     sessions.end_all();
-    let mut answers = Vec::new();
-    for i in 0..20 {
-        let res = app
-            .post_json(
-                DEMO_ARTICLE,
-                &json!({ "message": format!("{MESSAGE} after #{i}") }),
-            )
-            .await;
-        answers.push(res.status());
-    }
+    let answers = post_numbered_tips(&app, "after", 20).await;
     let failed = answers
         .iter()
         .filter(|s| **s != StatusCode::CREATED)
@@ -498,19 +489,27 @@ async fn connections_the_server_dropped_are_replaced() {
     // so no request fails at all.
     sessions.end_all();
     tokio::time::sleep(tipdesk::db::pg_pool::TEST_AFTER_IDLE + Duration::from_millis(500)).await;
-    for i in 0..10 {
+    let answers = post_numbered_tips(&app, "idle", 10).await;
+    assert!(
+        answers.iter().all(|s| *s == StatusCode::CREATED),
+        "tips after an idle drop: {answers:?}"
+    );
+}
+
+/// Posts `count` tips `MESSAGE LABEL #i`, one after another, and returns
+/// their statuses in order, whatever they are.
+async fn post_numbered_tips(app: &TestApp, label: &str, count: usize) -> Vec<StatusCode> {
+    let mut answers = Vec::new();
+    for i in 0..count {
         let res = app
             .post_json(
                 DEMO_ARTICLE,
-                &json!({ "message": format!("{MESSAGE} idle #{i}") }),
+                &json!({ "message": format!("{MESSAGE} {label} #{i}") }),
             )
             .await;
-        assert_eq!(
-            res.status(),
-            StatusCode::CREATED,
-            "tip {i} after an idle drop"
-        );
+        answers.push(res.status());
     }
+    answers
 }
 
 #[derive(diesel::QueryableByName)]
