@@ -14,6 +14,7 @@ use super::{Access, ReaderTip, Replied, ReplyInput};
 use crate::attachments::multipart::FILE_FIELD;
 use crate::i18n::{self, Msg};
 use crate::state::AppState;
+use crate::submission::routes::article_closed;
 use crate::submission::routes::{attachment_refused, ApiBody};
 use crate::submission::AcceptError;
 use crate::submission::FieldErrors;
@@ -239,6 +240,8 @@ pub async fn reply_json(
         .map_err(|e| match e {
             AcceptError::Files(refused) => attachment_refused(&refused),
             AcceptError::Db(e) => WebError::from_db(Format::Json, e),
+            // A reply is not checked against its tip's article.
+            AcceptError::Closed(closed) => article_closed(Format::Json, closed),
         })?;
     if replied == Replied::Gone {
         return Err(refusal(&Access::Wrong));

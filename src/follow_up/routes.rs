@@ -18,6 +18,7 @@ use crate::attachments::{multipart, AttachmentError, Upload};
 use crate::domain::Receipt;
 use crate::i18n::{self, LanguageLink, Locale, Msg};
 use crate::state::AppState;
+use crate::submission::routes::article_closed;
 use crate::submission::routes::{is_multipart, multipart_refused, read_multipart};
 use crate::submission::AcceptError;
 use crate::submission::FieldErrors;
@@ -561,6 +562,8 @@ async fn reply(
             return Ok(page);
         }
         Err(AcceptError::Db(e)) => return Err(e.into()),
+        // A reply is not checked against its tip's article.
+        Err(AcceptError::Closed(closed)) => return Err(article_closed(Format::Html, closed)),
     };
     if replied == Replied::Gone {
         let unsent = Unsent {

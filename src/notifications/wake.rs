@@ -43,6 +43,99 @@ pub fn announce_committed(conn: &mut Conn<'_>) -> QueryResult<()> {
     }
 }
 
+/// The shortest time between two announcements by one process
+/// ([`Announcer`]): what a worker on another instance may wait, beyond
+/// its own pass pacing, to hear of new jobs.
+#[cfg(feature = "postgres")]
+const ANNOUNCE_EVERY: Duration = Duration::from_millis(50);
+
+/// Announces committed jobs ([`announce_committed`]) on a thread of its
+/// own, at most once per 50 ms however many groups of tips commit
+/// meanwhile, and always after the last of them: workers need to hear
+/// that jobs came, not how often. (Issue 19: once per group was a round
+/// trip, a commit record and a wake-up of every listening backend, some
+/// 300 times a second at full load.) Nothing on SQLite, whose one
+/// process wakes its worker directly.
+#[derive(Clone)]
+pub struct Announcer {
+    #[cfg(feature = "postgres")]
+    due: Option<Arc<Due>>,
+}
+
+#[cfg(feature = "postgres")]
+#[derive(Default)]
+struct Due {
+    flag: std::sync::Mutex<bool>,
+    set: std::sync::Condvar,
+}
+
+impl Announcer {
+    /// Starts the announcing thread for `pool` (PostgreSQL); it ends once
+    /// every clone of the announcer is dropped.
+    ///
+    /// # Errors
+    /// The thread could not be started.
+    pub fn start(pool: &Pool) -> std::io::Result<Self> {
+        match pool {
+            Pool::Sqlite(_) => Ok(Self {
+                #[cfg(feature = "postgres")]
+                due: None,
+            }),
+            #[cfg(feature = "postgres")]
+            Pool::Pg(..) => {
+                let due = Arc::new(Due::default());
+                let (pool, weak) = (pool.clone(), Arc::downgrade(&due));
+                std::thread::Builder::new()
+                    .name("tipdesk-announce".into())
+                    .spawn(move || announce_when_due(&pool, &weak))?;
+                Ok(Self { due: Some(due) })
+            }
+        }
+    }
+
+    /// Asks for an announcement: jobs were committed.
+    pub fn announce(&self) {
+        #[cfg(feature = "postgres")]
+        if let Some(due) = &self.due {
+            *due.flag
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = true;
+            due.set.notify_one();
+        }
+    }
+}
+
+/// The announcing thread: waits until an announcement is due, makes it,
+/// then rests [`ANNOUNCE_EVERY`]; asks made meanwhile are answered by the
+/// next one. Ends when the announcer is gone.
+#[cfg(feature = "postgres")]
+fn announce_when_due(pool: &Pool, due: &std::sync::Weak<Due>) {
+    use std::sync::PoisonError;
+    loop {
+        {
+            let Some(due) = due.upgrade() else { return };
+            let mut flag = due.flag.lock().unwrap_or_else(PoisonError::into_inner);
+            if !*flag {
+                // Wakes at least every second to see whether it is still needed.
+                flag = due
+                    .set
+                    .wait_timeout(flag, Duration::from_secs(1))
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+            if !std::mem::take(&mut *flag) {
+                continue;
+            }
+        }
+        let announced =
+            pool.with(|conn| announce_committed(conn).map_err(crate::db::DbError::from));
+        if let Err(e) = announced {
+            tracing::warn!(error = %e, "announcing new jobs failed; workers elsewhere find them on their next poll");
+        }
+        std::thread::sleep(ANNOUNCE_EVERY);
+    }
+}
+
 /// Announces new jobs to workers on other instances. On PostgreSQL the
 /// notification is delivered when the caller's transaction commits; SQLite
 /// has one process per database file, so the in-process wake suffices.

@@ -45,15 +45,36 @@ fn get(slot: &Mutex<Option<Failure>>) -> Option<Failure> {
     slot.lock().ok().and_then(|s| s.clone())
 }
 
+/// What became of a write, for [`Health::write_outcome`].
+#[derive(Debug, Clone, Copy)]
+pub enum Outcome<'a> {
+    Written,
+    Failed(&'a DbError),
+    /// Refused by a rule before storage was asked.
+    Refused,
+}
+
 impl Health {
     /// Notes the outcome of a write: a storage failure (see
     /// [`DbError::storage_trouble`]) marks writes failing, with its cause;
     /// a success clears that. Other errors (a bug, a constraint) say
     /// nothing about storage and change nothing.
     pub fn write_result<T>(&self, result: &Result<T, DbError>) {
-        match result {
-            Ok(_) => set(&self.writes, None),
-            Err(e) => {
+        self.write_outcome(
+            result
+                .as_ref()
+                .err()
+                .map_or(Outcome::Written, Outcome::Failed),
+        );
+    }
+
+    /// [`Health::write_result`] for a write whose result is not a
+    /// `DbError`: `Refused` (e.g. a tip for a retired article) says
+    /// nothing about storage and changes nothing.
+    pub fn write_outcome(&self, outcome: Outcome<'_>) {
+        match outcome {
+            Outcome::Written => set(&self.writes, None),
+            Outcome::Failed(e) => {
                 if let Some(cause) = e.storage_trouble() {
                     set(&self.writes, Some(cause));
                     if let Ok(mut at) = self.last_write_failure.lock() {
@@ -61,6 +82,7 @@ impl Health {
                     }
                 }
             }
+            Outcome::Refused => {}
         }
     }
 

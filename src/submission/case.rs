@@ -22,28 +22,41 @@
 //! (`submission::store`) never gets here: it is the same tip, not a
 //! second reader.
 //!
-//! The read is made once per article in a group of tips stored in one
-//! transaction (`submission::writer`), as [`Recent`], and each tip stored
-//! after it is added to it, so the next tip of the group compares with
-//! what the read would have returned inside that transaction. (Issue 19:
-//! the read was 44 µs of the PostgreSQL server's execution and a round
-//! trip per tip; groups at 2,400 tips/s hold about five tips.) Tips that
+//! The read is made once per article in a group of tips stored together
+//! (`submission::writer`), as [`Recent`], and each tip stored after it is
+//! added to it, so the next tip of the group compares with what the read
+//! would have returned after it. (Issue 19: the read was 44 µs of the
+//! PostgreSQL server's execution and a round trip per tip.) Tips that
 //! other transactions commit meanwhile are not seen by the later tips of
-//! the group, as uncommitted ones never were.
+//! the group, as uncommitted ones never were. In PostgreSQL's one
+//! statement for a group (`submission::pg`) a tip that starts a case has
+//! no id yet when the next tip joins it: [`CaseName::GroupTip`] names it
+//! by its place, and the statement gives the joining tip its id.
 
 use diesel::prelude::*;
 
 use crate::config::TriageSettings;
 use crate::db::schema::tips;
 use crate::db::Conn;
-use crate::domain::{CaseId, TipId, TipStatus};
+use crate::domain::{CaseId, TipStatus};
 use crate::triage::similarity::Sketch;
+
+/// How a case is named where a new tip joins it: by a stored tip's id
+/// (its `case_id`, or its own id when it started alone), or, on
+/// PostgreSQL's one statement for a group (`submission::pg`), by the
+/// place in that group of a tip that started alone there, whose id the
+/// statement itself draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseName {
+    Stored(CaseId),
+    /// The tip at this place (0-based) of the group being stored.
+    GroupTip(usize),
+}
 
 /// One of an article's recent tips, as a new tip compares with it.
 #[derive(Debug, Clone)]
 struct Candidate {
-    /// Its case's name: its `case_id`, or its own id when it has none.
-    case: CaseId,
+    case: CaseName,
     desk: String,
     status: TipStatus,
     /// `None`: stored before cases existed, or unreadable.
@@ -59,7 +72,8 @@ pub struct Recent(Vec<Candidate>);
 impl Recent {
     /// Reads `article`'s most recent tips (nothing when
     /// `settings.case_candidates` is 0). Reads inside the caller's write
-    /// transaction.
+    /// transaction. (PostgreSQL's group statement reads them with the
+    /// article instead: [`Recent::from_rows`].)
     ///
     /// # Errors
     /// The database's.
@@ -84,28 +98,35 @@ impl Recent {
                 tips::case_sketch
             ))
             .load(conn))?;
-        Ok(Self(
-            recent
-                .into_iter()
+        Ok(Self::from_rows(recent))
+    }
+
+    /// The candidates from rows of `(id, case_id, desk, status,
+    /// case_sketch)`, newest first, as [`Recent::read`] selects them.
+    pub fn from_rows(
+        rows: impl IntoIterator<Item = (i64, Option<CaseId>, String, TipStatus, Option<Vec<u8>>)>,
+    ) -> Self {
+        Self(
+            rows.into_iter()
                 .map(|(id, case_id, desk, status, sketch)| Candidate {
-                    case: case_id.unwrap_or(CaseId(id)),
+                    case: CaseName::Stored(case_id.unwrap_or(CaseId(id))),
                     desk,
                     status,
                     sketch: sketch.as_deref().and_then(Sketch::from_bytes),
                 })
                 .collect(),
-        ))
+        )
     }
 
-    /// The case a new tip (routed to `desk`, text sketch `sketch`) joins,
-    /// named as `tips.case_id` names it; `None`: it starts alone.
+    /// The case a new tip (routed to `desk`, text sketch `sketch`) joins;
+    /// `None`: it starts alone.
     pub fn case_for(
         &self,
         settings: &TriageSettings,
         desk: &str,
         sketch: &Sketch,
-    ) -> Option<CaseId> {
-        let mut best: Option<(f64, CaseId)> = None;
+    ) -> Option<CaseName> {
+        let mut best: Option<(f64, CaseName)> = None;
         for candidate in &self.0 {
             if candidate.desk != desk || !candidate.status.is_open() {
                 continue;
@@ -121,17 +142,11 @@ impl Recent {
         best.map(|(_, case)| case)
     }
 
-    /// Notes a new tip `id` of the article, stored (status new) for
-    /// `desk` in `case` (`None`: its own) with text sketch `sketch`: the
-    /// newest candidate now, the oldest one beyond the bound dropped.
-    pub fn add(
-        &mut self,
-        settings: &TriageSettings,
-        id: TipId,
-        case: Option<CaseId>,
-        desk: &str,
-        sketch: Sketch,
-    ) {
+    /// Notes a new tip of the article, stored (status new) for `desk` in
+    /// `case` (for one that started alone: its own id, or its place in
+    /// the group) with text sketch `sketch`: the newest candidate now,
+    /// the oldest one beyond the bound dropped.
+    pub fn add(&mut self, settings: &TriageSettings, case: CaseName, desk: &str, sketch: Sketch) {
         let bound = settings.case_candidates as usize;
         if bound == 0 {
             return;
@@ -139,7 +154,7 @@ impl Recent {
         self.0.insert(
             0,
             Candidate {
-                case: case.unwrap_or(CaseId(id.0)),
+                case,
                 desk: desk.to_owned(),
                 status: TipStatus::New,
                 sketch: Some(sketch),

@@ -10,6 +10,8 @@ pub mod routes;
 pub mod routing;
 pub mod writer;
 
+use std::sync::Arc;
+
 use diesel::prelude::*;
 
 use crate::articles::Article;
@@ -20,28 +22,31 @@ use crate::db::{locks, Conn, DbError};
 use crate::domain::{CaseId, Receipt, Sensitive, TipId, TipKind, TipReference, TipStatus};
 use crate::follow_up::receipts::{self, ReceiptHash};
 use crate::notifications::outbox;
+use crate::ops::health::Outcome;
 use crate::ops::Metrics;
 use crate::privacy::SealingKeys;
 use crate::secrets::{hmac_sha256, HmacKeys};
 use crate::state::AppState;
+use crate::triage::similarity::Sketch;
 use crate::web::client::ClientKey;
 use crate::web::form_token::FormInstance;
 
+use case::CaseName;
+
 pub use input::{FieldErrors, TipInput, ValidTip};
-pub use writer::Stored;
 
 #[derive(Insertable)]
 #[diesel(table_name = tips)]
 struct NewTip<'a> {
-    reference: &'a str,
+    reference: String,
     article_id: &'a str,
     desk: &'a str,
     kind: TipKind,
     message: &'a str,
     /// `message` folded for the desk's search (`domain::folding`).
-    search_text: String,
+    search_text: &'a str,
     /// The message's language (`domain::language`), decided once, here.
-    language: Option<String>,
+    language: Option<&'a str>,
     quote: Option<&'a str>,
     /// Sealed with the privacy key ring.
     reader_name: Option<String>,
@@ -59,6 +64,14 @@ struct NewTip<'a> {
     attachment_count: i32,
     /// Its text's sketch, for the tips after it (`case`).
     case_sketch: Vec<u8>,
+}
+
+/// What the reader is given for a stored tip: its reference, and the
+/// receipt to come back with (`follow_up`), shown once and never stored.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub reference: TipReference,
+    pub receipt: Receipt,
 }
 
 /// Proof that a submission is the resend of one already made (a double
@@ -124,8 +137,27 @@ pub enum AcceptError {
     /// Its files cannot be taken now (the store budget is spent).
     #[error("attachments refused")]
     Files(AttachmentError),
+    /// The article takes no tips (anymore), as the writer read it with
+    /// the tip: the request's check may have read it seconds earlier.
+    #[error("the article takes no tips: {0:?}")]
+    Closed(ArticleClosed),
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+/// Why an article takes no tips.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArticleClosed {
+    /// The CMS retired it: 410, as its form says.
+    Retired,
+    /// Not in the database: 404.
+    Missing,
+}
+
+impl From<diesel::result::Error> for AcceptError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e.into())
+    }
 }
 
 /// Accepts a valid tip: stores it with its files (sealed as they
@@ -134,10 +166,15 @@ pub enum AcceptError {
 /// instances), wakes the worker, and counts it. Returns once the tip is
 /// durable.
 ///
+/// `article` is the one the request was checked against (perhaps from
+/// the cache, seconds old); the writer reads it again with the tip's
+/// group, and routes the tip by its section as it is then.
+///
 /// # Errors
 /// [`AcceptError::Files`] when files came and the store-wide budget
 /// (`attachments.max_store_bytes`) cannot take them; a tip without files
-/// is never refused for it.
+/// is never refused for it. [`AcceptError::Closed`] when the article
+/// stopped taking tips since `article` was read.
 pub async fn accept(
     state: &AppState,
     article: Article,
@@ -146,30 +183,25 @@ pub async fn accept(
     resend: Option<ResendProof>,
     files: Vec<Upload>,
 ) -> Result<Stored, AcceptError> {
-    let settings = state.settings.clone();
-    let (hmac_keys, sealing_keys) = (state.hmac_keys.clone(), state.sealing_keys.clone());
     let kind = tip.kind;
     let attachments = prepare_files(state, files).await?;
     let count = attachments.len();
-    let submission = Submission {
-        article,
-        tip,
-        client,
-        resend,
-        attachments,
-    };
-    let work: writer::Work = Box::new(move |conn, group| {
-        store(
-            conn,
-            group,
-            &settings,
-            &hmac_keys,
-            &sealing_keys,
-            &submission,
-        )
+    let job = TipJob::new(
+        state,
+        Submission {
+            article,
+            tip,
+            client,
+            resend,
+            attachments,
+        },
+    );
+    let stored = state.tip_writer.write_tip(job).await;
+    state.metrics.health.write_outcome(match &stored {
+        Ok(_) => Outcome::Written,
+        Err(AcceptError::Db(e)) => Outcome::Failed(e),
+        Err(_) => Outcome::Refused,
     });
-    let stored = state.tip_writer.write(work).await;
-    state.metrics.health.write_result(&stored);
     let stored = stored?;
     state.wake.notify_one();
     state.metrics.tip_accepted(kind.as_str());
@@ -221,10 +253,155 @@ pub struct Submission {
     pub attachments: Vec<Prepared>,
 }
 
-/// Stores `submission.tip` with a new receipt and queues the desk's notification in
-/// one transaction. When this returns `Ok`, all are durable; on `Err`,
-/// none exists. The reader's name and contact are stored sealed with
-/// `sealing_keys`; the receipt only as its keyed hash.
+/// One tip on its way to the writer: the submission, the settings and
+/// keys its rows need, and what its text gives, worked out here on the
+/// request's thread rather than on a writer thread (which every tip of a
+/// group waits for): the folded copy for search, its case sketch, its
+/// language and, with a resend proof, its fingerprint.
+pub struct TipJob {
+    settings: Arc<Settings>,
+    hmac_keys: HmacKeys,
+    sealing_keys: SealingKeys,
+    submission: Submission,
+    /// Keyed hash for spotting a resend; '' without a resend proof.
+    fingerprint: String,
+    search_text: String,
+    sketch: Sketch,
+    language: Option<String>,
+}
+
+impl TipJob {
+    pub fn new(state: &AppState, submission: Submission) -> Self {
+        // No proof of a resend: no fingerprint (''), which no lookup asks
+        // for; PostgreSQL's index of fingerprints leaves such tips out (a
+        // random key per tip cost that index a random page each).
+        let fingerprint = match &submission.resend {
+            Some(proof) => fingerprint(&state.hmac_keys, &submission, proof),
+            None => String::new(),
+        };
+        let message = submission.tip.message.as_str();
+        let search_text = crate::domain::folding::fold(message);
+        Self {
+            settings: state.settings.clone(),
+            hmac_keys: state.hmac_keys.clone(),
+            sealing_keys: state.sealing_keys.clone(),
+            sketch: Sketch::of(&search_text),
+            language: crate::domain::Language::detect(message).map(|l| l.to_string()),
+            search_text,
+            fingerprint,
+            submission,
+        }
+    }
+
+    /// Whether PostgreSQL may store this tip in its group's one statement
+    /// (`pg::store_group`): not a possible resend, which first takes a
+    /// lock and looks for the earlier tip, and without files, whose
+    /// chunks are rows of their own.
+    #[cfg(feature = "postgres")]
+    fn fits_one_statement(&self) -> bool {
+        self.submission.resend.is_none() && self.submission.attachments.is_empty()
+    }
+
+    /// The settings of `limits` that decide the surge: how many of an
+    /// article's tips in ten minutes are counted at most (0: surge mode
+    /// off, nothing counted).
+    fn surge_count_cap(&self) -> i64 {
+        match self.settings.limits.article_surge_per_10min {
+            0 => 0,
+            limit => i64::from(limit) + 1,
+        }
+    }
+
+    /// The new tip's rows, decided: its desk by `article`'s section as
+    /// the writer read it, `case` (`None`: a case of its own), and its
+    /// notifications held for a digest when it is past the article's
+    /// surge threshold with `recent` tips in ten minutes (itself
+    /// included). The one place each of these is decided, for both ways
+    /// of storing ([`store`], `pg::store_group`).
+    fn plan<'a>(
+        &'a self,
+        article: &Article,
+        case: Option<CaseName>,
+        recent: i64,
+        now: chrono::NaiveDateTime,
+    ) -> Planned<'a> {
+        let Submission { tip, client, .. } = &self.submission;
+        let settings = &self.settings;
+        let (desk_key, desk) = routing::desk_for_section(&settings.desks, &article.section);
+        let mail_domain = settings
+            .server
+            .public_url
+            .host_str()
+            .unwrap_or("tipdesk.invalid");
+        let limit = i64::from(settings.limits.article_surge_per_10min);
+        let hold = (limit > 0 && recent > limit).then(|| {
+            now + chrono::Duration::from_std(settings.limits.article_surge_hold).unwrap_or_default()
+        });
+        if limit > 0 && recent == limit + 1 {
+            tracing::warn!(article = %article.id, "article in surge: its notifications become digests");
+        }
+        let reference = TipReference::generate();
+        let seal =
+            |field: &str, value: &str| self.sealing_keys.seal(field, reference.as_str(), value);
+        let row = NewTip {
+            reference: reference.as_str().to_owned(),
+            article_id: &self.submission.article.id,
+            desk: desk_key,
+            kind: tip.kind,
+            message: tip.message.as_str(),
+            search_text: &self.search_text,
+            language: self.language.as_deref(),
+            quote: tip.quote.as_ref().map(|q| q.as_str()),
+            reader_name: tip.name.as_ref().map(|n| seal("name", n.as_str())),
+            contact: tip.contact.as_ref().map(|c| seal("contact", c.as_str())),
+            contact_kind: tip.contact.as_ref().map(|c| c.kind()),
+            consent: tip.consent,
+            status: TipStatus::New,
+            client_hash: client.as_str(),
+            fingerprint: &self.fingerprint,
+            created_at: now,
+            updated_at: now,
+            attachment_count: i32::try_from(self.submission.attachments.len()).unwrap_or(i32::MAX),
+            case_sketch: self.sketch.to_bytes(),
+        };
+        let receipt = Receipt::generate();
+        Planned {
+            receipt_hash: ReceiptHash::of(&self.hmac_keys, &receipt),
+            stored: Stored { reference, receipt },
+            row,
+            case,
+            jobs: outbox::tip_jobs(desk_key, &desk.emails, mail_domain, hold),
+        }
+    }
+}
+
+impl Planned<'_> {
+    /// The stored case the tip joins, as `tips.case_id` names it; `None`:
+    /// a case of its own. (A case named by its place in a group is
+    /// PostgreSQL's group statement's to resolve: `pg::GroupInsert`.)
+    fn case_id(&self) -> Option<CaseId> {
+        match self.case {
+            Some(CaseName::Stored(id)) => Some(id),
+            Some(CaseName::GroupTip(_)) | None => None,
+        }
+    }
+}
+
+/// One new tip's rows as [`TipJob::plan`] decided them.
+struct Planned<'a> {
+    row: NewTip<'a>,
+    case: Option<CaseName>,
+    jobs: outbox::Jobs<'a>,
+    receipt_hash: ReceiptHash,
+    /// What the reader is told once the rows are committed.
+    stored: Stored,
+}
+
+/// Stores `job`'s tip with a new receipt and queues the desk's
+/// notification in one transaction (on SQLite, and on PostgreSQL for the
+/// tips its group statement does not take). When this returns `Ok`, all
+/// are durable; on `Err`, none exists. The reader's name and contact are
+/// stored sealed; the receipt only as its keyed hash.
 ///
 /// A resend of the same submission (the same `resend` proof, article,
 /// fields and client) within `limits.duplicate_window` is answered with
@@ -236,82 +413,40 @@ pub struct Submission {
 /// a receipt for another's tip would show them the desk's messages.
 ///
 /// `group` is what the tips stored before this one in the same
-/// transaction (`writer`) counted: the article's tips of the last ten
-/// minutes are counted in the database once per group, then added to.
+/// transaction (`writer`) read: the article, its tips of the last ten
+/// minutes and its recent tips for cases are read once per group, then
+/// added to.
+///
+/// # Errors
+/// [`AcceptError::Closed`] when the article, read in the transaction,
+/// takes no tips; [`AcceptError::Db`] for the database's.
 pub fn store(
     conn: &mut Conn<'_>,
     group: &mut writer::Group,
-    settings: &Settings,
-    hmac_keys: &HmacKeys,
-    sealing_keys: &SealingKeys,
-    submission: &Submission,
-) -> Result<Stored, DbError> {
-    let Submission {
-        article,
-        tip,
-        client,
-        resend,
-        attachments: files,
-    } = submission;
-    let (desk_key, desk) = routing::desk_for_section(&settings.desks, &article.section);
-    let mail_domain = settings
-        .server
-        .public_url
-        .host_str()
-        .unwrap_or("tipdesk.invalid");
-    // No proof of a resend: no fingerprint (''), which no lookup asks
-    // for; PostgreSQL's index of fingerprints leaves such tips out (a
-    // random key per tip cost that index a random page each).
-    let fp = match resend {
-        Some(proof) => fingerprint(hmac_keys, submission, proof),
-        None => String::new(),
-    };
-    let search_text = crate::domain::folding::fold(tip.message.as_str());
-    let sketch = crate::triage::similarity::Sketch::of(&search_text);
-    let language = crate::domain::Language::detect(tip.message.as_str()).map(|l| l.to_string());
-    let lock = locks::submission(&fp);
+    job: &TipJob,
+) -> Result<Stored, AcceptError> {
+    let TipJob {
+        settings,
+        hmac_keys,
+        sealing_keys,
+        submission,
+        fingerprint: fp,
+        ..
+    } = job;
+    let article_id = submission.article.id.as_str();
+    let lock = locks::submission(fp);
     let window = chrono::Duration::from_std(settings.limits.duplicate_window).unwrap_or_default();
-    let surge_hold =
-        chrono::Duration::from_std(settings.limits.article_surge_hold).unwrap_or_default();
     // A reference collision is a one-in-2^60 event; try again with a new one.
     let mut attempts = 0;
     loop {
-        let reference = TipReference::generate();
         let now = crate::db::now();
-        let row = NewTip {
-            reference: reference.as_str(),
-            article_id: &article.id,
-            desk: desk_key,
-            kind: tip.kind,
-            message: tip.message.as_str(),
-            search_text: search_text.clone(),
-            language: language.clone(),
-            quote: tip.quote.as_ref().map(|q| q.as_str()),
-            reader_name: tip
-                .name
-                .as_ref()
-                .map(|n| sealing_keys.seal("name", reference.as_str(), n.as_str())),
-            contact: tip
-                .contact
-                .as_ref()
-                .map(|c| sealing_keys.seal("contact", reference.as_str(), c.as_str())),
-            contact_kind: tip.contact.as_ref().map(|c| c.kind()),
-            consent: tip.consent,
-            status: TipStatus::New,
-            client_hash: client.as_str(),
-            fingerprint: &fp,
-            created_at: now,
-            updated_at: now,
-            attachment_count: i32::try_from(files.len()).unwrap_or(i32::MAX),
-            case_sketch: sketch.to_bytes(),
-        };
         let result = conn.write(|conn| {
             // Without a proof there is no fingerprint: nothing to lock or
             // look up, a round trip less per tip.
-            let earlier: Option<(TipId, String)> = if resend.is_some() {
+            let earlier: Option<(TipId, String)> = if submission.resend.is_some() {
                 locks::for_transaction(conn, lock)?;
                 crate::db_run!(conn, |conn| tips::table
-                    .filter(tips::fingerprint.eq(&fp))
+                    .filter(tips::fingerprint.eq(fp))
                     .filter(HasFingerprint)
                     .filter(tips::created_at.gt(now - window))
                     .select((tips::id, tips::reference))
@@ -326,86 +461,100 @@ pub fn store(
                     reference: TipReference::from_stored(first),
                     receipt: receipts::issue(conn, hmac_keys, id)?,
                 };
-                return Ok((stored, None, None));
+                return Ok((stored, None));
             }
+            let article = group.article(article_id, || article_now(conn, article_id))?;
             // Read once per group and article, then kept up to date
             // (`case::Recent`); `conn` is reborrowed inside for the read.
-            let case_id = group
-                .recent_cases(&article.id, || {
-                    case::Recent::read(conn, &settings.triage, &article.id)
+            let (desk_key, _) = routing::desk_for_section(&settings.desks, &article.section);
+            let case = group
+                .recent_cases(article_id, || {
+                    case::Recent::read(conn, &settings.triage, article_id)
                 })?
-                .case_for(&settings.triage, desk_key, &sketch);
+                .case_for(&settings.triage, desk_key, &job.sketch);
             // The article's tips of the last ten minutes, this one
             // included (counted before it is stored, so that it can be
             // stored in one statement with its jobs). A tip of the article
             // stored earlier in this transaction counted them already:
             // one more is this one. (Tips of other writers' transactions
             // not yet committed are not counted either way.)
-            let limit = i64::from(settings.limits.article_surge_per_10min);
-            let recent = if limit > 0 {
-                match group.recent_tips(&article.id) {
-                    Some(before) => before + 1,
-                    None => surge_count(conn, &article.id, now, limit + 1)? + 1,
-                }
-            } else {
-                0
+            let cap = job.surge_count_cap();
+            let recent = match group.recent_tips(article_id) {
+                Some(before) => before + 1,
+                None if cap > 0 => surge_count(conn, article_id, now, cap)? + 1,
+                None => 0,
             };
-            let hold = (limit > 0 && recent > limit).then(|| now + surge_hold);
-            if limit > 0 && recent == limit + 1 {
-                tracing::warn!(article = %article.id, "article in surge: its notifications become digests");
-            }
-            let jobs = outbox::tip_jobs(desk_key, &desk.emails, mail_domain, hold);
-            let receipt = Receipt::generate();
-            let tip_id = insert_tip(
+            let planned = job.plan(&article, case, recent, now);
+            let tip_id = insert_tip(conn, &planned)?;
+            attachments::store(
                 conn,
-                &row,
-                case_id,
-                &jobs,
-                &ReceiptHash::of(hmac_keys, &receipt),
+                sealing_keys,
+                tip_id,
+                &planned.row.reference,
+                &submission.attachments,
             )?;
-            attachments::store(conn, sealing_keys, tip_id, reference.as_str(), files)?;
-            let stored = Stored {
-                reference: reference.clone(),
-                receipt,
-            };
-            let new = (tip_id, case_id);
-            Ok::<_, diesel::result::Error>((stored, (limit > 0).then_some(recent), Some(new)))
+            let desk = planned.row.desk.to_owned();
+            let added = (recent, planned.case_id().unwrap_or(CaseId(tip_id.0)), desk);
+            Ok::<_, AcceptError>((planned.stored, Some(added)))
         });
         match result {
-            Ok((stored, recent, new)) => {
-                if let Some(recent) = recent {
-                    group.stored(&article.id, recent);
-                }
-                // The group's next tips of the article compare with this one.
-                if let Some((tip_id, case_id)) = new {
-                    if let Ok(cases) = group.recent_cases(&article.id, || Err(())) {
-                        cases.add(&settings.triage, tip_id, case_id, desk_key, sketch.clone());
+            Ok((stored, added)) => {
+                if let Some((recent, case, desk)) = added {
+                    group.stored(article_id, recent);
+                    // The group's next tips of the article compare with this one.
+                    if let Ok(cases) = group.recent_cases(article_id, || Err(())) {
+                        cases.add(
+                            &settings.triage,
+                            CaseName::Stored(case),
+                            &desk,
+                            job.sketch.clone(),
+                        );
                     }
                 }
                 return Ok(stored);
             }
-            Err(diesel::result::Error::DatabaseError(
+            Err(AcceptError::Db(DbError::Query(diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
-            )) if attempts < 3 => attempts += 1,
-            Err(e) => return Err(e.into()),
+            )))) if attempts < 3 => attempts += 1,
+            Err(e) => return Err(e),
         }
     }
 }
 
-/// Stores the tip's row, in case `case_id` (`None`: a case of its own),
-/// with its notification `jobs` and its receipt (kept as `receipt`): one
-/// statement on PostgreSQL (see [`pg`]), three on SQLite.
-fn insert_tip(
-    conn: &mut Conn<'_>,
-    row: &NewTip<'_>,
-    case_id: Option<CaseId>,
-    jobs: &outbox::Jobs<'_>,
-    receipt: &ReceiptHash,
-) -> diesel::QueryResult<TipId> {
+/// The article `id` as it is now, if it still takes tips.
+///
+/// # Errors
+/// [`AcceptError::Closed`], or the database's.
+fn article_now(conn: &mut Conn<'_>, id: &str) -> Result<Article, AcceptError> {
+    let found = crate::db_run!(conn, |conn| crate::db::schema::articles::table
+        .find(id)
+        .select(Article::as_select())
+        .first(conn)
+        .optional())?;
+    taking_tips(found).map_err(AcceptError::Closed)
+}
+
+/// `article` as read with the tip's group, if it takes tips.
+///
+/// # Errors
+/// [`ArticleClosed`] for `None` or an article the CMS retired.
+fn taking_tips(article: Option<Article>) -> Result<Article, ArticleClosed> {
+    match article {
+        None => Err(ArticleClosed::Missing),
+        Some(a) if a.is_retired() => Err(ArticleClosed::Retired),
+        Some(a) => Ok(a),
+    }
+}
+
+/// Stores the tip's row in its case (`Planned::case_id`), with its
+/// notification jobs and its receipt: one statement on
+/// PostgreSQL (see [`pg`]), three on SQLite.
+fn insert_tip(conn: &mut Conn<'_>, planned: &Planned<'_>) -> diesel::QueryResult<TipId> {
     let tip = diesel::insert_into(tips::table)
-        .values((row, tips::case_id.eq(case_id)))
+        .values((&planned.row, tips::case_id.eq(planned.case_id())))
         .returning(tips::id);
+    let (jobs, receipt) = (&planned.jobs, &planned.receipt_hash);
     #[cfg(feature = "postgres")]
     if let Conn::Pg(c) = conn {
         return pg::TipWithJobs { tip, jobs, receipt }.get_result(&mut **c);

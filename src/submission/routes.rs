@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::input::{FieldErrors, TipInput};
+use super::ArticleClosed;
 use crate::articles::{self, Article};
 use crate::attachments::{multipart, AttachmentError, Upload};
 use crate::domain::{ArticleId, TipKind, TipReference};
@@ -360,12 +361,22 @@ impl SlowDownPage {
     }
 }
 
-/// The article a tip is for, read from the database: 404 if unknown, 410
-/// if the CMS retired it (see [`taking_tips`]).
+/// The article a tip is for: 404 if unknown, 410 if the CMS retired it
+/// (see [`taking_tips`]). From memory when it was read in the last
+/// seconds (`ArticleCache`, as the form page): the tip writer reads it
+/// again with the tip, so the tip is routed by its section as it is then,
+/// and refused if it was retired meanwhile.
 async fn load_article(state: &AppState, raw_id: &str, format: Format) -> Result<Article, WebError> {
-    let missing = || WebError::not_found(format, Msg::new("error-no-article"));
+    let missing = || article_closed(format, ArticleClosed::Missing);
     let id = ArticleId::parse(raw_id).map_err(|_| missing())?;
-    let article = find_article(state, id, format).await?.ok_or_else(missing)?;
+    let article = match state.articles.get(id.as_str()) {
+        Some(article) => article,
+        None => {
+            let article = find_article(state, id, format).await?.ok_or_else(missing)?;
+            state.articles.put(&article);
+            article
+        }
+    };
     taking_tips(article, format)
 }
 
@@ -388,12 +399,21 @@ fn taking_tips(article: Article, format: Format) -> Result<Article, WebError> {
         return Ok(article);
     }
     i18n::request::prefer_article(article.language.as_deref());
-    Err(WebError::new(
-        format,
-        StatusCode::GONE,
-        "gone",
-        Msg::new("error-article-retired"),
-    ))
+    Err(article_closed(format, ArticleClosed::Retired))
+}
+
+/// The answer for a tip to an article that takes none: 404 for an
+/// unknown article, 410 for a retired one.
+pub fn article_closed(format: Format, closed: ArticleClosed) -> WebError {
+    match closed {
+        ArticleClosed::Missing => WebError::not_found(format, Msg::new("error-no-article")),
+        ArticleClosed::Retired => WebError::new(
+            format,
+            StatusCode::GONE,
+            "gone",
+            Msg::new("error-article-retired"),
+        ),
+    }
 }
 
 /// Why the form is shown again, and with what.
@@ -667,6 +687,9 @@ async fn submit_form(
             ));
         }
         Err(super::AcceptError::Db(e)) => return Err(e.into()),
+        Err(super::AcceptError::Closed(closed)) => {
+            return Err(article_closed(Format::Html, closed))
+        }
     };
     let l = i18n::current();
     // The receipt is on this page: `web::headers` makes it `no-store`, as
@@ -829,6 +852,7 @@ pub async fn submit_json(
                 attachment_refused(&refused)
             }
             super::AcceptError::Db(e) => WebError::from_db(Format::Json, e),
+            super::AcceptError::Closed(closed) => article_closed(Format::Json, closed),
         })?;
     // The receipt is in this answer: `web::headers` makes it `no-store`,
     // as every answer to a POST.

@@ -10,20 +10,33 @@
 //! retries rather than waiting in line: the lock sat idle between them and
 //! the unlucky waited for seconds. So there is one writer thread.
 //!
-//! PostgreSQL groups concurrent commits' WAL flushes by itself, but not
-//! those of transactions that `NOTIFY`: each such commit takes a
-//! database-wide lock (`PreCommit_Notify` in PostgreSQL's `async.c`) held
-//! through its WAL flush, so one tip per transaction meant one flush per
-//! tip, in single file (1,438 tips/s, p99 88 ms, where SQLite reached
-//! 3,500/s). Here a group of tips shares one transaction and one flush,
-//! and its one `NOTIFY` goes out after the commit, in a transaction that
-//! does not wait for the disk (`wake::announce_committed`): in the group's
-//! own transaction it still put the writers' commits in single file. Several writer threads ([`PG_WRITERS`] at most) take groups
-//! from the same queue, so one group's statements run while another's
-//! commit waits for the disk. A group stays below 64 tips: each savepoint
-//! that writes is a subtransaction, and past 64 in one transaction every
-//! other session's snapshots overflow to `pg_subtrans`
-//! (`PGPROC_MAX_CACHED_SUBXIDS`), slowing every reader of the database.
+//! PostgreSQL groups concurrent commits' WAL flushes by itself; what
+//! cost there was the work around each tip. Every statement is a round
+//! trip to the server, and on this machine a round trip alone is ~65 µs
+//! of the server's CPU and as much of ours (`pgbench`, issue 19): storing
+//! one tip at a time took some four (`BEGIN`, the article, the tip's
+//! insert, `COMMIT`, a `NOTIFY`). So a group's readers' tips are stored in
+//! one statement after one read per article (`pg::store_group`), which
+//! commits by itself: two round trips for the whole group. Tips that need
+//! more (a possible resend, files) share one transaction, first without
+//! savepoints. Either way, what fails is rolled back whole and stored
+//! again the careful way, one savepoint per tip, as on SQLite. Several
+//! writer threads ([`PG_WRITERS`] at most) take groups from the same
+//! queue, so one group's statement runs while another's commit waits for
+//! the disk. A group stays below 64 tips: each savepoint that writes is a
+//! subtransaction, and past 64 in one transaction every other session's
+//! snapshots overflow to `pg_subtrans` (`PGPROC_MAX_CACHED_SUBXIDS`),
+//! slowing every reader of the database.
+//!
+//! Other instances' workers hear of the new jobs through
+//! [`wake::Announcer`]: one `NOTIFY` after the commits, at most every
+//! 50 ms. (In the group's own transaction it put the writers' commits in
+//! single file: a committing `NOTIFY` holds a database-wide lock,
+//! `PreCommit_Notify` in PostgreSQL's `async.c`, through its WAL flush.)
+//!
+//! Import cycle with `crate::submission`: what the writer stores is a
+//! reader's tip as `submission` defines and decides it (`TipJob`,
+//! `store`), and `submission` reaches the writer through `AppState`.
 //!
 //! One thread also keeps the search index up with new tips (the wiring
 //! passes `triage::search::index_pending` as [`Indexer`]), a small chunk
@@ -39,9 +52,12 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
+#[cfg(feature = "postgres")]
+use super::pg::Unsaved;
+use super::{AcceptError, ArticleClosed, Stored, TipJob};
+use crate::articles::Article;
 use crate::db::{Conn, DbError, Pool};
-use crate::domain::{Receipt, TipReference};
-use crate::notifications::wake;
+use crate::notifications::wake::{self, Announcer};
 use crate::ops::health::Health;
 use crate::ops::Metrics;
 
@@ -60,27 +76,37 @@ pub const PG_WRITERS: u32 = 4;
 const INDEX_CHUNK: i64 = 500;
 const INDEX_EVERY: Duration = Duration::from_secs(1);
 
-/// What the reader is given for a stored tip: its reference, and the
-/// receipt to come back with (`follow_up`), shown once and never stored.
-/// Declared here, beside the writer that hands it back, so that the
-/// writer (held in `AppState`) needs nothing from `submission`, which
-/// needs `AppState`.
-#[derive(Debug, Clone)]
-pub struct Stored {
-    pub reference: TipReference,
-    pub receipt: Receipt,
+/// A write given to the writer in place of a reader's tip (the group
+/// commit's own tests): stored like a tip on the careful path, on the
+/// connection it is given, in a transaction of its own (which, in a
+/// group, is a savepoint). On PostgreSQL it may run twice: first without
+/// its savepoint, then (when a write of its group failed and the group
+/// was rolled back) in one; only the last run's writes remain.
+pub type Work = Box<dyn Fn(&mut Conn<'_>, &mut Group) -> Result<Stored, DbError> + Send>;
+
+/// What a writer thread stores.
+enum Write {
+    Tip(Box<TipJob>),
+    Other(Work),
 }
 
-/// Stores one tip on the connection it is given, in a transaction of its
-/// own (which, in a batch, is a savepoint). On PostgreSQL it may run twice:
-/// first without its savepoint, then (when a tip of its group failed and
-/// the group was rolled back) in one; only the last run's writes remain.
-pub type Work = Box<dyn Fn(&mut Conn<'_>, &mut Group) -> Result<Stored, DbError> + Send>;
+impl Write {
+    /// Stores this alone, in a transaction (or savepoint) of its own.
+    fn store(&self, conn: &mut Conn<'_>, group: &mut Group) -> Result<Stored, AcceptError> {
+        match self {
+            Self::Tip(job) => super::store(conn, group, job),
+            Self::Other(work) => work(conn, group).map_err(AcceptError::Db),
+        }
+    }
+}
 
 /// What the tips stored so far in one group's transaction tell the tips
 /// after them; a group stored again starts afresh.
 #[derive(Debug, Default)]
 pub struct Group {
+    /// Per article: the article as the group's transaction read it, or
+    /// why it takes no tips.
+    articles: std::collections::HashMap<String, Result<Article, ArticleClosed>>,
     /// Per article: its tips of the last ten minutes (up to the count's
     /// cap) as its last tip in this group counted them, that tip included.
     surge: std::collections::HashMap<String, i64>,
@@ -90,6 +116,30 @@ pub struct Group {
 }
 
 impl Group {
+    /// The article `id` as this group read it, by `read` the first time
+    /// the group asks.
+    ///
+    /// # Errors
+    /// `read`'s; a closed article's again on every later ask.
+    pub fn article(
+        &mut self,
+        id: &str,
+        read: impl FnOnce() -> Result<Article, AcceptError>,
+    ) -> Result<Article, AcceptError> {
+        if let Some(known) = self.articles.get(id) {
+            return known.clone().map_err(AcceptError::Closed);
+        }
+        let read = read();
+        let kept = match &read {
+            Ok(a) => Ok(a.clone()),
+            Err(AcceptError::Closed(closed)) => Err(*closed),
+            // A failed read is not kept: the group is rolled back.
+            Err(_) => return read,
+        };
+        self.articles.insert(id.to_owned(), kept);
+        read
+    }
+
     /// `article`'s tips of the last ten minutes, as a tip stored before
     /// in this group counted them (itself included); `None`: the group
     /// has stored none of the article's tips yet.
@@ -123,8 +173,8 @@ impl Group {
 pub type Indexer = fn(&mut Conn<'_>, i64) -> diesel::QueryResult<usize>;
 
 struct Job {
-    work: Work,
-    reply: oneshot::Sender<Result<Stored, DbError>>,
+    write: Write,
+    reply: oneshot::Sender<Result<Stored, AcceptError>>,
 }
 
 /// The handle submissions send their tips through.
@@ -158,11 +208,22 @@ impl TipWriter {
                 ((p.max_size() / 2).clamp(1, PG_WRITERS), PG_MAX_BATCH, None)
             }
         };
+        let announcer = Announcer::start(&pool)?;
         for n in 0..threads {
             let (pool, queue, metrics) = (pool.clone(), queue.clone(), metrics.clone());
+            let announcer = announcer.clone();
             std::thread::Builder::new()
                 .name(format!("tipdesk-tip-writer-{n}"))
-                .spawn(move || run(&pool, &queue, &metrics.health, max_batch, index_here))?;
+                .spawn(move || {
+                    run(
+                        &pool,
+                        &queue,
+                        &metrics.health,
+                        max_batch,
+                        index_here,
+                        &announcer,
+                    )
+                })?;
         }
         Ok(Self {
             jobs,
@@ -177,25 +238,39 @@ impl TipWriter {
         self.writers
     }
 
-    /// Stores a tip: returns once it is durable (or was refused).
+    /// Stores a reader's tip: returns once it is durable (or was
+    /// refused).
+    pub async fn write_tip(&self, job: TipJob) -> Result<Stored, AcceptError> {
+        self.send(Write::Tip(Box::new(job))).await
+    }
+
+    /// Stores `work` with the group that takes it (see [`Work`]).
     pub async fn write(&self, work: Work) -> Result<Stored, DbError> {
+        self.send(Write::Other(work)).await.map_err(|e| match e {
+            AcceptError::Db(e) => e,
+            other => rolled_back(&other.to_string()),
+        })
+    }
+
+    async fn send(&self, write: Write) -> Result<Stored, AcceptError> {
         let (reply, answer) = oneshot::channel();
-        match self.jobs.send(Job { work, reply }) {
+        match self.jobs.send(Job { write, reply }) {
             Ok(()) => answer
                 .await
-                .unwrap_or_else(|_| Err(rolled_back("the tip writer stopped"))),
+                .unwrap_or_else(|_| Err(rolled_back("the tip writer stopped").into())),
             // The writer threads are gone (they cannot be, short of a bug):
             // store the tip the ordinary way rather than lose it.
             Err(mpsc::SendError(job)) => {
                 self.pool
                     .run(move |conn| {
-                        conn.write(|conn| {
-                            let stored = (job.work)(conn, &mut Group::default())?;
-                            wake::announce(conn)?;
-                            Ok(stored)
-                        })
+                        let stored =
+                            conn.write(|conn| job.write.store(conn, &mut Group::default()));
+                        if stored.is_ok() {
+                            wake::announce_committed(conn)?;
+                        }
+                        Ok::<_, DbError>(stored)
                     })
-                    .await
+                    .await?
             }
         }
     }
@@ -207,6 +282,7 @@ fn run(
     health: &Health,
     max_batch: usize,
     index: Option<Indexer>,
+    announcer: &Announcer,
 ) {
     // Whatever was stored before this start may not be indexed yet.
     let mut backlog = index.is_some();
@@ -241,7 +317,7 @@ fn run(
                 // rush put a 240 ms p99 on SQLite's readers in one run of
                 // three; a lagging index costs only search speed, never
                 // results.)
-                commit(pool, batch);
+                commit(pool, batch, announcer);
                 continue;
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -286,117 +362,181 @@ fn index_every_second(pool: &Pool, health: &Health, index: Indexer, alive: &std:
     }
 }
 
-/// Stores a batch of tips in one transaction, each in a savepoint of its
-/// own, announces their notifications once, commits, then answers each.
-///
-/// PostgreSQL first tries the batch without the savepoints: nearly every
-/// group has no tip that fails, and each savepoint was two round trips
-/// (`SAVEPOINT`, `RELEASE`) and a subtransaction per tip. When a tip
-/// fails there, the whole group is rolled back and stored again the
-/// careful way, so the failing tip still leaves nothing and touches no
-/// other.
-fn commit(pool: &Pool, batch: Vec<Job>) {
-    let (works, replies): (Vec<Work>, Vec<_>) =
-        batch.into_iter().map(|j| (j.work, j.reply)).unzip();
-    // Typed: without the `postgres` feature nothing in the closure fixes
-    // its error type (the fuzz build has no default features).
-    let stored: Result<Vec<Result<Stored, DbError>>, DbError> = pool.with(|conn| {
-        #[cfg(feature = "postgres")]
-        if let Conn::Pg(_) = conn {
-            let all = conn.write(|conn| {
-                crate::db::without_savepoints(|| {
-                    let mut group = Group::default();
-                    let stored = works
-                        .iter()
-                        .map(|work| work(conn, &mut group))
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(Unsaved::BeforeCommit)?;
-                    // The statement after the last tip's that
-                    // `without_savepoints` asks for: it fails if the
-                    // transaction was aborted.
-                    crate::db_run!(conn, |c| {
-                        use diesel::connection::SimpleConnection;
-                        c.batch_execute("SELECT 1")
-                    })
-                    .map_err(|e| Unsaved::BeforeCommit(e.into()))?;
-                    Ok(stored)
-                })
-            });
-            match all {
-                Ok(stored) => {
-                    announce_committed(conn);
-                    return Ok(stored.into_iter().map(Ok).collect());
-                }
-                // Nothing was committed: safe to store again.
-                Err(Unsaved::BeforeCommit(e)) => {
-                    tracing::debug!(error = %e, "a tip of the group failed; storing each alone");
-                }
-                // `BEGIN` or `COMMIT` failed: a commit whose answer was
-                // lost may have stored the tips, so they are not stored
-                // twice; their readers are told it failed, as before.
-                Err(Unsaved::Transaction(e)) => return Err(e),
-            }
+/// Stores a batch of tips, announces their notifications once, then
+/// answers each.
+fn commit(pool: &Pool, batch: Vec<Job>, announcer: &Announcer) {
+    let (writes, replies): (Vec<Write>, Vec<_>) =
+        batch.into_iter().map(|j| (j.write, j.reply)).unzip();
+    let results = match pool.with(|conn| Ok::<_, DbError>(store_batch(conn, &writes, announcer))) {
+        Ok(results) => results,
+        // No connection: nothing was stored.
+        Err(e) => {
+            let mut results = writes.iter().map(|_| None).collect::<Vec<_>>();
+            fail(&mut results, 0..writes.len(), &e);
+            results.into_iter().flatten().collect()
         }
-        let results = conn.write(|conn| {
+    };
+    for (reply, result) in replies.into_iter().zip(results) {
+        let _ = reply.send(result);
+    }
+}
+
+/// Stores `writes`, each answered in its place.
+///
+/// On PostgreSQL, the group's readers' tips that fit
+/// (`TipJob::fits_one_statement`) go first, in one statement
+/// (`pg::store_group`), which commits on its own. The others share one
+/// transaction, tried first without savepoints: nearly every group has no
+/// tip that fails, and each savepoint was two round trips (`SAVEPOINT`,
+/// `RELEASE`) and a subtransaction per tip.
+///
+/// Whatever fails there was rolled back whole, and is stored again the
+/// careful way, as SQLite always does: each write in a savepoint of one
+/// transaction, so a failing tip leaves nothing and touches no other.
+fn store_batch(
+    conn: &mut Conn<'_>,
+    writes: &[Write],
+    announcer: &Announcer,
+) -> Vec<Result<Stored, AcceptError>> {
+    let mut results: Vec<Option<Result<Stored, AcceptError>>> =
+        writes.iter().map(|_| None).collect();
+    let careful: Vec<usize> = match conn {
+        #[cfg(feature = "postgres")]
+        Conn::Pg(pg) => first_on_pg(pg, writes, &mut results, announcer),
+        _ => (0..writes.len()).collect(),
+    };
+    if !careful.is_empty() {
+        let stored = conn.write(|conn| {
             let mut group = Group::default();
             Ok::<_, DbError>(
-                works
+                careful
                     .iter()
-                    .map(|work| work(conn, &mut group))
+                    .map(|&i| writes[i].store(conn, &mut group))
                     .collect::<Vec<_>>(),
             )
-        })?;
-        if results.iter().any(Result::is_ok) {
-            announce_committed(conn);
-        }
-        Ok(results)
-    });
-    match stored {
-        Ok(results) => {
-            for (reply, result) in replies.into_iter().zip(results) {
-                let _ = reply.send(result);
+        });
+        match stored {
+            Ok(stored) => {
+                if stored.iter().any(Result::is_ok) {
+                    announcer.announce();
+                }
+                for (i, stored) in careful.iter().zip(stored) {
+                    results[*i] = Some(stored);
+                }
             }
+            Err(e) => fail(&mut results, careful.iter().copied(), &e),
         }
-        // The commit failed (or no connection): nothing of the batch
-        // was stored, and every reader is told so, with the storage cause
-        // when there is one (a full disk is a 503 to retry, not a 500).
-        Err(e) => {
-            tracing::error!(error = %e, tips = replies.len(), "storing a batch of tips failed");
-            let cause = e.storage_trouble();
-            for reply in replies {
-                let _ = reply.send(Err(match &cause {
-                    Some(cause) => DbError::WritesFailing(cause.clone()),
-                    None => rolled_back("the batch's commit failed"),
-                }));
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err(rolled_back("left out of its group").into())))
+        .collect()
+}
+
+/// PostgreSQL's first tries (see [`store_batch`]): answers what they
+/// settled in `results`; returns the places of the writes left for the
+/// careful way, in order.
+#[cfg(feature = "postgres")]
+fn first_on_pg(
+    pg: &mut diesel::PgConnection,
+    writes: &[Write],
+    results: &mut [Option<Result<Stored, AcceptError>>],
+    announcer: &Announcer,
+) -> Vec<usize> {
+    let mut careful = Vec::new();
+    let mut tips = Vec::new();
+    let mut rest = Vec::new();
+    for (i, write) in writes.iter().enumerate() {
+        match write {
+            Write::Tip(job) if job.fits_one_statement() => tips.push((i, &**job)),
+            _ => rest.push(i),
+        }
+    }
+    if !tips.is_empty() {
+        let jobs: Vec<&TipJob> = tips.iter().map(|(_, job)| *job).collect();
+        match super::pg::store_group(pg, &jobs) {
+            Ok(answers) => {
+                if answers.iter().any(Result::is_ok) {
+                    announcer.announce();
+                }
+                for ((i, _), answer) in tips.iter().zip(answers) {
+                    results[*i] = Some(answer);
+                }
             }
+            Err(Unsaved::BeforeCommit(e)) => {
+                tracing::debug!(error = %e, "the group's statement failed; storing each alone");
+                careful.extend(tips.iter().map(|(i, _)| *i));
+            }
+            Err(Unsaved::Transaction(e)) => fail(results, tips.iter().map(|t| t.0), &e),
         }
     }
-}
-
-/// One NOTIFY for a committed group (PostgreSQL; nothing on SQLite):
-/// workers need to hear that jobs came, not how many. After the commit,
-/// not in it (see `wake::announce_committed`); a failure is logged, the
-/// tips are stored whatever becomes of it.
-fn announce_committed(conn: &mut Conn<'_>) {
-    if let Err(e) = wake::announce_committed(conn) {
-        tracing::warn!(error = %e, "announcing new jobs failed; workers elsewhere find them on their next poll");
+    if !rest.is_empty() {
+        let conn = &mut Conn::Pg(pg);
+        match without_savepoints(conn, writes, &rest) {
+            Ok(stored) => {
+                announcer.announce();
+                for (i, stored) in rest.iter().zip(stored) {
+                    results[*i] = Some(Ok(stored));
+                }
+            }
+            Err(Unsaved::BeforeCommit(e)) => {
+                tracing::debug!(error = %e, "a tip of the group failed; storing each alone");
+                careful.extend(rest);
+            }
+            Err(Unsaved::Transaction(e)) => fail(results, rest.iter().copied(), &e),
+        }
     }
+    careful.sort_unstable();
+    careful
 }
 
-/// Why a PostgreSQL group stored without savepoints was not committed.
+/// `writes[i]` for each `i` of `which` in one PostgreSQL transaction
+/// without savepoints (`db::without_savepoints`).
 #[cfg(feature = "postgres")]
-enum Unsaved {
-    /// A tip's work or the announcement failed: all was rolled back.
-    BeforeCommit(DbError),
-    /// The transaction's own `BEGIN`, `COMMIT` or `ROLLBACK`.
-    Transaction(DbError),
+fn without_savepoints(
+    conn: &mut Conn<'_>,
+    writes: &[Write],
+    which: &[usize],
+) -> Result<Vec<Stored>, Unsaved> {
+    conn.write(|conn| {
+        crate::db::without_savepoints(|| {
+            let mut group = Group::default();
+            let stored = which
+                .iter()
+                .map(|&i| writes[i].store(conn, &mut group))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(Unsaved::BeforeCommit)?;
+            // The statement after the last tip's that `without_savepoints`
+            // asks for: it fails if the transaction was aborted.
+            crate::db_run!(conn, |c| {
+                use diesel::connection::SimpleConnection;
+                c.batch_execute("SELECT 1")
+            })
+            .map_err(|e| Unsaved::BeforeCommit(e.into()))?;
+            Ok(stored)
+        })
+    })
 }
 
-#[cfg(feature = "postgres")]
-impl From<diesel::result::Error> for Unsaved {
-    fn from(e: diesel::result::Error) -> Self {
-        Self::Transaction(e.into())
+/// Answers the tips at `which` whose commit failed (or for which no
+/// connection came): nothing of them was stored, and each reader is told
+/// so with the storage cause when there is one (a full disk is a 503 to
+/// retry, not a 500). `e` is logged once.
+fn fail(
+    results: &mut [Option<Result<Stored, AcceptError>>],
+    which: impl Iterator<Item = usize>,
+    e: &DbError,
+) {
+    let cause = e.storage_trouble();
+    let mut tips = 0;
+    for i in which {
+        tips += 1;
+        results[i] = Some(Err(AcceptError::Db(match &cause {
+            Some(cause) => DbError::WritesFailing(cause.clone()),
+            None => rolled_back("the batch's commit failed"),
+        })));
     }
+    tracing::error!(error = %e, tips, "storing a batch of tips failed");
 }
 
 /// What a reader's submission gets when its batch was not committed. (The

@@ -944,6 +944,7 @@ async fn many_readers_at_once_are_all_stored(backend: Backend) {
 
 crate::both_backends!(
     tips_committed_together_fail_alone,
+    a_tip_for_an_article_retired_meanwhile_is_refused_with_410,
     many_readers_at_once_are_all_stored,
     the_form_page_names_the_article_and_has_every_field,
     the_landing_page_links_to_the_demo_article,
@@ -1012,3 +1013,189 @@ async fn resends_are_looked_up_by_index_under_a_generic_plan() {
 }
 
 crate::postgres_only!(postgres_plans: resends_are_looked_up_by_index_under_a_generic_plan);
+
+/// A tip whose article the CMS retired after the request's check read it
+/// (here: from the form page's cache, seconds old) is refused with 410
+/// when it reaches the writer, which reads the article again with the
+/// tip: as the JSON API's one-statement group on PostgreSQL, and as the
+/// form's careful path.
+async fn a_tip_for_an_article_retired_meanwhile_is_refused_with_410(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.leave_jobs_unsent();
+    // Both requests read the article, which keeps it in memory.
+    let token = app.form_token(PAGE).await;
+    let first = app
+        .post_json(DEMO_ARTICLE, &json!({"message": MESSAGE}))
+        .await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    // Retired behind this instance's back (another instance's CMS call).
+    app.execute_sql(&format!(
+        "UPDATE articles SET retired_at = '2026-11-30 12:00:00' WHERE id = '{DEMO_ARTICLE}'"
+    ));
+    let json = app
+        .post_json(
+            DEMO_ARTICLE,
+            &json!({"message": "Sent after the retirement."}),
+        )
+        .await;
+    assert_eq!(json.status(), StatusCode::GONE);
+    let body: serde_json::Value = json.json().await.unwrap();
+    assert_eq!(body["error"], "gone", "{body}");
+    let form = app
+        .post_form(
+            PAGE,
+            &[
+                ("kind", "correction"),
+                ("message", "Sent from the form after the retirement."),
+                ("form_token", &token),
+            ],
+        )
+        .await;
+    assert_eq!(form.status(), StatusCode::GONE);
+    assert_eq!(app.tips().len(), 1, "only the tip from before is stored");
+    assert_eq!(app.outbox().len(), 1, "with its job alone");
+    assert_eq!(
+        app.count_sql("SELECT count(*) AS n FROM tip_receipts"),
+        1,
+        "and its receipt alone"
+    );
+}
+
+/// PostgreSQL stores a group's JSON tips in one statement (`submission::pg`)
+/// and a tip sent with an `Idempotency-Key` the careful way (a lock and a
+/// look-up first). Both ways store the same row: every column of `tips`,
+/// the sealed name and contact, the job and the receipt, as the database
+/// holds them. A column added to `tips` is compared here without a change.
+async fn a_tip_stored_in_its_groups_statement_is_stored_as_one_stored_alone() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    app.leave_jobs_unsent();
+    let body = json!({
+        "kind": "correction",
+        "message": "The dam at Kajaki was inspected on 12 May, not 12 June.",
+        "quote": "inspected in June",
+        "name": "Reader",
+        "contact": "+93 70 000 0000",
+        "consent": true,
+    });
+    let grouped = app.post_json(DEMO_ARTICLE, &body).await;
+    assert_eq!(grouped.status(), StatusCode::CREATED);
+    let grouped: serde_json::Value = grouped.json().await.unwrap();
+    let alone = app
+        .client
+        .post(app.url(&format!("/api/v1/articles/{DEMO_ARTICLE}/tips")))
+        .header("idempotency-key", "\"stored-alone\"")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alone.status(), StatusCode::CREATED);
+    let alone: serde_json::Value = alone.json().await.unwrap();
+    let (g, a) = (
+        grouped["reference"].as_str().unwrap(),
+        alone["reference"].as_str().unwrap(),
+    );
+    // What differs by nature: identity, time, the resend fingerprint (only
+    // a tip with a key has one), the sealed values (a fresh nonce each;
+    // opened below) and the case (the second joins the first's).
+    let rest = "ARRAY['id', 'reference', 'created_at', 'updated_at', 'fingerprint', \
+                'reader_name', 'contact', 'case_id']";
+    assert_eq!(
+        app.count_sql(&format!(
+            "SELECT count(*) AS n FROM tips g, tips a \
+             WHERE g.reference = '{g}' AND a.reference = '{a}' \
+             AND to_jsonb(g) - {rest} = to_jsonb(a) - {rest} \
+             AND g.case_id IS NULL AND a.case_id = g.id \
+             AND g.search_text <> '' AND g.language = 'en' AND g.case_sketch IS NOT NULL"
+        )),
+        1,
+        "the same columns, the second in the first's case"
+    );
+    let tips = app.tips();
+    assert_eq!(tips.len(), 2);
+    for tip in &tips {
+        assert_eq!(tip.name.as_deref(), Some("Reader"));
+        assert_eq!(tip.contact.as_deref(), Some("+93 70 000 0000"));
+    }
+    let job = "ARRAY['id', 'tip_id', 'message_id', 'created_at', 'updated_at', 'next_attempt_at']";
+    assert_eq!(
+        app.count_sql(&format!(
+            "SELECT count(*) AS n FROM outbox g, outbox a, tips tg, tips ta \
+             WHERE g.tip_id = tg.id AND a.tip_id = ta.id \
+             AND tg.reference = '{g}' AND ta.reference = '{a}' \
+             AND to_jsonb(g) - {job} = to_jsonb(a) - {job}"
+        )),
+        1,
+        "one job each, alike"
+    );
+    for (reference, answer) in [(g, &grouped), (a, &alone)] {
+        let res = app
+            .open_receipt(&reqwest::Client::new(), answer["receipt"].as_str().unwrap())
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{reference}'s receipt opens it"
+        );
+        assert!(res.text().await.unwrap().contains(reference));
+    }
+}
+
+/// A tip the database refuses inside a group's one statement: the
+/// statement is rolled back whole, and the writer stores the group's tips
+/// again one by one, so the others are stored and the refused one leaves
+/// nothing. The writer threads are first kept busy (a trigger holds tips
+/// marked `Hold:`), so that the three tips sent next wait together and
+/// are taken as one group.
+async fn a_tip_refused_in_its_groups_statement_leaves_the_others_stored() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    app.leave_jobs_unsent();
+    app.execute_sql(
+        "CREATE FUNCTION hold_tip() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN IF NEW.message LIKE 'Hold:%' THEN PERFORM pg_sleep(0.4); END IF; RETURN NEW; END $$; \
+         CREATE TRIGGER hold_tip BEFORE INSERT ON tips FOR EACH ROW EXECUTE FUNCTION hold_tip(); \
+         ALTER TABLE tips ADD CONSTRAINT refuse_tip CHECK (message NOT LIKE 'Refuse:%');",
+    );
+    let post = |message: String| {
+        let app = &app;
+        async move {
+            app.post_json(DEMO_ARTICLE, &json!({ "message": message }))
+                .await
+        }
+    };
+    let held = futures_util::future::join_all(
+        (0..tipdesk::submission::writer::PG_WRITERS)
+            .map(|i| post(format!("Hold: this tip keeps writer number {i} busy."))),
+    );
+    let group = async {
+        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        tokio::join!(
+            post("Stored: the first of the group.".into()),
+            post("Refuse: the database takes no such tip.".into()),
+            post("Stored: the last of the group.".into()),
+        )
+    };
+    let (held, (first, refused, last)) = tokio::join!(held, group);
+    for res in held.iter().chain([&first, &last]) {
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+    assert!(refused.status().is_server_error(), "{}", refused.status());
+    let stored = app.tips();
+    let n = tipdesk::submission::writer::PG_WRITERS as usize + 2;
+    assert_eq!(stored.len(), n, "all but the refused one");
+    assert!(stored.iter().all(|t| !t.message.starts_with("Refuse:")));
+    assert_eq!(
+        app.outbox().len(),
+        n,
+        "a job per stored tip, none for the refused one"
+    );
+    assert_eq!(
+        app.count_sql("SELECT count(*) AS n FROM tip_receipts") as usize,
+        n,
+        "a receipt per stored tip"
+    );
+}
+
+crate::postgres_only!(
+    postgres_group_statement: a_tip_stored_in_its_groups_statement_is_stored_as_one_stored_alone,
+    a_tip_refused_in_its_groups_statement_leaves_the_others_stored
+);
