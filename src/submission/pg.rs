@@ -119,12 +119,10 @@ impl<Tip> RunQueryDsl<PgConnection> for TipWithJobs<'_, Tip> {}
 ///
 /// The tips come from one index scan of `tips_article_newest`, stopped
 /// after `newest` entries. Counting the last ten minutes' tips by
-/// `created_at` (as `super::surge_count` does) let the planner, with
-/// statistics not yet gathered, read every recent tip of the article in a
-/// bitmap scan and sort them, 9.6 ms instead of 0.3 ms per group at
-/// 15,000 recent tips (`EXPLAIN ANALYZE`). Ids follow `created_at` but for
-/// tips committed in the same instant by different writers, which moves
-/// the count by a tip or two at the window's edge.
+/// `created_at` instead let the planner, with statistics not yet
+/// gathered, read every recent tip of the article in a bitmap scan and
+/// sort them, 9.6 ms instead of 0.3 ms per group at 15,000 recent tips
+/// (`EXPLAIN ANALYZE`).
 struct ArticleNow<'a> {
     id: &'a str,
     newest: i64,
@@ -232,12 +230,12 @@ impl Known {
             language: first.6.clone(),
             retired_at: first.7,
         };
-        let since = now - chrono::Duration::minutes(10);
-        let recent = rows
-            .iter()
-            .take(usize::try_from(cap).unwrap_or(0))
-            .filter(|row| row.13.is_some_and(|at| at > since))
-            .count() as i64;
+        let recent = super::in_surge_window(
+            rows.iter()
+                .take(usize::try_from(cap).unwrap_or(0))
+                .filter_map(|row| row.13),
+            now,
+        );
         let cases = Recent::from_rows(
             rows.into_iter()
                 .take(usize::try_from(candidates).unwrap_or(0))
