@@ -40,6 +40,20 @@ use crate::domain::{CaseId, TipKind, TipStatus};
 use crate::follow_up::receipts::ReceiptHash;
 use crate::notifications::outbox::{JobReason, JobState, Jobs};
 
+/// Makes a statement type runnable, its prepared statement cached by its
+/// text and bind types: without a static query id diesel keys its cache
+/// so (each type's `QueryFragment` also says it is safe to cache).
+macro_rules! statement {
+    ($ty:ty $(, $generic:ident)?) => {
+        impl<$($generic)?> QueryId for $ty {
+            type QueryId = ();
+            const HAS_STATIC_QUERY_ID: bool = false;
+        }
+
+        impl<$($generic)?> RunQueryDsl<PgConnection> for $ty {}
+    };
+}
+
 /// `tip` (an `INSERT INTO tips ... RETURNING id`) with `jobs` and the
 /// receipt `receipt`; loads the new tip's id.
 pub(super) struct TipWithJobs<'a, Tip> {
@@ -99,16 +113,11 @@ impl<Tip: QueryFragment<Pg>> QueryFragment<Pg> for TipWithJobs<'_, Tip> {
     }
 }
 
-impl<Tip> QueryId for TipWithJobs<'_, Tip> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+statement!(TipWithJobs<'_, Tip>, Tip);
 
 impl<Tip> Query for TipWithJobs<'_, Tip> {
     type SqlType = BigInt;
 }
-
-impl<Tip> RunQueryDsl<PgConnection> for TipWithJobs<'_, Tip> {}
 
 /// The article `id` as a group of its tips needs it, in one statement:
 /// its row and its `newest` tips (by id, newest first), from which
@@ -168,10 +177,7 @@ impl QueryFragment<Pg> for ArticleNow<'_> {
     }
 }
 
-impl QueryId for ArticleNow<'_> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
+statement!(ArticleNow<'_>);
 
 impl Query for ArticleNow<'_> {
     type SqlType = (
@@ -191,8 +197,6 @@ impl Query for ArticleNow<'_> {
         Nullable<Timestamp>,
     );
 }
-
-impl RunQueryDsl<PgConnection> for ArticleNow<'_> {}
 
 /// What a group knows of one article while planning its tips.
 struct Known {
@@ -560,12 +564,7 @@ impl QueryFragment<Pg> for GroupInsert<'_> {
     }
 }
 
-impl QueryId for GroupInsert<'_> {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl RunQueryDsl<PgConnection> for GroupInsert<'_> {}
+statement!(GroupInsert<'_>);
 
 /// Why a PostgreSQL group stored without savepoints (or in one
 /// statement) was not committed.
